@@ -1,0 +1,141 @@
+//! Errors a user can act on.
+//!
+//! Every input problem names the file, the line and column where known, the field, what was
+//! expected and what was found. The CLI maps [`RegimeError::is_input`] errors to exit code 2.
+
+use std::path::PathBuf;
+
+/// Where in an input file a problem is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    /// The file (or `<embedded>` / `<command line>`).
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The library's error type.
+#[derive(Debug, thiserror::Error)]
+pub enum RegimeError {
+    /// A field of an input file (scenario, CSV of states, edge list, `--set`) is invalid.
+    #[error("{location}: field `{field}`: expected {expected}, found {found}")]
+    InvalidField {
+        /// Where the field is.
+        location: Location,
+        /// Dotted path of the field, e.g. `blocs[2].discount`.
+        field: String,
+        /// What would have been accepted.
+        expected: String,
+        /// What was there.
+        found: String,
+    },
+    /// The input could not be parsed at all (syntax error, truncated file).
+    #[error("{location}: {message}")]
+    Parse {
+        /// Where the parser stopped.
+        location: Location,
+        /// The parser's message.
+        message: String,
+    },
+    /// An input file could not be read.
+    #[error("cannot read {path}: {source}")]
+    ReadInput {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A command-line argument is invalid.
+    #[error("invalid argument `{argument}`: expected {expected}, found {found}")]
+    InvalidArgument {
+        /// The argument name, e.g. `--payoffs`.
+        argument: String,
+        /// What would have been accepted.
+        expected: String,
+        /// What was given.
+        found: String,
+    },
+    /// The output directory exists and `--force` was not given.
+    #[error("output directory {0} already exists (use --force to replace it)")]
+    OutputExists(PathBuf),
+    /// Writing outputs failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file being written.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// CSV reading or writing failed.
+    #[error("CSV error in {path}: {message}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// Drawing a figure failed.
+    #[error("plot error: {0}")]
+    Plot(String),
+}
+
+impl RegimeError {
+    /// True when the error is the user's input (exit code 2); false for I/O failures (exit 1).
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            RegimeError::InvalidField { .. }
+                | RegimeError::Parse { .. }
+                | RegimeError::ReadInput { .. }
+                | RegimeError::InvalidArgument { .. }
+                | RegimeError::OutputExists(_)
+                | RegimeError::Csv { .. }
+        )
+    }
+
+    /// Convenience constructor for [`RegimeError::InvalidField`].
+    pub fn field(
+        location: Location,
+        field: impl Into<String>,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Self {
+        RegimeError::InvalidField {
+            location,
+            field: field.into(),
+            expected: expected.into(),
+            found: found.into(),
+        }
+    }
+
+    /// Convenience constructor for [`RegimeError::InvalidArgument`].
+    pub fn argument(
+        argument: impl Into<String>,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Self {
+        RegimeError::InvalidArgument {
+            argument: argument.into(),
+            expected: expected.into(),
+            found: found.into(),
+        }
+    }
+}
+
+/// Result alias used across the library.
+pub type Result<T> = std::result::Result<T, RegimeError>;

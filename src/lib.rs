@@ -1,0 +1,14 @@
+//! `regime`: rational states playing repeated prisoner's dilemmas over international migration
+//! regimes, under realist and institutionalist rule sets.
+//!
+//! The library is organised after the model's concepts: [`game`] (stage games), [`strategy`]
+//! (repeated-game strategies as finite-state machines, after Axelrod-Python), [`tournament`]
+//! (round-robin tournaments), [`stats`] (interval estimates and survival curves), [`plot`]
+//! (figures from any of the tool's CSVs).
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod plot;
+pub mod stats;
+
+pub use error::{RegimeError, Result};
