@@ -3,12 +3,16 @@
 //!
 //! The library is organised after the model's concepts: [`game`] (stage games), [`strategy`]
 //! (repeated-game strategies as finite-state machines, after Axelrod-Python), [`tournament`]
-//! (round-robin tournaments), [`stats`] (interval estimates and survival curves), [`plot`]
-//! (figures from any of the tool's CSVs).
+//! (round-robin tournaments), [`rng`] (reproducible random streams), [`stats`] (interval
+//! estimates and survival curves), [`plot`] (figures from any of the tool's CSVs).
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod game;
 pub mod plot;
+pub mod rng;
 pub mod stats;
+pub mod strategy;
+pub mod tournament;
 
 pub use error::{RegimeError, Result};
