@@ -8,11 +8,18 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod experiment;
 pub mod game;
+pub mod model;
+pub mod output;
 pub mod plot;
 pub mod rng;
+pub mod scenario;
+pub mod sim;
 pub mod stats;
 pub mod strategy;
+pub mod sweep;
 pub mod tournament;
+pub mod world;
 
 pub use error::{RegimeError, Result};

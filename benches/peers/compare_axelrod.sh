@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Time Axelrod-Python and `regime tournament` on the identical round-robin tournament.
+#
+# Usage (from anywhere in the repository):
+#   benches/peers/compare_axelrod.sh
+#   REPS=50 benches/peers/compare_axelrod.sh          # scale the work
+#
+# Environment (all optional):
+#   REPS=5        repetitions of every match, the same on both sides
+#   TURNS=200     turns per match
+#   SEED=1        master seed given to both
+#   RUNS=3        regime is timed this many times per thread count; the best is kept
+#   THREADS=<nproc>  thread count of the second regime timing (the first uses 1)
+#   KEEP=1        keep the output directories (printed) instead of deleting them
+#
+# The tournament: 10 strategies (the 8 deterministic ones plus gtft and random), every
+# unordered pair once per repetition including self-play (55 pairs), standard payoffs 5,3,1,0,
+# no noise. Steps:
+#   1. benches/peers/setup_venv.sh  (Axelrod-Python 4.13.1 in target/peers-venv)
+#   2. cargo build --release --bin regime
+#   3. Axelrod-Python: benches/peers/axelrod_tournament.py (Axelrod's serial tournament loop
+#      over axl.Match, with its deterministic cache). Its in-process time of playing and
+#      scoring the matches is reported; the ~15 s `import axelrod` and CSV writing are not.
+#   4. regime tournament with --threads 1 and --threads $THREADS: whole-process wall time
+#      (start-up, matches, writing matches.csv), best of $RUNS.
+# The speed-up is Axelrod's in-process time over regime's whole-process time, so it
+# understates regime's advantage for small tournaments (process start-up dominates then).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+REPS="${REPS:-5}"
+TURNS="${TURNS:-200}"
+SEED="${SEED:-1}"
+RUNS="${RUNS:-3}"
+THREADS="${THREADS:-$(nproc 2>/dev/null || echo 2)}"
+STRATEGIES="cooperator,defector,tit_for_tat,grudger,win_stay_lose_shift,tit_for_two_tats,suspicious_tit_for_tat,alternator,gtft,random"
+
+for v in REPS TURNS RUNS THREADS; do
+    [[ "${!v}" =~ ^[1-9][0-9]*$ ]] ||
+        { echo "compare_axelrod: $v must be a positive integer, got '${!v}'" >&2; exit 2; }
+done
+[[ "$SEED" =~ ^[0-9]+$ ]] || { echo "compare_axelrod: SEED must be a non-negative integer" >&2; exit 2; }
+
+echo "== setting up Axelrod-Python" >&2
+python="$("$here/setup_venv.sh" | sed -n 's/^PEERS_PYTHON=//p' | tail -n1)"
+[[ -n "$python" ]] || { echo "compare_axelrod: setup_venv.sh gave no python" >&2; exit 3; }
+
+echo "== building regime (release)" >&2
+(cd "$root" && cargo build --release --bin regime >&2)
+regime="${CARGO_TARGET_DIR:-$root/target}/release/regime"
+[[ -x "$regime" ]] || { echo "compare_axelrod: $regime not found after the build" >&2; exit 3; }
+
+work="$(mktemp -d -t regime-vs-axelrod.XXXXXX)"
+if [[ "${KEEP:-0}" == 1 ]]; then
+    echo "== outputs kept in $work" >&2
+else
+    trap 'rm -rf "$work"' EXIT
+fi
+common=(--strategies "$STRATEGIES" --turns "$TURNS" --reps "$REPS" --payoffs 5,3,1,0 --seed "$SEED")
+
+echo "== Axelrod-Python" >&2
+axl_log="$work/axelrod.log"
+"$python" "$here/axelrod_tournament.py" "${common[@]}" --out "$work/axelrod" --force | tee "$axl_log" >&2
+axl_seconds="$(sed -n 's/^axelrod_wall_seconds=//p' "$axl_log")"
+
+# Best whole-process wall time of $RUNS runs of regime with $1 threads.
+time_regime() {
+    local threads="$1" best="" start end t
+    for ((run = 0; run < RUNS; run++)); do
+        start=$EPOCHREALTIME
+        "$regime" tournament "${common[@]}" --threads "$threads" --out "$work/regime-$threads" --force >/dev/null
+        end=$EPOCHREALTIME
+        t="$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.6f", b - a }')"
+        if [[ -z "$best" ]] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then best="$t"; fi
+    done
+    echo "$best"
+}
+echo "== regime" >&2
+reg1="$(time_regime 1)"
+regn="$(time_regime "$THREADS")"
+
+rows_axl=$(($(wc -l < "$work/axelrod/matches.csv") - 1))
+rows_reg=$(($(wc -l < "$work/regime-1/matches.csv") - 1))
+[[ "$rows_axl" == "$rows_reg" ]] ||
+    echo "compare_axelrod: WARNING: matches.csv has $rows_axl rows from Axelrod but $rows_reg from regime" >&2
+
+pairs=55
+pair_rounds=$((pairs * REPS * TURNS))
+awk -v ax="$axl_seconds" -v r1="$reg1" -v rn="$regn" -v n="$THREADS" -v pr="$pair_rounds" \
+    -v reps="$REPS" -v turns="$TURNS" -v runs="$RUNS" 'BEGIN {
+    printf "\nround robin, 10 strategies (55 pairs incl. self-play) x %d reps x %d turns = %d pair-rounds\n", reps, turns, pr
+    printf "%-34s %10.4f s  %14.0f pair-rounds/s\n", "Axelrod-Python (in-process)", ax, pr / ax
+    printf "%-34s %10.4f s  %14.0f pair-rounds/s  speed-up x%.1f\n", "regime --threads 1 (whole process)", r1, pr / r1, ax / r1
+    printf "%-34s %10.4f s  %14.0f pair-rounds/s  speed-up x%.1f\n", sprintf("regime --threads %d (whole process)", n), rn, pr / rn, ax / rn
+    printf "(regime: best of %d runs; Axelrod: one run, excluding its ~15 s import)\n", runs
+}'

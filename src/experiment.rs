@@ -1,0 +1,334 @@
+//! Replicated runs on common random numbers (`regime run`, `regime compare`).
+//!
+//! Replicate r has seed `derive_seed(master, [r])` under every rule set, and its world is drawn
+//! from that seed, so rule sets are compared on the same worlds and random numbers. Runs are
+//! executed in parallel in fixed batches and handed to the sink in run order, so outputs are
+//! byte-identical at any thread count and memory stays bounded by the batch.
+
+use crate::error::Result;
+use crate::output::{num, Csv, OutputDir};
+use crate::rng::derive_seed;
+use crate::scenario::{Rules, Scenario};
+use crate::sim::{self, Record, RunId, RunOutput};
+use crate::stats;
+use crate::world;
+use rayon::prelude::*;
+
+/// Runs processed together before being handed to the sink.
+pub const BATCH: usize = 64;
+
+/// The seed of replicate `r`.
+pub fn replicate_seed(master: u64, replicate: u64) -> u64 {
+    derive_seed(master, &[replicate])
+}
+
+/// Runs `reps` replicates under each rule set; calls `sink` with every run in run order
+/// (replicate-major, rule sets in the given order). Returns the number of pair-rounds played.
+pub fn run_replicates(
+    scenario: &Scenario,
+    rule_sets: &[(String, Rules)],
+    reps: u64,
+    record: Record,
+    mut sink: impl FnMut(RunOutput) -> Result<()>,
+) -> Result<u64> {
+    let units: Vec<(u64, usize)> = (0..reps)
+        .flat_map(|r| (0..rule_sets.len()).map(move |k| (r, k)))
+        .collect();
+    let mut pair_rounds = 0;
+    for batch in units.chunks(BATCH) {
+        let outs: Vec<RunOutput> = batch
+            .par_iter()
+            .map(|&(r, k)| {
+                let seed = replicate_seed(scenario.seed, r);
+                let w = world::generate(scenario, seed);
+                let (name, rules) = &rule_sets[k];
+                sim::run(
+                    scenario,
+                    &w,
+                    rules,
+                    RunId {
+                        run_id: r * rule_sets.len() as u64 + k as u64,
+                        replicate: r,
+                        seed,
+                        rule_set: name.clone(),
+                    },
+                    record,
+                )
+            })
+            .collect();
+        for o in outs {
+            pair_rounds += o.pair_rounds;
+            sink(o)?;
+        }
+    }
+    Ok(pair_rounds)
+}
+
+/// Per-run facts kept for the comparison.
+#[derive(Debug, Clone)]
+pub struct Paired {
+    /// Replicate.
+    pub replicate: u64,
+    /// Seed.
+    pub seed: u64,
+    /// Issue index.
+    pub issue: usize,
+    /// Per rule set: (emerged, emergence round, mean cooperation, final member share).
+    pub by_rule_set: Vec<(bool, Option<u64>, f64, f64)>,
+}
+
+/// Collects paired results during a comparison.
+#[derive(Debug, Default)]
+pub struct Comparison {
+    /// Rule-set names in order.
+    pub rule_sets: Vec<String>,
+    /// One entry per replicate and issue.
+    pub rows: Vec<Paired>,
+}
+
+/// One line of `comparison.csv`.
+#[derive(Debug, Clone)]
+pub struct ComparisonRow {
+    /// Rule set.
+    pub rule_set: String,
+    /// Issue.
+    pub issue: String,
+    /// Runs.
+    pub runs: u64,
+    /// Runs where a binding regime emerged (pre-existing regimes count as emerged).
+    pub emerged: u64,
+    /// emerged / runs.
+    pub probability: f64,
+    /// Wilson 95% interval.
+    pub ci: (f64, f64),
+    /// Kaplan-Meier median round of emergence (censored at the last round).
+    pub median_round: Option<f64>,
+    /// Mean cooperation with 95% interval.
+    pub cooperation: (f64, f64, f64),
+    /// Mean final member share.
+    pub member_share: f64,
+}
+
+impl Comparison {
+    /// Adds a run (runs of a replicate arrive together, in rule-set order).
+    pub fn add(&mut self, out: &RunOutput) {
+        let k = self
+            .rule_sets
+            .iter()
+            .position(|r| *r == out.id.rule_set)
+            .unwrap_or(0);
+        for s in &out.summaries {
+            let entry = (
+                s.emergence_round.is_some(),
+                s.emergence_round,
+                s.mean_cooperation,
+                s.final_member_share,
+            );
+            if k == 0 {
+                self.rows.push(Paired {
+                    replicate: out.id.replicate,
+                    seed: out.id.seed,
+                    issue: s.issue,
+                    by_rule_set: vec![entry],
+                });
+            } else if let Some(p) = self
+                .rows
+                .iter_mut()
+                .rev()
+                .find(|p| p.replicate == out.id.replicate && p.issue == s.issue)
+            {
+                p.by_rule_set.push(entry);
+            }
+        }
+    }
+
+    /// Summary per rule set and issue.
+    pub fn summarise(&self, scenario: &Scenario) -> Vec<ComparisonRow> {
+        let mut rows = Vec::new();
+        for (k, rs) in self.rule_sets.iter().enumerate() {
+            for (ii, issue) in scenario.issues.iter().enumerate() {
+                let runs: Vec<&(bool, Option<u64>, f64, f64)> = self
+                    .rows
+                    .iter()
+                    .filter(|p| p.issue == ii)
+                    .filter_map(|p| p.by_rule_set.get(k))
+                    .collect();
+                let n = runs.len() as u64;
+                let emerged = runs.iter().filter(|r| r.0).count() as u64;
+                let surv: Vec<stats::Survival> = runs
+                    .iter()
+                    .map(|r| match r.1 {
+                        Some(t) => stats::Survival {
+                            time: t as f64,
+                            observed: true,
+                        },
+                        None => stats::Survival {
+                            time: scenario.rounds as f64,
+                            observed: false,
+                        },
+                    })
+                    .collect();
+                let coop: Vec<f64> = runs.iter().map(|r| r.2).collect();
+                let share: f64 = runs.iter().map(|r| r.3).sum::<f64>() / n.max(1) as f64;
+                rows.push(ComparisonRow {
+                    rule_set: rs.clone(),
+                    issue: issue.name.clone(),
+                    runs: n,
+                    emerged,
+                    probability: emerged as f64 / n.max(1) as f64,
+                    ci: stats::wilson_interval(emerged, n, stats::Z95),
+                    median_round: stats::km_median(&surv),
+                    cooperation: stats::mean_ci(&coop),
+                    member_share: share,
+                });
+            }
+        }
+        rows
+    }
+
+    /// Writes `paired.csv` and `comparison.csv`; returns the summary rows.
+    pub fn write(&self, dir: &OutputDir, scenario: &Scenario) -> Result<Vec<ComparisonRow>> {
+        let mut header: Vec<String> = vec!["replicate".into(), "seed".into(), "issue".into()];
+        for rs in &self.rule_sets {
+            for c in ["emerged", "emergence_round", "mean_cooperation", "final_member_share"] {
+                header.push(format!("{rs}_{c}"));
+            }
+        }
+        if self.rule_sets.len() == 2 {
+            header.push("difference_emerged".into());
+            header.push("difference_mean_cooperation".into());
+        }
+        let mut p = Csv::create(
+            dir.file("paired.csv"),
+            &header.iter().map(String::as_str).collect::<Vec<_>>(),
+        )?;
+        for row in &self.rows {
+            let mut f = vec![
+                row.replicate.to_string(),
+                row.seed.to_string(),
+                scenario.issues[row.issue].name.clone(),
+            ];
+            for e in &row.by_rule_set {
+                f.push((e.0 as u8).to_string());
+                f.push(e.1.map(|r| r.to_string()).unwrap_or_default());
+                f.push(num(e.2));
+                f.push(num(e.3));
+            }
+            if self.rule_sets.len() == 2 && row.by_rule_set.len() == 2 {
+                let (a, b) = (&row.by_rule_set[0], &row.by_rule_set[1]);
+                f.push((b.0 as i64 - a.0 as i64).to_string());
+                f.push(num(b.2 - a.2));
+            }
+            p.row(f)?;
+        }
+        p.flush()?;
+        let rows = self.summarise(scenario);
+        let mut c = Csv::create(
+            dir.file("comparison.csv"),
+            &[
+                "rule_set",
+                "issue",
+                "runs",
+                "emerged",
+                "emergence_probability",
+                "emergence_ci_low",
+                "emergence_ci_high",
+                "median_emergence_round",
+                "mean_cooperation",
+                "mean_cooperation_ci_low",
+                "mean_cooperation_ci_high",
+                "mean_final_member_share",
+            ],
+        )?;
+        for r in &rows {
+            c.row([
+                r.rule_set.clone(),
+                r.issue.clone(),
+                r.runs.to_string(),
+                r.emerged.to_string(),
+                num(r.probability),
+                num(r.ci.0),
+                num(r.ci.1),
+                r.median_round.map(num).unwrap_or_default(),
+                num(r.cooperation.0),
+                num(r.cooperation.1),
+                num(r.cooperation.2),
+                num(r.member_share),
+            ])?;
+        }
+        c.flush()?;
+        Ok(rows)
+    }
+
+    /// Paired differences of the last rule set minus the first, per issue: (issue, mean
+    /// difference in emergence, discordant pairs first-only, last-only, mean difference in
+    /// cooperation with 95% interval).
+    pub fn differences(&self, scenario: &Scenario) -> Vec<(String, f64, u64, u64, (f64, f64, f64))> {
+        let last = self.rule_sets.len().saturating_sub(1);
+        scenario
+            .issues
+            .iter()
+            .enumerate()
+            .map(|(ii, is)| {
+                let pairs: Vec<(&(bool, Option<u64>, f64, f64), &(bool, Option<u64>, f64, f64))> = self
+                    .rows
+                    .iter()
+                    .filter(|p| p.issue == ii && p.by_rule_set.len() > last)
+                    .map(|p| (&p.by_rule_set[0], &p.by_rule_set[last]))
+                    .collect();
+                let n = pairs.len().max(1) as f64;
+                let d_em = pairs.iter().map(|(a, b)| b.0 as i64 as f64 - a.0 as i64 as f64).sum::<f64>() / n;
+                let first_only = pairs.iter().filter(|(a, b)| a.0 && !b.0).count() as u64;
+                let last_only = pairs.iter().filter(|(a, b)| !a.0 && b.0).count() as u64;
+                let d_coop: Vec<f64> = pairs.iter().map(|(a, b)| b.2 - a.2).collect();
+                (is.name.clone(), d_em, first_only, last_only, stats::mean_ci(&d_coop))
+            })
+            .collect()
+    }
+}
+
+/// A readable table of a comparison for the terminal.
+pub fn comparison_table(rows: &[ComparisonRow], diffs: &[(String, f64, u64, u64, (f64, f64, f64))], rule_sets: &[String]) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "{:<16} {:<18} {:>5} {:>22} {:>8} {:>20} {:>8}\n",
+        "rule set", "issue", "runs", "P(binding) [95% CI]", "median", "cooperation [95% CI]", "members"
+    ));
+    for r in rows {
+        s.push_str(&format!(
+            "{:<16} {:<18} {:>5} {:>6.3} [{:.3}, {:.3}] {:>8} {:>6.3} [{:.3}, {:.3}] {:>8.3}\n",
+            r.rule_set,
+            r.issue,
+            r.runs,
+            r.probability,
+            r.ci.0,
+            r.ci.1,
+            r.median_round.map(|m| format!("{m}")).unwrap_or_else(|| "-".into()),
+            r.cooperation.0,
+            r.cooperation.1,
+            r.cooperation.2,
+            r.member_share,
+        ));
+    }
+    if rule_sets.len() >= 2 {
+        let (a, b) = (&rule_sets[0], &rule_sets[rule_sets.len() - 1]);
+        s.push_str(&format!(
+            "\nPaired differences, {b} minus {a} (same replicates and random numbers):\n"
+        ));
+        s.push_str(&format!(
+            "{:<18} {:>12} {:>14} {:>14} {:>30}\n",
+            "issue", "d P(binding)", format!("only {}", short(a)), format!("only {}", short(b)), "d cooperation [95% CI]"
+        ));
+        for (issue, d, x, y, c) in diffs {
+            s.push_str(&format!(
+                "{:<18} {:>12.3} {:>14} {:>14} {:>10.3} [{:.3}, {:.3}]\n",
+                issue, d, x, y, c.0, c.1, c.2
+            ));
+        }
+    }
+    s
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(12).collect()
+}

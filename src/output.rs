@@ -1,0 +1,499 @@
+//! Output files: tidy CSVs and the manifest (DESIGN 3), written into a temporary directory that
+//! is renamed into place only when complete, so no half-written output is ever left behind.
+
+use crate::error::{RegimeError, Result};
+use crate::scenario::Scenario;
+use crate::sim::{Event, RunOutput};
+use crate::tournament::Tournament;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// An output directory being written: files go to a hidden temporary sibling, which
+/// [`OutputDir::commit`] renames to the final name. Dropped without commit, it is removed.
+#[derive(Debug)]
+pub struct OutputDir {
+    target: PathBuf,
+    tmp: PathBuf,
+    force: bool,
+    committed: bool,
+}
+
+impl OutputDir {
+    /// Prepares `target`. Fails if it exists and `force` is false.
+    pub fn create(target: &Path, force: bool) -> Result<OutputDir> {
+        if target.exists() && !force {
+            return Err(RegimeError::OutputExists(target.to_path_buf()));
+        }
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "out".into());
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|source| RegimeError::Write {
+            path: parent.clone(),
+            source,
+        })?;
+        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        if tmp.exists() {
+            let _ = fs::remove_dir_all(&tmp);
+        }
+        fs::create_dir(&tmp).map_err(|source| RegimeError::Write {
+            path: tmp.clone(),
+            source,
+        })?;
+        Ok(OutputDir {
+            target: target.to_path_buf(),
+            tmp,
+            force,
+            committed: false,
+        })
+    }
+
+    /// Path of a file inside the (temporary) directory.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.tmp.join(name)
+    }
+
+    /// The temporary directory (figures are drawn here before commit).
+    pub fn temp_path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// The final directory.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Moves the finished directory into place.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        if self.target.exists() {
+            if !self.force {
+                return Err(RegimeError::OutputExists(self.target.clone()));
+            }
+            fs::remove_dir_all(&self.target).map_err(|source| RegimeError::Write {
+                path: self.target.clone(),
+                source,
+            })?;
+        }
+        fs::rename(&self.tmp, &self.target).map_err(|source| RegimeError::Write {
+            path: self.target.clone(),
+            source,
+        })?;
+        self.committed = true;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// Formats a number in plain decimal (Rust never uses an exponent in `Display` for floats).
+/// Non-finite values are written as empty cells.
+pub fn num(x: f64) -> String {
+    if x.is_finite() {
+        if x == 0.0 {
+            "0".into()
+        } else {
+            format!("{x}")
+        }
+    } else {
+        String::new()
+    }
+}
+
+/// Formats an optional number; `None` is an empty cell.
+pub fn opt_num(x: Option<f64>) -> String {
+    x.map(num).unwrap_or_default()
+}
+
+/// A CSV writer bound to a path, with errors naming the file.
+pub struct Csv {
+    path: PathBuf,
+    inner: csv::Writer<std::io::BufWriter<fs::File>>,
+}
+
+impl Csv {
+    /// Creates the file and writes the header.
+    pub fn create(path: PathBuf, header: &[&str]) -> Result<Csv> {
+        let f = fs::File::create(&path).map_err(|source| RegimeError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        let mut inner = csv::Writer::from_writer(std::io::BufWriter::new(f));
+        inner.write_record(header).map_err(|e| csv_write(&path, e))?;
+        Ok(Csv { path, inner })
+    }
+
+    /// Appends to an existing file without a header (used by `--resume`).
+    pub fn append(path: PathBuf) -> Result<Csv> {
+        let f = fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(|source| RegimeError::Write {
+                path: path.clone(),
+                source,
+            })?;
+        let inner = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(std::io::BufWriter::new(f));
+        Ok(Csv { path, inner })
+    }
+
+    /// Writes a row.
+    pub fn row<I, T>(&mut self, fields: I) -> Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.inner
+            .write_record(fields)
+            .map_err(|e| csv_write(&self.path, e))
+    }
+
+    /// Flushes to disk.
+    pub fn flush(&mut self) -> Result<()> {
+        self.inner.flush().map_err(|source| RegimeError::Write {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+fn csv_write(path: &Path, e: csv::Error) -> RegimeError {
+    RegimeError::Csv {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Writes `matches.csv`, `ranking.csv` and (when recorded) `actions.csv`.
+pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
+    let g = &t.config.payoffs;
+    let names: Vec<String> = t.config.strategies.iter().map(|s| s.name()).collect();
+    let turns = t.config.turns.max(1) as f64;
+    let mut m = Csv::create(
+        dir.file("matches.csv"),
+        &["player_a", "player_b", "rep", "score_a", "score_b", "cooperation_a", "cooperation_b"],
+    )?;
+    for r in &t.matches {
+        m.row([
+            names[r.a].clone(),
+            names[r.b].clone(),
+            r.rep.to_string(),
+            num(r.score_a(g)),
+            num(r.score_b(g)),
+            num(r.cooperations_a() as f64 / turns),
+            num(r.cooperations_b() as f64 / turns),
+        ])?;
+    }
+    m.flush()?;
+    let mut k = Csv::create(
+        dir.file("ranking.csv"),
+        &["rank", "strategy", "mean_score_per_turn", "total_score", "cooperation", "wins", "matches"],
+    )?;
+    for r in t.ranking() {
+        k.row([
+            r.rank.to_string(),
+            r.strategy,
+            num(r.mean_score_per_turn),
+            num(r.total_score),
+            num(r.cooperation),
+            r.wins.to_string(),
+            r.matches.to_string(),
+        ])?;
+    }
+    k.flush()?;
+    if t.config.record_actions {
+        let mut a = Csv::create(
+            dir.file("actions.csv"),
+            &["player_a", "player_b", "rep", "turn", "action_a", "action_b"],
+        )?;
+        for r in &t.matches {
+            if let Some(acts) = &r.actions {
+                for (turn, (x, y)) in acts.iter().enumerate() {
+                    a.row([
+                        names[r.a].clone(),
+                        names[r.b].clone(),
+                        r.rep.to_string(),
+                        (turn + 1).to_string(),
+                        x.as_char().to_string(),
+                        y.as_char().to_string(),
+                    ])?;
+                }
+            }
+        }
+        a.flush()?;
+    }
+    Ok(())
+}
+
+/// Column names of `summary.csv` after the identifying columns.
+pub const SUMMARY_COLUMNS: [&str; 18] = [
+    "issue",
+    "preexisting",
+    "emerged",
+    "emergence_round",
+    "emergence_year",
+    "collapsed",
+    "collapse_round",
+    "collapse_year",
+    "final_status",
+    "final_members",
+    "final_member_share",
+    "final_power_share",
+    "mean_cooperation",
+    "final_cooperation",
+    "mean_payoff",
+    "mean_utility",
+    "rounds",
+    "states",
+];
+
+/// The summary values of one run and issue, in [`SUMMARY_COLUMNS`] order.
+pub fn summary_fields(scenario: &Scenario, out: &RunOutput, k: usize) -> Vec<String> {
+    let s = &out.summaries[k];
+    let year = |r: Option<u64>| r.map(|r| scenario.year(r).to_string()).unwrap_or_default();
+    vec![
+        scenario.issues[s.issue].name.clone(),
+        (s.preexisting as u8).to_string(),
+        (s.emergence_round.is_some() as u8).to_string(),
+        s.emergence_round.map(|r| r.to_string()).unwrap_or_default(),
+        year(s.emergence_round),
+        (s.collapse_round.is_some() as u8).to_string(),
+        s.collapse_round.map(|r| r.to_string()).unwrap_or_default(),
+        year(s.collapse_round),
+        s.final_status.name().to_string(),
+        s.final_members.to_string(),
+        num(s.final_member_share),
+        num(s.final_power_share),
+        num(s.mean_cooperation),
+        num(s.final_cooperation),
+        num(s.mean_payoff),
+        num(s.mean_utility),
+        scenario.rounds.to_string(),
+        scenario.state_count().to_string(),
+    ]
+}
+
+/// Streaming writer of the four per-run CSVs of `run` and `compare`.
+pub struct RunWriter {
+    timeseries: Csv,
+    events: Csv,
+    states: Csv,
+    summary: Csv,
+}
+
+const ID: [&str; 4] = ["run_id", "replicate", "seed", "rule_set"];
+
+fn with_id(cols: &[&str]) -> Vec<String> {
+    ID.iter().chain(cols.iter()).map(|s| s.to_string()).collect()
+}
+
+impl RunWriter {
+    /// Creates the files with their headers.
+    pub fn create(dir: &OutputDir) -> Result<RunWriter> {
+        let h = |cols: &[&str]| with_id(cols);
+        let ts = h(&[
+            "round",
+            "year",
+            "issue",
+            "group",
+            "states",
+            "cooperation",
+            "mean_payoff",
+            "mean_utility",
+            "regime_status",
+            "members",
+            "member_share",
+            "member_power_share",
+            "compliance",
+            "regime_strength",
+        ]);
+        let ev = h(&["round", "year", "issue", "state", "event", "value", "detail"]);
+        let st = h(&[
+            "state",
+            "group",
+            "region",
+            "issue",
+            "power",
+            "position",
+            "security",
+            "economy",
+            "rights",
+            "sovereignty_cost",
+            "discount",
+            "initial_strategy",
+            "final_strategy",
+            "member",
+            "mean_payoff",
+            "mean_utility",
+            "cooperation",
+        ]);
+        let su = h(&SUMMARY_COLUMNS);
+        let refs = |v: &Vec<String>| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\u{0}");
+        let _ = refs;
+        Ok(RunWriter {
+            timeseries: Csv::create(dir.file("timeseries.csv"), &ts.iter().map(String::as_str).collect::<Vec<_>>())?,
+            events: Csv::create(dir.file("events.csv"), &ev.iter().map(String::as_str).collect::<Vec<_>>())?,
+            states: Csv::create(dir.file("states.csv"), &st.iter().map(String::as_str).collect::<Vec<_>>())?,
+            summary: Csv::create(dir.file("summary.csv"), &su.iter().map(String::as_str).collect::<Vec<_>>())?,
+        })
+    }
+
+    /// Writes every row of one run.
+    pub fn write(&mut self, scenario: &Scenario, out: &RunOutput) -> Result<()> {
+        let id = [
+            out.id.run_id.to_string(),
+            out.id.replicate.to_string(),
+            out.id.seed.to_string(),
+            out.id.rule_set.clone(),
+        ];
+        let world = out.final_world.as_ref();
+        let group_name = |g: Option<usize>| match (g, world) {
+            (Some(g), Some(w)) => w.groups[g].clone(),
+            _ => "all".to_string(),
+        };
+        for r in &out.timeseries {
+            let mut row = id.to_vec();
+            row.extend([
+                r.round.to_string(),
+                scenario.year(r.round).to_string(),
+                scenario.issues[r.issue].name.clone(),
+                group_name(r.group),
+                r.states.to_string(),
+                num(r.cooperation),
+                num(r.mean_payoff),
+                num(r.mean_utility),
+                r.status.name().to_string(),
+                r.members.to_string(),
+                num(r.member_share),
+                num(r.member_power_share),
+                opt_num(r.compliance),
+                num(r.strength),
+            ]);
+            self.timeseries.row(row)?;
+        }
+        for e in &out.events {
+            let Event {
+                round,
+                issue,
+                state,
+                kind,
+                value,
+                detail,
+            } = e;
+            let mut row = id.to_vec();
+            row.extend([
+                round.to_string(),
+                scenario.year(*round).to_string(),
+                issue.map(|i| scenario.issues[i].name.clone()).unwrap_or_default(),
+                match (state, world) {
+                    (Some(s), Some(w)) => w.states[*s].name.clone(),
+                    _ => String::new(),
+                },
+                kind.name().to_string(),
+                num(*value),
+                detail.clone(),
+            ]);
+            self.events.row(row)?;
+        }
+        if let Some(w) = world {
+            for s in &out.states {
+                let st = &w.states[s.state];
+                let mut row = id.to_vec();
+                row.extend([
+                    st.name.clone(),
+                    w.groups[st.group].clone(),
+                    st.region.clone(),
+                    scenario.issues[s.issue].name.clone(),
+                    num(s.attributes[0]),
+                    num(s.attributes[1]),
+                    num(s.attributes[2]),
+                    num(s.attributes[3]),
+                    num(s.attributes[4]),
+                    num(st.sovereignty_cost),
+                    num(st.discount),
+                    s.initial_strategy.name(),
+                    s.final_strategy.name(),
+                    (s.member as u8).to_string(),
+                    num(s.mean_payoff),
+                    num(s.mean_utility),
+                    num(s.cooperation),
+                ]);
+                self.states.row(row)?;
+            }
+        }
+        for k in 0..out.summaries.len() {
+            let mut row = id.to_vec();
+            row.extend(summary_fields(scenario, out, k));
+            self.summary.row(row)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes every file.
+    pub fn finish(mut self) -> Result<()> {
+        self.timeseries.flush()?;
+        self.events.flush()?;
+        self.states.flush()?;
+        self.summary.flush()
+    }
+}
+
+/// Writes `manifest.json`.
+pub fn write_manifest(dir: &OutputDir, manifest: &serde_json::Value) -> Result<()> {
+    let path = dir.file("manifest.json");
+    let mut f = fs::File::create(&path).map_err(|source| RegimeError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    let text = serde_json::to_string_pretty(manifest).unwrap_or_else(|_| "{}".into());
+    f.write_all(text.as_bytes())
+        .and_then(|_| f.write_all(b"\n"))
+        .map_err(|source| RegimeError::Write { path, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_plain_decimals() {
+        assert_eq!(num(1e-7), "0.0000001");
+        assert_eq!(num(1e21), "1000000000000000000000");
+        assert_eq!(num(0.5), "0.5");
+        assert_eq!(num(-0.0), "0");
+        assert_eq!(num(f64::NAN), "");
+    }
+
+    #[test]
+    fn output_dir_is_atomic_and_refuses_to_overwrite() {
+        let base = tempfile::tempdir().unwrap();
+        let target = base.path().join("out");
+        {
+            let d = OutputDir::create(&target, false).unwrap();
+            fs::write(d.file("a.csv"), "x\n").unwrap();
+            // dropped without commit
+        }
+        assert!(!target.exists());
+        assert_eq!(fs::read_dir(base.path()).unwrap().count(), 0, "temporary directory removed");
+        let d = OutputDir::create(&target, false).unwrap();
+        fs::write(d.file("a.csv"), "x\n").unwrap();
+        d.commit().unwrap();
+        assert!(target.join("a.csv").exists());
+        assert!(matches!(OutputDir::create(&target, false), Err(RegimeError::OutputExists(_))));
+        let d = OutputDir::create(&target, true).unwrap();
+        fs::write(d.file("b.csv"), "y\n").unwrap();
+        d.commit().unwrap();
+        assert!(target.join("b.csv").exists() && !target.join("a.csv").exists());
+    }
+}

@@ -1,0 +1,975 @@
+//! The engine: one run of a scenario under one rule set (DESIGN 2.1-2.9, 4, 5).
+//!
+//! Within a round everything happens in this fixed order:
+//! 1. shocks of the round are applied (scheduled, then random, in file order);
+//! 2. every member decides whether it complies with the treaty this round;
+//! 3. every issue is played: every linked pair plays the stage game once;
+//! 4. the regime of every issue is assessed (criterion, emergence, collapse, strength);
+//! 5. at the end of a learning interval states revise strategies, all at once;
+//! 6. at the end of a negotiation interval states ratify or withdraw, all at once;
+//! 7. the round is recorded.
+//!
+//! Per-pair memory lives in flat arrays indexed by edge; strategies are finite-state machines
+//! dispatched by table lookup; counters are kept running, never recomputed from histories.
+//! Each purpose (play of an issue, shocks, learning, negotiation) has its own random stream
+//! derived from the run seed, so rule sets of a replicate share their random numbers
+//! (common random numbers) as far as their decisions allow.
+
+use crate::game::{Action, Payoffs};
+use crate::model::{self, Status};
+use crate::rng::{derive_seed, stream, threshold, Stream};
+use crate::scenario::{CivilSocietyAccess, Rules, Scenario, ShockSpec};
+use crate::strategy::{expected_outcomes, Machine, Strategy};
+use crate::world::World;
+use rand::{Rng, RngCore};
+
+const PLAY_STREAM: u64 = 2;
+const SHOCK_STREAM: u64 = 3;
+const LEARN_STREAM: u64 = 4;
+const NEGOTIATE_STREAM: u64 = 5;
+
+/// How much a run records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// Only the per-issue summary (sweeps).
+    Summary,
+    /// Time series, events and per-state results too.
+    Full,
+}
+
+/// Identifies a run in outputs.
+#[derive(Debug, Clone)]
+pub struct RunId {
+    /// 0-based run index.
+    pub run_id: u64,
+    /// Replicate index.
+    pub replicate: u64,
+    /// The run's seed (shared by the rule sets of a replicate).
+    pub seed: u64,
+    /// Rule-set name.
+    pub rule_set: String,
+}
+
+/// One row of `timeseries.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeseriesRow {
+    /// Round.
+    pub round: u64,
+    /// Issue index.
+    pub issue: usize,
+    /// Group index, or `None` for all states.
+    pub group: Option<usize>,
+    /// States in the group.
+    pub states: u32,
+    /// Share of C moves made by the group this round.
+    pub cooperation: f64,
+    /// Mean payoff per interaction.
+    pub mean_payoff: f64,
+    /// Mean utility per interaction.
+    pub mean_utility: f64,
+    /// Regime status.
+    pub status: Status,
+    /// Members in the group.
+    pub members: u32,
+    /// Members / states of the group.
+    pub member_share: f64,
+    /// Members' share of the group's power.
+    pub member_power_share: f64,
+    /// Share of member-to-member moves by the group's members that were C.
+    pub compliance: Option<f64>,
+    /// Regime strength.
+    pub strength: f64,
+}
+
+/// Event kinds (DESIGN 2.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// A state joined the regime.
+    Ratified,
+    /// A member left.
+    Withdrew,
+    /// A member's cheating on members was detected (value: times this round).
+    CheatingDetected,
+    /// A detected cheater paid the sanction (value: total penalty).
+    Sanctioned,
+    /// A shock happened (value: its change).
+    Shock,
+    /// The regime became binding (value: the emergence round).
+    RegimeEmerged,
+    /// The regime collapsed (value: the collapse round).
+    RegimeCollapsed,
+}
+
+impl EventKind {
+    /// The name in `events.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Ratified => "ratified",
+            EventKind::Withdrew => "withdrew",
+            EventKind::CheatingDetected => "cheating_detected",
+            EventKind::Sanctioned => "sanctioned",
+            EventKind::Shock => "shock",
+            EventKind::RegimeEmerged => "regime_emerged",
+            EventKind::RegimeCollapsed => "regime_collapsed",
+        }
+    }
+}
+
+/// One row of `events.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Round.
+    pub round: u64,
+    /// Issue index (None for shocks to attributes, which affect all issues).
+    pub issue: Option<usize>,
+    /// State index (None for issue-level events).
+    pub state: Option<usize>,
+    /// Kind.
+    pub kind: EventKind,
+    /// A number (see [`EventKind`]).
+    pub value: f64,
+    /// Free text.
+    pub detail: String,
+}
+
+/// Per-issue result of a run (a row of `summary.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueSummary {
+    /// Issue index.
+    pub issue: usize,
+    /// The regime existed at the start (left-truncated).
+    pub preexisting: bool,
+    /// First round the emergence criterion held (of the streak that made it binding).
+    pub emergence_round: Option<u64>,
+    /// First round of the failing streak that collapsed it.
+    pub collapse_round: Option<u64>,
+    /// Status after the last round.
+    pub final_status: Status,
+    /// Members at the end.
+    pub final_members: u32,
+    /// Members / states at the end.
+    pub final_member_share: f64,
+    /// Members' power share at the end.
+    pub final_power_share: f64,
+    /// Mean over rounds of the share of C moves.
+    pub mean_cooperation: f64,
+    /// Share of C moves in the last round.
+    pub final_cooperation: f64,
+    /// Mean payoff per interaction over the run.
+    pub mean_payoff: f64,
+    /// Mean utility per interaction over the run.
+    pub mean_utility: f64,
+}
+
+/// Per state and issue results (a row of `states.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateRow {
+    /// State index.
+    pub state: usize,
+    /// Issue index.
+    pub issue: usize,
+    /// Attributes at the end (after shocks): power, position, security, economy, rights.
+    pub attributes: [f64; 5],
+    /// Initial strategy.
+    pub initial_strategy: Strategy,
+    /// Final strategy.
+    pub final_strategy: Strategy,
+    /// Member at the end.
+    pub member: bool,
+    /// Mean payoff per interaction.
+    pub mean_payoff: f64,
+    /// Mean utility per interaction.
+    pub mean_utility: f64,
+    /// Share of its moves that were C.
+    pub cooperation: f64,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// Identity.
+    pub id: RunId,
+    /// Per-issue summaries.
+    pub summaries: Vec<IssueSummary>,
+    /// Time series (Record::Full only).
+    pub timeseries: Vec<TimeseriesRow>,
+    /// Events (Record::Full only).
+    pub events: Vec<Event>,
+    /// Per state and issue (Record::Full only).
+    pub states: Vec<StateRow>,
+    /// The world's states after shocks (Record::Full only).
+    pub final_world: Option<World>,
+    /// Stage games played (pair-rounds).
+    pub pair_rounds: u64,
+}
+
+/// Runtime state of one issue.
+struct IssueRt {
+    base: Payoffs,
+    access: CivilSocietyAccess,
+    monitoring_extra: f64,
+    forum_from: Option<u64>,
+    forum_information: f64,
+    sovereignty_weight: f64,
+    machines: Vec<Machine>,
+    /// Expected outcome counts over a learning interval, [candidate * n + partner].
+    outcome_table: Vec<[f64; 4]>,
+    strat: Vec<u8>,
+    initial_strat: Vec<u8>,
+    game: Vec<[f64; 4]>,
+    /// Mean payoff table of each state's partners (cached; refreshed after shocks).
+    partner: Vec<[f64; 4]>,
+    sa: Vec<u8>,
+    sb: Vec<u8>,
+    member: Vec<bool>,
+    comply: Vec<bool>,
+    regime: model::RegimeTracker,
+    // per round
+    r_payoff: Vec<f64>,
+    r_util: Vec<f64>,
+    r_moves: Vec<u32>,
+    r_coop: Vec<u32>,
+    r_m2m: Vec<u32>,
+    r_m2m_coop: Vec<u32>,
+    r_detected: Vec<u32>,
+    // since the last learning revision
+    w_util: Vec<f64>,
+    // since the last negotiation
+    n_util_in: Vec<f64>,
+    n_cnt_in: Vec<u32>,
+    n_util_out: Vec<f64>,
+    n_cnt_out: Vec<u32>,
+    n_recv_coop: Vec<u32>,
+    n_m2m: u64,
+    n_m2m_coop: u64,
+    // whole run
+    t_payoff: Vec<f64>,
+    t_util: Vec<f64>,
+    t_moves: Vec<u64>,
+    t_coop: Vec<u64>,
+    coop_by_round_sum: f64,
+    last_coop: f64,
+    rng: Stream,
+    learn_rng: Stream,
+    negotiate_rng: Stream,
+}
+
+/// Runs one scenario replicate under one rule set.
+pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record: Record) -> RunOutput {
+    let mut world = world.clone();
+    let n = world.states.len();
+    let n_issues = scenario.issues.len();
+    let edges = world.edges.clone();
+    let neighbours = world.neighbours();
+    // Incident edges per state: (edge, is side a).
+    let mut incident: Vec<Vec<(u32, bool)>> = vec![Vec::new(); n];
+    for (e, &(a, b)) in edges.iter().enumerate() {
+        incident[a as usize].push((e as u32, true));
+        if a != b {
+            incident[b as usize].push((e as u32, false));
+        }
+    }
+    // Strategy catalogue: initial strategies and the learning set.
+    let mut catalog: Vec<Strategy> = scenario.learning_strategies.clone();
+    for s in &world.states {
+        for st in &s.strategies {
+            if !catalog.contains(st) {
+                catalog.push(*st);
+            }
+        }
+    }
+    let learn_set: Vec<u8> = scenario
+        .learning_strategies
+        .iter()
+        .map(|s| catalog.iter().position(|c| c == s).unwrap_or(0) as u8)
+        .collect();
+    let k_eff: Vec<f64> = neighbours
+        .iter()
+        .map(|nb| model::relative_gains_weight(rules, nb.len()))
+        .collect();
+
+    let interval = scenario.learning.interval as usize;
+    let mut issues: Vec<IssueRt> = scenario
+        .issues
+        .iter()
+        .enumerate()
+        .map(|(ii, is)| {
+            let machines: Vec<Machine> = catalog.iter().map(|s| s.machine(&is.payoffs)).collect();
+            let nc = machines.len();
+            let mut outcome_table = vec![[0.0; 4]; nc * nc];
+            for a in 0..nc {
+                for b in 0..nc {
+                    outcome_table[a * nc + b] = expected_outcomes(&machines[a], &machines[b], interval);
+                }
+            }
+            let strat: Vec<u8> = world
+                .states
+                .iter()
+                .map(|s| catalog.iter().position(|c| *c == s.strategies[ii]).unwrap_or(0) as u8)
+                .collect();
+            let member = model::initial_members(is, &world);
+            let regime = model::RegimeTracker::new(is, scenario.start_year, member.iter().any(|&m| m));
+            IssueRt {
+                base: is.payoffs,
+                access: is.civil_society_access,
+                monitoring_extra: 0.0,
+                forum_from: is.forum.map(|f| {
+                    f.from_year
+                        .map_or(0, |y| (y - scenario.start_year).max(0) as u64)
+                }),
+                forum_information: is.forum.map_or(0.0, |f| f.information),
+                sovereignty_weight: is.sovereignty_weight,
+                machines,
+                outcome_table,
+                initial_strat: strat.clone(),
+                strat,
+                game: world
+                    .states
+                    .iter()
+                    .map(|s| model::stage_game(is, s, rules))
+                    .collect(),
+                partner: Vec::new(),
+                sa: vec![0; edges.len()],
+                sb: vec![0; edges.len()],
+                member,
+                comply: vec![true; n],
+                regime,
+                r_payoff: vec![0.0; n],
+                r_util: vec![0.0; n],
+                r_moves: vec![0; n],
+                r_coop: vec![0; n],
+                r_m2m: vec![0; n],
+                r_m2m_coop: vec![0; n],
+                r_detected: vec![0; n],
+                w_util: vec![0.0; n],
+                n_util_in: vec![0.0; n],
+                n_cnt_in: vec![0; n],
+                n_util_out: vec![0.0; n],
+                n_cnt_out: vec![0; n],
+                n_recv_coop: vec![0; n],
+                n_m2m: 0,
+                n_m2m_coop: 0,
+                t_payoff: vec![0.0; n],
+                t_util: vec![0.0; n],
+                t_moves: vec![0; n],
+                t_coop: vec![0; n],
+                coop_by_round_sum: 0.0,
+                last_coop: 0.0,
+                rng: stream(derive_seed(id.seed, &[PLAY_STREAM, ii as u64])),
+                learn_rng: stream(derive_seed(id.seed, &[LEARN_STREAM, ii as u64])),
+                negotiate_rng: stream(derive_seed(id.seed, &[NEGOTIATE_STREAM, ii as u64])),
+            }
+        })
+        .collect();
+    for rt in issues.iter_mut() {
+        rt.partner = neighbours.iter().map(|nb| model::mean_partner_game(&rt.game, nb)).collect();
+    }
+    let mut shock_rng = stream(derive_seed(id.seed, &[SHOCK_STREAM]));
+    let mut veto = model::veto_players(&world, scenario.regime.veto_players as usize);
+
+    let mut out = RunOutput {
+        id,
+        summaries: Vec::new(),
+        timeseries: Vec::new(),
+        events: Vec::new(),
+        states: Vec::new(),
+        final_world: None,
+        pair_rounds: 0,
+    };
+    let full = record == Record::Full;
+    let impl_t = threshold(scenario.noise.implementation);
+
+    for round in 0..scenario.rounds {
+        let year = scenario.year(round);
+        // 1. Shocks.
+        let mut changed = false;
+        for shock in &scenario.shocks {
+            let fires = match shock.probability {
+                Some(p) => {
+                    let in_window = shock.from_year.is_none_or(|y| year >= y)
+                        && shock.to_year.is_none_or(|y| year <= y)
+                        && shock.year.is_none_or(|y| y == year)
+                        && shock.round.is_none_or(|r| r == round);
+                    // Always draw, so the stream does not depend on the window.
+                    let u: f64 = shock_rng.random();
+                    in_window && u < p
+                }
+                None => shock.year == Some(year) || shock.round == Some(round),
+            };
+            if fires {
+                changed |= apply_shock(shock, scenario, &mut world, &mut issues, round, full.then_some(&mut out.events));
+            }
+        }
+        if changed {
+            for (ii, is) in scenario.issues.iter().enumerate() {
+                for (i, s) in world.states.iter().enumerate() {
+                    issues[ii].game[i] = model::stage_game(is, s, rules);
+                }
+                let rt = &mut issues[ii];
+                rt.partner = neighbours.iter().map(|nb| model::mean_partner_game(&rt.game, nb)).collect();
+            }
+            veto = model::veto_players(&world, scenario.regime.veto_players as usize);
+        }
+
+        for (ii, rt) in issues.iter_mut().enumerate() {
+            let monitoring = (rules.monitoring + rt.access.monitoring_bonus() + rt.monitoring_extra).clamp(0.0, 1.0);
+            // 2. Compliance dispositions.
+            for i in 0..n {
+                rt.comply[i] = model::complies(
+                    &rt.game[i],
+                    &rt.partner[i],
+                    k_eff[i],
+                    world.states[i].discount,
+                    rules,
+                    monitoring,
+                );
+            }
+            // 3. Play.
+            let forum = rt.forum_from.is_some_and(|f| round >= f);
+            let mis = scenario.noise.misperception * if forum { 1.0 - rt.forum_information } else { 1.0 };
+            let mis_t = [threshold(mis), threshold(mis * (1.0 - monitoring))];
+            let detect_t = threshold(monitoring);
+            play_issue(rt, &edges, &k_eff, rules, impl_t, mis_t, detect_t);
+            out.pair_rounds += edges.len() as u64;
+
+            // 4. Regime assessment.
+            let members: u32 = rt.member.iter().filter(|&&m| m).count() as u32;
+            let power: f64 = (0..n).filter(|&i| rt.member[i]).map(|i| world.states[i].power).sum();
+            let m2m: u64 = rt.r_m2m.iter().map(|&x| x as u64).sum();
+            let m2m_coop: u64 = rt.r_m2m_coop.iter().map(|&x| x as u64).sum();
+            let compliance = (m2m > 0).then(|| m2m_coop as f64 / m2m as f64);
+            let veto_ok = !rules.hegemonic_veto || veto.iter().all(|&v| rt.member[v]);
+            let holds = model::criterion_holds(
+                &scenario.regime,
+                members as f64 / n as f64,
+                power,
+                veto_ok,
+                compliance,
+            );
+            let transition = rt.regime.update(round, holds, members, compliance, &scenario.regime, rules);
+            if full {
+                match transition {
+                    Some(model::Transition::Emerged(r0)) => out.events.push(Event {
+                        round,
+                        issue: Some(ii),
+                        state: None,
+                        kind: EventKind::RegimeEmerged,
+                        value: r0 as f64,
+                        detail: format!("criterion held since round {r0} ({})", scenario.year(r0)),
+                    }),
+                    Some(model::Transition::Collapsed(r0)) => out.events.push(Event {
+                        round,
+                        issue: Some(ii),
+                        state: None,
+                        kind: EventKind::RegimeCollapsed,
+                        value: r0 as f64,
+                        detail: format!("criterion failed since round {r0} ({})", scenario.year(r0)),
+                    }),
+                    None => {}
+                }
+                for i in 0..n {
+                    if rt.r_detected[i] > 0 {
+                        out.events.push(Event {
+                            round,
+                            issue: Some(ii),
+                            state: Some(i),
+                            kind: EventKind::CheatingDetected,
+                            value: rt.r_detected[i] as f64,
+                            detail: String::new(),
+                        });
+                        if rules.sanctions > 0.0 {
+                            out.events.push(Event {
+                                round,
+                                issue: Some(ii),
+                                state: Some(i),
+                                kind: EventKind::Sanctioned,
+                                value: rt.r_detected[i] as f64 * rules.sanctions,
+                                detail: String::new(),
+                            });
+                        }
+                    }
+                }
+            }
+            let total_moves: u64 = rt.r_moves.iter().map(|&x| x as u64).sum();
+            let total_coop: u64 = rt.r_coop.iter().map(|&x| x as u64).sum();
+            rt.last_coop = if total_moves > 0 { total_coop as f64 / total_moves as f64 } else { 0.0 };
+            rt.coop_by_round_sum += rt.last_coop;
+
+            // 7 (recorded before learning and negotiation change who is who).
+            if full {
+                record_round(&mut out.timeseries, rt, &world, round, ii, n);
+            }
+            for i in 0..n {
+                rt.t_payoff[i] += rt.r_payoff[i];
+                rt.t_util[i] += rt.r_util[i];
+                rt.t_moves[i] += rt.r_moves[i] as u64;
+                rt.t_coop[i] += rt.r_coop[i] as u64;
+                rt.w_util[i] += rt.r_util[i];
+            }
+
+            // 5. Learning.
+            if (round + 1) % scenario.learning.interval == 0 && scenario.learning.rule != "none" {
+                learn(rt, scenario, &learn_set, &neighbours, &incident, &k_eff, rules, monitoring);
+            }
+            // 6. Negotiation.
+            if (round + 1) % scenario.regime.negotiation_interval == 0 {
+                let changes = negotiate(rt, scenario, &world, &neighbours, &k_eff, rules, monitoring);
+                if full {
+                    for (i, joined) in changes {
+                        out.events.push(Event {
+                            round,
+                            issue: Some(ii),
+                            state: Some(i),
+                            kind: if joined { EventKind::Ratified } else { EventKind::Withdrew },
+                            value: 1.0,
+                            detail: String::new(),
+                        });
+                    }
+                }
+            }
+            for i in 0..n {
+                rt.r_payoff[i] = 0.0;
+                rt.r_util[i] = 0.0;
+                rt.r_moves[i] = 0;
+                rt.r_coop[i] = 0;
+                rt.r_m2m[i] = 0;
+                rt.r_m2m_coop[i] = 0;
+                rt.r_detected[i] = 0;
+            }
+        }
+    }
+
+    // Summaries.
+    for (ii, rt) in issues.iter().enumerate() {
+        let members = rt.member.iter().filter(|&&m| m).count() as u32;
+        let power: f64 = (0..n).filter(|&i| rt.member[i]).map(|i| world.states[i].power).sum();
+        let moves: u64 = rt.t_moves.iter().sum();
+        let pay: f64 = rt.t_payoff.iter().sum();
+        let util: f64 = rt.t_util.iter().sum();
+        out.summaries.push(IssueSummary {
+            issue: ii,
+            preexisting: rt.regime.preexisting,
+            emergence_round: rt.regime.emergence_round,
+            collapse_round: rt.regime.collapse_round,
+            final_status: rt.regime.status,
+            final_members: members,
+            final_member_share: members as f64 / n as f64,
+            final_power_share: power,
+            mean_cooperation: rt.coop_by_round_sum / scenario.rounds as f64,
+            final_cooperation: rt.last_coop,
+            mean_payoff: if moves > 0 { pay / moves as f64 } else { 0.0 },
+            mean_utility: if moves > 0 { util / moves as f64 } else { 0.0 },
+        });
+        if full {
+            for i in 0..n {
+                let s = &world.states[i];
+                let mv = rt.t_moves[i].max(1) as f64;
+                out.states.push(StateRow {
+                    state: i,
+                    issue: ii,
+                    attributes: [s.power, s.position, s.security, s.economy, s.rights],
+                    initial_strategy: catalog[rt.initial_strat[i] as usize],
+                    final_strategy: catalog[rt.strat[i] as usize],
+                    member: rt.member[i],
+                    mean_payoff: rt.t_payoff[i] / mv,
+                    mean_utility: rt.t_util[i] / mv,
+                    cooperation: rt.t_coop[i] as f64 / mv,
+                });
+            }
+        }
+    }
+    if full {
+        out.final_world = Some(world);
+    }
+    out
+}
+
+#[inline]
+fn decide(m: &Machine, state: u8, rng: &mut Stream) -> Action {
+    let t = m.coop_threshold[state as usize];
+    if t == 0 {
+        Action::D
+    } else if t >= 1 << 32 || (rng.next_u32() as u64) < t {
+        Action::C
+    } else {
+        Action::D
+    }
+}
+
+#[inline]
+fn flip_if(a: Action, t: u64, rng: &mut Stream) -> Action {
+    if t > 0 && (rng.next_u32() as u64) < t {
+        a.flip()
+    } else {
+        a
+    }
+}
+
+/// The hot loop: every edge plays the stage game once.
+///
+/// Random numbers per pair, in order: a's choice and b's choice (only when their machine
+/// randomises in its state), a's and b's implementation noise, a's and b's misperception (only
+/// when the probabilities are positive), then detection draws for each cheating member.
+fn play_issue(
+    rt: &mut IssueRt,
+    edges: &[(u32, u32)],
+    k_eff: &[f64],
+    rules: &Rules,
+    impl_t: u64,
+    mis_t: [u64; 2],
+    detect_t: u64,
+) {
+    let tc = rules.transaction_cost_cut;
+    let sanction = rules.sanctions;
+    let rng = &mut rt.rng;
+    for (e, &(a, b)) in edges.iter().enumerate() {
+        let (a, b) = (a as usize, b as usize);
+        let ma = &rt.machines[rt.strat[a] as usize];
+        let mb = &rt.machines[rt.strat[b] as usize];
+        let both = a != b && rt.member[a] && rt.member[b];
+        let (mut xa, mut xb) = if both {
+            (
+                if rt.comply[a] { Action::C } else { Action::D },
+                if rt.comply[b] { Action::C } else { Action::D },
+            )
+        } else {
+            (decide(ma, rt.sa[e], rng), decide(mb, rt.sb[e], rng))
+        };
+        xa = flip_if(xa, impl_t, rng);
+        xb = flip_if(xb, impl_t, rng);
+        let mt = mis_t[both as usize];
+        let seen_by_a = flip_if(xb, mt, rng);
+        let seen_by_b = flip_if(xa, mt, rng);
+        rt.sa[e] = ma.step(rt.sa[e], xa, seen_by_a);
+        rt.sb[e] = mb.step(rt.sb[e], xb, seen_by_b);
+        let ia = xa.index() * 2 + xb.index();
+        let ib = xb.index() * 2 + xa.index();
+        let mut pa = rt.game[a][ia];
+        let mut pb = rt.game[b][ib];
+        if a == b {
+            // Self-interaction (lattice): counted once, no relative gains against oneself.
+            rt.r_payoff[a] += pa;
+            rt.r_util[a] += pa;
+            rt.r_moves[a] += 1;
+            rt.r_coop[a] += (xa == Action::C) as u32;
+            continue;
+        }
+        if both {
+            rt.r_m2m[a] += 1;
+            rt.r_m2m[b] += 1;
+            if xa == Action::C {
+                pa += tc;
+                rt.r_m2m_coop[a] += 1;
+            } else if detect_t > 0 && (rng.next_u32() as u64) < detect_t {
+                pa -= sanction;
+                rt.r_detected[a] += 1;
+            }
+            if xb == Action::C {
+                pb += tc;
+                rt.r_m2m_coop[b] += 1;
+            } else if detect_t > 0 && (rng.next_u32() as u64) < detect_t {
+                pb -= sanction;
+                rt.r_detected[b] += 1;
+            }
+        }
+        let ua = pa - k_eff[a] * (pb - pa);
+        let ub = pb - k_eff[b] * (pa - pb);
+        rt.r_payoff[a] += pa;
+        rt.r_payoff[b] += pb;
+        rt.r_util[a] += ua;
+        rt.r_util[b] += ub;
+        rt.r_moves[a] += 1;
+        rt.r_moves[b] += 1;
+        rt.r_coop[a] += (xa == Action::C) as u32;
+        rt.r_coop[b] += (xb == Action::C) as u32;
+        rt.n_recv_coop[a] += (seen_by_a == Action::C) as u32;
+        rt.n_recv_coop[b] += (seen_by_b == Action::C) as u32;
+        if both {
+            rt.n_util_in[a] += ua;
+            rt.n_util_in[b] += ub;
+            rt.n_cnt_in[a] += 1;
+            rt.n_cnt_in[b] += 1;
+            rt.n_m2m += 2;
+            rt.n_m2m_coop += (xa == Action::C) as u64 + (xb == Action::C) as u64;
+        } else {
+            rt.n_util_out[a] += ua;
+            rt.n_util_out[b] += ub;
+            rt.n_cnt_out[a] += 1;
+            rt.n_cnt_out[b] += 1;
+        }
+    }
+}
+
+fn record_round(rows: &mut Vec<TimeseriesRow>, rt: &IssueRt, world: &World, round: u64, ii: usize, n: usize) {
+    let groups = world.groups.len();
+    // index groups..: per group; index `groups`: all
+    let mut acc = vec![[0.0f64; 9]; groups + 1];
+    for i in 0..n {
+        let g = world.states[i].group;
+        for slot in [g, groups] {
+            let a = &mut acc[slot];
+            a[0] += 1.0;
+            a[1] += rt.r_coop[i] as f64;
+            a[2] += rt.r_moves[i] as f64;
+            a[3] += rt.r_payoff[i];
+            a[4] += rt.r_util[i];
+            if rt.member[i] {
+                a[5] += 1.0;
+                a[6] += world.states[i].power;
+            }
+            a[7] += world.states[i].power;
+            a[8] += rt.r_m2m_coop[i] as f64;
+        }
+    }
+    let mut m2m = vec![0.0f64; groups + 1];
+    for i in 0..n {
+        m2m[world.states[i].group] += rt.r_m2m[i] as f64;
+        m2m[groups] += rt.r_m2m[i] as f64;
+    }
+    for slot in std::iter::once(groups).chain(0..groups) {
+        let a = &acc[slot];
+        let moves = a[2].max(1.0);
+        rows.push(TimeseriesRow {
+            round,
+            issue: ii,
+            group: (slot < groups).then_some(slot),
+            states: a[0] as u32,
+            cooperation: a[1] / moves,
+            mean_payoff: a[3] / moves,
+            mean_utility: a[4] / moves,
+            status: rt.regime.status,
+            members: a[5] as u32,
+            member_share: if a[0] > 0.0 { a[5] / a[0] } else { 0.0 },
+            member_power_share: if a[7] > 0.0 { a[6] / a[7] } else { 0.0 },
+            compliance: (m2m[slot] > 0.0).then(|| a[8] / m2m[slot]),
+            strength: rt.regime.strength,
+        });
+    }
+}
+
+/// Strategy revision (DESIGN 2.7): every state compares what it earned (utility) since the
+/// last revision, all from the same snapshot, then all switch at once.
+#[allow(clippy::too_many_arguments)]
+fn learn(
+    rt: &mut IssueRt,
+    scenario: &Scenario,
+    learn_set: &[u8],
+    neighbours: &[Vec<u32>],
+    incident: &[Vec<(u32, bool)>],
+    k_eff: &[f64],
+    rules: &Rules,
+    monitoring: f64,
+) {
+    let n = rt.strat.len();
+    let nc = rt.machines.len();
+    let mut next = rt.strat.clone();
+    let mutation_t = threshold(scenario.learning.mutation);
+    let temperature = scenario.learning.temperature;
+    for i in 0..n {
+        let nb = &neighbours[i];
+        match scenario.learning.rule.as_str() {
+            "imitate_best" => {
+                let mut best = i;
+                for &j in nb {
+                    if rt.w_util[j as usize] > rt.w_util[best] {
+                        best = j as usize;
+                    }
+                }
+                next[i] = rt.strat[best];
+            }
+            "fermi" => {
+                if !nb.is_empty() {
+                    let j = nb[rt.learn_rng.random_range(0..nb.len() as u64) as usize] as usize;
+                    let p = 1.0 / (1.0 + ((rt.w_util[i] - rt.w_util[j]) / temperature).exp());
+                    let u: f64 = rt.learn_rng.random();
+                    if u < p {
+                        next[i] = rt.strat[j];
+                    }
+                }
+            }
+            "best_response" => {
+                // Expected utility of each candidate against the partners' current strategies
+                // over one learning interval. Members play the treaty with members, so only
+                // partners outside the treaty relationship count.
+                let mut best = rt.strat[i];
+                let mut best_value = f64::NEG_INFINITY;
+                let mut candidates: Vec<u8> = learn_set.to_vec();
+                if !candidates.contains(&rt.strat[i]) {
+                    candidates.push(rt.strat[i]);
+                }
+                for &c in &candidates {
+                    let mut value = 0.0;
+                    for &j in nb {
+                        let j = j as usize;
+                        if rt.member[i] && rt.member[j] {
+                            continue;
+                        }
+                        let counts = &rt.outcome_table[c as usize * nc + rt.strat[j] as usize];
+                        let u = model::pair_utility(&rt.game[i], &rt.game[j], k_eff[i]);
+                        value += counts[0] * u[0] + counts[1] * u[1] + counts[2] * u[2] + counts[3] * u[3];
+                    }
+                    let _ = (rules, monitoring);
+                    if value > best_value + 1e-12 || (value >= best_value - 1e-12 && c == rt.strat[i]) {
+                        best_value = value;
+                        best = c;
+                    }
+                }
+                next[i] = best;
+            }
+            _ => {}
+        }
+        if mutation_t > 0 && (rt.learn_rng.next_u32() as u64) < mutation_t && !learn_set.is_empty() {
+            next[i] = learn_set[rt.learn_rng.random_range(0..learn_set.len() as u64) as usize];
+        }
+    }
+    for i in 0..n {
+        if next[i] != rt.strat[i] {
+            rt.strat[i] = next[i];
+            for &(e, side_a) in &incident[i] {
+                if side_a {
+                    rt.sa[e as usize] = 0;
+                } else {
+                    rt.sb[e as usize] = 0;
+                }
+            }
+        }
+        rt.w_util[i] = 0.0;
+    }
+}
+
+/// Treaty negotiation (DESIGN 2.8); returns (state, joined) for every change.
+fn negotiate(
+    rt: &mut IssueRt,
+    scenario: &Scenario,
+    world: &World,
+    neighbours: &[Vec<u32>],
+    k_eff: &[f64],
+    rules: &Rules,
+    monitoring: f64,
+) -> Vec<(usize, bool)> {
+    let n = rt.member.len();
+    let members_now = rt.member.iter().filter(|&&m| m).count();
+    let observed = (members_now >= 2 && rt.n_m2m > 0).then(|| rt.n_m2m_coop as f64 / rt.n_m2m as f64);
+    let ctx = model::NegotiationContext {
+        rules,
+        monitoring,
+        norm: rules.norm_pressure * rt.access.norm_factor() * members_now as f64 / n as f64,
+        exit_cost: rt.regime.strength * (rt.base.r - rt.base.p),
+        noise: scenario.noise.implementation,
+        sovereignty_weight: rt.sovereignty_weight,
+    };
+    // Logistic decision noise, one draw per state, always drawn.
+    let eps: Vec<f64> = (0..n)
+        .map(|_| {
+            let u: f64 = rt.negotiate_rng.random::<f64>().clamp(1e-12, 1.0 - 1e-12);
+            scenario.regime.decision_noise * (u / (1.0 - u)).ln()
+        })
+        .collect();
+    let views: Vec<model::StateView> = (0..n)
+        .map(|i| {
+            let u = model::pair_utility(&rt.game[i], &rt.partner[i], k_eff[i]);
+            model::StateView {
+                utility: u,
+                discount: world.states[i].discount,
+                sovereignty: world.states[i].sovereignty_cost * (1.0 + rules.security_weight * world.states[i].security * world.states[i].receiving()),
+                u_out: (rt.n_cnt_out[i] > 0).then(|| rt.n_util_out[i] / rt.n_cnt_out[i] as f64),
+                u_in: (rt.member[i] && rt.n_cnt_in[i] > 0).then(|| rt.n_util_in[i] / rt.n_cnt_in[i] as f64),
+                received_cooperation: {
+                    let total = rt.n_cnt_in[i] + rt.n_cnt_out[i];
+                    (total > 0).then(|| rt.n_recv_coop[i] as f64 / total as f64)
+                },
+                member: rt.member[i],
+                complies: rt.comply[i],
+                k: k_eff[i],
+            }
+        })
+        .collect();
+    let new_members = model::treaty_fixed_point(&views, neighbours, &eps, observed, &ctx);
+    let mut changes = Vec::new();
+    for i in 0..n {
+        if new_members[i] != rt.member[i] {
+            changes.push((i, new_members[i]));
+        }
+        rt.n_util_in[i] = 0.0;
+        rt.n_cnt_in[i] = 0;
+        rt.n_util_out[i] = 0.0;
+        rt.n_cnt_out[i] = 0;
+        rt.n_recv_coop[i] = 0;
+    }
+    rt.member = new_members;
+    rt.n_m2m = 0;
+    rt.n_m2m_coop = 0;
+    changes
+}
+
+fn apply_shock(
+    shock: &ShockSpec,
+    scenario: &Scenario,
+    world: &mut World,
+    issues: &mut [IssueRt],
+    round: u64,
+    events: Option<&mut Vec<Event>>,
+) -> bool {
+    let issue_index = shock
+        .issue
+        .as_ref()
+        .and_then(|name| scenario.issues.iter().position(|i| &i.name == name));
+    if shock.kind == "institutional" {
+        if let Some(ii) = issue_index {
+            let rt = &mut issues[ii];
+            if let Some(a) = shock.civil_society_access.as_deref().and_then(CivilSocietyAccess::parse) {
+                rt.access = a;
+            }
+            if shock.forum == Some(true) && rt.forum_from.is_none() {
+                rt.forum_from = Some(round);
+                rt.forum_information = 0.5;
+            }
+            if let Some(m) = shock.monitoring {
+                rt.monitoring_extra += m;
+            }
+        }
+        if let Some(ev) = events {
+            ev.push(Event {
+                round,
+                issue: issue_index,
+                state: None,
+                kind: EventKind::Shock,
+                value: shock.monitoring.unwrap_or(0.0),
+                detail: "institutional".into(),
+            });
+        }
+        return false;
+    }
+    let group = shock
+        .group
+        .as_ref()
+        .and_then(|g| world.groups.iter().position(|x| x == g));
+    let mut targets = 0;
+    for s in world.states.iter_mut() {
+        let hit = shock.group.as_ref().is_none_or(|_| Some(s.group) == group)
+            && shock.region.as_ref().is_none_or(|r| &s.region == r)
+            && (shock.states.is_empty() || shock.states.contains(&s.name));
+        if !hit {
+            continue;
+        }
+        targets += 1;
+        model::apply_attribute_shock(s, &shock.kind, shock.change);
+    }
+    if shock.kind == "power" {
+        let total: f64 = world.states.iter().map(|s| s.power).sum();
+        for s in world.states.iter_mut() {
+            s.power /= total;
+        }
+    }
+    if let Some(ev) = events {
+        ev.push(Event {
+            round,
+            issue: None,
+            state: None,
+            kind: EventKind::Shock,
+            value: shock.change,
+            detail: format!("{} ({} states)", shock.kind, targets),
+        });
+    }
+    true
+}

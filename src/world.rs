@@ -1,0 +1,374 @@
+//! The states of a replicate and who plays whom (DESIGN 2.2 and 2.4).
+//!
+//! A world is drawn once per replicate from its own stream, so every rule set of a replicate
+//! plays in the same world (common random numbers).
+
+use crate::rng::{derive_seed, stream, Stream};
+use crate::scenario::{Dist, Scenario, StateSpec, StrategyMix};
+use crate::strategy::Strategy;
+use rand::Rng;
+use rand_distr::{Distribution, Normal, Pareto};
+
+/// Stream label of world generation within a run seed.
+pub const WORLD_STREAM: u64 = 1;
+
+/// One state's attributes (thesis concepts; DESIGN 2.2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// Name.
+    pub name: String,
+    /// Index into [`World::groups`].
+    pub group: usize,
+    /// Region.
+    pub region: String,
+    /// Share of capabilities (all states sum to 1).
+    pub power: f64,
+    /// Net migration position in [-1, 1].
+    pub position: f64,
+    /// Securitisation of migration.
+    pub security: f64,
+    /// Economic interest in migration.
+    pub economy: f64,
+    /// Weight on migrants' rights.
+    pub rights: f64,
+    /// Per-round cost of being bound by a binding regime.
+    pub sovereignty_cost: f64,
+    /// Discount factor.
+    pub discount: f64,
+    /// Initial strategy per issue (scenario issue order).
+    pub strategies: Vec<Strategy>,
+}
+
+impl State {
+    /// How much the state receives migrants: max(position, 0).
+    pub fn receiving(&self) -> f64 {
+        self.position.max(0.0)
+    }
+    /// How much the state sends migrants: max(-position, 0).
+    pub fn sending(&self) -> f64 {
+        (-self.position).max(0.0)
+    }
+}
+
+/// States, groups and the interaction graph of one replicate.
+#[derive(Debug, Clone)]
+pub struct World {
+    /// The states.
+    pub states: Vec<State>,
+    /// Group names in order of first appearance.
+    pub groups: Vec<String>,
+    /// Interaction pairs (i <= j; i == j only for lattice self-interaction), sorted.
+    pub edges: Vec<(u32, u32)>,
+}
+
+impl World {
+    /// Neighbour lists (excluding self-loops), in edge order.
+    pub fn neighbours(&self) -> Vec<Vec<u32>> {
+        let mut n = vec![Vec::new(); self.states.len()];
+        for &(a, b) in &self.edges {
+            if a != b {
+                n[a as usize].push(b);
+                n[b as usize].push(a);
+            }
+        }
+        n
+    }
+}
+
+fn draw(d: &Dist, lo: f64, hi: f64, rng: &mut Stream) -> f64 {
+    let x = match *d {
+        Dist::Constant(x) => x,
+        Dist::Uniform([a, b]) => {
+            if a == b {
+                a
+            } else {
+                rng.random_range(a..=b)
+            }
+        }
+        Dist::Normal { mean, sd } => {
+            if sd == 0.0 {
+                mean
+            } else {
+                Normal::new(mean, sd).map(|n| n.sample(rng)).unwrap_or(mean)
+            }
+        }
+        Dist::Pareto { scale, shape } => Pareto::new(scale, shape)
+            .map(|p| p.sample(rng))
+            .unwrap_or(scale),
+    };
+    x.clamp(lo, hi)
+}
+
+fn draw_mix(m: &StrategyMix, rng: &mut Stream) -> Strategy {
+    match m {
+        // Validated when the scenario was read.
+        StrategyMix::One(s) => Strategy::parse(s).unwrap_or(Strategy::TitForTat),
+        StrategyMix::Mix(map) => {
+            let total: f64 = map.values().sum();
+            let u: f64 = rng.random::<f64>() * total;
+            let mut acc = 0.0;
+            let mut last = Strategy::TitForTat;
+            for (name, share) in map {
+                last = Strategy::parse(name).unwrap_or(Strategy::TitForTat);
+                acc += share;
+                if u < acc {
+                    return last;
+                }
+            }
+            last
+        }
+    }
+}
+
+/// Draws the world of a replicate: states (listed, from CSV, then blocs, in that order),
+/// power normalised to shares, and the interaction graph.
+pub fn generate(scenario: &Scenario, run_seed: u64) -> World {
+    let mut rng = stream(derive_seed(run_seed, &[WORLD_STREAM]));
+    let issues: Vec<&str> = scenario.issues.iter().map(|i| i.name.as_str()).collect();
+    let mut groups: Vec<String> = Vec::new();
+    let mut group_index = |g: &str, groups: &mut Vec<String>| -> usize {
+        match groups.iter().position(|x| x == g) {
+            Some(i) => i,
+            None => {
+                groups.push(g.to_string());
+                groups.len() - 1
+            }
+        }
+    };
+    let mut states = Vec::with_capacity(scenario.state_count() as usize);
+    for s in &scenario.states.fixed {
+        let g = group_index(&s.group, &mut groups);
+        states.push(from_spec(s, g, &issues));
+    }
+    for b in &scenario.states.blocs {
+        let g = group_index(&b.group, &mut groups);
+        for k in 0..b.count as usize {
+            let name = b
+                .names
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| format!("{}-{}", b.group, k + 1));
+            let power = draw(&b.power, 1e-9, f64::MAX, &mut rng);
+            let position = draw(&b.position, -1.0, 1.0, &mut rng);
+            let security = draw(&b.security, 0.0, 1.0, &mut rng);
+            let economy = draw(&b.economy, 0.0, 1.0, &mut rng);
+            let rights = draw(&b.rights, 0.0, 1.0, &mut rng);
+            let sovereignty_cost = draw(&b.sovereignty_cost, 0.0, f64::MAX, &mut rng);
+            let discount = draw(&b.discount, 0.001, 0.999, &mut rng);
+            let base = draw_mix(&b.strategy, &mut rng);
+            let strategies = issues
+                .iter()
+                .map(|i| match b.strategies.get(*i) {
+                    Some(m) => draw_mix(m, &mut rng),
+                    None => base,
+                })
+                .collect();
+            states.push(State {
+                name,
+                group: g,
+                region: b.region.clone(),
+                power,
+                position,
+                security,
+                economy,
+                rights,
+                sovereignty_cost,
+                discount,
+                strategies,
+            });
+        }
+    }
+    let total: f64 = states.iter().map(|s| s.power).sum();
+    for s in &mut states {
+        s.power /= total;
+    }
+    let edges = topology(scenario, &states, &mut rng);
+    World {
+        states,
+        groups,
+        edges,
+    }
+}
+
+fn from_spec(s: &StateSpec, group: usize, issues: &[&str]) -> State {
+    let base = Strategy::parse(&s.strategy).unwrap_or(Strategy::TitForTat);
+    State {
+        name: s.name.clone(),
+        group,
+        region: s.region.clone(),
+        power: s.power,
+        position: s.position,
+        security: s.security,
+        economy: s.economy,
+        rights: s.rights,
+        sovereignty_cost: s.sovereignty_cost,
+        discount: s.discount,
+        strategies: issues
+            .iter()
+            .map(|i| {
+                s.strategies
+                    .get(*i)
+                    .and_then(|x| Strategy::parse(x).ok())
+                    .unwrap_or(base)
+            })
+            .collect(),
+    }
+}
+
+/// Builds the interaction graph (DESIGN 2.4). Random graphs draw from the world stream in a
+/// fixed order (pairs in lexicographic order), so graphs are reproducible.
+fn topology(scenario: &Scenario, states: &[State], rng: &mut Stream) -> Vec<(u32, u32)> {
+    let n = states.len();
+    let t = &scenario.topology;
+    let mut edges: Vec<(u32, u32)> = Vec::new();
+    let all_pairs = |keep: &mut dyn FnMut(usize, usize) -> bool| -> Vec<(u32, u32)> {
+        let mut e = Vec::new();
+        for i in 0..n {
+            for j in i + 1..n {
+                if keep(i, j) {
+                    e.push((i as u32, j as u32));
+                }
+            }
+        }
+        e
+    };
+    match t.kind.as_str() {
+        "complete" => edges = all_pairs(&mut |_, _| true),
+        "regional" => {
+            let p = t.cross_region_probability.unwrap_or(0.0);
+            edges = all_pairs(&mut |i, j| {
+                states[i].region == states[j].region || rng.random::<f64>() < p
+            });
+        }
+        "random" => {
+            let p = t.probability.unwrap_or(0.0);
+            edges = all_pairs(&mut |_, _| rng.random::<f64>() < p);
+        }
+        "scale_free" => {
+            // Barabasi-Albert: a complete core of m + 1 states, then each new state links to m
+            // distinct existing states chosen with probability proportional to degree.
+            let m = t.links_per_node.unwrap_or(1) as usize;
+            let mut ends: Vec<u32> = Vec::new();
+            for i in 0..=m.min(n - 1) {
+                for j in i + 1..=m.min(n - 1) {
+                    edges.push((i as u32, j as u32));
+                    ends.push(i as u32);
+                    ends.push(j as u32);
+                }
+            }
+            for new in m + 1..n {
+                let mut chosen: Vec<u32> = Vec::with_capacity(m);
+                while chosen.len() < m {
+                    let k = rng.random_range(0..ends.len() as u64) as usize;
+                    let target = ends[k];
+                    if !chosen.contains(&target) {
+                        chosen.push(target);
+                    }
+                }
+                for &c in &chosen {
+                    edges.push((c, new as u32));
+                    ends.push(c);
+                    ends.push(new as u32);
+                }
+            }
+        }
+        "lattice" => {
+            // Square torus, Moore neighbourhood (8 neighbours), states in row-major order.
+            let w = t.width.unwrap_or(0) as usize;
+            let h = t.height.unwrap_or(0) as usize;
+            for y in 0..h {
+                for x in 0..w {
+                    let i = y * w + x;
+                    if t.self_interaction.unwrap_or(false) {
+                        edges.push((i as u32, i as u32));
+                    }
+                    for (dx, dy) in [(1, 0), (1, 1), (0, 1), (w - 1, 1)] {
+                        let j = ((y + dy) % h) * w + (x + dx) % w;
+                        let (a, b) = if i < j { (i, j) } else { (j, i) };
+                        edges.push((a as u32, b as u32));
+                    }
+                }
+            }
+        }
+        "edge_list" => {
+            let index = |name: &str| states.iter().position(|s| s.name == name);
+            for (a, b) in &scenario.edges {
+                if let (Some(i), Some(j)) = (index(a), index(b)) {
+                    if i != j {
+                        edges.push((i.min(j) as u32, i.max(j) as u32));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    edges.sort_unstable();
+    edges.dedup();
+    edges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario;
+    use std::path::Path;
+
+    fn scen(extra: &str, n: usize) -> Scenario {
+        let text = format!(
+            r#"
+name = "t"
+rounds = 3
+{extra}
+[[blocs]]
+group = "g"
+region = "r"
+count = {n}
+power = {{ pareto = {{ scale = 1.0, shape = 1.5 }} }}
+position = {{ uniform = [-1.0, 1.0] }}
+security = 0.5
+economy = 0.5
+rights = 0.5
+sovereignty_cost = 1.0
+discount = 0.9
+strategy = {{ tit_for_tat = 0.5, defector = 0.5 }}
+[[issues]]
+name = "labour"
+payoffs = {{ t = 5.0, r = 3.0, p = 1.0, s = 0.0 }}
+"#
+        );
+        scenario::parse(&text, "t.toml", Path::new("."), &[]).unwrap()
+    }
+
+    #[test]
+    fn lattice_has_moore_neighbourhoods() {
+        let s = scen(
+            "[topology]\nkind = \"lattice\"\nwidth = 5\nheight = 4\nself_interaction = true",
+            20,
+        );
+        let w = generate(&s, 1);
+        let nb = w.neighbours();
+        assert!(nb.iter().all(|x| x.len() == 8));
+        assert_eq!(w.edges.iter().filter(|(a, b)| a == b).count(), 20);
+    }
+
+    #[test]
+    fn complete_and_scale_free_graphs() {
+        let s = scen("", 10);
+        let w = generate(&s, 1);
+        assert_eq!(w.edges.len(), 45);
+        let total: f64 = w.states.iter().map(|s| s.power).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+        let sf = scen("[topology]\nkind = \"scale_free\"\nlinks_per_node = 2", 50);
+        let w = generate(&sf, 3);
+        // core of 3 states (3 edges) plus 2 edges per later state
+        assert_eq!(w.edges.len(), 3 + 2 * 47);
+        assert!(w.neighbours().iter().all(|x| x.len() >= 2));
+    }
+
+    #[test]
+    fn worlds_are_reproducible_and_seed_dependent() {
+        let s = scen("", 30);
+        assert_eq!(generate(&s, 5).states, generate(&s, 5).states);
+        assert_ne!(generate(&s, 5).states, generate(&s, 6).states);
+    }
+}
