@@ -80,9 +80,9 @@ enum Command {
     },
     /// Round-robin tournament with self-play, as in Axelrod-Python.
     Tournament {
-        /// Strategies, comma-separated (e.g. tit_for_tat,grudger,ALLD,gtft).
-        #[arg(long, value_delimiter = ',', required = true)]
-        strategies: Vec<String>,
+        /// Strategies, comma-separated (e.g. tit_for_tat,grudger,ALLD,gtft,"memory_one(1,0,0,1)").
+        #[arg(long, required = true)]
+        strategies: String,
         /// Turns per match.
         #[arg(long, default_value_t = 200)]
         turns: u64,
@@ -196,7 +196,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             noise,
             payoffs,
             record_actions,
-        } => tournament_command(&c, &strategies, turns, reps, noise, &payoffs, record_actions),
+        } => tournament_command(&c, &split_top_level(&strategies), turns, reps, noise, &payoffs, record_actions),
         Command::Validate { scenario } => {
             let s = load(Some(&scenario), &c)?;
             print!("{}", describe(&s));
@@ -287,7 +287,7 @@ fn resolve_rule_sets(s: &Scenario, names: &[String]) -> anyhow::Result<Vec<(Stri
 
 /// Picks the output directory: `--out`, or `out/<command>-<name>` with a numeric suffix so an
 /// earlier result is never overwritten.
-pub fn default_out(c: &Common, command: &str, name: &str) -> PathBuf {
+fn default_out(c: &Common, command: &str, name: &str) -> PathBuf {
     if let Some(o) = &c.out {
         return o.clone();
     }
@@ -500,6 +500,30 @@ fn tournament_command(
         );
     }
     Ok(())
+}
+
+/// Splits on commas outside parentheses: `tft,memory_one(1,0,0,1),gtft(0.1)` has three parts.
+fn split_top_level(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut cur = String::new();
+    for ch in text.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(cur.trim().to_string());
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(ch);
+    }
+    if !cur.trim().is_empty() || !parts.is_empty() {
+        parts.push(cur.trim().to_string());
+    }
+    parts
 }
 
 fn describe(s: &Scenario) -> String {

@@ -299,8 +299,6 @@ pub struct StateView {
     pub u_out: Option<f64>,
     /// Mean utility per interaction with treaty partners since the last negotiation (members).
     pub u_in: Option<f64>,
-    /// Mean share of partners' moves perceived as C since the last negotiation.
-    pub received_cooperation: Option<f64>,
     /// Member now.
     pub member: bool,
     /// Would comply with the treaty (see [`complies`]).

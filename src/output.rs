@@ -337,10 +337,9 @@ impl RunWriter {
             "mean_payoff",
             "mean_utility",
             "cooperation",
+            "times_detected",
         ]);
         let su = h(&SUMMARY_COLUMNS);
-        let refs = |v: &Vec<String>| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\u{0}");
-        let _ = refs;
         Ok(RunWriter {
             timeseries: Csv::create(dir.file("timeseries.csv"), &ts.iter().map(String::as_str).collect::<Vec<_>>())?,
             events: Csv::create(dir.file("events.csv"), &ev.iter().map(String::as_str).collect::<Vec<_>>())?,
@@ -428,6 +427,7 @@ impl RunWriter {
                     num(s.mean_payoff),
                     num(s.mean_utility),
                     num(s.cooperation),
+                    s.times_detected.to_string(),
                 ]);
                 self.states.row(row)?;
             }

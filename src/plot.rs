@@ -105,13 +105,24 @@ pub fn plot_csv(csv: &Path, spec: &PlotSpec, output: &Path) -> Result<PlotReport
     plot_csv_sized(csv, spec, output, DEFAULT_SIZE)
 }
 
-/// [`plot_csv`] at a given width and height in pixels.
+/// Smallest and largest width or height accepted by [`plot_csv_sized`], in pixels.
+pub const SIZE_LIMITS: (u32, u32) = (200, 20_000);
+
+/// [`plot_csv`] at a given width and height in pixels (each within [`SIZE_LIMITS`]).
 pub fn plot_csv_sized(
     csv: &Path,
     spec: &PlotSpec,
     output: &Path,
     size: (u32, u32),
 ) -> Result<PlotReport> {
+    let (low, high) = SIZE_LIMITS;
+    if !(low..=high).contains(&size.0) || !(low..=high).contains(&size.1) {
+        return Err(RegimeError::argument(
+            "--size",
+            format!("a width and height between {low} and {high} pixels"),
+            format!("{}x{}", size.0, size.1),
+        ));
+    }
     let format = ImageFormat::of(output)?;
     let table = Table::read(csv)?;
     if table.rows.is_empty() {
@@ -155,22 +166,24 @@ pub fn run_figures(dir: &Path) -> Result<Vec<PathBuf>> {
     let time = TimeColumn::of(&timeseries)?;
     let issue = timeseries.require("issue")?;
     let rule_set = timeseries.optional("rule_set");
+    let issues = timeseries.distinct(issue, &all_rows);
     let several_rule_sets = rule_set
         .map(|col| timeseries.distinct(col, &all_rows).len() > 1)
         .unwrap_or(false);
-    let mut label_cols = vec![issue];
-    let mut legend_title = "issue".to_string();
-    if let (true, Some(col)) = (several_rule_sets, rule_set) {
-        label_cols.push(col);
-        legend_title = "issue · rule set".to_string();
-    }
     let mut written = Vec::new();
 
-    // Cooperation over time.
+    // Cooperation over time: one line per issue in one panel while that stays readable, else one
+    // panel per issue with one line per rule set.
+    let (panel_cols, label_cols, legend_title) =
+        if issues.len() > 1 && !several_rule_sets && issues.len() <= MAX_LINES_PER_PANEL {
+            (Vec::new(), vec![issue], "issue")
+        } else {
+            (vec![issue], rule_set.into_iter().collect(), "rule set")
+        };
     let cooperation = timeseries.require("cooperation")?;
     let collected = Collected::gather(
         &timeseries,
-        &[],
+        &panel_cols,
         &label_cols,
         time.col,
         cooperation,
@@ -184,81 +197,112 @@ pub fn run_figures(dir: &Path) -> Result<Vec<PathBuf>> {
         x_label: time.label.clone(),
         y_label: "cooperation (share of C moves)".to_string(),
         panels,
-        legend: styles.legend(Some(legend_title.clone()), true, banded, &[]),
+        legend: styles.legend(Some(legend_title.to_string()), true, banded, &[]),
     };
     written.push(save_standard(&figure, &dir.join("cooperation.svg"))?);
 
-    // Membership, with emergence and collapse marked.
-    let member_share = timeseries.require("member_share")?;
-    let power_share = timeseries.require("member_power_share")?;
-    let mut styles = StyleBook::default();
-    let shares = Collected::gather(
-        &timeseries,
-        &[],
-        &label_cols,
-        time.col,
-        member_share,
-        &all_rows,
-    )?;
-    let powers = Collected::gather(
-        &timeseries,
-        &[],
-        &label_cols,
-        time.col,
-        power_share,
-        &all_rows,
-    )?;
-    // Register the labels in a fixed order before reading the regime events, so both panels and
-    // the event lines share one style per series.
-    for label in shares.labels.iter().chain(&powers.labels) {
-        styles.style(label);
-    }
-    let key_names: Vec<&str> = if several_rule_sets {
-        vec!["issue", "rule_set"]
+    // Membership: one panel per issue, member share and member power share (per rule set when
+    // several), with each run's regime emergence and collapse marked.
+    let rule_set_cols: Vec<usize> = if several_rule_sets {
+        rule_set.into_iter().collect()
     } else {
-        vec!["issue"]
+        Vec::new()
     };
-    let marks = regime_marks(summary.as_ref(), events.as_ref(), &key_names, &time)?;
-    let mut vlines = Vec::new();
-    for mark in &marks {
-        if let Some(style) = styles.find(&mark.label) {
-            vlines.push(VLine {
-                x: mark.x,
-                style,
-                collapsed: mark.collapsed,
-            });
+    let measures = [
+        (timeseries.require("member_share")?, "member share"),
+        (timeseries.require("member_power_share")?, "power share"),
+    ];
+    let mut gathered = Vec::new();
+    for (col, name) in measures {
+        let collected = Collected::gather(
+            &timeseries,
+            &[issue],
+            &rule_set_cols,
+            time.col,
+            col,
+            &all_rows,
+        )?;
+        gathered.push((name, collected));
+    }
+    let series_label = |measure: &str, rule_set: &str| {
+        if rule_set.is_empty() {
+            measure.to_string()
+        } else {
+            format!("{measure} · {rule_set}")
+        }
+    };
+    // Styles in a fixed order: per rule set, member share then power share.
+    let mut styles = StyleBook::default();
+    for rule_set_name in &gathered[0].1.labels {
+        for (name, _) in &gathered {
+            styles.style(&series_label(name, rule_set_name));
         }
     }
-    vlines.sort_by(|a, b| {
-        a.x.total_cmp(&b.x)
-            .then(a.style.cmp(&b.style))
-            .then(a.collapsed.cmp(&b.collapsed))
-    });
-    vlines.dedup_by(|a, b| a.x == b.x && a.style == b.style && a.collapsed == b.collapsed);
-    let (mut share_panels, banded_shares) =
-        shares.line_panels(&mut styles, Some(UNIT_RANGE), &vlines);
-    let (mut power_panels, banded_powers) =
-        powers.line_panels(&mut styles, Some(UNIT_RANGE), &vlines);
-    let mut panels = Vec::new();
-    if let Some(mut panel) = share_panels.pop() {
-        panel.title = Some("member share (members / states)".to_string());
-        panels.push(panel);
-    }
-    if let Some(mut panel) = power_panels.pop() {
-        panel.title = Some("member power share".to_string());
-        panels.push(panel);
-    }
+    let marks = regime_marks(summary.as_ref(), events.as_ref(), &time)?;
     // With several runs per line, full-height lines for every run's regime would hide the data:
     // mark each run's emergence with a tick from the top and its collapse with one from the
     // bottom instead.
-    let ticks = shares.replicates().1 > 1;
-    for panel in &mut panels {
-        if let Body::Lines(body) = &mut panel.body {
-            body.event_ticks = ticks;
+    let runs = gathered[0].1.replicates();
+    let ticks = runs.1 > 1;
+    let mut panels = Vec::new();
+    let mut banded = false;
+    for issue_name in &issues {
+        let mut curves = Vec::new();
+        for (name, collected) in &gathered {
+            let Some(p) = collected.panels.iter().position(|n| n == issue_name) else {
+                continue;
+            };
+            for (l, label) in collected.labels.iter().enumerate() {
+                if let Some(values) = collected.values.get(&(p, l)) {
+                    let style = styles.style(&series_label(name, label));
+                    let curve = mean_curve(values, style, Some(UNIT_RANGE));
+                    banded |= !curve.bands.is_empty();
+                    curves.push(curve);
+                }
+            }
         }
+        let mut vlines: Vec<VLine> = marks
+            .iter()
+            .filter(|m| &m.issue == issue_name)
+            .filter_map(|m| {
+                let rule_set_label = if several_rule_sets {
+                    m.rule_set.as_str()
+                } else {
+                    ""
+                };
+                styles
+                    .find(&series_label(gathered[0].0, rule_set_label))
+                    .map(|style| VLine {
+                        x: m.x,
+                        style,
+                        collapsed: m.collapsed,
+                    })
+            })
+            .collect();
+        vlines.sort_by(|a, b| {
+            a.x.total_cmp(&b.x)
+                .then(a.style.cmp(&b.style))
+                .then(a.collapsed.cmp(&b.collapsed))
+        });
+        vlines.dedup_by(|a, b| a.x == b.x && a.style == b.style && a.collapsed == b.collapsed);
+        panels.push(Panel {
+            title: Some(issue_name.clone()),
+            body: Body::Lines(LinesBody {
+                curves,
+                vlines,
+                event_ticks: ticks,
+                y_range: Some(UNIT_RANGE),
+            }),
+        });
     }
+    let all_vlines = || {
+        panels.iter().flat_map(|p| match &p.body {
+            Body::Lines(body) => body.vlines.as_slice(),
+            _ => &[],
+        })
+    };
     let mut extra = Vec::new();
-    if vlines.iter().any(|v| !v.collapsed) {
+    if all_vlines().any(|v| !v.collapsed) {
         let label = if ticks {
             "regime emerged (a run; tick at top)"
         } else {
@@ -272,7 +316,7 @@ pub fn run_figures(dir: &Path) -> Result<Vec<PathBuf>> {
             },
         ));
     }
-    if vlines.iter().any(|v| v.collapsed) {
+    if all_vlines().any(|v| v.collapsed) {
         let label = if ticks {
             "regime collapsed (a run; tick at bottom)"
         } else {
@@ -286,14 +330,18 @@ pub fn run_figures(dir: &Path) -> Result<Vec<PathBuf>> {
             },
         ));
     }
-    let banded = banded_shares || banded_powers;
+    let legend_title = if several_rule_sets {
+        "measure · rule set"
+    } else {
+        "measure"
+    };
     let figure = Figure {
         title: "Regime membership".to_string(),
-        subtitle: replicate_note(shares.replicates(), banded),
+        subtitle: replicate_note(runs, banded),
         x_label: time.label.clone(),
         y_label: "share".to_string(),
         panels,
-        legend: styles.legend(Some(legend_title), true, banded, &extra),
+        legend: styles.legend(Some(legend_title.to_string()), true, banded, &extra),
     };
     written.push(save_standard(&figure, &dir.join("membership.svg"))?);
 
@@ -361,13 +409,23 @@ pub fn compare_figures(dir: &Path) -> Result<Vec<PathBuf>> {
 /// heatmap of the emergence probability over the first two axes (averaged over any further axes),
 /// one panel per rule set. With one axis, `sweep_<issue>.svg`: the emergence probability with its
 /// Wilson band over that axis, one line per rule set (points with error bars when the axis is not
-/// numeric). With no axes there is nothing to draw. Returns the files written.
+/// numeric). An axis named `rule_set` does not count: rule sets always get their own lines or
+/// panels. With no axes there is nothing to draw. Returns the files written.
 pub fn sweep_figures(dir: &Path, axes: &[String]) -> Result<Vec<PathBuf>> {
     if axes.is_empty() {
         return Ok(Vec::new());
     }
     let points = Table::read(&dir.join("points.csv"))?;
-    let axis_cols = axes
+    for axis in axes {
+        points.column_for_argument("sweep axis", axis)?;
+    }
+    // Sweeping over the rule set itself splits the figure into one line or panel per rule set,
+    // as in any sweep with several rule sets; the other axes go across (and up).
+    let mut plotted: Vec<String> = axes.iter().filter(|a| *a != "rule_set").cloned().collect();
+    if plotted.is_empty() {
+        plotted = axes.to_vec();
+    }
+    let axis_cols = plotted
         .iter()
         .map(|axis| points.column_for_argument("sweep axis", axis))
         .collect::<Result<Vec<_>>>()?;
@@ -390,14 +448,21 @@ pub fn sweep_figures(dir: &Path, axes: &[String]) -> Result<Vec<PathBuf>> {
                 &points,
                 &rows,
                 issue_name,
-                axes,
+                &plotted,
                 &axis_cols,
                 rule_set,
                 probability,
             )?
         } else {
             file_name = format!("sweep_{}.svg", file_stem(issue_name));
-            sweep_line_figure(&points, &rows, issue_name, &axes[0], axis_cols[0], rule_set)?
+            sweep_line_figure(
+                &points,
+                &rows,
+                issue_name,
+                &plotted[0],
+                axis_cols[0],
+                rule_set,
+            )?
         };
         written.push(save_standard(&figure, &dir.join(file_name))?);
     }
@@ -800,9 +865,11 @@ fn thin_markers(path: &[(f64, f64)], style: usize) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// A regime event to mark on a time axis, keyed by the series label it belongs to.
+/// A regime event of one run to mark on a time axis.
 struct RegimeMark {
-    label: String,
+    issue: String,
+    /// Empty when the file has no `rule_set` column.
+    rule_set: String,
     x: f64,
     collapsed: bool,
 }
@@ -813,37 +880,38 @@ struct RegimeMark {
 fn regime_marks(
     summary: Option<&Table>,
     events: Option<&Table>,
-    key_names: &[&str],
     time: &TimeColumn,
 ) -> Result<Vec<RegimeMark>> {
     let mut marks = Vec::new();
-    if let Some(table) = summary {
-        let keys: Option<Vec<usize>> = key_names.iter().map(|k| table.optional(k)).collect();
+    let mark = |table: &Table, row: usize, issue: usize, x: f64, collapsed: bool| RegimeMark {
+        issue: table.text(row, issue).to_string(),
+        rule_set: table
+            .optional("rule_set")
+            .map(|c| table.text(row, c).to_string())
+            .unwrap_or_default(),
+        x,
+        collapsed,
+    };
+    if let Some((table, issue)) = summary.and_then(|t| t.optional("issue").map(|i| (t, i))) {
         let emerged = table.optional(&format!("emergence_{}", time.label));
         let collapsed = table.optional(&format!("collapse_{}", time.label));
-        if let Some(keys) = keys {
-            for row in 0..table.rows.len() {
-                let label = join_cells(table, row, &keys);
-                for (col, is_collapse) in [(emerged, false), (collapsed, true)] {
-                    if let Some(col) = col {
-                        if let Some(x) = table.number(row, col)? {
-                            marks.push(RegimeMark {
-                                label: label.clone(),
-                                x,
-                                collapsed: is_collapse,
-                            });
-                        }
+        for row in 0..table.rows.len() {
+            for (col, is_collapse) in [(emerged, false), (collapsed, true)] {
+                if let Some(col) = col {
+                    if let Some(x) = table.number(row, col)? {
+                        marks.push(mark(table, row, issue, x, is_collapse));
                     }
                 }
             }
-            return Ok(marks);
         }
+        return Ok(marks);
     }
     if let Some(table) = events {
-        let keys: Option<Vec<usize>> = key_names.iter().map(|k| table.optional(k)).collect();
-        let (Some(keys), Some(event), Some(x_col)) =
-            (keys, table.optional("event"), table.optional(&time.label))
-        else {
+        let (Some(issue), Some(event), Some(x_col)) = (
+            table.optional("issue"),
+            table.optional("event"),
+            table.optional(&time.label),
+        ) else {
             return Ok(marks);
         };
         for row in 0..table.rows.len() {
@@ -853,11 +921,7 @@ fn regime_marks(
                 _ => continue,
             };
             if let Some(x) = table.number(row, x_col)? {
-                marks.push(RegimeMark {
-                    label: join_cells(table, row, &keys),
-                    x,
-                    collapsed,
-                });
+                marks.push(mark(table, row, issue, x, collapsed));
             }
         }
     }
@@ -900,9 +964,10 @@ fn events_timeline(events: &Table) -> Result<Figure> {
         _ => vec![String::new()],
     };
 
+    // Issue-level events that concern no issue in particular (e.g. a world-wide shock).
     let mut styles = StyleBook::default();
     for name in &issues {
-        styles.style(name);
+        styles.style(if name.is_empty() { "(no issue)" } else { name });
     }
     let mut panels = Vec::new();
     for panel_name in &panel_names {
@@ -1008,7 +1073,7 @@ fn survival_figure(summary: &Table) -> Result<Figure> {
             curves.push(km_curve(&stats::kaplan_meier(&observations), style));
         }
         panels.push(Panel {
-            title: (issues.len() > 1).then(|| issue_name.clone()),
+            title: Some(issue_name.clone()),
             body: Body::Lines(LinesBody {
                 curves,
                 vlines: Vec::new(),
@@ -1017,19 +1082,17 @@ fn survival_figure(summary: &Table) -> Result<Figure> {
             }),
         });
     }
-    let extra = [LegendEntry::new(
-        "markers: runs censored (no regime by the last round)",
-        Sample::Note,
-    )];
     Ok(Figure {
         title: "Time to regime emergence".to_string(),
         subtitle: Some(
-            "Kaplan–Meier estimate of the share of runs still without a regime".to_string(),
+            "Kaplan–Meier estimate of the share of runs still without a regime; \
+             markers: runs censored (no regime by the last round)"
+                .to_string(),
         ),
         x_label: "round".to_string(),
         y_label: "share of runs without a regime".to_string(),
         panels,
-        legend: styles.legend(Some("rule set".to_string()), true, false, &extra),
+        legend: styles.legend(Some("rule set".to_string()), true, false, &[]),
     })
 }
 
@@ -1662,6 +1725,9 @@ impl HeatData {
 
 const UNIT_RANGE: (f64, f64) = (0.0, 1.0);
 
+/// More lines than this in one panel become hard to tell apart: use small multiples instead.
+const MAX_LINES_PER_PANEL: usize = 6;
+
 struct Figure {
     title: String,
     subtitle: Option<String>,
@@ -1779,6 +1845,7 @@ impl LegendEntry {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
 enum Sample {
     /// A series: line (when `line`) and marker in its style.
     Series { style: usize, line: bool },
@@ -1816,19 +1883,14 @@ impl StyleBook {
             .labels
             .iter()
             .enumerate()
+            .filter(|(_, label)| !label.is_empty())
             .map(|(style, label)| LegendEntry::new(label, Sample::Series { style, line }))
             .collect();
         if band {
             entries.push(LegendEntry::new("95% CI of the mean", Sample::Band));
         }
         for entry in extra {
-            let sample = match entry.sample {
-                Sample::Series { style, line } => Sample::Series { style, line },
-                Sample::Band => Sample::Band,
-                Sample::Event { collapsed, ticks } => Sample::Event { collapsed, ticks },
-                Sample::Note => Sample::Note,
-            };
-            entries.push(LegendEntry::new(&entry.label, sample));
+            entries.push(LegendEntry::new(&entry.label, entry.sample));
         }
         Legend::Series { title, entries }
     }
@@ -2013,17 +2075,27 @@ fn save_standard(figure: &Figure, path: &Path) -> Result<PathBuf> {
 }
 
 fn standard_size(figure: &Figure) -> (u32, u32) {
+    // Tall enough for the whole legend (title, entries, room above and below).
+    let legend_height = match &figure.legend {
+        Legend::Series { entries, .. } => {
+            let rows = entries.len().min(MAX_LEGEND_ENTRIES) as u32 + 1;
+            200 + rows * LEGEND_ROW as u32
+        }
+        _ => 0,
+    };
     let (rows, cols) = grid_shape(figure.panels.len());
     if rows * cols <= 1 {
-        return DEFAULT_SIZE;
+        return (DEFAULT_SIZE.0, DEFAULT_SIZE.1.max(legend_height));
     }
-    let legend = match figure.legend {
+    let legend_width = match figure.legend {
         Legend::None => 0,
         _ => 280,
     };
     (
-        (cols as u32 * 560 + legend).max(DEFAULT_SIZE.0),
-        (rows as u32 * 430 + 100).max(DEFAULT_SIZE.1),
+        (cols as u32 * 560 + legend_width).max(DEFAULT_SIZE.0),
+        (rows as u32 * 430 + 100)
+            .max(DEFAULT_SIZE.1)
+            .max(legend_height),
     )
 }
 
@@ -2218,7 +2290,15 @@ fn draw_series_legend<DB: DrawingBackend>(
         y += LEGEND_ROW + 4;
     }
     let sample_end = x0 + LEGEND_SAMPLE_WIDTH as i32;
-    for entry in entries.iter().take(MAX_LEGEND_ENTRIES) {
+    // Entries that fit above the bottom edge, keeping a row for "… and N more".
+    let (_, height) = area.dim_in_pixel();
+    let room = ((height as i32 - y) / LEGEND_ROW).max(1) as usize;
+    let shown = if entries.len() > room.min(MAX_LEGEND_ENTRIES) {
+        room.min(MAX_LEGEND_ENTRIES).saturating_sub(1)
+    } else {
+        entries.len()
+    };
+    for entry in entries.iter().take(shown) {
         let middle = y + LEGEND_SIZE as i32 / 2 + 1;
         let mut text_x = sample_end + 10;
         match entry.sample {
@@ -2268,8 +2348,8 @@ fn draw_series_legend<DB: DrawingBackend>(
             .map_err(plot_err)?;
         y += LEGEND_ROW;
     }
-    if entries.len() > MAX_LEGEND_ENTRIES {
-        let more = format!("… and {} more", entries.len() - MAX_LEGEND_ENTRIES);
+    if entries.len() > shown {
+        let more = format!("… and {} more", entries.len() - shown);
         area.draw_text(&more, &font(LEGEND_SIZE - 1).color(&NOTE_TEXT), (x0, y))
             .map_err(plot_err)?;
     }
@@ -2719,18 +2799,30 @@ fn draw_timeline_panel<DB: DrawingBackend>(
             .map_err(plot_err)?;
     }
     let most = body.marks.iter().map(|m| m.count).max().unwrap_or(1).max(1) as f64;
-    // Rows are one unit apart; the issues share the middle half of a row, first issue on top.
+    // Rows are one unit apart; the issues share the middle of a row (half of it for a few issues,
+    // most of it for many), first issue on top. Markers shrink so neighbouring issues do not
+    // overlap.
+    let share_of_row = if body.slots > 3 { 0.8 } else { 0.5 };
     let spread = |slot: usize| {
         if body.slots <= 1 {
             0.0
         } else {
-            (slot as f64 / (body.slots - 1) as f64 - 0.5) * 0.5
+            (slot as f64 / (body.slots - 1) as f64 - 0.5) * share_of_row
         }
     };
+    let (_, plot_height) = plotting.dim_in_pixel();
+    let row_pixels = plot_height as f64 / body.categories.len().max(1) as f64;
+    let slot_pixels = if body.slots <= 1 {
+        row_pixels / 2.0
+    } else {
+        row_pixels * share_of_row / (body.slots - 1) as f64
+    };
+    let largest = (slot_pixels * 0.45).clamp(2.0, 8.0);
+    let smallest = (largest * 0.4).max(2.0);
     for mark in &body.marks {
-        let size = 3 + (5.0 * (mark.count as f64 / most).sqrt()).round() as i32;
+        let size = smallest + (largest - smallest) * (mark.count as f64 / most).sqrt();
         let y = mark.category as f64 - spread(mark.slot);
-        draw_marker(plotting, (mark.x, y), mark.style, size)?;
+        draw_marker(plotting, (mark.x, y), mark.style, size.round() as i32)?;
     }
     Ok(())
 }

@@ -17,7 +17,7 @@
 
 use crate::game::{Action, Payoffs};
 use crate::model::{self, Status};
-use crate::rng::{derive_seed, stream, threshold, Stream};
+use crate::rng::{derive_seed, stream, threshold, BernoulliSkip, Stream};
 use crate::scenario::{CivilSocietyAccess, Rules, Scenario, ShockSpec};
 use crate::strategy::{expected_outcomes, Machine, Strategy};
 use crate::world::World;
@@ -88,9 +88,10 @@ pub enum EventKind {
     Ratified,
     /// A member left.
     Withdrew,
-    /// A member's cheating on members was detected (value: times this round).
+    /// Members' cheating on members was detected; one row per round and issue (value: number
+    /// of detections, detail: number of states detected). Per-state totals are in `states.csv`.
     CheatingDetected,
-    /// A detected cheater paid the sanction (value: total penalty).
+    /// Detected cheaters paid sanctions; one row per round and issue (value: total penalty).
     Sanctioned,
     /// A shock happened (value: its change).
     Shock,
@@ -182,6 +183,8 @@ pub struct StateRow {
     pub mean_utility: f64,
     /// Share of its moves that were C.
     pub cooperation: f64,
+    /// Times its cheating on members was detected.
+    pub times_detected: u64,
 }
 
 /// Everything a run produced.
@@ -227,7 +230,6 @@ struct IssueRt {
     // per round
     r_payoff: Vec<f64>,
     r_util: Vec<f64>,
-    r_moves: Vec<u32>,
     r_coop: Vec<u32>,
     r_m2m: Vec<u32>,
     r_m2m_coop: Vec<u32>,
@@ -236,10 +238,8 @@ struct IssueRt {
     w_util: Vec<f64>,
     // since the last negotiation
     n_util_in: Vec<f64>,
-    n_cnt_in: Vec<u32>,
-    n_util_out: Vec<f64>,
-    n_cnt_out: Vec<u32>,
-    n_recv_coop: Vec<u32>,
+    n_util: Vec<f64>,
+    n_rounds: u64,
     n_m2m: u64,
     n_m2m_coop: u64,
     // whole run
@@ -247,6 +247,7 @@ struct IssueRt {
     t_util: Vec<f64>,
     t_moves: Vec<u64>,
     t_coop: Vec<u64>,
+    t_detected: Vec<u64>,
     coop_by_round_sum: f64,
     last_coop: f64,
     rng: Stream,
@@ -258,8 +259,7 @@ struct IssueRt {
 pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record: Record) -> RunOutput {
     let mut world = world.clone();
     let n = world.states.len();
-    let n_issues = scenario.issues.len();
-    let edges = world.edges.clone();
+        let edges = world.edges.clone();
     let neighbours = world.neighbours();
     // Incident edges per state: (edge, is side a).
     let mut incident: Vec<Vec<(u32, bool)>> = vec![Vec::new(); n];
@@ -269,6 +269,8 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
             incident[b as usize].push((e as u32, false));
         }
     }
+    // Stage games each state plays per round and issue (self-interaction counts once).
+    let degree: Vec<u32> = incident.iter().map(|v| v.len() as u32).collect();
     // Strategy catalogue: initial strategies and the learning set.
     let mut catalog: Vec<Strategy> = scenario.learning_strategies.clone();
     for s in &world.states {
@@ -336,23 +338,21 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
                 regime,
                 r_payoff: vec![0.0; n],
                 r_util: vec![0.0; n],
-                r_moves: vec![0; n],
                 r_coop: vec![0; n],
                 r_m2m: vec![0; n],
                 r_m2m_coop: vec![0; n],
                 r_detected: vec![0; n],
                 w_util: vec![0.0; n],
                 n_util_in: vec![0.0; n],
-                n_cnt_in: vec![0; n],
-                n_util_out: vec![0.0; n],
-                n_cnt_out: vec![0; n],
-                n_recv_coop: vec![0; n],
+                n_util: vec![0.0; n],
+                n_rounds: 0,
                 n_m2m: 0,
                 n_m2m_coop: 0,
                 t_payoff: vec![0.0; n],
                 t_util: vec![0.0; n],
                 t_moves: vec![0; n],
                 t_coop: vec![0; n],
+                t_detected: vec![0; n],
                 coop_by_round_sum: 0.0,
                 last_coop: 0.0,
                 rng: stream(derive_seed(id.seed, &[PLAY_STREAM, ii as u64])),
@@ -377,7 +377,6 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
         pair_rounds: 0,
     };
     let full = record == Record::Full;
-    let impl_t = threshold(scenario.noise.implementation);
 
     for round in 0..scenario.rounds {
         let year = scenario.year(round);
@@ -427,9 +426,16 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
             // 3. Play.
             let forum = rt.forum_from.is_some_and(|f| round >= f);
             let mis = scenario.noise.misperception * if forum { 1.0 - rt.forum_information } else { 1.0 };
-            let mis_t = [threshold(mis), threshold(mis * (1.0 - monitoring))];
             let detect_t = threshold(monitoring);
-            play_issue(rt, &edges, &k_eff, rules, impl_t, mis_t, detect_t);
+            play_issue(
+                rt,
+                &edges,
+                &k_eff,
+                rules,
+                scenario.noise.implementation,
+                [mis, mis * (1.0 - monitoring)],
+                detect_t,
+            );
             out.pair_rounds += edges.len() as u64;
 
             // 4. Regime assessment.
@@ -467,53 +473,56 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
                     }),
                     None => {}
                 }
-                for i in 0..n {
-                    if rt.r_detected[i] > 0 {
+                let detected: u64 = rt.r_detected.iter().map(|&x| x as u64).sum();
+                if detected > 0 {
+                    let cheaters = rt.r_detected.iter().filter(|&&x| x > 0).count();
+                    out.events.push(Event {
+                        round,
+                        issue: Some(ii),
+                        state: None,
+                        kind: EventKind::CheatingDetected,
+                        value: detected as f64,
+                        detail: format!("{cheaters} states"),
+                    });
+                    if rules.sanctions > 0.0 {
                         out.events.push(Event {
                             round,
                             issue: Some(ii),
-                            state: Some(i),
-                            kind: EventKind::CheatingDetected,
-                            value: rt.r_detected[i] as f64,
-                            detail: String::new(),
+                            state: None,
+                            kind: EventKind::Sanctioned,
+                            value: detected as f64 * rules.sanctions,
+                            detail: format!("{cheaters} states"),
                         });
-                        if rules.sanctions > 0.0 {
-                            out.events.push(Event {
-                                round,
-                                issue: Some(ii),
-                                state: Some(i),
-                                kind: EventKind::Sanctioned,
-                                value: rt.r_detected[i] as f64 * rules.sanctions,
-                                detail: String::new(),
-                            });
-                        }
                     }
                 }
             }
-            let total_moves: u64 = rt.r_moves.iter().map(|&x| x as u64).sum();
+            let total_moves: u64 = degree.iter().map(|&x| x as u64).sum();
             let total_coop: u64 = rt.r_coop.iter().map(|&x| x as u64).sum();
             rt.last_coop = if total_moves > 0 { total_coop as f64 / total_moves as f64 } else { 0.0 };
             rt.coop_by_round_sum += rt.last_coop;
 
             // 7 (recorded before learning and negotiation change who is who).
             if full {
-                record_round(&mut out.timeseries, rt, &world, round, ii, n);
+                record_round(&mut out.timeseries, rt, &world, &degree, round, ii, n);
             }
             for i in 0..n {
                 rt.t_payoff[i] += rt.r_payoff[i];
                 rt.t_util[i] += rt.r_util[i];
-                rt.t_moves[i] += rt.r_moves[i] as u64;
+                rt.t_moves[i] += degree[i] as u64;
+                rt.n_util[i] += rt.r_util[i];
                 rt.t_coop[i] += rt.r_coop[i] as u64;
+                rt.t_detected[i] += rt.r_detected[i] as u64;
                 rt.w_util[i] += rt.r_util[i];
             }
 
+            rt.n_rounds += 1;
             // 5. Learning.
             if (round + 1) % scenario.learning.interval == 0 && scenario.learning.rule != "none" {
-                learn(rt, scenario, &learn_set, &neighbours, &incident, &k_eff, rules, monitoring);
+                learn(rt, scenario, &learn_set, &neighbours, &incident, &k_eff);
             }
             // 6. Negotiation.
             if (round + 1) % scenario.regime.negotiation_interval == 0 {
-                let changes = negotiate(rt, scenario, &world, &neighbours, &k_eff, rules, monitoring);
+                let changes = negotiate(rt, &degree, scenario, &world, &neighbours, &k_eff, rules, monitoring);
                 if full {
                     for (i, joined) in changes {
                         out.events.push(Event {
@@ -530,7 +539,6 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
             for i in 0..n {
                 rt.r_payoff[i] = 0.0;
                 rt.r_util[i] = 0.0;
-                rt.r_moves[i] = 0;
                 rt.r_coop[i] = 0;
                 rt.r_m2m[i] = 0;
                 rt.r_m2m_coop[i] = 0;
@@ -574,6 +582,7 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
                     mean_payoff: rt.t_payoff[i] / mv,
                     mean_utility: rt.t_util[i] / mv,
                     cooperation: rt.t_coop[i] as f64 / mv,
+                    times_detected: rt.t_detected[i],
                 });
             }
         }
@@ -596,111 +605,150 @@ fn decide(m: &Machine, state: u8, rng: &mut Stream) -> Action {
     }
 }
 
-#[inline]
-fn flip_if(a: Action, t: u64, rng: &mut Stream) -> Action {
-    if t > 0 && (rng.next_u32() as u64) < t {
-        a.flip()
-    } else {
-        a
-    }
-}
-
 /// The hot loop: every edge plays the stage game once.
 ///
 /// Random numbers per pair, in order: a's choice and b's choice (only when their machine
-/// randomises in its state), a's and b's implementation noise, a's and b's misperception (only
-/// when the probabilities are positive), then detection draws for each cheating member.
+/// randomises in its state), then a's and b's implementation-noise trials and b's and a's
+/// misperception trials (Bernoulli processes, see [`BernoulliSkip`]), then a detection draw for
+/// each cheating member. Edges are sorted by their first state, so the first state's sums are
+/// kept in registers and written once per run of edges.
+#[allow(clippy::too_many_arguments)]
 fn play_issue(
     rt: &mut IssueRt,
     edges: &[(u32, u32)],
     k_eff: &[f64],
     rules: &Rules,
-    impl_t: u64,
-    mis_t: [u64; 2],
+    implementation: f64,
+    misperception: [f64; 2],
     detect_t: u64,
 ) {
     let tc = rules.transaction_cost_cut;
     let sanction = rules.sanctions;
-    let rng = &mut rt.rng;
+    let IssueRt {
+        machines,
+        strat,
+        game,
+        sa,
+        sb,
+        member,
+        comply,
+        r_payoff,
+        r_util,
+        r_coop,
+        r_m2m,
+        r_m2m_coop,
+        r_detected,
+        n_util_in,
+        n_m2m,
+        n_m2m_coop,
+        rng,
+        ..
+    } = rt;
+    let (machines, strat, game, member, comply) = (&machines[..], &strat[..], &game[..], &member[..], &comply[..]);
+    let (sa, sb) = (&mut sa[..edges.len()], &mut sb[..edges.len()]);
+    // Noise trials are Bernoulli processes simulated by geometric skipping (exact in
+    // distribution, far fewer random draws). Fresh processes each round: memorylessness
+    // makes that exact too, and lets probabilities change between rounds.
+    let mut noise = BernoulliSkip::new(implementation, rng);
+    let mut misread = [
+        BernoulliSkip::new(misperception[0], rng),
+        BernoulliSkip::new(misperception[1], rng),
+    ];
+    let mut m2m_total = 0u64;
+    let mut m2m_coop_total = 0u64;
+    // Running sums of the current first state `cur`.
+    let mut cur = usize::MAX;
+    let (mut acc_pay, mut acc_util, mut acc_coop, mut acc_in) = (0.0f64, 0.0f64, 0u32, 0.0f64);
+    let flush = |cur: usize, r_payoff: &mut [f64], r_util: &mut [f64], r_coop: &mut [u32], n_util_in: &mut [f64], p: f64, u: f64, c: u32, i: f64| {
+        if cur != usize::MAX {
+            r_payoff[cur] += p;
+            r_util[cur] += u;
+            r_coop[cur] += c;
+            n_util_in[cur] += i;
+        }
+    };
     for (e, &(a, b)) in edges.iter().enumerate() {
         let (a, b) = (a as usize, b as usize);
-        let ma = &rt.machines[rt.strat[a] as usize];
-        let mb = &rt.machines[rt.strat[b] as usize];
-        let both = a != b && rt.member[a] && rt.member[b];
+        if a != cur {
+            flush(cur, r_payoff, r_util, r_coop, n_util_in, acc_pay, acc_util, acc_coop, acc_in);
+            cur = a;
+            (acc_pay, acc_util, acc_coop, acc_in) = (0.0, 0.0, 0, 0.0);
+        }
+        let ma = &machines[strat[a] as usize];
+        let mb = &machines[strat[b] as usize];
+        let both = a != b && member[a] && member[b];
         let (mut xa, mut xb) = if both {
             (
-                if rt.comply[a] { Action::C } else { Action::D },
-                if rt.comply[b] { Action::C } else { Action::D },
+                if comply[a] { Action::C } else { Action::D },
+                if comply[b] { Action::C } else { Action::D },
             )
         } else {
-            (decide(ma, rt.sa[e], rng), decide(mb, rt.sb[e], rng))
+            (decide(ma, sa[e], rng), decide(mb, sb[e], rng))
         };
-        xa = flip_if(xa, impl_t, rng);
-        xb = flip_if(xb, impl_t, rng);
-        let mt = mis_t[both as usize];
-        let seen_by_a = flip_if(xb, mt, rng);
-        let seen_by_b = flip_if(xa, mt, rng);
-        rt.sa[e] = ma.step(rt.sa[e], xa, seen_by_a);
-        rt.sb[e] = mb.step(rt.sb[e], xb, seen_by_b);
+        if noise.trial(rng) {
+            xa = xa.flip();
+        }
+        if noise.trial(rng) {
+            xb = xb.flip();
+        }
+        let m = &mut misread[both as usize];
+        let seen_by_b = if m.trial(rng) { xa.flip() } else { xa };
+        let seen_by_a = if m.trial(rng) { xb.flip() } else { xb };
+        sa[e] = ma.step(sa[e], xa, seen_by_a);
+        sb[e] = mb.step(sb[e], xb, seen_by_b);
         let ia = xa.index() * 2 + xb.index();
         let ib = xb.index() * 2 + xa.index();
-        let mut pa = rt.game[a][ia];
-        let mut pb = rt.game[b][ib];
+        let mut pa = game[a][ia];
+        let mut pb = game[b][ib];
+        let ca = (xa == Action::C) as u32;
+        let cb = (xb == Action::C) as u32;
         if a == b {
             // Self-interaction (lattice): counted once, no relative gains against oneself.
-            rt.r_payoff[a] += pa;
-            rt.r_util[a] += pa;
-            rt.r_moves[a] += 1;
-            rt.r_coop[a] += (xa == Action::C) as u32;
+            acc_pay += pa;
+            acc_util += pa;
+            acc_coop += ca;
             continue;
         }
         if both {
-            rt.r_m2m[a] += 1;
-            rt.r_m2m[b] += 1;
-            if xa == Action::C {
+            r_m2m[a] += 1;
+            r_m2m[b] += 1;
+            m2m_total += 2;
+            m2m_coop_total += (ca + cb) as u64;
+            r_m2m_coop[a] += ca;
+            r_m2m_coop[b] += cb;
+            if ca == 1 {
                 pa += tc;
-                rt.r_m2m_coop[a] += 1;
             } else if detect_t > 0 && (rng.next_u32() as u64) < detect_t {
                 pa -= sanction;
-                rt.r_detected[a] += 1;
+                r_detected[a] += 1;
             }
-            if xb == Action::C {
+            if cb == 1 {
                 pb += tc;
-                rt.r_m2m_coop[b] += 1;
             } else if detect_t > 0 && (rng.next_u32() as u64) < detect_t {
                 pb -= sanction;
-                rt.r_detected[b] += 1;
+                r_detected[b] += 1;
             }
         }
         let ua = pa - k_eff[a] * (pb - pa);
         let ub = pb - k_eff[b] * (pa - pb);
-        rt.r_payoff[a] += pa;
-        rt.r_payoff[b] += pb;
-        rt.r_util[a] += ua;
-        rt.r_util[b] += ub;
-        rt.r_moves[a] += 1;
-        rt.r_moves[b] += 1;
-        rt.r_coop[a] += (xa == Action::C) as u32;
-        rt.r_coop[b] += (xb == Action::C) as u32;
-        rt.n_recv_coop[a] += (seen_by_a == Action::C) as u32;
-        rt.n_recv_coop[b] += (seen_by_b == Action::C) as u32;
+        acc_pay += pa;
+        acc_util += ua;
+        acc_coop += ca;
+        r_payoff[b] += pb;
+        r_util[b] += ub;
+        r_coop[b] += cb;
         if both {
-            rt.n_util_in[a] += ua;
-            rt.n_util_in[b] += ub;
-            rt.n_cnt_in[a] += 1;
-            rt.n_cnt_in[b] += 1;
-            rt.n_m2m += 2;
-            rt.n_m2m_coop += (xa == Action::C) as u64 + (xb == Action::C) as u64;
-        } else {
-            rt.n_util_out[a] += ua;
-            rt.n_util_out[b] += ub;
-            rt.n_cnt_out[a] += 1;
-            rt.n_cnt_out[b] += 1;
+            acc_in += ua;
+            n_util_in[b] += ub;
         }
     }
+    flush(cur, r_payoff, r_util, r_coop, n_util_in, acc_pay, acc_util, acc_coop, acc_in);
+    *n_m2m += m2m_total;
+    *n_m2m_coop += m2m_coop_total;
 }
 
-fn record_round(rows: &mut Vec<TimeseriesRow>, rt: &IssueRt, world: &World, round: u64, ii: usize, n: usize) {
+#[inline(never)]
+fn record_round(rows: &mut Vec<TimeseriesRow>, rt: &IssueRt, world: &World, degree: &[u32], round: u64, ii: usize, n: usize) {
     let groups = world.groups.len();
     // index groups..: per group; index `groups`: all
     let mut acc = vec![[0.0f64; 9]; groups + 1];
@@ -710,7 +758,7 @@ fn record_round(rows: &mut Vec<TimeseriesRow>, rt: &IssueRt, world: &World, roun
             let a = &mut acc[slot];
             a[0] += 1.0;
             a[1] += rt.r_coop[i] as f64;
-            a[2] += rt.r_moves[i] as f64;
+            a[2] += degree[i] as f64;
             a[3] += rt.r_payoff[i];
             a[4] += rt.r_util[i];
             if rt.member[i] {
@@ -750,6 +798,7 @@ fn record_round(rows: &mut Vec<TimeseriesRow>, rt: &IssueRt, world: &World, roun
 /// Strategy revision (DESIGN 2.7): every state compares what it earned (utility) since the
 /// last revision, all from the same snapshot, then all switch at once.
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 fn learn(
     rt: &mut IssueRt,
     scenario: &Scenario,
@@ -757,8 +806,6 @@ fn learn(
     neighbours: &[Vec<u32>],
     incident: &[Vec<(u32, bool)>],
     k_eff: &[f64],
-    rules: &Rules,
-    monitoring: f64,
 ) {
     let n = rt.strat.len();
     let nc = rt.machines.len();
@@ -791,26 +838,29 @@ fn learn(
                 // Expected utility of each candidate against the partners' current strategies
                 // over one learning interval. Members play the treaty with members, so only
                 // partners outside the treaty relationship count.
-                let mut best = rt.strat[i];
-                let mut best_value = f64::NEG_INFINITY;
                 let mut candidates: Vec<u8> = learn_set.to_vec();
                 if !candidates.contains(&rt.strat[i]) {
                     candidates.push(rt.strat[i]);
                 }
-                for &c in &candidates {
-                    let mut value = 0.0;
-                    for &j in nb {
-                        let j = j as usize;
-                        if rt.member[i] && rt.member[j] {
-                            continue;
-                        }
-                        let counts = &rt.outcome_table[c as usize * nc + rt.strat[j] as usize];
-                        let u = model::pair_utility(&rt.game[i], &rt.game[j], k_eff[i]);
-                        value += counts[0] * u[0] + counts[1] * u[1] + counts[2] * u[2] + counts[3] * u[3];
+                let mut values = vec![0.0f64; candidates.len()];
+                for &j in nb {
+                    let j = j as usize;
+                    if rt.member[i] && rt.member[j] {
+                        continue;
                     }
-                    let _ = (rules, monitoring);
-                    if value > best_value + 1e-12 || (value >= best_value - 1e-12 && c == rt.strat[i]) {
-                        best_value = value;
+                    let u = model::pair_utility(&rt.game[i], &rt.game[j], k_eff[i]);
+                    let partner = rt.strat[j] as usize;
+                    for (v, &c) in values.iter_mut().zip(&candidates) {
+                        let counts = &rt.outcome_table[c as usize * nc + partner];
+                        *v += counts[0] * u[0] + counts[1] * u[1] + counts[2] * u[2] + counts[3] * u[3];
+                    }
+                }
+                // The current strategy is kept unless another does strictly better.
+                let mut best = rt.strat[i];
+                let mut best_value = values[candidates.iter().position(|&c| c == best).unwrap_or(0)];
+                for (&c, &v) in candidates.iter().zip(&values) {
+                    if v > best_value + 1e-9 {
+                        best_value = v;
                         best = c;
                     }
                 }
@@ -838,8 +888,10 @@ fn learn(
 }
 
 /// Treaty negotiation (DESIGN 2.8); returns (state, joined) for every change.
+#[inline(never)]
 fn negotiate(
     rt: &mut IssueRt,
+    degree: &[u32],
     scenario: &Scenario,
     world: &World,
     neighbours: &[Vec<u32>],
@@ -858,6 +910,20 @@ fn negotiate(
         noise: scenario.noise.implementation,
         sovereignty_weight: rt.sovereignty_weight,
     };
+    // Interactions since the last negotiation with treaty partners (inside) and others; the
+    // membership is constant between negotiations. Self-interaction counts as outside.
+    let rounds = rt.n_rounds;
+    let mut cnt_in = vec![0u64; n];
+    let mut cnt_out = vec![0u64; n];
+    for i in 0..n {
+        let inside = if rt.member[i] {
+            neighbours[i].iter().filter(|&&j| rt.member[j as usize]).count() as u64
+        } else {
+            0
+        };
+        cnt_in[i] = inside * rounds;
+        cnt_out[i] = (degree[i] as u64 - inside) * rounds;
+    }
     // Logistic decision noise, one draw per state, always drawn.
     let eps: Vec<f64> = (0..n)
         .map(|_| {
@@ -872,12 +938,8 @@ fn negotiate(
                 utility: u,
                 discount: world.states[i].discount,
                 sovereignty: world.states[i].sovereignty_cost * (1.0 + rules.security_weight * world.states[i].security * world.states[i].receiving()),
-                u_out: (rt.n_cnt_out[i] > 0).then(|| rt.n_util_out[i] / rt.n_cnt_out[i] as f64),
-                u_in: (rt.member[i] && rt.n_cnt_in[i] > 0).then(|| rt.n_util_in[i] / rt.n_cnt_in[i] as f64),
-                received_cooperation: {
-                    let total = rt.n_cnt_in[i] + rt.n_cnt_out[i];
-                    (total > 0).then(|| rt.n_recv_coop[i] as f64 / total as f64)
-                },
+                u_out: (cnt_out[i] > 0).then(|| (rt.n_util[i] - rt.n_util_in[i]) / cnt_out[i] as f64),
+                u_in: (rt.member[i] && cnt_in[i] > 0).then(|| rt.n_util_in[i] / cnt_in[i] as f64),
                 member: rt.member[i],
                 complies: rt.comply[i],
                 k: k_eff[i],
@@ -891,14 +953,12 @@ fn negotiate(
             changes.push((i, new_members[i]));
         }
         rt.n_util_in[i] = 0.0;
-        rt.n_cnt_in[i] = 0;
-        rt.n_util_out[i] = 0.0;
-        rt.n_cnt_out[i] = 0;
-        rt.n_recv_coop[i] = 0;
+        rt.n_util[i] = 0.0;
     }
     rt.member = new_members;
     rt.n_m2m = 0;
     rt.n_m2m_coop = 0;
+    rt.n_rounds = 0;
     changes
 }
 

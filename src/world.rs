@@ -126,7 +126,7 @@ pub fn generate(scenario: &Scenario, run_seed: u64) -> World {
     let mut rng = stream(derive_seed(run_seed, &[WORLD_STREAM]));
     let issues: Vec<&str> = scenario.issues.iter().map(|i| i.name.as_str()).collect();
     let mut groups: Vec<String> = Vec::new();
-    let mut group_index = |g: &str, groups: &mut Vec<String>| -> usize {
+    let group_index = |g: &str, groups: &mut Vec<String>| -> usize {
         match groups.iter().position(|x| x == g) {
             Some(i) => i,
             None => {

@@ -2,10 +2,12 @@
 //! matches without noise must give exactly Axelrod-Python's scores).
 //!
 //! For every pair (with self-play) of the deterministic strategies, plus a few deterministic
-//! `memory_one` vectors, and for the standard and for non-standard payoffs, one
-//! `regime tournament` run and one `benches/peers/axelrod_tournament.py` run (Axelrod-Python in
-//! a project-local virtualenv made by `benches/peers/setup_venv.sh`) must agree on every action
-//! of every turn and on every score and cooperation share (tolerance 1e-9).
+//! `memory_one` vectors, and for the standard and for non-standard payoffs, the Axelrod-Python
+//! run (`benches/peers/axelrod_tournament.py`, in a project-local virtualenv made by
+//! `benches/peers/setup_venv.sh`) is compared with two `regime tournament` runs: one without
+//! `--record-actions` (regime's fast path, which skips the cycles of deterministic matches),
+//! whose `matches.csv` must agree, and one with it, whose `matches.csv` and every action of
+//! every turn in `actions.csv` must agree. Numbers are compared with tolerance 1e-9.
 //!
 //! When the virtualenv cannot be set up (no python3, no venv module, no pip or no PyPI), the
 //! test prints `SKIPPED axelrod cross-check: <reason>` straight to stderr (visible even without
@@ -104,8 +106,8 @@ fn peers_python() -> Result<PathBuf, String> {
 }
 
 /// The arguments shared by both implementations.
-fn tournament_args(payoffs: &str, out: &Path) -> Vec<String> {
-    [
+fn tournament_args(payoffs: &str, out: &Path, record_actions: bool) -> Vec<String> {
+    let mut args: Vec<String> = [
         "--strategies",
         &STRATEGIES.join(","),
         "--turns",
@@ -123,11 +125,14 @@ fn tournament_args(payoffs: &str, out: &Path) -> Vec<String> {
         "--out",
         out.to_str().expect("temporary path is UTF-8"),
         "--force",
-        "--record-actions",
     ]
     .iter()
     .map(|s| s.to_string())
-    .collect()
+    .collect();
+    if record_actions {
+        args.push("--record-actions".into());
+    }
+    args
 }
 
 fn spawn(cmd: &mut Command) -> Child {
@@ -289,25 +294,25 @@ fn note(problems: &mut Vec<String>, msg: String) {
     }
 }
 
-/// Compares the two runs of one payoff set; returns one line per mismatch.
-fn compare(regime_dir: &Path, axelrod_dir: &Path, turns: u32) -> Vec<String> {
+/// Compares regime's matches.csv with Axelrod's; returns one line per mismatch, each
+/// starting with `label`.
+fn compare_matches(regime_dir: &Path, axelrod_dir: &Path, label: &str) -> Vec<String> {
     let mut problems = Vec::new();
-
     // matches.csv: scores and cooperation shares.
     let load = |dir: &Path| read_matches(&dir.join("matches.csv"));
     match (load(regime_dir), load(axelrod_dir)) {
-        (Err(e), _) | (_, Err(e)) => problems.push(format!("matches.csv: {e}")),
+        (Err(e), _) | (_, Err(e)) => problems.push(format!("{label}: {e}")),
         (Ok(reg), Ok(axl)) => {
             for key in axl.keys().filter(|k| !reg.contains_key(*k)) {
                 note(
                     &mut problems,
-                    format!("matches.csv: no regime row for {}", describe(key)),
+                    format!("{label}: no regime row for {}", describe(key)),
                 );
             }
             for key in reg.keys().filter(|k| !axl.contains_key(*k)) {
                 note(
                     &mut problems,
-                    format!("matches.csv: extra regime row for {}", describe(key)),
+                    format!("{label}: extra regime row for {}", describe(key)),
                 );
             }
             for (key, a) in &axl {
@@ -317,7 +322,7 @@ fn compare(regime_dir: &Path, axelrod_dir: &Path, turns: u32) -> Vec<String> {
                         note(
                             &mut problems,
                             format!(
-                                "matches.csv: {}: {column} regime {} vs axelrod {}",
+                                "{label}: {}: {column} regime {} vs axelrod {}",
                                 describe(key),
                                 r.values[k],
                                 a.values[k]
@@ -329,6 +334,12 @@ fn compare(regime_dir: &Path, axelrod_dir: &Path, turns: u32) -> Vec<String> {
         }
     }
 
+    problems
+}
+
+/// Compares regime's actions.csv with Axelrod's, turn by turn; one line per mismatch.
+fn compare_actions(regime_dir: &Path, axelrod_dir: &Path, turns: u32) -> Vec<String> {
+    let mut problems = Vec::new();
     // actions.csv: every action of every turn.
     let load = |dir: &Path| read_actions(&dir.join("actions.csv"));
     match (load(regime_dir), load(axelrod_dir)) {
@@ -390,6 +401,13 @@ fn compare(regime_dir: &Path, axelrod_dir: &Path, turns: u32) -> Vec<String> {
     problems
 }
 
+/// Both files of one regime run against Axelrod's.
+fn compare(regime_dir: &Path, axelrod_dir: &Path, turns: u32) -> Vec<String> {
+    let mut problems = compare_matches(regime_dir, axelrod_dir, "matches.csv");
+    problems.extend(compare_actions(regime_dir, axelrod_dir, turns));
+    problems
+}
+
 #[test]
 fn deterministic_matches_equal_axelrod_python() {
     let python = match peers_python() {
@@ -405,12 +423,11 @@ fn deterministic_matches_equal_axelrod_python() {
     let script = root().join("benches/peers/axelrod_tournament.py");
     let regime = env!("CARGO_BIN_EXE_regime");
     let tmp = tempfile::tempdir().expect("temporary directory");
-    let dirs: Vec<(PathBuf, PathBuf)> = (0..PAYOFF_SETS.len())
+    // Per payoff set: regime without --record-actions (its fast path: cycles of
+    // deterministic matches are skipped), regime with it (turn by turn), and Axelrod.
+    let dirs: Vec<[PathBuf; 3]> = (0..PAYOFF_SETS.len())
         .map(|i| {
-            (
-                tmp.path().join(format!("regime-{i}")),
-                tmp.path().join(format!("axelrod-{i}")),
-            )
+            ["regime", "regime-actions", "axelrod"].map(|d| tmp.path().join(format!("{d}-{i}")))
         })
         .collect();
 
@@ -418,46 +435,57 @@ fn deterministic_matches_equal_axelrod_python() {
     let python_runs: Vec<Child> = PAYOFF_SETS
         .iter()
         .zip(&dirs)
-        .map(|(payoffs, (_, axl_dir))| {
+        .map(|(payoffs, [_, _, axl_dir])| {
             spawn(
                 Command::new(&python)
                     .arg(&script)
-                    .args(tournament_args(payoffs, axl_dir)),
+                    .args(tournament_args(payoffs, axl_dir, true)),
             )
         })
         .collect();
-    // ... while regime runs one payoff set after the other.
-    let regime_runs: Vec<Output> = PAYOFF_SETS
-        .iter()
-        .zip(&dirs)
-        .map(|(payoffs, (reg_dir, _))| {
+    // ... while regime runs one after the other.
+    let mut regime_runs = Vec::new();
+    for (payoffs, [fast_dir, actions_dir, _]) in PAYOFF_SETS.iter().zip(&dirs) {
+        for (dir, record) in [(fast_dir, false), (actions_dir, true)] {
             let mut cmd = Command::new(regime);
             cmd.arg("tournament")
-                .args(tournament_args(payoffs, reg_dir));
-            spawn(&mut cmd)
-                .wait_with_output()
-                .expect("waiting for regime")
-        })
-        .collect();
+                .args(tournament_args(payoffs, dir, record));
+            let what = format!("{cmd:?}");
+            regime_runs.push((
+                what,
+                spawn(&mut cmd)
+                    .wait_with_output()
+                    .expect("waiting for regime"),
+            ));
+        }
+    }
     let python_runs: Vec<Output> = python_runs
         .into_iter()
         .map(|child| child.wait_with_output().expect("waiting for python"))
         .collect();
-    for ((payoffs, reg), axl) in PAYOFF_SETS.iter().zip(regime_runs).zip(python_runs) {
-        expect_success(&format!("regime tournament --payoffs {payoffs}"), reg);
+    for (what, out) in regime_runs {
+        expect_success(&what, out);
+    }
+    for (payoffs, out) in PAYOFF_SETS.iter().zip(python_runs) {
         eprint!(
             "payoffs {payoffs}: {}",
-            String::from_utf8_lossy(&axl.stdout)
+            String::from_utf8_lossy(&out.stdout)
         );
-        expect_success(&format!("axelrod_tournament.py --payoffs {payoffs}"), axl);
+        expect_success(&format!("axelrod_tournament.py --payoffs {payoffs}"), out);
     }
 
     let n = STRATEGIES.len();
     let matches = n * (n + 1) / 2 * REPS as usize;
     let mut report = String::new();
     let mut failed_sets = 0;
-    for (payoffs, (reg_dir, axl_dir)) in PAYOFF_SETS.iter().zip(&dirs) {
-        let problems = compare(reg_dir, axl_dir, TURNS);
+    for (payoffs, [fast_dir, actions_dir, axl_dir]) in PAYOFF_SETS.iter().zip(&dirs) {
+        let mut problems = compare_matches(fast_dir, axl_dir, "matches.csv");
+        problems.extend(compare_matches(
+            actions_dir,
+            axl_dir,
+            "matches.csv (run with --record-actions)",
+        ));
+        problems.extend(compare_actions(actions_dir, axl_dir, TURNS));
         if problems.is_empty() {
             eprintln!("payoffs {payoffs}: all {matches} matches x {TURNS} turns identical");
         } else {

@@ -330,11 +330,15 @@ fn run_figures_draw_cooperation_membership_and_events() {
     assert_svg(&dir.path().join("cooperation.svg"), "Cooperation over time");
     assert_svg(&dir.path().join("membership.svg"), "Regime membership");
     assert_svg(&dir.path().join("events.svg"), "Events");
-    // Several rule sets: one line per issue and rule set, named in the legend.
+    // Several rule sets: one panel per issue, one line per rule set.
     let cooperation = read(&dir.path().join("cooperation.svg"));
-    assert!(cooperation.contains("labour · institutionalist"));
+    for name in ISSUES.iter().chain(&RULE_SETS) {
+        assert!(cooperation.contains(name), "cooperation.svg lacks {name}");
+    }
     assert!(cooperation.contains("95% CI of the mean"));
     let membership = read(&dir.path().join("membership.svg"));
+    assert!(membership.contains("member share · institutionalist"));
+    assert!(membership.contains("power share · realist"));
     assert!(membership.contains("regime emerged"));
     assert!(membership.contains("regime collapsed"));
     let events = read(&dir.path().join("events.svg"));
@@ -367,10 +371,11 @@ fn run_figures_of_one_rule_set_and_one_run() {
         &first_run(events_csv(&RULE_SETS[..1])),
     );
     run_figures(dir.path()).expect("run figures");
+    // One rule set and two issues: one panel, one line per issue.
     let cooperation = read(&dir.path().join("cooperation.svg"));
     assert!(!cooperation.contains("95% CI"));
-    assert!(cooperation.contains("labour"));
-    assert!(!cooperation.contains("labour · realist"));
+    assert!(cooperation.contains("labour") && cooperation.contains("asylum"));
+    assert!(!cooperation.contains("realist"));
     keep(&dir.path().join("cooperation.svg"));
     keep(&dir.path().join("membership.svg"));
 }
@@ -540,6 +545,33 @@ fn sweep_figures_handle_a_categorical_axis_and_no_axes() {
 }
 
 #[test]
+fn sweep_over_the_rule_set_draws_one_line_per_rule_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = format!("point,rule_set,regime.veto_players,{POINTS_TAIL}\n");
+    for (point, (rule_set, veto)) in RULE_SETS
+        .iter()
+        .flat_map(|r| [1, 2, 3].map(|v| (r, v)))
+        .enumerate()
+    {
+        let p = 0.9 - 0.25 * veto as f64;
+        writeln!(
+            csv,
+            "{point},{rule_set},{veto},labour,20,0,{p:.2},{:.2},{:.2},,0.5,0.4,0.6,0.3,0.2,0.4",
+            p - 0.1,
+            p + 0.1
+        )
+        .unwrap();
+    }
+    write(dir.path(), "points.csv", &csv);
+    let axes = ["regime.veto_players", "rule_set"].map(String::from);
+    let written = sweep_figures(dir.path(), &axes).expect("sweep figures");
+    assert_eq!(names(&written), set(&["sweep_labour.svg"]));
+    let svg = read(&dir.path().join("sweep_labour.svg"));
+    assert!(svg.contains("regime.veto_players") && svg.contains("institutionalist"));
+    keep(&dir.path().join("sweep_labour.svg"));
+}
+
+#[test]
 fn sweep_figures_reject_an_unknown_axis_listing_the_columns() {
     let dir = tempfile::tempdir().unwrap();
     write(
@@ -679,6 +711,11 @@ fn png_has_the_signature_and_the_requested_size() {
     assert_eq!(outputs_in(dir.path()), set(&["members.png"]));
     keep(&output);
 
+    let error = plot_csv_sized(&csv, &spec, &output, (0, 500)).unwrap_err();
+    assert!(
+        error.is_input() && error.to_string().contains("--size"),
+        "{error}"
+    );
     plot_csv(&csv, &spec, &output).expect("png, default size");
     let bytes = fs::read(&output).unwrap();
     let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());

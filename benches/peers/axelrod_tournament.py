@@ -336,14 +336,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Round-robin tournament (with self-play) run by Axelrod-Python, "
         "written in the format of `regime tournament`.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split("Strategy names", 1)[1].join(["Strategy names", ""]),
+        epilog="Strategy names" + __doc__.split("Strategy names", 1)[1],
     )
     p.add_argument("--strategies", required=True, help="comma-separated strategy list (see below)")
     p.add_argument("--turns", type=int, required=True, help="turns per match")
     p.add_argument("--reps", type=int, required=True, help="repetitions of every match")
     p.add_argument("--noise", type=float, default=0.0, help="probability an action is flipped (default 0)")
     p.add_argument("--payoffs", default="5,3,1,0", help="T,R,P,S (default 5,3,1,0)")
-    p.add_argument("--seed", type=int, default=0, help="master seed for Axelrod's generators (default 0)")
+    p.add_argument("--seed", type=int, default=42, help="master seed for Axelrod's generators (default 42, as regime)")
     p.add_argument(
         "--threads",
         type=int,
