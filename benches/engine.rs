@@ -1,1 +1,96 @@
-fn main(){}
+//! Throughput of the engines in pair-rounds per second (one stage game between two states in
+//! one round). Run with `cargo bench --bench engine`; figures are recorded in
+//! `results/benchmarks.md`.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use regime::experiment::{replicate_seed, run_replicates};
+use regime::game::Payoffs;
+use regime::rng::stream;
+use regime::scenario;
+use regime::sim::Record;
+use regime::strategy::Strategy;
+use regime::tournament::{self, TournamentConfig};
+use std::time::Duration;
+
+const MEMORY_ONE: [&str; 8] = [
+    "cooperator",
+    "defector",
+    "tit_for_tat",
+    "win_stay_lose_shift",
+    "suspicious_tit_for_tat",
+    "memory_one(0,1,1,0,D)",
+    "memory_one(1,0,0,0)",
+    "memory_one(1,1,0,1,D)",
+];
+
+fn tournament_config(turns: u64, reps: u32, noise: f64) -> TournamentConfig {
+    TournamentConfig {
+        strategies: MEMORY_ONE.iter().map(|s| Strategy::parse(s).expect("strategy")).collect(),
+        turns,
+        reps,
+        noise,
+        payoffs: Payoffs::STANDARD,
+        seed: 1,
+        record_actions: false,
+    }
+}
+
+/// Deterministic tournament of memory-one strategies: the exact cycle-skipping engine.
+fn tournament_deterministic(c: &mut Criterion) {
+    let mut g = c.benchmark_group("tournament_deterministic_memory_one");
+    for turns in [200u64, 10_000] {
+        let cfg = tournament_config(turns, 1000, 0.0);
+        g.throughput(Throughput::Elements(cfg.pair_rounds()));
+        g.bench_with_input(BenchmarkId::from_parameter(turns), &cfg, |b, cfg| {
+            b.iter(|| tournament::run(cfg))
+        });
+    }
+    g.finish();
+}
+
+/// The same matches played turn by turn (no cycle skipping), single thread.
+fn tournament_turn_by_turn(c: &mut Criterion) {
+    let g_payoffs = Payoffs::STANDARD;
+    let machines: Vec<_> = MEMORY_ONE
+        .iter()
+        .map(|s| Strategy::parse(s).expect("strategy").machine(&g_payoffs))
+        .collect();
+    let turns = 10_000u64;
+    let mut g = c.benchmark_group("tournament_turn_by_turn_one_thread");
+    g.throughput(Throughput::Elements(turns * (machines.len() * machines.len()) as u64));
+    g.bench_function("memory_one_8x8", |b| {
+        let mut rng = stream(1);
+        b.iter(|| {
+            let mut total = 0u64;
+            for ma in &machines {
+                for mb in &machines {
+                    total += tournament::play_turns(ma, mb, turns, 0.0, &mut rng, None)[0];
+                }
+            }
+            total
+        })
+    });
+    g.finish();
+}
+
+/// The full model on the shipped 193-state world scenario (8 issues, 61 rounds, both rule
+/// sets), summaries only, replicates in parallel on all cores.
+fn full_model(c: &mut Criterion) {
+    let s = scenario::load(std::path::Path::new("scenarios/world.toml"), &[]).expect("world scenario");
+    let reps = 4u64;
+    // pair-rounds of one run: edges x issues x rounds
+    let n = s.state_count();
+    let per_run = n * (n - 1) / 2 * s.issues.len() as u64 * s.rounds;
+    let mut g = c.benchmark_group("full_model_world_193");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(20));
+    g.throughput(Throughput::Elements(per_run * reps * s.rule_sets.len() as u64));
+    g.bench_function("4_replicates_x_2_rule_sets", |b| {
+        b.iter(|| run_replicates(&s, &s.rule_sets, reps, Record::Summary, |_| Ok(())).expect("runs"))
+    });
+    g.finish();
+    let _ = replicate_seed(0, 0);
+}
+
+criterion_group!(benches, tournament_deterministic, tournament_turn_by_turn, full_model);
+criterion_main!(benches);

@@ -14,10 +14,6 @@
 //! in the output directory and renamed into place when complete, so no half-written figure is
 //! ever left behind.
 
-// `RegimeError` is large (its `InvalidField` variant carries a location and three strings); the
-// crate-wide fix belongs in `error.rs`, until then the lint is silenced here.
-#![allow(clippy::result_large_err)]
-
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

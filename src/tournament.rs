@@ -120,12 +120,25 @@ pub fn play_match(
     turns: u64,
     noise: f64,
     rng: &mut Stream,
+    record: Option<&mut Vec<(Action, Action)>>,
+) -> [u64; 4] {
+    if threshold(noise) == 0 && ma.deterministic && mb.deterministic && record.is_none() {
+        return play_deterministic(ma, mb, turns);
+    }
+    play_turns(ma, mb, turns, noise, rng, record)
+}
+
+/// Plays one match turn by turn, whatever the strategies (the reference implementation the
+/// cycle-skipping fast path is tested against, and the engine for noisy or stochastic play).
+pub fn play_turns(
+    ma: &Machine,
+    mb: &Machine,
+    turns: u64,
+    noise: f64,
+    rng: &mut Stream,
     mut record: Option<&mut Vec<(Action, Action)>>,
 ) -> [u64; 4] {
     let noise_t = threshold(noise);
-    if noise_t == 0 && ma.deterministic && mb.deterministic && record.is_none() {
-        return play_deterministic(ma, mb, turns);
-    }
     let mut counts = [0u64; 4];
     let (mut sa, mut sb) = (0u8, 0u8);
     for _ in 0..turns {
