@@ -92,5 +92,10 @@ fn full_model(c: &mut Criterion) {
     let _ = replicate_seed(0, 0);
 }
 
-criterion_group!(benches, tournament_deterministic, tournament_turn_by_turn, full_model);
+criterion_group! {
+    name = benches;
+    // Criterion's own charts need system fonts; the figures we need are the numbers.
+    config = Criterion::default().without_plots();
+    targets = tournament_deterministic, tournament_turn_by_turn, full_model
+}
 criterion_main!(benches);

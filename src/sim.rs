@@ -622,30 +622,53 @@ fn play_issue(
     misperception: [f64; 2],
     detect_t: u64,
 ) {
+    /// Everything the loop reads about a state, in one cache line.
+    #[derive(Clone, Copy)]
+    struct Player {
+        game: [f64; 4],
+        k: f64,
+        strat: u8,
+        member: bool,
+        move_as_member: Action,
+    }
+    /// Everything the loop adds up for a state.
+    #[derive(Clone, Copy, Default)]
+    struct Sums {
+        payoff: f64,
+        util: f64,
+        util_in: f64,
+        coop: u32,
+        m2m: u32,
+        m2m_coop: u32,
+        detected: u32,
+    }
+    impl Sums {
+        fn add(&mut self, o: &Sums) {
+            self.payoff += o.payoff;
+            self.util += o.util;
+            self.util_in += o.util_in;
+            self.coop += o.coop;
+            self.m2m += o.m2m;
+            self.m2m_coop += o.m2m_coop;
+            self.detected += o.detected;
+        }
+    }
     let tc = rules.transaction_cost_cut;
     let sanction = rules.sanctions;
-    let IssueRt {
-        machines,
-        strat,
-        game,
-        sa,
-        sb,
-        member,
-        comply,
-        r_payoff,
-        r_util,
-        r_coop,
-        r_m2m,
-        r_m2m_coop,
-        r_detected,
-        n_util_in,
-        n_m2m,
-        n_m2m_coop,
-        rng,
-        ..
-    } = rt;
-    let (machines, strat, game, member, comply) = (&machines[..], &strat[..], &game[..], &member[..], &comply[..]);
-    let (sa, sb) = (&mut sa[..edges.len()], &mut sb[..edges.len()]);
+    let n = rt.strat.len();
+    let players: Vec<Player> = (0..n)
+        .map(|i| Player {
+            game: rt.game[i],
+            k: k_eff[i],
+            strat: rt.strat[i],
+            member: rt.member[i],
+            move_as_member: if rt.comply[i] { Action::C } else { Action::D },
+        })
+        .collect();
+    let mut sums = vec![Sums::default(); n];
+    let machines = &rt.machines[..];
+    let rng = &mut rt.rng;
+    let (sa, sb) = (&mut rt.sa[..edges.len()], &mut rt.sb[..edges.len()]);
     // Noise trials are Bernoulli processes simulated by geometric skipping (exact in
     // distribution, far fewer random draws). Fresh processes each round: memorylessness
     // makes that exact too, and lets probabilities change between rounds.
@@ -654,34 +677,25 @@ fn play_issue(
         BernoulliSkip::new(misperception[0], rng),
         BernoulliSkip::new(misperception[1], rng),
     ];
-    let mut m2m_total = 0u64;
-    let mut m2m_coop_total = 0u64;
-    // Running sums of the current first state `cur`.
+    // Running sums of the current first state `cur` (edges are sorted by first state).
     let mut cur = usize::MAX;
-    let (mut acc_pay, mut acc_util, mut acc_coop, mut acc_in) = (0.0f64, 0.0f64, 0u32, 0.0f64);
-    let flush = |cur: usize, r_payoff: &mut [f64], r_util: &mut [f64], r_coop: &mut [u32], n_util_in: &mut [f64], p: f64, u: f64, c: u32, i: f64| {
-        if cur != usize::MAX {
-            r_payoff[cur] += p;
-            r_util[cur] += u;
-            r_coop[cur] += c;
-            n_util_in[cur] += i;
-        }
-    };
+    let mut acc = Sums::default();
     for (e, &(a, b)) in edges.iter().enumerate() {
         let (a, b) = (a as usize, b as usize);
         if a != cur {
-            flush(cur, r_payoff, r_util, r_coop, n_util_in, acc_pay, acc_util, acc_coop, acc_in);
+            if cur != usize::MAX {
+                sums[cur].add(&acc);
+            }
             cur = a;
-            (acc_pay, acc_util, acc_coop, acc_in) = (0.0, 0.0, 0, 0.0);
+            acc = Sums::default();
         }
-        let ma = &machines[strat[a] as usize];
-        let mb = &machines[strat[b] as usize];
-        let both = a != b && member[a] && member[b];
+        let pa_ = &players[a];
+        let pb_ = &players[b];
+        let ma = &machines[pa_.strat as usize];
+        let mb = &machines[pb_.strat as usize];
+        let both = a != b && pa_.member && pb_.member;
         let (mut xa, mut xb) = if both {
-            (
-                if comply[a] { Action::C } else { Action::D },
-                if comply[b] { Action::C } else { Action::D },
-            )
+            (pa_.move_as_member, pb_.move_as_member)
         } else {
             (decide(ma, sa[e], rng), decide(mb, sb[e], rng))
         };
@@ -696,55 +710,68 @@ fn play_issue(
         let seen_by_a = if m.trial(rng) { xb.flip() } else { xb };
         sa[e] = ma.step(sa[e], xa, seen_by_a);
         sb[e] = mb.step(sb[e], xb, seen_by_b);
-        let ia = xa.index() * 2 + xb.index();
-        let ib = xb.index() * 2 + xa.index();
-        let mut pa = game[a][ia];
-        let mut pb = game[b][ib];
         let ca = (xa == Action::C) as u32;
         let cb = (xb == Action::C) as u32;
+        let mut pa = pa_.game[xa.index() * 2 + xb.index()];
+        let mut pb = pb_.game[xb.index() * 2 + xa.index()];
         if a == b {
             // Self-interaction (lattice): counted once, no relative gains against oneself.
-            acc_pay += pa;
-            acc_util += pa;
-            acc_coop += ca;
+            acc.payoff += pa;
+            acc.util += pa;
+            acc.coop += ca;
             continue;
         }
         if both {
-            r_m2m[a] += 1;
-            r_m2m[b] += 1;
-            m2m_total += 2;
-            m2m_coop_total += (ca + cb) as u64;
-            r_m2m_coop[a] += ca;
-            r_m2m_coop[b] += cb;
+            acc.m2m += 1;
+            acc.m2m_coop += ca;
+            let sb_ = &mut sums[b];
+            sb_.m2m += 1;
+            sb_.m2m_coop += cb;
             if ca == 1 {
                 pa += tc;
             } else if detect_t > 0 && (rng.next_u32() as u64) < detect_t {
                 pa -= sanction;
-                r_detected[a] += 1;
+                acc.detected += 1;
             }
             if cb == 1 {
                 pb += tc;
             } else if detect_t > 0 && (rng.next_u32() as u64) < detect_t {
                 pb -= sanction;
-                r_detected[b] += 1;
+                sums[b].detected += 1;
             }
         }
-        let ua = pa - k_eff[a] * (pb - pa);
-        let ub = pb - k_eff[b] * (pa - pb);
-        acc_pay += pa;
-        acc_util += ua;
-        acc_coop += ca;
-        r_payoff[b] += pb;
-        r_util[b] += ub;
-        r_coop[b] += cb;
+        let ua = pa - pa_.k * (pb - pa);
+        let ub = pb - pb_.k * (pa - pb);
+        acc.payoff += pa;
+        acc.util += ua;
+        acc.coop += ca;
+        let s = &mut sums[b];
+        s.payoff += pb;
+        s.util += ub;
+        s.coop += cb;
         if both {
-            acc_in += ua;
-            n_util_in[b] += ub;
+            acc.util_in += ua;
+            s.util_in += ub;
         }
     }
-    flush(cur, r_payoff, r_util, r_coop, n_util_in, acc_pay, acc_util, acc_coop, acc_in);
-    *n_m2m += m2m_total;
-    *n_m2m_coop += m2m_coop_total;
+    if cur != usize::MAX {
+        sums[cur].add(&acc);
+    }
+    let mut m2m_total = 0u64;
+    let mut m2m_coop_total = 0u64;
+    for (i, s) in sums.iter().enumerate() {
+        rt.r_payoff[i] += s.payoff;
+        rt.r_util[i] += s.util;
+        rt.n_util_in[i] += s.util_in;
+        rt.r_coop[i] += s.coop;
+        rt.r_m2m[i] += s.m2m;
+        rt.r_m2m_coop[i] += s.m2m_coop;
+        rt.r_detected[i] += s.detected;
+        m2m_total += s.m2m as u64;
+        m2m_coop_total += s.m2m_coop as u64;
+    }
+    rt.n_m2m += m2m_total;
+    rt.n_m2m_coop += m2m_coop_total;
 }
 
 #[inline(never)]

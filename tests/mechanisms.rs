@@ -1,0 +1,2071 @@
+//! Mechanism tests (issue #3): each test shows ONE mechanism of the model (DESIGN 2.6-2.9,
+//! `src/model.rs`) at work in the engine (`src/sim.rs`), with everything else held fixed: the
+//! same scenario, world and seed, and one parameter changed.
+//!
+//! Scenarios start from `tests/data/mechanisms/base.toml`, in which everything is switched off
+//! (no noise, learning, negotiation or civil society; a rule set `test` with every mechanism at
+//! zero). A test appends its states and shocks, turns on what it needs with `--set` overrides,
+//! and varies one field of the rule set or of the scenario. Expected values are worked out by
+//! hand in the comments; payoffs are Axelrod's T = 5, R = 3, P = 1, S = 0 unless said otherwise.
+//!
+//! Floats that are sums of a few exact payoffs are compared with tolerance [`EPS`]; statistical
+//! checks (random detection, misperception) state their margins where they are made.
+//!
+//! Tests marked `#[ignore = "FAILS: ..."]` state a requirement the engine does not meet (issue
+//! #3); they are kept failing, not weakened. Run them with
+//! `cargo test --test mechanisms -- --ignored`.
+
+// `RegimeError` is large by design (it carries file, line and field); the library allows this
+// lint for the same reason, and the closure passed to `run_replicates` returns it.
+#![allow(clippy::result_large_err)]
+
+use regime::experiment;
+use regime::game::Payoffs;
+use regime::model;
+use regime::output;
+use regime::rng;
+use regime::scenario::{self, Rules, Scenario};
+use regime::sim::{self, Event, EventKind, Record, RunId, RunOutput, StateRow, TimeseriesRow};
+use regime::strategy::Strategy;
+use regime::tournament;
+use regime::world;
+use std::path::PathBuf;
+
+/// Tolerance for sums of a few payoffs.
+const EPS: f64 = 1e-9;
+
+/// The base scenario (everything off).
+const BASE: &str = include_str!("data/mechanisms/base.toml");
+
+fn fixture_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/mechanisms")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building scenarios and running them
+// ---------------------------------------------------------------------------------------------
+
+/// A state listed one by one; neutral defaults (no payoff shifts apply).
+#[derive(Debug, Clone)]
+struct St {
+    name: String,
+    group: String,
+    region: String,
+    power: f64,
+    position: f64,
+    security: f64,
+    economy: f64,
+    sovereignty_cost: f64,
+    discount: f64,
+    strategy: String,
+}
+
+fn st(name: &str) -> St {
+    St {
+        name: name.into(),
+        group: "g".into(),
+        region: "r".into(),
+        power: 1.0,
+        position: 0.0,
+        security: 0.0,
+        economy: 0.0,
+        sovereignty_cost: 0.0,
+        discount: 0.95,
+        strategy: "tit_for_tat".into(),
+    }
+}
+
+impl St {
+    fn group(mut self, g: &str) -> Self {
+        self.group = g.into();
+        self
+    }
+    fn region(mut self, r: &str) -> Self {
+        self.region = r.into();
+        self
+    }
+    fn power(mut self, x: f64) -> Self {
+        self.power = x;
+        self
+    }
+    fn position(mut self, x: f64) -> Self {
+        self.position = x;
+        self
+    }
+    fn security(mut self, x: f64) -> Self {
+        self.security = x;
+        self
+    }
+    fn economy(mut self, x: f64) -> Self {
+        self.economy = x;
+        self
+    }
+    fn sov(mut self, x: f64) -> Self {
+        self.sovereignty_cost = x;
+        self
+    }
+    fn discount(mut self, x: f64) -> Self {
+        self.discount = x;
+        self
+    }
+    fn strategy(mut self, s: &str) -> Self {
+        self.strategy = s.into();
+        self
+    }
+    fn toml(&self) -> String {
+        format!(
+            "\n[[states]]\nname = \"{}\"\ngroup = \"{}\"\nregion = \"{}\"\npower = {:?}\nposition = {:?}\n\
+             security = {:?}\neconomy = {:?}\nrights = 0.0\nsovereignty_cost = {:?}\ndiscount = {:?}\n\
+             strategy = \"{}\"\n",
+            self.name,
+            self.group,
+            self.region,
+            self.power,
+            self.position,
+            self.security,
+            self.economy,
+            self.sovereignty_cost,
+            self.discount,
+            self.strategy
+        )
+    }
+}
+
+/// The base scenario with `states`, then `extra` TOML (shocks), then `--set` overrides.
+fn scenario(states: &[St], sets: &[&str], extra: &str) -> Scenario {
+    let mut text = BASE.to_string();
+    for s in states {
+        text.push_str(&s.toml());
+    }
+    text.push_str(extra);
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    scenario::parse(&text, "mechanisms.toml", &fixture_dir(), &sets)
+        .unwrap_or_else(|e| panic!("scenario does not parse: {e}"))
+}
+
+/// The rule set `test` of the base scenario (every mechanism zero, or as overridden).
+fn rules(s: &Scenario) -> Rules {
+    s.rule_sets[0].1
+}
+
+/// One full run of `s` under `r`, in the world of the scenario's own seed.
+fn run(s: &Scenario, r: &Rules) -> RunOutput {
+    let w = world::generate(s, s.seed);
+    sim::run(
+        s,
+        &w,
+        r,
+        RunId {
+            run_id: 0,
+            replicate: 0,
+            seed: s.seed,
+            rule_set: "test".into(),
+        },
+        Record::Full,
+    )
+}
+
+fn events(out: &RunOutput, kind: EventKind) -> Vec<&Event> {
+    out.events.iter().filter(|e| e.kind == kind).collect()
+}
+
+/// Timeseries rows of all states (group = all) of issue 0, by round.
+fn overall(out: &RunOutput) -> Vec<&TimeseriesRow> {
+    out.timeseries
+        .iter()
+        .filter(|r| r.issue == 0 && r.group.is_none())
+        .collect()
+}
+
+fn index_of(out: &RunOutput, name: &str) -> usize {
+    let w = out
+        .final_world
+        .as_ref()
+        .expect("a full run keeps its world");
+    w.states
+        .iter()
+        .position(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no state {name}"))
+}
+
+/// The `states.csv` row of a state (issue 0).
+fn row<'a>(out: &'a RunOutput, name: &str) -> &'a StateRow {
+    let i = index_of(out, name);
+    out.states
+        .iter()
+        .find(|r| r.state == i && r.issue == 0)
+        .expect("a row per state")
+}
+
+fn name_of(out: &RunOutput, i: usize) -> String {
+    out.final_world.as_ref().expect("full run").states[i]
+        .name
+        .clone()
+}
+
+/// Names of the states of the events of one kind.
+fn event_states(out: &RunOutput, kind: EventKind) -> Vec<String> {
+    let mut v: Vec<String> = events(out, kind)
+        .iter()
+        .filter_map(|e| e.state)
+        .map(|i| name_of(out, i))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The `summary.csv` fields of issue 0, by column name.
+fn summary_field(s: &Scenario, out: &RunOutput, column: &str) -> String {
+    let k = output::SUMMARY_COLUMNS
+        .iter()
+        .position(|c| *c == column)
+        .unwrap_or_else(|| panic!("no column {column}"));
+    output::summary_fields(s, out, 0)[k].clone()
+}
+
+fn total_detected(out: &RunOutput) -> u64 {
+    out.states.iter().map(|r| r.times_detected).sum()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < EPS
+}
+
+/// `n` identical states named `prefix1..prefixN`.
+fn many(prefix: &str, n: usize, f: impl Fn(St) -> St) -> Vec<St> {
+    (1..=n).map(|k| f(st(&format!("{prefix}{k}")))).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plain engine
+// ---------------------------------------------------------------------------------------------
+
+/// With relative_gains = 0 and no institutions (every mechanism 0, no veto, and no regime able
+/// to form because sovereignty costs are prohibitive) the model is the plain repeated game:
+/// each state's payoff over the run equals `tournament::play_match`'s score for its pair.
+/// Pairs are kept apart by a regional topology with one region per pair and no cross links.
+#[test]
+fn plain_engine_equals_tournament_play_match() {
+    let pairs = [
+        ("tit_for_tat", "defector"),
+        ("grudger", "win_stay_lose_shift"),
+        ("tit_for_two_tats", "alternator"),
+        ("suspicious_tit_for_tat", "tit_for_tat"),
+        ("win_stay_lose_shift", "defector"),
+        ("cooperator", "alternator"),
+        ("grudger", "suspicious_tit_for_tat"),
+        ("win_stay_lose_shift", "suspicious_tit_for_tat"),
+    ];
+    let mut states = Vec::new();
+    for (k, (a, b)) in pairs.iter().enumerate() {
+        let region = format!("pair{k}");
+        states.push(st(&format!("A{k}")).region(&region).strategy(a).sov(1e6));
+        states.push(st(&format!("B{k}")).region(&region).strategy(b).sov(1e6));
+    }
+    let turns = 37u64; // odd, and not a multiple of any cycle length, to exercise cycle ends
+    let s = scenario(
+        &states,
+        &[
+            "rounds=37",
+            "topology.kind=\"regional\"",
+            "topology.cross_region_probability=0.0",
+            "regime.negotiation_interval=5", // treaties are on the table, but nobody ratifies
+        ],
+        "",
+    );
+    let out = run(&s, &rules(&s));
+    assert_eq!(
+        out.final_world.as_ref().map(|w| w.edges.len()),
+        Some(pairs.len()),
+        "one edge per pair"
+    );
+    assert!(
+        events(&out, EventKind::Ratified).is_empty(),
+        "no regime may form"
+    );
+    assert!(out.summaries[0].emergence_round.is_none());
+    let g = Payoffs::STANDARD;
+    for (k, (a, b)) in pairs.iter().enumerate() {
+        let ma = Strategy::parse(a).expect("strategy").machine(&g);
+        let mb = Strategy::parse(b).expect("strategy").machine(&g);
+        let mut stream = rng::stream(1);
+        let counts = tournament::play_match(&ma, &mb, turns, 0.0, &mut stream, None);
+        let [cc, cd, dc, dd] = counts.map(|c| c as f64);
+        let score_a = cc * g.r + cd * g.s + dc * g.t + dd * g.p;
+        let score_b = cc * g.r + cd * g.t + dc * g.s + dd * g.p;
+        let ra = row(&out, &format!("A{k}"));
+        let rb = row(&out, &format!("B{k}"));
+        assert!(
+            (ra.mean_payoff * turns as f64 - score_a).abs() < EPS,
+            "{a} vs {b}: engine {} vs play_match {score_a}",
+            ra.mean_payoff * turns as f64
+        );
+        assert!(
+            (rb.mean_payoff * turns as f64 - score_b).abs() < EPS,
+            "{b} vs {a}: engine {} vs play_match {score_b}",
+            rb.mean_payoff * turns as f64
+        );
+        // k = 0: utility is payoff.
+        assert!(close(ra.mean_utility, ra.mean_payoff) && close(rb.mean_utility, rb.mean_payoff));
+        // Cooperation shares agree with the outcome counts.
+        assert!(
+            close(ra.cooperation * turns as f64, cc + cd),
+            "{a} vs {b}: cooperation of {a}"
+        );
+        assert!(
+            close(rb.cooperation * turns as f64, cc + dc),
+            "{a} vs {b}: cooperation of {b}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Relative gains (Grieco 1988)
+// ---------------------------------------------------------------------------------------------
+
+/// TFT against ALLD for 10 rounds: TFT earns S + 9P = 9, ALLD T + 9P = 14. With k = 0.5 TFT's
+/// payoff is unchanged and its utility falls by k (T - S) = 2.5 over the run; ALLD's rises by
+/// the same amount.
+#[test]
+fn relative_gains_lower_the_utility_not_the_payoff_of_the_lesser_earner() {
+    let states = [st("TFT").sov(1e6), st("ALLD").strategy("defector").sov(1e6)];
+    let s = scenario(&states, &["rounds=10"], "");
+    let r0 = rules(&s);
+    let r1 = Rules {
+        relative_gains: 0.5,
+        ..r0
+    };
+    let (a, b) = (run(&s, &r0), run(&s, &r1));
+    for out in [&a, &b] {
+        assert!(
+            close(row(out, "TFT").mean_payoff, 0.9),
+            "TFT payoff (S + 9P) / 10"
+        );
+        assert!(
+            close(row(out, "ALLD").mean_payoff, 1.4),
+            "ALLD payoff (T + 9P) / 10"
+        );
+    }
+    assert!(close(row(&a, "TFT").mean_utility, 0.9));
+    assert!(
+        close(row(&b, "TFT").mean_utility, 0.9 - 0.25),
+        "k (T - S) / 10 = 0.25 less"
+    );
+    assert!(
+        close(row(&b, "ALLD").mean_utility, 1.4 + 0.25),
+        "k (T - S) / 10 = 0.25 more"
+    );
+    assert!(
+        close(a.summaries[0].mean_payoff, b.summaries[0].mean_payoff),
+        "payoffs do not move"
+    );
+}
+
+/// The grim-trigger threshold with relative gains is delta* = (T' - R) / (T' - P) with
+/// T' = (1 + k) T - k S: 0.5 at k = 0 and 4.5 / 6.5 = 0.692 at k = 0.5. Two members with
+/// discount 0.6 (between the thresholds) comply at k = 0 and cheat at k = 0.5, which shows in
+/// the run as member compliance 1 and 0.
+#[test]
+fn relative_gains_raise_the_compliance_threshold_in_a_run() {
+    let g = Payoffs::STANDARD;
+    let t = g.as_array();
+    let delta = 0.6;
+    let star = |k: f64| {
+        let tk = (1.0 + k) * g.t - k * g.s;
+        (tk - g.r) / (tk - g.p)
+    };
+    assert!(close(star(0.0), 0.5) && close(star(0.5), 4.5 / 6.5));
+    assert!(close(star(0.5), g.relative_gains(0.5).grim_threshold()));
+    assert!(star(0.0) < delta && delta < star(0.5));
+
+    let states = [st("A").discount(delta), st("B").discount(delta)];
+    let s = scenario(
+        &states,
+        &[
+            "rounds=6",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+        ],
+        "",
+    );
+    let r0 = rules(&s);
+    let r1 = Rules {
+        relative_gains: 0.5,
+        ..r0
+    };
+    // The model's rule, at the two k.
+    assert!(model::complies(&t, &t, 0.0, delta, &r0, 0.0));
+    assert!(!model::complies(&t, &t, 0.5, delta, &r1, 0.0));
+    // Just either side of the k = 0.5 threshold.
+    assert!(model::complies(&t, &t, 0.5, star(0.5) + 1e-6, &r1, 0.0));
+    assert!(!model::complies(&t, &t, 0.5, star(0.5) - 1e-6, &r1, 0.0));
+
+    let (a, b) = (run(&s, &r0), run(&s, &r1));
+    for r in overall(&a) {
+        assert_eq!(
+            r.compliance,
+            Some(1.0),
+            "k = 0, round {}: members comply",
+            r.round
+        );
+        assert!(close(r.cooperation, 1.0));
+    }
+    for r in overall(&b) {
+        assert_eq!(
+            r.compliance,
+            Some(0.0),
+            "k = 0.5, round {}: members cheat",
+            r.round
+        );
+        assert!(close(r.cooperation, 0.0));
+    }
+    assert!(close(row(&a, "A").mean_payoff, g.r) && close(row(&b, "A").mean_payoff, g.p));
+}
+
+/// Dilution (Snidal 1991): k_eff = k / (1 + d (m - 1)) with m partners. A TFT state playing
+/// three ALLD states for 10 rounds loses k_eff (T - S) / 10 of utility per interaction: 0.25 at
+/// k = 0.5 undiluted, a third of that with d = 1 (m = 3); its payoff does not move.
+#[test]
+fn relative_gains_are_diluted_over_many_partners() {
+    let mut states = vec![st("TFT").sov(1e6)];
+    states.extend(many("D", 3, |s| s.strategy("defector").sov(1e6)));
+    let s = scenario(
+        &states,
+        &[
+            "rounds=10",
+            "topology.kind=\"edge_list\"",
+            "topology.file=\"edges-star.csv\"",
+        ],
+        "",
+    );
+    let k = Rules {
+        relative_gains: 0.5,
+        ..rules(&s)
+    };
+    let diluted = Rules {
+        relative_gains_dilution: 1.0,
+        ..k
+    };
+    let (a, b) = (run(&s, &k), run(&s, &diluted));
+    assert!(close(model::relative_gains_weight(&diluted, 3), 0.5 / 3.0));
+    let t = |o: &RunOutput| row(o, "TFT").clone();
+    assert!(close(t(&a).mean_payoff, 0.9) && close(t(&b).mean_payoff, 0.9));
+    assert!(close(t(&a).mean_utility, 0.9 - 0.25));
+    assert!(close(t(&b).mean_utility, 0.9 - 0.25 / 3.0));
+    // Each ALLD has one partner: no dilution for it.
+    assert!(close(row(&b, "D1").mean_utility, 1.4 + 0.25));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monitoring and sanctions (Keohane 1984; Keohane & Martin 1995)
+// ---------------------------------------------------------------------------------------------
+
+/// Five members with discount 0.1 cheat whatever the monitoring here: they comply only when
+/// R >= 0.9 (T - m s) + 0.1 P, i.e. m s >= 1.78, and s = 1, m <= 1. Every member-to-member move
+/// is D (payoff P = 1) and is detected with probability m and then costs s = 1. Over 10 rounds
+/// each state makes 40 such moves.
+fn cheaters() -> Scenario {
+    let states = many("M", 5, |s| s.discount(0.1));
+    scenario(
+        &states,
+        &[
+            "rounds=10",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+        ],
+        "",
+    )
+}
+
+#[test]
+fn monitoring_detects_cheaters_and_lowers_their_payoff() {
+    let s = cheaters();
+    let base = Rules {
+        sanctions: 1.0,
+        ..rules(&s)
+    };
+    let at = |m: f64| {
+        run(
+            &s,
+            &Rules {
+                monitoring: m,
+                ..base
+            },
+        )
+    };
+    let (m0, m5, m10) = (at(0.0), at(0.5), at(1.0));
+    for out in [&m0, &m5, &m10] {
+        assert!(
+            overall(out).iter().all(|r| r.compliance == Some(0.0)),
+            "every member cheats"
+        );
+    }
+    // m = 0: no detections, no events, payoff P.
+    assert_eq!(total_detected(&m0), 0);
+    assert!(events(&m0, EventKind::CheatingDetected).is_empty());
+    assert!(events(&m0, EventKind::Sanctioned).is_empty());
+    assert!(m0.states.iter().all(|r| close(r.mean_payoff, 1.0)));
+    // m = 1: every cheating move is detected: 40 per state, 20 per round, payoff P - s = 0.
+    assert!(m10
+        .states
+        .iter()
+        .all(|r| r.times_detected == 40 && close(r.mean_payoff, 0.0)));
+    let ev = events(&m10, EventKind::CheatingDetected);
+    assert_eq!(ev.len(), 10, "one cheating_detected row per round");
+    assert!(ev
+        .iter()
+        .all(|e| close(e.value, 20.0) && e.detail == "5 states"));
+    // m = 0.5: in between. Detections ~ Binomial(200, 0.5): 100 +- 7; allow +- 40 (5.7 sd).
+    let d = total_detected(&m5);
+    assert!((60..=140).contains(&d), "detections at m = 0.5: {d}");
+    for r in &m5.states {
+        // Each detection costs s = 1 out of 40 moves of payoff P = 1.
+        assert!(
+            close(r.mean_payoff, 1.0 - r.times_detected as f64 / 40.0),
+            "state {}",
+            r.state
+        );
+    }
+    let events_total: f64 = events(&m5, EventKind::CheatingDetected)
+        .iter()
+        .map(|e| e.value)
+        .sum();
+    assert!(
+        close(events_total, d as f64),
+        "event values add up to states.csv times_detected"
+    );
+    let pay = |o: &RunOutput| o.summaries[0].mean_payoff;
+    assert!(
+        pay(&m0) > pay(&m5) && pay(&m5) > pay(&m10),
+        "payoff falls as monitoring rises"
+    );
+    assert!(
+        events(&m5, EventKind::CheatingDetected).len()
+            <= events(&m10, EventKind::CheatingDetected).len()
+    );
+}
+
+/// Implementation errors of complying members are detected as cheating (executed moves,
+/// ODD D10): five complying members with noise 0.1 and monitoring 1; in every round the
+/// detections equal the member-to-member D moves, (1 - compliance) x 20.
+#[test]
+fn monitoring_detects_implementation_errors_as_cheating() {
+    let states = many("M", 5, |s| s);
+    let s = scenario(
+        &states,
+        &[
+            "rounds=20",
+            "noise.implementation=0.1",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+        ],
+        "",
+    );
+    let out = run(
+        &s,
+        &Rules {
+            monitoring: 1.0,
+            ..rules(&s)
+        },
+    );
+    let detected = events(&out, EventKind::CheatingDetected);
+    assert!(!detected.is_empty());
+    for r in overall(&out) {
+        let d_moves = ((1.0 - r.compliance.expect("members met")) * 20.0).round();
+        let logged = detected
+            .iter()
+            .find(|e| e.round == r.round)
+            .map_or(0.0, |e| e.value);
+        assert!(
+            close(logged, d_moves),
+            "round {}: {logged} detections, {d_moves} D moves",
+            r.round
+        );
+    }
+}
+
+/// Monitoring 1: sanctions 0 gives the same detections but no `sanctioned` rows and no payoff
+/// loss; sanctions 1 gives both (penalty 20 per round = 20 detections x 1).
+#[test]
+fn sanctions_need_detection_and_cost_the_detected() {
+    let s = cheaters();
+    let base = Rules {
+        monitoring: 1.0,
+        ..rules(&s)
+    };
+    let (s0, s1) = (
+        run(
+            &s,
+            &Rules {
+                sanctions: 0.0,
+                ..base
+            },
+        ),
+        run(
+            &s,
+            &Rules {
+                sanctions: 1.0,
+                ..base
+            },
+        ),
+    );
+    assert_eq!(total_detected(&s0), 200);
+    assert_eq!(total_detected(&s1), 200);
+    assert_eq!(events(&s0, EventKind::CheatingDetected).len(), 10);
+    assert!(
+        events(&s0, EventKind::Sanctioned).is_empty(),
+        "no sanctions, no sanctioned rows"
+    );
+    assert!(
+        s0.states.iter().all(|r| close(r.mean_payoff, 1.0)),
+        "no payoff loss without sanctions"
+    );
+    let sanctioned = events(&s1, EventKind::Sanctioned);
+    assert_eq!(sanctioned.len(), 10);
+    assert!(sanctioned.iter().all(|e| close(e.value, 20.0)));
+    assert!(s1.states.iter().all(|r| close(r.mean_payoff, 0.0)));
+    // Sanctions without monitoring do nothing.
+    let blind = run(
+        &s,
+        &Rules {
+            monitoring: 0.0,
+            sanctions: 1.0,
+            ..base
+        },
+    );
+    assert_eq!(total_detected(&blind), 0);
+    assert!(events(&blind, EventKind::Sanctioned).is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transaction-cost cuts (Keohane 1984)
+// ---------------------------------------------------------------------------------------------
+
+/// A and B are members, C is not; all play TFT and comply, so every move is C. Per round A
+/// earns R + tc from B and R from C: mean R + tc / 2. C earns R whatever tc is.
+#[test]
+fn transaction_cost_cut_adds_tc_per_cooperative_member_move() {
+    let states = [
+        st("A").group("core"),
+        st("B").group("core"),
+        st("C").group("out"),
+    ];
+    let s = scenario(
+        &states,
+        &[
+            "rounds=8",
+            "issues[0].initial_regime={ since_year = 1990, members = [\"core\"] }",
+        ],
+        "",
+    );
+    let r0 = rules(&s);
+    let tc = 0.5;
+    let (a, b) = (
+        run(&s, &r0),
+        run(
+            &s,
+            &Rules {
+                transaction_cost_cut: tc,
+                ..r0
+            },
+        ),
+    );
+    for out in [&a, &b] {
+        assert!(out.states.iter().all(|r| close(r.cooperation, 1.0)));
+    }
+    for name in ["A", "B"] {
+        assert!(close(row(&a, name).mean_payoff, 3.0));
+        assert!(
+            close(row(&b, name).mean_payoff, 3.0 + tc / 2.0),
+            "{name}: R + tc/2"
+        );
+        assert!(close(
+            row(&b, name).mean_payoff - row(&a, name).mean_payoff,
+            tc / 2.0
+        ));
+    }
+    assert!(
+        close(row(&a, "C").mean_payoff, 3.0) && close(row(&b, "C").mean_payoff, 3.0),
+        "outsider unaffected"
+    );
+    // Total: 8 rounds x 2 member moves (A to B, B to A) x tc, over 8 x 6 moves.
+    let extra = (b.summaries[0].mean_payoff - a.summaries[0].mean_payoff) * 48.0;
+    assert!(close(extra, 8.0 * 2.0 * tc));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hegemonic veto, emergence and path dependence (DESIGN 2.8)
+// ---------------------------------------------------------------------------------------------
+
+/// A receiving hegemon (power 10 of 110) with a prohibitive sovereignty cost and five senders
+/// (power 20 each) that gain tc = 0.5 from a treaty. Negotiation every 2 rounds, so the senders
+/// ratify at the end of round 1; from round 2 the criterion holds (member share 5/6, power
+/// share 100/110, compliance 1) unless the veto (the strongest receiver must be in) bites.
+/// With sustain_rounds = 3 the regime becomes binding in round 4 with emergence round 2.
+fn hegemon_world(hegemon_cost: f64) -> Scenario {
+    let mut states = vec![st("Hegemon")
+        .group("receiver")
+        .power(10.0)
+        .position(0.9)
+        .security(0.5)
+        .sov(hegemon_cost)];
+    states.extend(many("S", 5, |s| {
+        s.group("sender").power(20.0).position(-0.6)
+    }));
+    scenario(&states, &["rounds=12", "regime.negotiation_interval=2"], "")
+}
+
+fn hegemon_rules(s: &Scenario) -> Rules {
+    Rules {
+        transaction_cost_cut: 0.5,
+        ..rules(s)
+    }
+}
+
+#[test]
+fn hegemonic_veto_blocks_emergence_while_the_strongest_receiver_stays_out() {
+    let s = hegemon_world(1000.0);
+    let off = Rules {
+        hegemonic_veto: false,
+        ..hegemon_rules(&s)
+    };
+    let on = Rules {
+        hegemonic_veto: true,
+        ..off
+    };
+    let (a, b) = (run(&s, &off), run(&s, &on));
+    for out in [&a, &b] {
+        assert_eq!(
+            event_states(out, EventKind::Ratified),
+            ["S1", "S2", "S3", "S4", "S5"],
+            "the senders ratify, the hegemon does not"
+        );
+        assert!(events(out, EventKind::Ratified)
+            .iter()
+            .all(|e| e.round == 1));
+    }
+    assert_eq!(
+        events(&a, EventKind::RegimeEmerged).len(),
+        1,
+        "veto off: the regime emerges"
+    );
+    assert_eq!(a.summaries[0].emergence_round, Some(2));
+    assert!(
+        events(&b, EventKind::RegimeEmerged).is_empty(),
+        "veto on: blocked"
+    );
+    assert_eq!(b.summaries[0].emergence_round, None);
+    assert_eq!(b.summaries[0].final_status, model::Status::Forming);
+    // Control: with the hegemon willing to join, the veto is satisfied and the regime emerges.
+    let c = run(&hegemon_world(0.0), &on);
+    assert_eq!(event_states(&c, EventKind::Ratified).len(), 6);
+    assert_eq!(c.summaries[0].emergence_round, Some(2));
+}
+
+/// "If they leave, it collapses" (DESIGN 2.6): the hegemon joins (cost 0) and the regime
+/// emerges with the veto on; in 2007 its sovereignty cost jumps by 1000, it withdraws at the
+/// negotiation of round 7, and from round 8 the veto fails although the senders (100/110 of
+/// the power) stay: collapse logged in round 10, collapse round 8. Without the veto the same
+/// shock leaves the regime binding.
+#[test]
+fn hegemonic_veto_collapses_the_regime_when_the_hegemon_leaves() {
+    let mut states = vec![st("Hegemon")
+        .group("receiver")
+        .power(10.0)
+        .position(0.9)
+        .security(0.5)];
+    states.extend(many("S", 5, |s| {
+        s.group("sender").power(20.0).position(-0.6)
+    }));
+    let s = scenario(
+        &states,
+        &["rounds=12", "regime.negotiation_interval=2"],
+        "\n[[shocks]]\nyear = 2007\nkind = \"sovereignty_cost\"\nstates = [\"Hegemon\"]\nchange = 1000.0\n",
+    );
+    let off = Rules {
+        hegemonic_veto: false,
+        ..hegemon_rules(&s)
+    };
+    let on = Rules {
+        hegemonic_veto: true,
+        ..off
+    };
+    let (a, b) = (run(&s, &off), run(&s, &on));
+    for out in [&a, &b] {
+        assert_eq!(out.summaries[0].emergence_round, Some(2));
+        assert_eq!(event_states(out, EventKind::Withdrew), ["Hegemon"]);
+        assert!(events(out, EventKind::Withdrew)
+            .iter()
+            .all(|e| e.round == 7));
+        assert_eq!(out.summaries[0].final_members, 5);
+    }
+    assert!(
+        events(&a, EventKind::RegimeCollapsed).is_empty(),
+        "veto off: the senders carry on"
+    );
+    assert_eq!(a.summaries[0].final_status, model::Status::Binding);
+    let c = events(&b, EventKind::RegimeCollapsed);
+    assert_eq!(
+        c.iter().map(|e| (e.round, e.value)).collect::<Vec<_>>(),
+        [(10, 8.0)]
+    );
+    assert_eq!(b.summaries[0].collapse_round, Some(8));
+}
+
+/// The veto players follow power: two receivers, the stronger (power 10) staying out, the
+/// weaker (power 5) joining. With the veto on nothing emerges until a power shock in 2005
+/// multiplies the weaker receiver's power by 5 (25 > 10, after renormalisation too); it is
+/// then the strongest receiver, already in, and the regime emerges (emergence round 5).
+#[test]
+fn hegemonic_veto_players_are_recomputed_after_a_power_shock() {
+    let mut states = vec![
+        st("Big")
+            .group("receiver")
+            .power(10.0)
+            .position(0.9)
+            .sov(1000.0),
+        st("Small").group("receiver").power(5.0).position(0.9),
+    ];
+    states.extend(many("S", 5, |s| {
+        s.group("sender").power(20.0).position(-0.6)
+    }));
+    let s = scenario(
+        &states,
+        &["rounds=12", "regime.negotiation_interval=2"],
+        "\n[[shocks]]\nyear = 2005\nkind = \"power\"\nstates = [\"Small\"]\nchange = 4.0\n",
+    );
+    let on = Rules {
+        hegemonic_veto: true,
+        ..hegemon_rules(&s)
+    };
+    let out = run(&s, &on);
+    assert_eq!(
+        event_states(&out, EventKind::Ratified),
+        ["S1", "S2", "S3", "S4", "S5", "Small"]
+    );
+    assert_eq!(out.summaries[0].emergence_round, Some(5));
+    let w = out.final_world.as_ref().expect("full run");
+    let total: f64 = w.states.iter().map(|x| x.power).sum();
+    assert!(close(total, 1.0), "power shares renormalised");
+    assert!(close(w.states[1].power / w.states[0].power, 2.5));
+}
+
+/// The emergence round is the first round of the sustained streak (round 2), logged when the
+/// streak reaches sustain_rounds (round 4); the timeseries status is absent (no members),
+/// forming (members, streak too short), then binding; summary: emerged = 1, year 2002.
+#[test]
+fn emergence_is_logged_at_the_first_round_of_the_sustained_streak() {
+    let s = hegemon_world(1000.0);
+    let out = run(&s, &hegemon_rules(&s));
+    let em = events(&out, EventKind::RegimeEmerged);
+    assert_eq!(em.len(), 1);
+    assert_eq!(
+        (em[0].round, em[0].value),
+        (4, 2.0),
+        "logged in round 4, emergence round 2"
+    );
+    assert_eq!(em[0].issue, Some(0));
+    let status: Vec<&str> = overall(&out).iter().map(|r| r.status.name()).collect();
+    assert_eq!(
+        &status[..6],
+        ["absent", "absent", "forming", "forming", "binding", "binding"]
+    );
+    assert!(status[4..].iter().all(|x| *x == "binding"));
+    assert_eq!(summary_field(&s, &out, "emerged"), "1");
+    assert_eq!(summary_field(&s, &out, "emergence_round"), "2");
+    assert_eq!(summary_field(&s, &out, "emergence_year"), "2002");
+    assert_eq!(summary_field(&s, &out, "preexisting"), "0");
+    assert_eq!(summary_field(&s, &out, "collapsed"), "0");
+    assert_eq!(summary_field(&s, &out, "collapse_round"), "");
+}
+
+/// Right-censoring: a regime that never emerges has empty emergence_round and emergence_year.
+#[test]
+fn censored_emergence_leaves_round_and_year_empty() {
+    let s = hegemon_world(1000.0);
+    let out = run(
+        &s,
+        &Rules {
+            hegemonic_veto: true,
+            ..hegemon_rules(&s)
+        },
+    );
+    assert_eq!(summary_field(&s, &out, "emerged"), "0");
+    assert_eq!(summary_field(&s, &out, "emergence_round"), "");
+    assert_eq!(summary_field(&s, &out, "emergence_year"), "");
+    assert_eq!(summary_field(&s, &out, "collapse_year"), "");
+}
+
+/// Strength = 1 - exp(-path_dependence x compliant age), the age counting binding, compliant
+/// rounds from the round the regime becomes binding (round 4 here): strictly increasing while
+/// binding, exactly 0 without path dependence, 0 before the regime binds.
+#[test]
+fn path_dependence_strength_grows_with_compliant_age() {
+    let s = hegemon_world(1000.0);
+    let r0 = hegemon_rules(&s);
+    let (flat, grows) = (
+        run(&s, &r0),
+        run(
+            &s,
+            &Rules {
+                path_dependence: 0.1,
+                ..r0
+            },
+        ),
+    );
+    assert!(
+        overall(&flat).iter().all(|r| r.strength == 0.0),
+        "path_dependence = 0: no strength"
+    );
+    let rows = overall(&grows);
+    let mut last = 0.0;
+    for r in &rows {
+        if r.status == model::Status::Binding {
+            let age = (r.round - 3) as f64; // 1 in round 4
+            assert!(
+                close(r.strength, 1.0 - (-0.1 * age).exp()),
+                "round {}: {}",
+                r.round,
+                r.strength
+            );
+            assert!(r.strength > last, "round {}: strength must grow", r.round);
+            last = r.strength;
+        } else {
+            assert_eq!(r.strength, 0.0, "round {}: not binding", r.round);
+        }
+    }
+    assert!(last > 0.5, "eight binding rounds: 1 - exp(-0.8) = 0.55");
+}
+
+/// Four members of a regime founded in 1950 (compliant age 50 in 2000) gain u_in - u_out =
+/// (R + tc) - P = 2.5 from membership (with everyone in, u_out is mutual defection). In 2002 a
+/// shock raises every sovereignty cost from 0.2 to 3.2, so at the negotiation of round 4 the
+/// value is 2.5 - 3.2 = -0.7 without path dependence: all withdraw, and the regime collapses
+/// three rounds later (collapse round 5, logged in round 7). With path_dependence = 0.1 the
+/// exit cost strength x (R - P) = (1 - exp(-5.5)) x 2 = 1.99 keeps them in.
+fn exit_cost_world() -> Scenario {
+    let states = many("M", 4, |s| s.sov(0.2));
+    scenario(
+        &states,
+        &[
+            "rounds=12",
+            "regime.negotiation_interval=5",
+            "issues[0].initial_regime={ since_year = 1950, members = \"all\" }",
+        ],
+        "\n[[shocks]]\nyear = 2002\nkind = \"sovereignty_cost\"\nchange = 3.0\n",
+    )
+}
+
+#[test]
+fn path_dependence_exit_cost_keeps_members_in_after_a_shock() {
+    let s = exit_cost_world();
+    let r0 = Rules {
+        transaction_cost_cut: 0.5,
+        ..rules(&s)
+    };
+    let (free, locked) = (
+        run(&s, &r0),
+        run(
+            &s,
+            &Rules {
+                path_dependence: 0.1,
+                ..r0
+            },
+        ),
+    );
+    assert_eq!(
+        event_states(&free, EventKind::Withdrew),
+        ["M1", "M2", "M3", "M4"]
+    );
+    assert!(events(&free, EventKind::Withdrew)
+        .iter()
+        .all(|e| e.round == 4));
+    assert!(
+        events(&locked, EventKind::Withdrew).is_empty(),
+        "exit costs keep members in"
+    );
+    assert_eq!(locked.summaries[0].final_members, 4);
+    assert_eq!(locked.summaries[0].final_status, model::Status::Binding);
+    // Strength of the pre-existing regime in round 0: compliant age 50 + 1.
+    let r = overall(&locked)[0];
+    assert!(close(r.strength, 1.0 - (-0.1f64 * 51.0).exp()));
+}
+
+/// The same shock without path dependence collapses the regime: regime_collapsed is logged in
+/// round 7 with collapse round 5 (the first of three failing rounds); summary collapsed = 1.
+#[test]
+fn a_shock_that_drives_members_out_collapses_the_regime() {
+    let s = exit_cost_world();
+    let out = run(
+        &s,
+        &Rules {
+            transaction_cost_cut: 0.5,
+            ..rules(&s)
+        },
+    );
+    let c = events(&out, EventKind::RegimeCollapsed);
+    assert_eq!(c.len(), 1);
+    assert_eq!((c[0].round, c[0].value), (7, 5.0));
+    assert_eq!(out.summaries[0].collapse_round, Some(5));
+    assert_eq!(out.summaries[0].final_status, model::Status::Collapsed);
+    assert_eq!(summary_field(&s, &out, "collapsed"), "1");
+    assert_eq!(summary_field(&s, &out, "collapse_year"), "2005");
+    let status: Vec<&str> = overall(&out).iter().map(|r| r.status.name()).collect();
+    assert_eq!(
+        &status[4..9],
+        ["binding", "binding", "binding", "collapsed", "collapsed"]
+    );
+    // The pre-existing regime still counts as emerged (left-truncated).
+    assert_eq!(summary_field(&s, &out, "emerged"), "1");
+    assert_eq!(summary_field(&s, &out, "preexisting"), "1");
+}
+
+/// A regime in place at the start (the refugee regime since 1951) is binding from round 0,
+/// with emergence round 0 and preexisting = 1.
+#[test]
+fn a_preexisting_regime_starts_binding() {
+    let mut states = vec![st("Big").power(5.0).group("core")];
+    states.extend(many("S", 5, |s| s.group("rest")));
+    let s = scenario(
+        &states,
+        &[
+            "rounds=6",
+            "start_year=1990",
+            "issues[0].initial_regime={ since_year = 1951, members = 0.5 }",
+        ],
+        "",
+    );
+    let out = run(&s, &rules(&s));
+    let rows = overall(&out);
+    assert!(rows.iter().all(|r| r.status == model::Status::Binding));
+    assert_eq!(
+        rows[0].members, 3,
+        "share 0.5 of 6 states, most powerful first"
+    );
+    assert!(row(&out, "Big").member);
+    assert!(
+        events(&out, EventKind::RegimeEmerged).is_empty(),
+        "no emergence event for a regime that was already there"
+    );
+    assert!(out.summaries[0].preexisting);
+    assert_eq!(out.summaries[0].emergence_round, Some(0));
+    assert_eq!(summary_field(&s, &out, "emerged"), "1");
+    assert_eq!(summary_field(&s, &out, "preexisting"), "1");
+    assert_eq!(summary_field(&s, &out, "emergence_round"), "0");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Norm pressure and civil society (Finnemore & Sikkink 1998; thesis ch. 3-4)
+// ---------------------------------------------------------------------------------------------
+
+/// Four core members (sovereignty cost 0) and six outsiders with costs 0.12 ... 0.37. Everyone
+/// plays TFT and complies, tc = 0.1, so an outsider expects (R + tc) - R = 0.1 per interaction
+/// from joining, times the share f of its partners in; norm = norm_pressure x civil-society
+/// factor x 4/10. One negotiation, at the end of round 2. By hand (greatest fixed point, all
+/// start in and those with value <= 0 leave, all at once, until none leaves):
+/// norm_pressure 0: 0.1 - c < 0 for all: 0 ratify; 0.25 (norm 0.1): 0.12 and 0.17 survive the
+/// first pass, then 0.17 leaves (5/9 x 0.1 + 0.1 < 0.17): 1; 0.5 (norm 0.2): 0.12 ... 0.27: 4;
+/// 1.0 (norm 0.4): all 6.
+fn norm_states() -> Vec<St> {
+    let mut states = many("C", 4, |s| s.group("core"));
+    for (k, c) in [0.12, 0.17, 0.22, 0.27, 0.32, 0.37].iter().enumerate() {
+        states.push(st(&format!("O{}", k + 1)).group("out").sov(*c));
+    }
+    states
+}
+
+fn norm_world(extra_sets: &[&str]) -> Scenario {
+    let mut sets = vec![
+        "rounds=3",
+        "regime.negotiation_interval=3",
+        "issues[0].initial_regime={ since_year = 1990, members = [\"core\"] }",
+    ];
+    sets.extend_from_slice(extra_sets);
+    scenario(&norm_states(), &sets, "")
+}
+
+#[test]
+fn norm_pressure_draws_in_more_ratifications() {
+    let s = norm_world(&[]);
+    let base = Rules {
+        transaction_cost_cut: 0.1,
+        ..rules(&s)
+    };
+    let ratified = |np: f64| {
+        let out = run(
+            &s,
+            &Rules {
+                norm_pressure: np,
+                ..base
+            },
+        );
+        assert!(
+            events(&out, EventKind::Withdrew).is_empty(),
+            "norm_pressure {np}: the core stays"
+        );
+        event_states(&out, EventKind::Ratified)
+    };
+    assert_eq!(ratified(0.0), Vec::<String>::new());
+    assert_eq!(ratified(0.25), ["O1"]);
+    assert_eq!(ratified(0.5), ["O1", "O2", "O3", "O4"]);
+    assert_eq!(ratified(1.0), ["O1", "O2", "O3", "O4", "O5", "O6"]);
+}
+
+/// Norm pressure works through the share already in: without the initial core (no members
+/// when the treaty is first on the table) the same norm_pressure draws no outsider in.
+#[test]
+fn norm_pressure_needs_others_already_in() {
+    let with_core = norm_world(&[]);
+    let without_core = scenario(
+        &norm_states(),
+        &["rounds=3", "regime.negotiation_interval=3"],
+        "",
+    );
+    let r = Rules {
+        transaction_cost_cut: 0.1,
+        norm_pressure: 1.0,
+        ..rules(&with_core)
+    };
+    let a = run(&with_core, &r);
+    let b = run(&without_core, &r);
+    let outsiders = |v: Vec<String>| v.into_iter().filter(|n| n.starts_with('O')).count();
+    assert_eq!(outsiders(event_states(&a, EventKind::Ratified)), 6);
+    assert_eq!(outsiders(event_states(&b, EventKind::Ratified)), 0);
+}
+
+/// Civil-society access raises norm pressure by a factor 1 + 0.25 x level: with
+/// norm_pressure 0.5 the outsiders joining are 4 (none), 5 (observer: norm 0.25), 6
+/// (consultative: 0.3; decision: 0.35). Nobody cheats and sanctions are 0, so the monitoring
+/// bonus that comes with access changes nothing else here.
+#[test]
+fn civil_society_access_raises_norm_pressure() {
+    let joined = |access: &str| {
+        let s = norm_world(&[&format!("issues[0].civil_society_access=\"{access}\"")]);
+        let r = Rules {
+            transaction_cost_cut: 0.1,
+            norm_pressure: 0.5,
+            ..rules(&s)
+        };
+        event_states(&run(&s, &r), EventKind::Ratified).len()
+    };
+    assert_eq!(joined("none"), 4);
+    assert_eq!(joined("observer"), 5);
+    assert_eq!(joined("consultative"), 6);
+    assert_eq!(joined("decision"), 6);
+}
+
+/// Civil-society access adds 0.1 monitoring per level: with the rule set's monitoring at 0 and
+/// six cheating members (600 cheating moves in 20 rounds), detections are 0 without access and
+/// about 60, 120, 180 with observer, consultative, decision access (sd <= 11; margins 5 sd).
+#[test]
+fn civil_society_access_raises_monitoring() {
+    let states = many("M", 6, |s| s.discount(0.1));
+    let detections = |access: &str| {
+        let s = scenario(
+            &states,
+            &[
+                "rounds=20",
+                "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+                &format!("issues[0].civil_society_access=\"{access}\""),
+            ],
+            "",
+        );
+        total_detected(&run(&s, &rules(&s)))
+    };
+    let d: Vec<u64> = ["none", "observer", "consultative", "decision"]
+        .iter()
+        .map(|a| detections(a))
+        .collect();
+    assert_eq!(d[0], 0, "no access, no monitoring: no detections");
+    for (k, expected) in [(1, 60.0f64), (2, 120.0), (3, 180.0)] {
+        let sd = (600.0 * (expected / 600.0) * (1.0 - expected / 600.0)).sqrt();
+        assert!(
+            (d[k] as f64 - expected).abs() < 5.0 * sd,
+            "level {k}: {} detections, expected {expected}",
+            d[k]
+        );
+    }
+    assert!(d[1] < d[2] && d[2] < d[3], "{d:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Security first (thesis ch. 5.1)
+// ---------------------------------------------------------------------------------------------
+
+/// T_i = T + temptation_per_security x security_weight x security_i x receiving_i: a receiver
+/// (position 1, security 0.8) is tempted more with security_weight 1 than 0; a sender is not.
+/// Its compliance threshold rises from 0.5 to (5.8 - 3) / (5.8 - 1) = 0.583, so a member with
+/// discount 0.55 complies at weight 0 and cheats at weight 1.
+#[test]
+fn security_weight_raises_receivers_temptation() {
+    let states = [
+        st("Receiver").position(1.0).security(0.8).discount(0.55),
+        st("Sender").position(-0.8).security(0.8).discount(0.55),
+    ];
+    let s = scenario(
+        &states,
+        &[
+            "rounds=5",
+            "issues[0].shifts.temptation_per_security=1.0",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+        ],
+        "",
+    );
+    let w = world::generate(&s, s.seed);
+    let r0 = rules(&s);
+    let r1 = Rules {
+        security_weight: 1.0,
+        ..r0
+    };
+    let issue = &s.issues[0];
+    let (g0, g1) = (
+        model::stage_game(issue, &w.states[0], &r0),
+        model::stage_game(issue, &w.states[0], &r1),
+    );
+    assert!(
+        close(g0[2], 5.0) && close(g1[2], 5.8),
+        "receiver's temptation: {} -> {}",
+        g0[2],
+        g1[2]
+    );
+    assert_eq!(
+        model::stage_game(issue, &w.states[1], &r0),
+        model::stage_game(issue, &w.states[1], &r1),
+        "the sender's game does not move"
+    );
+    let (a, b) = (run(&s, &r0), run(&s, &r1));
+    assert!(
+        close(row(&a, "Receiver").cooperation, 1.0),
+        "weight 0: the receiver complies"
+    );
+    assert!(
+        close(row(&b, "Receiver").cooperation, 0.0),
+        "weight 1: the receiver cheats"
+    );
+    assert!(
+        close(row(&b, "Sender").cooperation, 1.0),
+        "the sender still complies"
+    );
+}
+
+/// Security weighting also raises receivers' sovereignty cost, c_i (1 + w security_i
+/// receiving_i): two receivers (cost 0.4, security 0.8) expect tc = 0.5 from joining and join at
+/// weight 0 (0.5 - 0.4 > 0) but not at weight 1 (0.5 - 0.72 < 0); the senders join either way.
+/// Their temptation rises to 5.8, but with discount 0.95 they would still comply.
+#[test]
+fn security_weight_lowers_receivers_membership() {
+    let mut states = many("R", 2, |s| {
+        s.group("receiver").position(1.0).security(0.8).sov(0.4)
+    });
+    states.extend(many("S", 4, |s| {
+        s.group("sender").position(-0.5).security(0.1)
+    }));
+    let s = scenario(
+        &states,
+        &[
+            "rounds=3",
+            "regime.negotiation_interval=3",
+            "issues[0].shifts.temptation_per_security=1.0",
+        ],
+        "",
+    );
+    let r0 = Rules {
+        transaction_cost_cut: 0.5,
+        ..rules(&s)
+    };
+    let (a, b) = (
+        run(&s, &r0),
+        run(
+            &s,
+            &Rules {
+                security_weight: 1.0,
+                ..r0
+            },
+        ),
+    );
+    assert_eq!(
+        event_states(&a, EventKind::Ratified),
+        ["R1", "R2", "S1", "S2", "S3", "S4"]
+    );
+    assert_eq!(
+        event_states(&b, EventKind::Ratified),
+        ["S1", "S2", "S3", "S4"]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Informal fora (GFMD; DESIGN 2.8)
+// ---------------------------------------------------------------------------------------------
+
+/// Sixteen TFT states (120 pairs) with misperception 0.05 and no other noise, over 30 rounds:
+/// a misread defection sets off an echo of retaliation, so cooperation falls below 1. A forum
+/// that shares all information (information = 1) removes misperception: cooperation exactly 1.
+/// Half the information gives fewer misreadings and more cooperation than none (0.76 vs 0.67
+/// here; over seeds 1-10 the gap was 0.09 to 0.17, so the margin of 0.03 is safe). Before a forum starts the run is
+/// identical to the run without one (same random numbers).
+#[test]
+fn informal_forum_cuts_misperception() {
+    let states = many("T", 16, |s| s);
+    let at = |forum: Option<&str>| {
+        let mut sets = vec![
+            "rounds=30".to_string(),
+            "noise.misperception=0.05".to_string(),
+        ];
+        if let Some(f) = forum {
+            sets.push(format!("issues[0].forum={f}"));
+        }
+        let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
+        let s = scenario(&states, &sets, "");
+        run(&s, &rules(&s))
+    };
+    let none = at(None);
+    let full = at(Some("{ information = 1.0 }"));
+    let half = at(Some("{ information = 0.5 }"));
+    let late = at(Some("{ from_year = 2015, information = 1.0 }"));
+    let coop = |o: &RunOutput| o.summaries[0].mean_cooperation;
+    assert!(
+        coop(&none) < 0.95,
+        "misperception breaks TFT cooperation: {}",
+        coop(&none)
+    );
+    assert!(
+        close(coop(&full), 1.0),
+        "no misperception left: {}",
+        coop(&full)
+    );
+    assert!(
+        coop(&none) + 0.03 < coop(&half) && coop(&half) < 1.0,
+        "none {} < half {}",
+        coop(&none),
+        coop(&half)
+    );
+    let (n, l) = (overall(&none), overall(&late));
+    for round in 0..15 {
+        assert_eq!(
+            n[round].cooperation, l[round].cooperation,
+            "round {round}: the forum has not met yet"
+        );
+    }
+    assert!(l[29].cooperation >= n[29].cooperation);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events (DESIGN 2.9)
+// ---------------------------------------------------------------------------------------------
+
+/// A regime's life cycle, with every event type. A hegemon that stays out (prohibitive cost),
+/// five senders with discount 0.95 and one sender ("Cheat") with discount 0.01; tc = 1,
+/// monitoring 1, sanctions 0.5, no veto; negotiation every 2 rounds, min_compliance 0.8.
+///
+/// - Round 1: the six senders ratify. Cheat expects T - m s = 4.5 > R from members; the others
+///   expect (4/5 (R + tc) + 1/5 (S + tc)) = 3.4 > R.
+/// - Cheat cheats: R + tc = 4 < 0.99 (T - m s) + 0.01 P = 4.465; the others comply. From round
+///   2, every round: 5 detections (Cheat's moves to the 5 members), penalty 2.5; compliance
+///   25/30 = 0.83 >= 0.8, so the regime emerges in round 4 (emergence round 2).
+/// - Round 8 (year 2008): a shock adds 10 to the senders' sovereignty costs; in round 9 all six
+///   withdraw; the criterion fails from round 10 and the regime collapses in round 12 (collapse
+///   round 10).
+#[test]
+fn every_event_type_is_logged_over_a_regime_life_cycle() {
+    let mut states = vec![st("Hegemon")
+        .group("receiver")
+        .power(10.0)
+        .position(0.9)
+        .sov(1000.0)];
+    states.extend(many("S", 5, |s| {
+        s.group("sender").power(20.0).position(-0.6)
+    }));
+    states.push(
+        st("Cheat")
+            .group("sender")
+            .power(20.0)
+            .position(-0.6)
+            .discount(0.01),
+    );
+    let s = scenario(
+        &states,
+        &["rounds=14", "regime.negotiation_interval=2", "regime.min_compliance=0.8"],
+        "\n[[shocks]]\nyear = 2008\nkind = \"sovereignty_cost\"\ngroup = \"sender\"\nchange = 10.0\n",
+    );
+    let r = Rules {
+        transaction_cost_cut: 1.0,
+        monitoring: 1.0,
+        sanctions: 0.5,
+        ..rules(&s)
+    };
+    let out = run(&s, &r);
+    let senders = ["Cheat", "S1", "S2", "S3", "S4", "S5"];
+    let rounds =
+        |kind: EventKind| -> Vec<u64> { events(&out, kind).iter().map(|e| e.round).collect() };
+
+    assert_eq!(event_states(&out, EventKind::Ratified), senders);
+    assert_eq!(rounds(EventKind::Ratified), [1; 6]);
+    assert!(events(&out, EventKind::Ratified)
+        .iter()
+        .all(|e| e.issue == Some(0)));
+
+    let detected = events(&out, EventKind::CheatingDetected);
+    assert_eq!(
+        rounds(EventKind::CheatingDetected),
+        (2..=9).collect::<Vec<u64>>()
+    );
+    assert!(detected
+        .iter()
+        .all(|e| close(e.value, 5.0) && e.detail == "1 states" && e.state.is_none()));
+    assert_eq!(rounds(EventKind::Sanctioned), (2..=9).collect::<Vec<u64>>());
+    assert!(events(&out, EventKind::Sanctioned)
+        .iter()
+        .all(|e| close(e.value, 2.5)));
+    assert_eq!(row(&out, "Cheat").times_detected, 40);
+    assert_eq!(row(&out, "S1").times_detected, 0);
+
+    let emerged = events(&out, EventKind::RegimeEmerged);
+    assert_eq!(
+        (emerged.len(), emerged[0].round, emerged[0].value),
+        (1, 4, 2.0)
+    );
+
+    let shocks = events(&out, EventKind::Shock);
+    assert_eq!(shocks.len(), 1);
+    assert_eq!(
+        (shocks[0].round, shocks[0].issue, shocks[0].value),
+        (8, None, 10.0)
+    );
+    assert_eq!(shocks[0].detail, "sovereignty_cost (6 states)");
+
+    assert_eq!(event_states(&out, EventKind::Withdrew), senders);
+    assert_eq!(rounds(EventKind::Withdrew), [9; 6]);
+
+    let collapsed = events(&out, EventKind::RegimeCollapsed);
+    assert_eq!(
+        (collapsed.len(), collapsed[0].round, collapsed[0].value),
+        (1, 12, 10.0)
+    );
+    assert_eq!(summary_field(&s, &out, "emergence_year"), "2002");
+    assert_eq!(summary_field(&s, &out, "collapse_year"), "2010");
+
+    // Events come in round order.
+    assert!(out.events.windows(2).all(|w| w[0].round <= w[1].round));
+}
+
+/// Shocks scheduled by year and by round, a random shock with probability 1 in a window
+/// (fires in every round of the window and nowhere else), a random shock with probability 0
+/// (never fires), and an institutional shock (civil-society access "decision" from round 6:
+/// monitoring 0.3 for cheating members, so detections start in round 6).
+#[test]
+fn shocks_fire_by_year_by_round_and_at_random_in_their_window() {
+    let states = [
+        st("A").group("ga").region("north").discount(0.1),
+        st("B").group("gb").region("south").discount(0.1),
+        st("C").group("gb").region("north").discount(0.1),
+    ];
+    let shocks = r#"
+[[shocks]]
+year = 2003
+kind = "security"
+states = ["A"]
+change = 0.1
+
+[[shocks]]
+round = 5
+kind = "security"
+group = "gb"
+change = 0.2
+
+[[shocks]]
+kind = "security"
+region = "north"
+change = 0.1
+probability = 1.0
+from_year = 2010
+to_year = 2012
+
+[[shocks]]
+kind = "economy"
+change = 0.5
+probability = 0.0
+
+[[shocks]]
+round = 6
+kind = "institutional"
+issue = "labour"
+civil_society_access = "decision"
+"#;
+    let s = scenario(
+        &states,
+        &[
+            "rounds=15",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+        ],
+        shocks,
+    );
+    let out = run(&s, &rules(&s));
+    let shock_events = events(&out, EventKind::Shock);
+    let got: Vec<(u64, String)> = shock_events
+        .iter()
+        .map(|e| (e.round, e.detail.clone()))
+        .collect();
+    let expected: Vec<(u64, String)> = vec![
+        (3, "security (1 states)".into()),
+        (5, "security (2 states)".into()),
+        (6, "institutional".into()),
+        (10, "security (2 states)".into()),
+        (11, "security (2 states)".into()),
+        (12, "security (2 states)".into()),
+    ];
+    assert_eq!(got, expected);
+    assert_eq!(
+        shock_events[2].issue,
+        Some(0),
+        "an institutional shock names its issue"
+    );
+    let w = out.final_world.as_ref().expect("full run");
+    let security: Vec<f64> = w.states.iter().map(|x| x.security).collect();
+    for (x, want) in security.iter().zip([0.4, 0.2, 0.5]) {
+        assert!(close(*x, want), "final security {security:?}");
+    }
+    assert!(
+        w.states.iter().all(|x| x.economy == 0.0),
+        "a shock with probability 0 never fires"
+    );
+    // The institutional shock switches on civil-society monitoring from round 6.
+    let first = events(&out, EventKind::CheatingDetected)
+        .first()
+        .map(|e| e.round);
+    assert!(
+        first.is_some_and(|r| r >= 6),
+        "first detection in round {first:?}"
+    );
+}
+
+/// A refugee surge securitises destination states in proportion to how much they receive:
+/// security rises by change x max(position, 0), so a sender is untouched.
+#[test]
+fn a_refugee_surge_securitises_receivers() {
+    let states = [
+        st("Receiver").position(0.5).security(0.2),
+        st("Sender").position(-0.8).security(0.2),
+    ];
+    let s = scenario(
+        &states,
+        &["rounds=3"],
+        "\n[[shocks]]\nround = 1\nkind = \"refugee_surge\"\nchange = 0.4\n",
+    );
+    let out = run(&s, &rules(&s));
+    let w = out.final_world.as_ref().expect("full run");
+    assert!(close(w.states[0].security, 0.2 + 0.4 * 0.5));
+    assert!(close(w.states[1].security, 0.2));
+    assert_eq!(
+        events(&out, EventKind::Shock)
+            .iter()
+            .map(|e| e.round)
+            .collect::<Vec<_>>(),
+        [1]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Common random numbers (DESIGN 4; src/experiment.rs)
+// ---------------------------------------------------------------------------------------------
+
+/// Under `run_replicates` with two rule sets, replicate r has the same seed and the same world
+/// under both (same generated states, same initial strategies), and random shocks fire in the
+/// same rounds, with the same attributes at the end; replicates differ from each other.
+#[test]
+fn rule_sets_of_a_replicate_share_seed_world_and_shocks() {
+    let blocs = r#"
+[[blocs]]
+group = "north"
+region = "north"
+count = 4
+power = { pareto = { scale = 1.0, shape = 1.5 } }
+position = { uniform = [0.3, 1.0] }
+security = { uniform = [0.3, 0.9] }
+economy = { uniform = [0.2, 0.8] }
+rights = { uniform = [0.0, 0.5] }
+sovereignty_cost = { uniform = [0.2, 1.0] }
+discount = { uniform = [0.5, 0.99] }
+strategy = { tit_for_tat = 0.5, grudger = 0.3, defector = 0.2 }
+
+[[blocs]]
+group = "south"
+region = "south"
+count = 6
+power = { uniform = [0.1, 1.0] }
+position = { uniform = [-1.0, -0.2] }
+security = 0.2
+economy = { normal = { mean = 0.6, sd = 0.2 } }
+rights = 0.6
+sovereignty_cost = { uniform = [0.0, 0.3] }
+discount = { uniform = [0.5, 0.99] }
+strategy = { tit_for_tat = 0.5, cooperator = 0.3, win_stay_lose_shift = 0.2 }
+
+[[shocks]]
+kind = "security"
+group = "north"
+change = 0.05
+probability = 0.3
+from_year = 2003
+to_year = 2016
+"#;
+    let s = scenario(
+        &[],
+        &[
+            "rounds=20",
+            "rule_sets=[\"realist\", \"institutionalist\"]",
+            "noise.implementation=0.02",
+            "noise.misperception=0.02",
+            "learning.rule=\"best_response\"",
+            "learning.interval=5",
+            "learning.mutation=0.05",
+            "regime.negotiation_interval=5",
+            "regime.decision_noise=0.1",
+        ],
+        blocs,
+    );
+    let mut outs: Vec<RunOutput> = Vec::new();
+    experiment::run_replicates(&s, &s.rule_sets, 3, Record::Full, |o| {
+        outs.push(o);
+        Ok(())
+    })
+    .expect("runs");
+    assert_eq!(outs.len(), 6);
+    let shock_rounds = |o: &RunOutput| -> Vec<u64> {
+        events(o, EventKind::Shock)
+            .iter()
+            .map(|e| e.round)
+            .collect()
+    };
+    for r in 0..3u64 {
+        let (a, b) = (&outs[2 * r as usize], &outs[2 * r as usize + 1]);
+        assert_eq!((a.id.replicate, b.id.replicate), (r, r));
+        assert_eq!(
+            (a.id.rule_set.as_str(), b.id.rule_set.as_str()),
+            ("realist", "institutionalist")
+        );
+        assert_eq!(
+            a.id.seed, b.id.seed,
+            "replicate {r}: one seed for both rule sets"
+        );
+        assert_eq!(a.id.seed, experiment::replicate_seed(s.seed, r));
+        assert_eq!(
+            world::generate(&s, a.id.seed).states,
+            world::generate(&s, b.id.seed).states
+        );
+        let initial = |o: &RunOutput| -> Vec<String> {
+            o.states.iter().map(|x| x.initial_strategy.name()).collect()
+        };
+        assert_eq!(
+            initial(a),
+            initial(b),
+            "replicate {r}: same initial strategies"
+        );
+        let sr = shock_rounds(a);
+        assert!(
+            !sr.is_empty() && sr.len() < 14,
+            "replicate {r}: the random shock is random: {sr:?}"
+        );
+        assert_eq!(
+            sr,
+            shock_rounds(b),
+            "replicate {r}: shocks in the same rounds"
+        );
+        let attrs =
+            |o: &RunOutput| -> Vec<[f64; 5]> { o.states.iter().map(|x| x.attributes).collect() };
+        assert_eq!(
+            attrs(a),
+            attrs(b),
+            "replicate {r}: same attributes at the end"
+        );
+    }
+    assert_ne!(outs[0].id.seed, outs[2].id.seed);
+    assert_ne!(
+        world::generate(&s, outs[0].id.seed).states,
+        world::generate(&s, outs[2].id.seed).states
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Learning (DESIGN 2.7)
+// ---------------------------------------------------------------------------------------------
+
+/// A lattice scenario for the Nowak & May (1992) spatial game: `side` x `side` torus, Moore
+/// neighbourhood with self-interaction, weak PD T = b = 1.85, R = 1, P = S = 0, imitate the
+/// best every round, no noise, no institutions. `blocs` gives the cells in row-major order.
+fn nowak_may(side: usize, rounds: u64, blocs: &[(usize, &str)]) -> Scenario {
+    let mut extra = String::new();
+    for (k, (count, strategy)) in blocs.iter().enumerate() {
+        extra.push_str(&format!(
+            "\n[[blocs]]\ngroup = \"cell\"\nregion = \"lattice\"\nnames = [{}]\ncount = {count}\npower = 1.0\nposition = 0.0\n\
+             security = 0.0\neconomy = 0.0\nrights = 0.0\nsovereignty_cost = 0.0\ndiscount = 0.5\nstrategy = {strategy}\n",
+            (0..*count).map(|i| format!("\"b{k}-{i}\"")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    scenario(
+        &[],
+        &[
+            &format!("rounds={rounds}"),
+            "topology.kind=\"lattice\"",
+            &format!("topology.width={side}"),
+            &format!("topology.height={side}"),
+            "topology.self_interaction=true",
+            "issues[0].payoffs={ t = 1.85, r = 1.0, p = 0.0, s = 0.0 }",
+            "issues[0].allow_any_game=true",
+            "learning.rule=\"imitate_best\"",
+            "learning.interval=1",
+        ],
+        &extra,
+    )
+}
+
+/// Cells that defect at the end of a run, as (x, y).
+fn defectors(out: &RunOutput, side: usize) -> Vec<(usize, usize)> {
+    let mut v: Vec<(usize, usize)> = out
+        .states
+        .iter()
+        .filter(|r| r.final_strategy == Strategy::Defector)
+        .map(|r| (r.state % side, r.state / side))
+        .collect();
+    v.sort();
+    v
+}
+
+fn block(centre: usize, radius: usize) -> Vec<(usize, usize)> {
+    let mut v = Vec::new();
+    for x in centre - radius..=centre + radius {
+        for y in centre - radius..=centre + radius {
+            v.push((x, y));
+        }
+    }
+    v.sort();
+    v
+}
+
+/// Nowak & May (1992) by hand, b = 1.85, every cell playing its 8 neighbours and itself:
+///
+/// Round 0, one defector among cooperators: the defector earns 8b = 14.8; its 8 neighbours
+/// 7 + 1 = 8; every other cooperator 9. Each neighbour of the defector sees 14.8 > 9 and
+/// defects; cells two steps away see at best 9 (cooperators) and stay: a 3x3 block.
+///
+/// Round 1, a 3x3 block: its corners earn 5b = 9.25 (5 cooperating neighbours), its edge
+/// cells 3b = 5.55, its centre 0; cooperators next to the block 8 (diagonal to a corner),
+/// 7 or 6; cooperators farther out 9. Every cell two steps from the centre sees a corner
+/// (9.25 > 9) and defects; cells three steps away see at best 9 and stay; every block cell
+/// sees a corner (or is one) and stays D: a 5x5 block.
+///
+/// Every state plays 9 games a round, so cooperation = cooperators / 441: 440/441, 432/441,
+/// then 416/441; mean payoff in round 0 = (14.8 + 8 x 8 + 432 x 9) / (441 x 9).
+#[test]
+fn nowak_may_single_defector_grows_to_3x3_then_5x5() {
+    let blocs = [
+        (220, "\"cooperator\""),
+        (1, "\"defector\""),
+        (220, "\"cooperator\""),
+    ];
+    let one = run(&nowak_may(21, 1, &blocs), &rules(&nowak_may(21, 1, &blocs)));
+    assert_eq!(
+        one.states[220].initial_strategy,
+        Strategy::Defector,
+        "the defector is in the centre (10, 10)"
+    );
+    assert_eq!(defectors(&one, 21), block(10, 1), "after one revision: 3x3");
+    let s = nowak_may(21, 3, &blocs);
+    let two = run(&nowak_may(21, 2, &blocs), &rules(&s));
+    assert_eq!(
+        defectors(&two, 21),
+        block(10, 2),
+        "after two revisions: 5x5"
+    );
+    let three = run(&s, &rules(&s));
+    let rows = overall(&three);
+    for (round, cooperators) in [(0, 440.0), (1, 432.0), (2, 416.0)] {
+        assert!(
+            close(rows[round].cooperation, cooperators / 441.0),
+            "round {round}: {}",
+            rows[round].cooperation
+        );
+    }
+    assert!(close(
+        rows[0].mean_payoff,
+        (14.8 + 8.0 * 8.0 + 432.0 * 9.0) / (441.0 * 9.0)
+    ));
+}
+
+/// An independent implementation of the Nowak-May update (scores over the Moore neighbourhood
+/// and self, then every cell copies the best scorer of its neighbourhood, itself included)
+/// gives the engine's cooperation share round by round, from a random initial lattice with
+/// 10 % defectors. With b = 1.85 a defector's score is 1.85 k and a cooperator's an integer, so
+/// no tie between different strategies can occur and the update is unambiguous.
+#[test]
+fn nowak_may_engine_matches_a_reference_implementation() {
+    let side = 30;
+    let rounds = 25;
+    let s = nowak_may(
+        side,
+        rounds,
+        &[(side * side, "{ cooperator = 0.9, defector = 0.1 }")],
+    );
+    let out = run(&s, &rules(&s));
+    let w = world::generate(&s, s.seed);
+    let mut defect: Vec<bool> = w
+        .states
+        .iter()
+        .map(|x| x.strategies[0] == Strategy::Defector)
+        .collect();
+    let n = side * side;
+    let hood = |i: usize| -> Vec<usize> {
+        let (x, y) = (i % side, i / side);
+        let mut v = Vec::with_capacity(9);
+        for dy in [side - 1, 0, 1] {
+            for dx in [side - 1, 0, 1] {
+                v.push(((y + dy) % side) * side + (x + dx) % side);
+            }
+        }
+        v
+    };
+    let rows = overall(&out);
+    assert_eq!(rows.len(), rounds as usize);
+    for (round, row) in rows.iter().enumerate() {
+        let cooperators = defect.iter().filter(|&&d| !d).count();
+        assert!(
+            close(row.cooperation, cooperators as f64 / n as f64),
+            "round {round}: engine {} vs reference {}",
+            row.cooperation,
+            cooperators as f64 / n as f64
+        );
+        let score: Vec<f64> = (0..n)
+            .map(|i| {
+                hood(i).iter().filter(|&&j| !defect[j]).count() as f64
+                    * if defect[i] { 1.85 } else { 1.0 }
+            })
+            .collect();
+        defect = (0..n)
+            .map(|i| {
+                let best = hood(i)
+                    .into_iter()
+                    .fold(i, |b, j| if score[j] > score[b] { j } else { b });
+                defect[best]
+            })
+            .collect();
+    }
+    assert!(
+        rows[rounds as usize - 1].cooperation > 0.1 && rows[rounds as usize - 1].cooperation < 0.9,
+        "coexistence, as in Nowak & May"
+    );
+}
+
+/// Best response: four states (three ALLC, one TFT) on a complete graph. Over a learning
+/// interval of 5 rounds, against ALLC defecting earns 5T = 25 and cooperating 5R = 15; against
+/// TFT defecting earns T + 4P = 9 and cooperating 15. Everyone's best response is ALLD
+/// (3 x 25 > 45 for the TFT state; 2 x 25 + 9 = 59 > 45 for the others).
+#[test]
+fn best_response_switches_to_the_best_reply() {
+    let mut states = many("C", 3, |s| s.strategy("cooperator"));
+    states.push(st("T"));
+    let s = scenario(
+        &states,
+        &[
+            "rounds=5",
+            "learning.rule=\"best_response\"",
+            "learning.interval=5",
+        ],
+        "",
+    );
+    let out = run(&s, &rules(&s));
+    assert!(
+        out.states
+            .iter()
+            .all(|r| r.final_strategy == Strategy::Defector),
+        "{:?}",
+        out.states
+            .iter()
+            .map(|r| r.final_strategy.name())
+            .collect::<Vec<_>>()
+    );
+}
+
+/// Fermi imitation: cooperators among defectors earn less and copy them with probability
+/// 1 / (1 + exp((u_i - u_j) / K)), close to 1 at K = 0.1; strategies change.
+#[test]
+fn fermi_changes_strategies() {
+    let mut states = many("C", 5, |s| s.strategy("cooperator"));
+    states.extend(many("D", 5, |s| s.strategy("defector")));
+    let s = scenario(
+        &states,
+        &[
+            "rounds=10",
+            "learning.rule=\"fermi\"",
+            "learning.interval=1",
+        ],
+        "",
+    );
+    let out = run(&s, &rules(&s));
+    let changed = out
+        .states
+        .iter()
+        .filter(|r| r.final_strategy != r.initial_strategy)
+        .count();
+    assert!(changed > 0, "no state changed its strategy");
+    assert!(
+        out.states
+            .iter()
+            .all(|r| r.final_strategy == Strategy::Defector),
+        "defectors take over a well-mixed population"
+    );
+}
+
+/// With learning "none" and mutation 0 strategies never change, noise or not.
+#[test]
+fn without_learning_strategies_stay_fixed() {
+    let strategies = [
+        "cooperator",
+        "defector",
+        "tit_for_tat",
+        "grudger",
+        "win_stay_lose_shift",
+        "alternator",
+    ];
+    let states: Vec<St> = strategies
+        .iter()
+        .enumerate()
+        .map(|(k, x)| st(&format!("X{k}")).strategy(x))
+        .collect();
+    let s = scenario(
+        &states,
+        &[
+            "rounds=20",
+            "noise.implementation=0.1",
+            "noise.misperception=0.1",
+        ],
+        "",
+    );
+    let out = run(&s, &rules(&s));
+    for r in &out.states {
+        assert_eq!(r.final_strategy, r.initial_strategy);
+        assert_eq!(r.initial_strategy.name(), strategies[r.state]);
+    }
+}
+
+/// Eight states on a fixed graph (tests/data/mechanisms/edges.csv, by name), mixed
+/// deterministic strategies, payoffs made distinct by economy shifts (so no two states tie).
+/// All revise at once from the same snapshot, so listing the states in another order gives
+/// the same run up to relabelling: the same final strategy, payoff and cooperation per name.
+#[test]
+fn simultaneous_revision_is_independent_of_the_order_of_states() {
+    let spec = [
+        ("A", "cooperator"),
+        ("B", "defector"),
+        ("C", "tit_for_tat"),
+        ("D", "grudger"),
+        ("E", "win_stay_lose_shift"),
+        ("F", "defector"),
+        ("G", "cooperator"),
+        ("H", "tit_for_tat"),
+    ];
+    let make = |order: &[usize], rule: &str| {
+        let states: Vec<St> = order
+            .iter()
+            .map(|&k| {
+                st(spec[k].0)
+                    .strategy(spec[k].1)
+                    .economy(0.05 + 0.1 * k as f64)
+            })
+            .collect();
+        scenario(
+            &states,
+            &[
+                "rounds=8",
+                "topology.kind=\"edge_list\"",
+                "topology.file=\"edges.csv\"",
+                "issues[0].shifts.reward_per_economy=1.0",
+                &format!("learning.rule=\"{rule}\""),
+                "learning.interval=2",
+            ],
+            "",
+        )
+    };
+    for rule in ["imitate_best", "best_response"] {
+        let by_name = |order: &[usize]| {
+            let s = make(order, rule);
+            let out = run(&s, &rules(&s));
+            let mut v: Vec<(String, String, f64, f64)> = out
+                .states
+                .iter()
+                .map(|r| {
+                    (
+                        name_of(&out, r.state),
+                        r.final_strategy.name(),
+                        r.mean_payoff,
+                        r.cooperation,
+                    )
+                })
+                .collect();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            (
+                v,
+                out.states
+                    .iter()
+                    .filter(|r| r.final_strategy != r.initial_strategy)
+                    .count(),
+            )
+        };
+        let (a, changed) = by_name(&[0, 1, 2, 3, 4, 5, 6, 7]);
+        let (b, _) = by_name(&[7, 2, 5, 0, 4, 1, 6, 3]);
+        assert!(changed > 0, "{rule}: the test needs some revisions");
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(
+                (&x.0, &x.1),
+                (&y.0, &y.1),
+                "{rule}: final strategy of {}",
+                x.0
+            );
+            assert!(
+                (x.2 - y.2).abs() < EPS && (x.3 - y.3).abs() < EPS,
+                "{rule}: payoff/cooperation of {}: {x:?} vs {y:?}",
+                x.0
+            );
+        }
+    }
+}
+
+/// Ties. X (ALLC) plays A (TFT) and B (GRIM); A and B each also play two cooperators. In round
+/// 0 A and B both earn 3R = 9 and X 2R = 6, so X copies "the best scorer among its neighbours"
+/// (DESIGN 2.7) but there are two, with different strategies. The engine takes the first in
+/// its neighbour list, i.e. the one listed first in the scenario file, so listing B before A
+/// changes the outcome: the revision is not independent of the order of states (issue #3).
+/// docs/ODD.md 7.8 documents the edge-order tie-break; a tie-break that does not depend on the
+/// file (e.g. keep the strategy most common among the tied best, then the lowest catalogue
+/// index, or a draw from the learning stream) would make this pass.
+#[test]
+#[ignore = "FAILS: imitate_best breaks ties by neighbour (edge) order, so by file order (src/sim.rs learn; ODD 7.8)"]
+fn imitate_best_ties_do_not_depend_on_the_order_of_states() {
+    let x = || st("X").strategy("cooperator");
+    let others = [
+        st("A"),
+        st("B").strategy("grudger"),
+        st("A1").strategy("cooperator"),
+        st("A2").strategy("cooperator"),
+        st("B1").strategy("cooperator"),
+        st("B2").strategy("cooperator"),
+    ];
+    let final_of_x = |order: &[usize]| {
+        let mut states = vec![x()];
+        states.extend(order.iter().map(|&k| others[k].clone()));
+        let s = scenario(
+            &states,
+            &[
+                "rounds=1",
+                "topology.kind=\"edge_list\"",
+                "topology.file=\"edges-tie.csv\"",
+                "learning.rule=\"imitate_best\"",
+                "learning.interval=1",
+            ],
+            "",
+        );
+        let out = run(&s, &rules(&s));
+        row(&out, "X").final_strategy.name()
+    };
+    let a_first = final_of_x(&[0, 1, 2, 3, 4, 5]);
+    let b_first = final_of_x(&[1, 0, 2, 3, 4, 5]);
+    assert_eq!(
+        a_first, b_first,
+        "X's new strategy depends on whether A or B is listed first"
+    );
+}
