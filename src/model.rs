@@ -162,8 +162,8 @@ pub fn initial_members(issue: &Issue, world: &World) -> Vec<bool> {
 
 /// Applies an attribute shock (DESIGN 2.9). security, economy, rights: additive, clamped to
 /// [0, 1]; position: additive, clamped to [-1, 1]; sovereignty_cost: additive, at least 0;
-/// power: multiplied by (1 + change) (then renormalised by the caller); refugee_surge: security
-/// rises by change x receiving (a surge securitises migration in destination states).
+/// power: multiplied by max(1 + change, 0.01) (then renormalised by the caller); refugee_surge:
+/// security rises by change, clamped (a surge securitises migration in the states it reaches).
 pub fn apply_attribute_shock(s: &mut State, kind: &str, change: f64) {
     match kind {
         "security" => s.security = (s.security + change).clamp(0.0, 1.0),
@@ -172,7 +172,7 @@ pub fn apply_attribute_shock(s: &mut State, kind: &str, change: f64) {
         "position" => s.position = (s.position + change).clamp(-1.0, 1.0),
         "sovereignty_cost" => s.sovereignty_cost = (s.sovereignty_cost + change).max(0.0),
         "power" => s.power *= (1.0 + change).max(0.01),
-        "refugee_surge" => s.security = (s.security + change * s.receiving()).clamp(0.0, 1.0),
+        "refugee_surge" => s.security = (s.security + change).clamp(0.0, 1.0),
         _ => {}
     }
 }
@@ -295,7 +295,9 @@ pub struct StateView {
     pub discount: f64,
     /// Sovereignty cost with security weighting: c_i (1 + security_weight security_i receiving_i).
     pub sovereignty: f64,
-    /// Mean utility per interaction outside the treaty since the last negotiation.
+    /// Mean utility per interaction outside the treaty: experienced since the last negotiation,
+    /// or, with no such interactions, what its strategy would earn against its partners'
+    /// strategies (expected, over one learning interval).
     pub u_out: Option<f64>,
     /// Mean utility per interaction with treaty partners since the last negotiation (members).
     pub u_in: Option<f64>,
@@ -330,8 +332,8 @@ pub struct NegotiationContext<'a> {
 ///
 /// value = f (u_in - u_out) - sovereignty_cost x sovereignty_weight + norm + [member] exit_cost
 ///
-/// where f is the share of its partners in the treaty, u_out its experienced utility outside the
-/// treaty (mutual defection if it has none), and u_in its experienced utility with treaty
+/// where f is the share of its partners in the treaty, u_out its utility outside the treaty
+/// (see [`StateView::u_out`]; mutual defection if unknown), and u_in its experienced utility with treaty
 /// partners if it is a member, or else the expectation c (u_CC + tc) + (1 - c)(u_CD + tc) if it
 /// would comply (c: expected compliance of partners), or c (u_DC - m s (1+k)) + (1 - c)(u_DD -
 /// m s (1+k)) if it would cheat. States join (stay) when value plus logistic decision noise is
@@ -354,10 +356,12 @@ pub fn membership_value(v: &StateView, share_in: f64, compliance: f64, ctx: &Neg
     share_in * (u_in - u_out) - v.sovereignty * ctx.sovereignty_weight + ctx.norm + if v.member { ctx.exit_cost } else { 0.0 }
 }
 
-/// Simultaneous ratification and withdrawal: the largest set of states each of which, expecting
-/// the others in the set to be in, values membership positively. Starts from every state and
-/// removes, all at once, those with a negative value until none is left to remove (a greatest
-/// fixed point, independent of the order of states). Expected compliance is the observed
+/// Simultaneous ratification and withdrawal: starting from the set of all states, every state
+/// that, expecting the others in the set to be in, values membership negatively (non-members:
+/// not positively) is removed, all at once, until none is left to remove. The result does not
+/// depend on the order of states; it is the largest stable set when a state's value only falls
+/// as others leave (the usual case: fewer partners in, less to gain), and otherwise a stable set
+/// reached from the optimistic start. Expected compliance is the observed
 /// member compliance when the regime has been operating, otherwise the share of prospective
 /// partners that would comply, blurred by implementation noise.
 pub fn treaty_fixed_point(
@@ -394,7 +398,9 @@ pub fn treaty_fixed_point(
                     x * (1.0 - ctx.noise) + (1.0 - x) * ctx.noise
                 }
             });
-            if membership_value(&views[i], share_in, c, ctx) + eps[i] <= 0.0 {
+            // Joining needs a positive value; a member leaves only when staying is worse.
+            let value = membership_value(&views[i], share_in, c, ctx) + eps[i];
+            if value < 0.0 || (value == 0.0 && !views[i].member) {
                 remove.push(i);
             }
         }

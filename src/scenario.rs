@@ -679,9 +679,11 @@ impl CivilSocietyAccess {
         }
     }
 
-    /// Monitoring added by civil society: 0.1 per level (NGOs report violations).
-    pub fn monitoring_bonus(self) -> f64 {
-        0.1 * self.level()
+    /// Factor on the rule set's monitoring: 1 + 0.25 per level (NGOs report violations to
+    /// institutions that monitor). Multiplicative, so under realism (monitoring 0) civil
+    /// society adds no monitoring: institutions change nothing by themselves.
+    pub fn monitoring_factor(self) -> f64 {
+        1.0 + 0.25 * self.level()
     }
 
     /// Factor on norm pressure: 1 + 0.25 per level (NGOs as norm entrepreneurs).
@@ -1121,17 +1123,43 @@ pub fn parse(text: &str, file: &str, base_dir: &Path, sets: &[String]) -> Result
             .map(|s| line_col(text, s.start))
             .unwrap_or((1, 1));
         let first = e.message().lines().next().unwrap_or("").to_string();
+        // Name the key on the offending line, when there is one (`key = ...`).
+        let key = text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .and_then(|l| l.split_once('='))
+            .map(|(k, _)| k.trim().trim_matches('"').to_string())
+            .filter(|k| !k.is_empty() && !k.starts_with('[') && !k.contains(' '));
+        let message = match key {
+            Some(k) => format!("TOML syntax error in the value of `{k}`: {first}"),
+            None => format!("TOML syntax error: {first}"),
+        };
         RegimeError::Parse {
             location: loc0(Some(line), Some(col)),
-            message: format!("TOML syntax error: {first}"),
+            message,
         }
     };
     text.parse::<toml_edit::ImDocument<String>>()
         .map_err(syntax_error)?;
+    let original = text;
     let text = apply_sets(text, sets)?;
     let doc = text
         .parse::<toml_edit::ImDocument<String>>()
         .map_err(|e| syntax_error(e))?;
+    let set_paths: Vec<(Vec<Seg>, String)> = sets
+        .iter()
+        .filter_map(|s| {
+            let (p, _) = s.split_once('=')?;
+            Some((parse_path(p).ok()?, s.clone()))
+        })
+        .collect();
+    let from_set = |field: &str| -> Option<String> {
+        let f = parse_path(field).ok()?;
+        set_paths
+            .iter()
+            .find(|(p, _)| path_matches(p, &f))
+            .map(|(_, s)| s.clone())
+    };
     let raw: ScenarioFile = toml::from_str(&text).map_err(|e| {
         let span = e.span();
         let (line, col) = span.clone().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
@@ -1140,17 +1168,42 @@ pub fn parse(text: &str, file: &str, base_dir: &Path, sets: &[String]) -> Result
             .unwrap_or_else(|| "(top level)".into());
         let msg = e.message().to_string();
         let msg = suggest_key(&msg);
-        RegimeError::InvalidField {
-            location: loc0(Some(line), Some(col)),
-            field,
-            expected: "a valid value".into(),
-            found: msg,
+        // An error in a value that came from --set is reported as the command line's.
+        let unknown_key_from_set = !sets.is_empty() && toml::from_str::<ScenarioFile>(original).is_ok();
+        match from_set(&field) {
+            Some(set) => RegimeError::InvalidField {
+                location: Location {
+                    file: format!("--set {set} (command line)"),
+                    line: None,
+                    column: None,
+                },
+                field,
+                expected: "a valid value".into(),
+                found: msg,
+            },
+            None if unknown_key_from_set => RegimeError::InvalidField {
+                location: Location {
+                    file: format!("--set {} (command line)", sets.join(" --set ")),
+                    line: None,
+                    column: None,
+                },
+                field,
+                expected: "a valid value".into(),
+                found: msg,
+            },
+            None => RegimeError::InvalidField {
+                location: loc0(Some(line), Some(col)),
+                field,
+                expected: "a valid value".into(),
+                found: msg,
+            },
         }
     })?;
     let v = Validator {
         file: file.to_string(),
         text: &text,
         doc: &doc,
+        sets: set_paths,
     };
     resolve(raw, &v, base_dir)
 }
@@ -1165,10 +1218,11 @@ fn suggest_key(msg: &str) -> String {
         return msg.to_string();
     };
     let found = &rest[..end];
+    // rest[end..] is "`, expected one of `a`, `b`": names are the even pieces after the first.
     let candidates: Vec<&str> = rest[end..]
         .split('`')
         .enumerate()
-        .filter(|(i, _)| i % 2 == 1)
+        .filter(|(i, _)| *i > 0 && i % 2 == 0)
         .map(|(_, s)| s)
         .collect();
     let best = candidates
@@ -1182,15 +1236,37 @@ fn suggest_key(msg: &str) -> String {
     }
 }
 
+/// True when a `--set` path (with `*` wildcards) names the field path `field`.
+fn path_matches(set: &[Seg], field: &[Seg]) -> bool {
+    set.len() == field.len()
+        && set.iter().zip(field).all(|(a, b)| match (a, b) {
+            (Seg::Any, _) => true,
+            (Seg::Key(x), Seg::Key(y)) => x == y,
+            (Seg::Index(i), Seg::Index(j)) => i == j,
+            (Seg::Key(x), Seg::Index(j)) | (Seg::Index(j), Seg::Key(x)) => x == &j.to_string(),
+            _ => false,
+        })
+}
+
 /// Locates fields for error messages.
 pub struct Validator<'a> {
     file: String,
     text: &'a str,
     doc: &'a toml_edit::ImDocument<String>,
+    sets: Vec<(Vec<Seg>, String)>,
 }
 
 impl Validator<'_> {
     fn loc(&self, path: &str) -> Location {
+        if let Ok(f) = parse_path(path) {
+            if let Some((_, set)) = self.sets.iter().find(|(p, _)| path_matches(p, &f)) {
+                return Location {
+                    file: format!("--set {set} (command line)"),
+                    line: None,
+                    column: None,
+                };
+            }
+        }
         let (line, column) = match locate(self.doc, path) {
             Some(s) => {
                 let (l, c) = line_col(self.text, s.start);
@@ -1721,10 +1797,33 @@ fn read_states_csv(path: &Path, v: &Validator, field: &str) -> Result<Vec<StateS
         return Err(v.err(field, "an existing CSV file (relative to the scenario file)", path.display().to_string()));
     }
     let mut rdr = csv::Reader::from_path(path).map_err(|e| csv_err(path, e))?;
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| csv_err(path, e))?
+        .iter()
+        .map(str::to_string)
+        .collect();
     let mut out = Vec::new();
     let file = path.display().to_string();
     for (i, rec) in rdr.deserialize::<Row>().enumerate() {
-        let r = rec.map_err(|e| csv_err(path, e))?;
+        let r = rec.map_err(|e| {
+            // Name the column of a bad cell.
+            if let csv::ErrorKind::Deserialize { pos, err } = e.kind() {
+                if let Some(col) = err.field().and_then(|k| headers.get(k as usize)) {
+                    return RegimeError::field(
+                        Location {
+                            file: path.display().to_string(),
+                            line: pos.as_ref().map(|p| p.line() as usize),
+                            column: None,
+                        },
+                        col.clone(),
+                        "a value of the right type",
+                        err.kind().to_string(),
+                    );
+                }
+            }
+            csv_err(path, e)
+        })?;
         let s = StateSpec {
             name: r.name,
             group: r.group,

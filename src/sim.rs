@@ -1,13 +1,22 @@
 //! The engine: one run of a scenario under one rule set (DESIGN 2.1-2.9, 4, 5).
 //!
 //! Within a round everything happens in this fixed order:
-//! 1. shocks of the round are applied (scheduled, then random, in file order);
-//! 2. every member decides whether it complies with the treaty this round;
-//! 3. every issue is played: every linked pair plays the stage game once;
-//! 4. the regime of every issue is assessed (criterion, emergence, collapse, strength);
+//! 1. shocks of the round are applied, in file order (a random shock draws every round);
+//! then, issue by issue:
+//! 2. every state decides whether it would comply with the treaty (members act on it);
+//! 3. every linked pair plays the stage game once;
+//! 4. the regime is assessed (criterion, emergence, collapse, strength) and the round is
+//!    recorded;
 //! 5. at the end of a learning interval states revise strategies, all at once;
-//! 6. at the end of a negotiation interval states ratify or withdraw, all at once;
-//! 7. the round is recorded.
+//! 6. at the end of a negotiation interval states ratify or withdraw, all at once.
+//!
+//! Nothing is revised after the last round, so the last recorded round is the final state.
+//!
+//! Between members the treaty governs play (institutionalised reciprocity, Keohane 1986): a
+//! complying member cooperates with a member unless it saw that member defect last round or
+//! the member's cheating was detected last round (monitoring makes it known to all members);
+//! such a punishment is lawful. Any other defection toward a member is cheating: detected with
+//! probability `monitoring` and then sanctioned.
 //!
 //! Per-pair memory lives in flat arrays indexed by edge; strategies are finite-state machines
 //! dispatched by table lookup; counters are kept running, never recomputed from histories.
@@ -224,6 +233,13 @@ struct IssueRt {
     partner: Vec<[f64; 4]>,
     sa: Vec<u8>,
     sb: Vec<u8>,
+    /// What each side of an edge saw its partner do last round (for reciprocity in the treaty).
+    seen_a: Vec<Action>,
+    seen_b: Vec<Action>,
+    /// Cheating detected last round (known to all members this round).
+    flagged: Vec<bool>,
+    /// Rank of each catalogue strategy by name (order-free tie-breaking in imitation).
+    name_rank: Vec<u16>,
     member: Vec<bool>,
     comply: Vec<bool>,
     regime: model::RegimeTracker,
@@ -280,6 +296,15 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
             }
         }
     }
+    let name_rank: Vec<u16> = {
+        let mut order: Vec<usize> = (0..catalog.len()).collect();
+        order.sort_by_key(|&c| catalog[c].name());
+        let mut rank = vec![0u16; catalog.len()];
+        for (r, &c) in order.iter().enumerate() {
+            rank[c] = r as u16;
+        }
+        rank
+    };
     let learn_set: Vec<u8> = scenario
         .learning_strategies
         .iter()
@@ -333,6 +358,10 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
                 partner: Vec::new(),
                 sa: vec![0; edges.len()],
                 sb: vec![0; edges.len()],
+                seen_a: vec![Action::C; edges.len()],
+                seen_b: vec![Action::C; edges.len()],
+                flagged: vec![false; n],
+                name_rank: name_rank.clone(),
                 member,
                 comply: vec![true; n],
                 regime,
@@ -411,7 +440,7 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
         }
 
         for (ii, rt) in issues.iter_mut().enumerate() {
-            let monitoring = (rules.monitoring + rt.access.monitoring_bonus() + rt.monitoring_extra).clamp(0.0, 1.0);
+            let monitoring = (rules.monitoring * rt.access.monitoring_factor() + rt.monitoring_extra).clamp(0.0, 1.0);
             // 2. Compliance dispositions.
             for i in 0..n {
                 rt.comply[i] = model::complies(
@@ -437,10 +466,13 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
                 detect_t,
             );
             out.pair_rounds += edges.len() as u64;
+            for i in 0..n {
+                rt.flagged[i] = rt.r_detected[i] > 0;
+            }
 
             // 4. Regime assessment.
             let members: u32 = rt.member.iter().filter(|&&m| m).count() as u32;
-            let power: f64 = (0..n).filter(|&i| rt.member[i]).map(|i| world.states[i].power).sum();
+            let power: f64 = (0..n).filter(|&i| rt.member[i]).map(|i| world.states[i].power).sum::<f64>().min(1.0);
             let m2m: u64 = rt.r_m2m.iter().map(|&x| x as u64).sum();
             let m2m_coop: u64 = rt.r_m2m_coop.iter().map(|&x| x as u64).sum();
             let compliance = (m2m > 0).then(|| m2m_coop as f64 / m2m as f64);
@@ -517,11 +549,13 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
 
             rt.n_rounds += 1;
             // 5. Learning.
-            if (round + 1) % scenario.learning.interval == 0 && scenario.learning.rule != "none" {
+            // Nothing is revised after the last round: its outcome is the run's final state.
+            let last = round + 1 == scenario.rounds;
+            if !last && (round + 1) % scenario.learning.interval == 0 && scenario.learning.rule != "none" {
                 learn(rt, scenario, &learn_set, &neighbours, &incident, &k_eff);
             }
             // 6. Negotiation.
-            if (round + 1) % scenario.regime.negotiation_interval == 0 {
+            if !last && (round + 1) % scenario.regime.negotiation_interval == 0 {
                 let changes = negotiate(rt, &degree, scenario, &world, &neighbours, &k_eff, rules, monitoring);
                 if full {
                     for (i, joined) in changes {
@@ -562,7 +596,7 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
             final_status: rt.regime.status,
             final_members: members,
             final_member_share: members as f64 / n as f64,
-            final_power_share: power,
+            final_power_share: power.min(1.0),
             mean_cooperation: rt.coop_by_round_sum / scenario.rounds as f64,
             final_cooperation: rt.last_coop,
             mean_payoff: if moves > 0 { pay / moves as f64 } else { 0.0 },
@@ -629,7 +663,8 @@ fn play_issue(
         k: f64,
         strat: u8,
         member: bool,
-        move_as_member: Action,
+        complies: bool,
+        flagged: bool,
     }
     /// Everything the loop adds up for a state.
     #[derive(Clone, Copy, Default)]
@@ -662,13 +697,15 @@ fn play_issue(
             k: k_eff[i],
             strat: rt.strat[i],
             member: rt.member[i],
-            move_as_member: if rt.comply[i] { Action::C } else { Action::D },
+            complies: rt.comply[i],
+            flagged: rt.flagged[i],
         })
         .collect();
     let mut sums = vec![Sums::default(); n];
     let machines = &rt.machines[..];
     let rng = &mut rt.rng;
     let (sa, sb) = (&mut rt.sa[..edges.len()], &mut rt.sb[..edges.len()]);
+    let (seen_a, seen_b) = (&mut rt.seen_a[..edges.len()], &mut rt.seen_b[..edges.len()]);
     // Noise trials are Bernoulli processes simulated by geometric skipping (exact in
     // distribution, far fewer random draws). Fresh processes each round: memorylessness
     // makes that exact too, and lets probabilities change between rounds.
@@ -694,10 +731,16 @@ fn play_issue(
         let ma = &machines[pa_.strat as usize];
         let mb = &machines[pb_.strat as usize];
         let both = a != b && pa_.member && pb_.member;
-        let (mut xa, mut xb) = if both {
-            (pa_.move_as_member, pb_.move_as_member)
+        // Treaty play: a complier punishes a partner it saw defect or whose cheating was
+        // detected (lawful); a non-complier cheats.
+        let (mut xa, mut xb, punish_a, punish_b) = if both {
+            let punish_a = pa_.complies && (seen_a[e] == Action::D || pb_.flagged);
+            let punish_b = pb_.complies && (seen_b[e] == Action::D || pa_.flagged);
+            let xa = if pa_.complies && !punish_a { Action::C } else { Action::D };
+            let xb = if pb_.complies && !punish_b { Action::C } else { Action::D };
+            (xa, xb, punish_a, punish_b)
         } else {
-            (decide(ma, sa[e], rng), decide(mb, sb[e], rng))
+            (decide(ma, sa[e], rng), decide(mb, sb[e], rng), false, false)
         };
         if noise.trial(rng) {
             xa = xa.flip();
@@ -710,6 +753,8 @@ fn play_issue(
         let seen_by_a = if m.trial(rng) { xb.flip() } else { xb };
         sa[e] = ma.step(sa[e], xa, seen_by_a);
         sb[e] = mb.step(sb[e], xb, seen_by_b);
+        seen_a[e] = seen_by_a;
+        seen_b[e] = seen_by_b;
         let ca = (xa == Action::C) as u32;
         let cb = (xb == Action::C) as u32;
         let mut pa = pa_.game[xa.index() * 2 + xb.index()];
@@ -722,20 +767,23 @@ fn play_issue(
             continue;
         }
         if both {
+            // Conforming moves: cooperation, or a lawful punishment that was carried out.
+            let conform_a = (ca == 1 || punish_a) as u32;
+            let conform_b = (cb == 1 || punish_b) as u32;
             acc.m2m += 1;
-            acc.m2m_coop += ca;
+            acc.m2m_coop += conform_a;
             let sb_ = &mut sums[b];
             sb_.m2m += 1;
-            sb_.m2m_coop += cb;
+            sb_.m2m_coop += conform_b;
             if ca == 1 {
                 pa += tc;
-            } else if detect_t > 0 && (rng.next_u32() as u64) < detect_t {
+            } else if conform_a == 0 && detect_t > 0 && (rng.next_u32() as u64) < detect_t {
                 pa -= sanction;
                 acc.detected += 1;
             }
             if cb == 1 {
                 pb += tc;
-            } else if detect_t > 0 && (rng.next_u32() as u64) < detect_t {
+            } else if conform_b == 0 && detect_t > 0 && (rng.next_u32() as u64) < detect_t {
                 pb -= sanction;
                 sums[b].detected += 1;
             }
@@ -843,13 +891,29 @@ fn learn(
         let nb = &neighbours[i];
         match scenario.learning.rule.as_str() {
             "imitate_best" => {
-                let mut best = i;
+                // Copy the strategy of the best scorer among neighbours and self. Ties: keep
+                // one's own strategy if a best scorer uses it, else take the tied strategy
+                // first by name, so the result never depends on the order of states.
+                let mut best_score = rt.w_util[i];
                 for &j in nb {
-                    if rt.w_util[j as usize] > rt.w_util[best] {
-                        best = j as usize;
-                    }
+                    best_score = best_score.max(rt.w_util[j as usize]);
                 }
-                next[i] = rt.strat[best];
+                let mut choice: Option<u8> = None;
+                for &j in std::iter::once(&(i as u32)).chain(nb.iter()) {
+                    let j = j as usize;
+                    if rt.w_util[j] != best_score {
+                        continue;
+                    }
+                    let s = rt.strat[j];
+                    choice = Some(match choice {
+                        None => s,
+                        Some(c) if c == rt.strat[i] => c,
+                        Some(_) if s == rt.strat[i] => s,
+                        Some(c) if rt.name_rank[s as usize] < rt.name_rank[c as usize] => s,
+                        Some(c) => c,
+                    });
+                }
+                next[i] = choice.unwrap_or(rt.strat[i]);
             }
             "fermi" => {
                 if !nb.is_empty() {

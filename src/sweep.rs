@@ -279,7 +279,13 @@ impl SpecReader<'_> {
         }
     }
 
-    fn err(&self, span: &Span, field: &str, expected: impl Into<String>, found: impl Into<String>) -> RegimeError {
+    fn err(
+        &self,
+        span: &Span,
+        field: &str,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> RegimeError {
         RegimeError::field(self.loc(span), field, expected, found)
     }
 }
@@ -341,7 +347,9 @@ fn round12(x: f64) -> f64 {
 }
 
 fn quoted_key(k: &str) -> String {
-    if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if k.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         k.to_string()
     } else {
         format!("\"{k}\"")
@@ -350,7 +358,8 @@ fn quoted_key(k: &str) -> String {
 
 fn is_column_name(s: &str) -> bool {
     !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
@@ -374,7 +383,10 @@ impl SweepSpec {
             .parse::<toml_edit::ImDocument<String>>()
             .map_err(|e| RegimeError::Parse {
                 location: r.loc(&e.span()),
-                message: format!("TOML syntax error: {}", e.message().lines().next().unwrap_or("")),
+                message: format!(
+                    "TOML syntax error: {}",
+                    e.message().lines().next().unwrap_or("")
+                ),
             })?;
         let root = doc.as_table();
         let Some(sweep_item) = root.get("sweep") else {
@@ -386,7 +398,12 @@ impl SweepSpec {
             ));
         };
         let sweep = sweep_item.as_table_like().ok_or_else(|| {
-            r.err(&item_span(sweep_item), "sweep", "a table", describe_item(sweep_item))
+            r.err(
+                &item_span(sweep_item),
+                "sweep",
+                "a table",
+                describe_item(sweep_item),
+            )
         })?;
         for (k, _) in sweep.iter() {
             if !SWEEP_KEYS.contains(&k) {
@@ -471,10 +488,20 @@ impl SweepSpec {
             )
         })?;
         let axes_table = axes_item.as_table_like().ok_or_else(|| {
-            r.err(&entry_span(sweep, "axes"), "sweep.axes", "a table of axes", describe_item(axes_item))
+            r.err(
+                &entry_span(sweep, "axes"),
+                "sweep.axes",
+                "a table of axes",
+                describe_item(axes_item),
+            )
         })?;
         if axes_table.is_empty() {
-            return Err(r.err(&entry_span(sweep, "axes"), "sweep.axes", "at least one axis", "an empty table"));
+            return Err(r.err(
+                &entry_span(sweep, "axes"),
+                "sweep.axes",
+                "at least one axis",
+                "an empty table",
+            ));
         }
         let mut axes = Vec::new();
         let mut rule_set_axis = None;
@@ -488,14 +515,24 @@ impl SweepSpec {
             let axis = read_axis(&r, design, key, &field, &span, spec)?;
             if key == "rule_set" {
                 let Levels::List(values) = &axis.levels else {
-                    return Err(r.err(&span, &field, "rule_set = { values = [\"realist\", \"institutionalist\"] }", "an interval"));
+                    return Err(r.err(
+                        &span,
+                        &field,
+                        "rule_set = { values = [\"realist\", \"institutionalist\"] }",
+                        "an interval",
+                    ));
                 };
                 let mut names = Vec::new();
                 for v in values {
                     match v {
                         AxisValue::Text(t) => names.push(t.clone()),
                         other => {
-                            return Err(r.err(&span, &field, "names of rule sets (strings)", other.to_toml()))
+                            return Err(r.err(
+                                &span,
+                                &field,
+                                "names of rule sets (strings)",
+                                other.to_toml(),
+                            ))
                         }
                     }
                 }
@@ -558,10 +595,17 @@ fn read_axis(
         ));
     }
     if spec.contains_key("step") && given[0] != "range" {
-        return Err(r.err(&entry_span(spec, "step"), &sub("step"), "`step` only with `range = [a, b]`", "a step without a range"));
+        return Err(r.err(
+            &entry_span(spec, "step"),
+            &sub("step"),
+            "`step` only with `range = [a, b]`",
+            "a step without a range",
+        ));
     }
     let array_of = |k: &str| -> Result<&toml_edit::Array> {
-        let it = spec.get(k).ok_or_else(|| r.err(span, &sub(k), "a value", "none"))?;
+        let it = spec
+            .get(k)
+            .ok_or_else(|| r.err(span, &sub(k), "a value", "none"))?;
         it.as_array()
             .ok_or_else(|| r.err(&entry_span(spec, k), &sub(k), "an array", describe_item(it)))
     };
@@ -569,10 +613,20 @@ fn read_axis(
         let a = array_of(k)?;
         let nums: Vec<f64> = a.iter().filter_map(toml_number).collect();
         if a.len() != 2 || nums.len() != 2 || !nums.iter().all(|x| x.is_finite()) {
-            return Err(r.err(&entry_span(spec, k), &sub(k), format!("two finite numbers: {k} = [a, b]"), describe_item(spec.get(k).unwrap_or(&toml_edit::Item::None))));
+            return Err(r.err(
+                &entry_span(spec, k),
+                &sub(k),
+                format!("two finite numbers: {k} = [a, b]"),
+                describe_item(spec.get(k).unwrap_or(&toml_edit::Item::None)),
+            ));
         }
         if nums[0] > nums[1] {
-            return Err(r.err(&entry_span(spec, k), &sub(k), format!("{k} = [a, b] with a <= b"), format!("[{}, {}]", nums[0], nums[1])));
+            return Err(r.err(
+                &entry_span(spec, k),
+                &sub(k),
+                format!("{k} = [a, b] with a <= b"),
+                format!("[{}, {}]", nums[0], nums[1]),
+            ));
         }
         let ints = a.iter().all(|v| v.as_integer().is_some());
         Ok((nums[0], nums[1], ints))
@@ -581,19 +635,31 @@ fn read_axis(
         "values" => {
             let a = array_of("values")?;
             if a.is_empty() {
-                return Err(r.err(&entry_span(spec, "values"), &sub("values"), "a non-empty list of values", "[]"));
+                return Err(r.err(
+                    &entry_span(spec, "values"),
+                    &sub("values"),
+                    "a non-empty list of values",
+                    "[]",
+                ));
             }
             let mut list = Vec::new();
             for v in a.iter() {
                 let x = match v {
                     toml_edit::Value::Integer(i) => AxisValue::Int(*i.value()),
-                    toml_edit::Value::Float(f) if f.value().is_finite() => AxisValue::Float(*f.value()),
+                    toml_edit::Value::Float(f) if f.value().is_finite() => {
+                        AxisValue::Float(*f.value())
+                    }
                     toml_edit::Value::Boolean(b) => AxisValue::Bool(*b.value()),
                     toml_edit::Value::String(s) => AxisValue::Text(s.value().clone()),
                     other => {
                         let mut o = other.clone();
                         o.decor_mut().clear();
-                        return Err(r.err(&entry_span(spec, "values"), &sub("values"), "numbers, true/false or strings", o.to_string()));
+                        return Err(r.err(
+                            &entry_span(spec, "values"),
+                            &sub("values"),
+                            "numbers, true/false or strings",
+                            o.to_string(),
+                        ));
                     }
                 };
                 let kind = |x: &AxisValue| match x {
@@ -603,11 +669,21 @@ fn read_axis(
                 };
                 if let Some(first) = list.first() {
                     if kind(first) != kind(&x) {
-                        return Err(r.err(&entry_span(spec, "values"), &sub("values"), "values of one kind (all numbers, all true/false or all strings)", describe_item(spec.get("values").unwrap_or(&toml_edit::Item::None))));
+                        return Err(r.err(
+                            &entry_span(spec, "values"),
+                            &sub("values"),
+                            "values of one kind (all numbers, all true/false or all strings)",
+                            describe_item(spec.get("values").unwrap_or(&toml_edit::Item::None)),
+                        ));
                     }
                 }
                 if list.iter().any(|y: &AxisValue| y.to_cell() == x.to_cell()) {
-                    return Err(r.err(&entry_span(spec, "values"), &sub("values"), "distinct values", format!("{} twice", x.to_toml())));
+                    return Err(r.err(
+                        &entry_span(spec, "values"),
+                        &sub("values"),
+                        "distinct values",
+                        format!("{} twice", x.to_toml()),
+                    ));
                 }
                 list.push(x);
             }
@@ -616,19 +692,41 @@ fn read_axis(
         "range" => {
             let (a, b, ints) = two_numbers("range")?;
             let step_item = spec.get("step").ok_or_else(|| {
-                r.err(&entry_span(spec, "range"), &sub("step"), "a step > 0 with range = [a, b]", "none")
+                r.err(
+                    &entry_span(spec, "range"),
+                    &sub("step"),
+                    "a step > 0 with range = [a, b]",
+                    "none",
+                )
             })?;
             let step = step_item
                 .as_value()
                 .and_then(toml_number)
                 .filter(|x| x.is_finite())
-                .ok_or_else(|| r.err(&entry_span(spec, "step"), &sub("step"), "a number > 0", describe_item(step_item)))?;
+                .ok_or_else(|| {
+                    r.err(
+                        &entry_span(spec, "step"),
+                        &sub("step"),
+                        "a number > 0",
+                        describe_item(step_item),
+                    )
+                })?;
             if step <= 0.0 {
-                return Err(r.err(&entry_span(spec, "step"), &sub("step"), "a number > 0", num(step)));
+                return Err(r.err(
+                    &entry_span(spec, "step"),
+                    &sub("step"),
+                    "a number > 0",
+                    num(step),
+                ));
             }
             let count = ((b - a) / step + 1e-9).floor() + 1.0;
             if count > MAX_RANGE_VALUES as f64 {
-                return Err(r.err(&entry_span(spec, "step"), &sub("step"), format!("a step giving at most {MAX_RANGE_VALUES} values"), format!("{step}, giving {count} values")));
+                return Err(r.err(
+                    &entry_span(spec, "step"),
+                    &sub("step"),
+                    format!("a step giving at most {MAX_RANGE_VALUES} values"),
+                    format!("{step}, giving {count} values"),
+                ));
             }
             let ints = ints && step_item.as_integer().is_some();
             let list = (0..count as u64)
@@ -660,32 +758,62 @@ fn read_axis(
         Some(it) => match it.as_str() {
             Some(n) if is_column_name(n) => Some(n.to_string()),
             _ => {
-                return Err(r.err(&entry_span(spec, "name"), &sub("name"), "a column name in snake_case (a-z, 0-9, _)", describe_item(it)))
+                return Err(r.err(
+                    &entry_span(spec, "name"),
+                    &sub("name"),
+                    "a column name in snake_case (a-z, 0-9, _)",
+                    describe_item(it),
+                ))
             }
         },
     };
     let target = if let Some(links_item) = spec.get("links") {
         if key == "rule_set" {
-            return Err(r.err(&entry_span(spec, "links"), &sub("links"), "no links on the rule_set axis", "links"));
+            return Err(r.err(
+                &entry_span(spec, "links"),
+                &sub("links"),
+                "no links on the rule_set axis",
+                "links",
+            ));
         }
         if !is_column_name(key) {
             return Err(r.err(span, field, "a linked axis named in snake_case (it names the column), e.g. `continuum = { range = [0, 1], step = 0.1, links = { ... } }`", format!("`{key}`")));
         }
         let lt = links_item.as_table_like().ok_or_else(|| {
-            r.err(&entry_span(spec, "links"), &sub("links"), "a table of paths and their ends: { \"rules.mix.monitoring\" = [0.0, 0.8], ... }", describe_item(links_item))
+            r.err(
+                &entry_span(spec, "links"),
+                &sub("links"),
+                "a table of paths and their ends: { \"rules.mix.monitoring\" = [0.0, 0.8], ... }",
+                describe_item(links_item),
+            )
         })?;
         if lt.is_empty() {
-            return Err(r.err(&entry_span(spec, "links"), &sub("links"), "at least one linked path", "an empty table"));
+            return Err(r.err(
+                &entry_span(spec, "links"),
+                &sub("links"),
+                "at least one linked path",
+                "an empty table",
+            ));
         }
         let mut links = Vec::new();
         for (path, it) in lt.iter() {
             let lf = format!("{}.{}", sub("links"), quoted_key(path));
             let ends: Vec<f64> = it
                 .as_array()
-                .map(|a| a.iter().filter_map(toml_number).filter(|x| x.is_finite()).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(toml_number)
+                        .filter(|x| x.is_finite())
+                        .collect()
+                })
                 .unwrap_or_default();
             if ends.len() != 2 || it.as_array().map(|a| a.len()) != Some(2) {
-                return Err(r.err(&entry_span(lt, path), &lf, "two numbers [value at 0, value at 1]", describe_item(it)));
+                return Err(r.err(
+                    &entry_span(lt, path),
+                    &lf,
+                    "two numbers [value at 0, value at 1]",
+                    describe_item(it),
+                ));
             }
             check_axis_path(r, &entry_span(lt, path), &lf, path)?;
             links.push(Link {
@@ -696,7 +824,12 @@ fn read_axis(
         }
         match &levels {
             Levels::List(l) if l.iter().any(|v| v.as_f64().is_none()) => {
-                return Err(r.err(span, field, "numbers (the position between the two ends) on a linked axis", "values that are not numbers"));
+                return Err(r.err(
+                    span,
+                    field,
+                    "numbers (the position between the two ends) on a linked axis",
+                    "values that are not numbers",
+                ));
             }
             _ => {}
         }
@@ -708,7 +841,12 @@ fn read_axis(
         Target::Path(key.to_string())
     };
     if key == "rule_set" && column.is_some() {
-        return Err(r.err(&entry_span(spec, "name"), &sub("name"), "no name on the rule_set axis (its column is `rule_set`)", "a name"));
+        return Err(r.err(
+            &entry_span(spec, "name"),
+            &sub("name"),
+            "no name on the rule_set axis (its column is `rule_set`)",
+            "a name",
+        ));
     }
     Ok(Axis {
         key: key.to_string(),
@@ -731,7 +869,12 @@ fn check_axis_path(r: &SpecReader, span: &Span, field: &str, path: &str) -> Resu
         _ => None,
     };
     match why {
-        Some(w) => Err(r.err(span, field, "a path to a model parameter", format!("`{path}`, which is {w}"))),
+        Some(w) => Err(r.err(
+            span,
+            field,
+            "a path to a model parameter",
+            format!("`{path}`, which is {w}"),
+        )),
         None => Ok(()),
     }
 }
@@ -757,13 +900,23 @@ fn name_columns(r: &SpecReader, axes: &mut [Axis], table: &dyn toml_edit::TableL
         let clash = reserved.contains(&s.as_str())
             || shorts.iter().enumerate().any(|(j, o)| j != i && o == s)
             || axes.iter().any(|a| &a.column == s);
-        axes[i].column = if clash { snake(&axes[i].key) } else { s.clone() };
+        axes[i].column = if clash {
+            snake(&axes[i].key)
+        } else {
+            s.clone()
+        };
     }
     for i in 0..axes.len() {
         let c = &axes[i].column;
         let field = format!("sweep.axes.{}", quoted_key(&axes[i].key));
         let span = entry_span(table, &axes[i].key);
-        if c.is_empty() || reserved.contains(&c.as_str()) || axes.iter().enumerate().any(|(j, a)| j != i && &a.column == c) {
+        if c.is_empty()
+            || reserved.contains(&c.as_str())
+            || axes
+                .iter()
+                .enumerate()
+                .any(|(j, a)| j != i && &a.column == c)
+        {
             return Err(r.err(
                 &span,
                 &field,
@@ -821,14 +974,17 @@ impl Plan {
                         Levels::List(l) => l.len() as u64,
                         Levels::Uniform { .. } => 1,
                     };
-                    n = n.checked_mul(len).filter(|&n| n <= MAX_POINTS).ok_or_else(|| {
-                        RegimeError::field(
-                            a.location.clone(),
-                            "sweep.axes",
-                            format!("a grid of at most {MAX_POINTS} points"),
-                            "more",
-                        )
-                    })?;
+                    n = n
+                        .checked_mul(len)
+                        .filter(|&n| n <= MAX_POINTS)
+                        .ok_or_else(|| {
+                            RegimeError::field(
+                                a.location.clone(),
+                                "sweep.axes",
+                                format!("a grid of at most {MAX_POINTS} points"),
+                                "more",
+                            )
+                        })?;
                 }
                 n
             }
@@ -884,7 +1040,10 @@ impl Plan {
             }
             Design::Random => {
                 for (d, a) in self.spec.axes.iter().enumerate() {
-                    let mut rng = stream(derive_seed(self.seed, &[RANDOM_DESIGN_STREAM, point, d as u64]));
+                    let mut rng = stream(derive_seed(
+                        self.seed,
+                        &[RANDOM_DESIGN_STREAM, point, d as u64],
+                    ));
                     out.push(match &a.levels {
                         Levels::Uniform { low, high } => {
                             AxisValue::Float(low + rng.random::<f64>() * (high - low))
@@ -1053,7 +1212,8 @@ pub fn points_from_runs(runs: &Path, points: &Path) -> Result<u64> {
         path: runs.to_path_buf(),
         source,
     })?;
-    let mut rdr = csv::ReaderBuilder::new().from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let mut rdr =
+        csv::ReaderBuilder::new().from_reader(std::io::BufReader::with_capacity(1 << 20, file));
     let header: Vec<String> = rdr
         .headers()
         .map_err(|e| csv_err(runs, e.to_string()))?
@@ -1086,11 +1246,15 @@ pub fn points_from_runs(runs: &Path, points: &Path) -> Result<u64> {
         path: points.to_path_buf(),
         source,
     };
-    out.write_all(csv_line(&head).as_bytes()).map_err(write_err)?;
+    out.write_all(csv_line(&head).as_bytes())
+        .map_err(write_err)?;
     let mut current: Option<Vec<u8>> = None;
     let mut groups: Vec<Group> = Vec::new();
     let mut written = 0;
-    let mut flush = |point: &[u8], groups: &mut Vec<Group>, out: &mut std::io::BufWriter<fs::File>| -> Result<()> {
+    let mut flush = |point: &[u8],
+                     groups: &mut Vec<Group>,
+                     out: &mut std::io::BufWriter<fs::File>|
+     -> Result<()> {
         let point = String::from_utf8_lossy(point).to_string();
         for g in groups.drain(..) {
             let n = g.cooperation.len() as u64;
@@ -1114,10 +1278,11 @@ pub fn points_from_runs(runs: &Path, points: &Path) -> Result<u64> {
                 num(share.1),
                 num(share.2),
             ]);
-            out.write_all(csv_line(&row).as_bytes()).map_err(|source| RegimeError::Write {
-                path: points.to_path_buf(),
-                source,
-            })?;
+            out.write_all(csv_line(&row).as_bytes())
+                .map_err(|source| RegimeError::Write {
+                    path: points.to_path_buf(),
+                    source,
+                })?;
             written += 1;
         }
         Ok(())
@@ -1134,10 +1299,19 @@ pub fn points_from_runs(runs: &Path, points: &Path) -> Result<u64> {
             .map(Some)
             .ok_or_else(|| {
                 let line = rec.position().map(|p| p.line()).unwrap_or(0);
-                csv_err(runs, format!("line {line}: column `{what}` is not a number: {}", String::from_utf8_lossy(cell)))
+                csv_err(
+                    runs,
+                    format!(
+                        "line {line}: column `{what}` is not a number: {}",
+                        String::from_utf8_lossy(cell)
+                    ),
+                )
             })
     };
-    while rdr.read_byte_record(&mut rec).map_err(|e| csv_err(runs, e.to_string()))? {
+    while rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_err(runs, e.to_string()))?
+    {
         let point = rec.get(c_point).unwrap_or(b"");
         if current.as_deref() != Some(point) {
             if let Some(p) = current.take() {
@@ -1175,8 +1349,10 @@ pub fn points_from_runs(runs: &Path, points: &Path) -> Result<u64> {
         };
         g.emerged += emerged as u64;
         g.survival.push(survival);
-        g.cooperation.push(number(&rec, c_coop, "mean_cooperation")?.unwrap_or(f64::NAN));
-        g.member_share.push(number(&rec, c_share, "final_member_share")?.unwrap_or(f64::NAN));
+        g.cooperation
+            .push(number(&rec, c_coop, "mean_cooperation")?.unwrap_or(f64::NAN));
+        g.member_share
+            .push(number(&rec, c_share, "final_member_share")?.unwrap_or(f64::NAN));
     }
     if let Some(p) = current.take() {
         flush(&p, &mut groups, &mut out)?;
@@ -1313,7 +1489,10 @@ impl Sweep<'_> {
                         a.location.clone(),
                         format!("sweep.axes.{}", quoted_key(&a.key)),
                         "values that give a valid scenario",
-                        format!("the value {}, with which the scenario fails: {e}", v.to_toml()),
+                        format!(
+                            "the value {}, with which the scenario fails: {e}",
+                            v.to_toml()
+                        ),
                     )
                 })
         };
@@ -1349,7 +1528,10 @@ impl Sweep<'_> {
             prefix.push_str(&p.axis_cells);
             for i in 0..o.summaries.len() {
                 out.push_str(&prefix);
-                for (j, f) in output::summary_fields(&p.scenario, &o, i).iter().enumerate() {
+                for (j, f) in output::summary_fields(&p.scenario, &o, i)
+                    .iter()
+                    .enumerate()
+                {
                     if j > 0 {
                         out.push(',');
                     }
@@ -1366,13 +1548,27 @@ impl Sweep<'_> {
     }
 }
 
-/// SHA-256 identifying a sweep: tool version, master seed and scenario text (with its
-/// `[sweep]` table and any `--set` overrides). Shards of one sweep share it.
+/// SHA-256 identifying a sweep: tool version, master seed, scenario text (with its `[sweep]`
+/// table and any `--set` overrides) and the resolved scenario (states and edges read from
+/// files included). Shards of one sweep share it; `--resume` and `regime merge` check it.
 pub fn sweep_hash(s: &Scenario, master_seed: u64) -> String {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
-    h.update(format!("regime-sweep\n{}\n{master_seed}\n", env!("CARGO_PKG_VERSION")).as_bytes());
+    h.update(
+        format!(
+            "regime-sweep\n{}\n{master_seed}\n",
+            env!("CARGO_PKG_VERSION")
+        )
+        .as_bytes(),
+    );
     h.update(s.text.as_bytes());
+    // The resolved scenario too, so that states and edges read from files count; not where the
+    // file was read from, which differs between machines.
+    let mut resolved = serde_json::to_value(s).unwrap_or_default();
+    if let Some(o) = resolved.as_object_mut() {
+        o.remove("source");
+    }
+    h.update(resolved.to_string().as_bytes());
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -1421,7 +1617,11 @@ struct Progress {
 
 impl Progress {
     fn write(&self, dir: &Path) -> Result<()> {
-        write_atomic(dir, PROGRESS_FILE, format!("{} {}\n", self.next_cell, self.bytes).as_bytes())
+        write_atomic(
+            dir,
+            PROGRESS_FILE,
+            format!("{} {}\n", self.next_cell, self.bytes).as_bytes(),
+        )
     }
 
     fn read(dir: &Path) -> Option<Progress> {
@@ -1435,7 +1635,10 @@ impl Progress {
 
 /// `<out>.partial`.
 fn partial_path(out: &Path) -> PathBuf {
-    let mut name = out.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "out".into());
+    let mut name = out
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "out".into());
     name.push(".partial");
     out.with_file_name(name)
 }
@@ -1450,9 +1653,12 @@ fn lock_state(dir: &Path) -> Result<fs::File> {
     match f.try_lock() {
         Ok(()) => Ok(f),
         Err(fs::TryLockError::WouldBlock) => Err(RegimeError::argument(
-            "--resume",
+            "--out",
             "a partial sweep no other process is writing",
-            format!("{} is being written by another `regime sweep`", dir.display()),
+            format!(
+                "{} is being written by another `regime sweep`",
+                dir.display()
+            ),
         )),
         Err(fs::TryLockError::Error(_)) => Ok(f), // file systems without locks: go on unlocked
     }
@@ -1468,9 +1674,13 @@ struct Committer {
 impl Committer {
     fn start(dir: &Path, from: Progress) -> Result<Committer> {
         let runs = dir.join("runs.csv");
-        let mut f = fs::OpenOptions::new().write(true).open(&runs).map_err(write_err(&runs))?;
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .open(&runs)
+            .map_err(write_err(&runs))?;
         f.set_len(from.bytes).map_err(write_err(&runs))?;
-        f.seek(std::io::SeekFrom::End(0)).map_err(write_err(&runs))?;
+        f.seek(std::io::SeekFrom::End(0))
+            .map_err(write_err(&runs))?;
         let dir = dir.to_path_buf();
         let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<String>, u64)>(1);
         let handle = std::thread::spawn(move || -> Result<Progress> {
@@ -1509,12 +1719,16 @@ impl Committer {
 
     /// Hands over the rows of the cells before `next_cell`. Fails if the writer failed.
     fn send(&mut self, rows: Vec<String>, next_cell: u64) -> Result<()> {
-        let sent = self.tx.as_ref().map(|tx| tx.send((rows, next_cell)).is_ok());
-        if sent == Some(true) {
-            Ok(())
-        } else {
-            self.finish().map(|_| ())
+        if let Some(tx) = &self.tx {
+            if tx.send((rows, next_cell)).is_ok() {
+                return Ok(());
+            }
         }
+        self.finish()?;
+        Err(RegimeError::Write {
+            path: PathBuf::from("runs.csv"),
+            source: std::io::Error::other("the writer thread has stopped"),
+        })
     }
 
     /// Commits what is left and returns the final progress.
@@ -1638,11 +1852,43 @@ const CHUNK_SECONDS: f64 = 0.2;
 const MAX_CHUNK_CELLS: u64 = 1 << 16;
 /// Largest chunk of rows held in memory, in bytes.
 const MAX_CHUNK_BYTES: f64 = 32e6;
+/// Largest number of points (parsed scenarios) in one chunk.
+const MAX_CHUNK_POINTS: u64 = 256;
 
-/// Runs a sweep.
+/// Where a sweep (or one shard of it) writes, and which runs it does.
+struct Job {
+    out: PathBuf,
+    partial: PathBuf,
+    hash: String,
+    shard: Option<Shard>,
+    /// Points of this shard.
+    points: std::ops::Range<u64>,
+    /// (point, replicate) cells of this shard: `point x replicates + replicate`.
+    cells: std::ops::Range<u64>,
+    runs: u64,
+}
+
+impl Job {
+    fn shard_text(&self) -> Option<String> {
+        self.shard.map(|sh| format!("{}/{}", sh.index, sh.count))
+    }
+}
+
+/// How a sweep starts.
+enum Begin {
+    /// Run from this progress on, holding the lock of the partial directory.
+    Run {
+        from: Progress,
+        resumed: bool,
+        lock: fs::File,
+    },
+    /// An interrupted sweep had already finished; it has just been moved into place.
+    Done(PathBuf),
+}
+
+/// Runs a sweep (see the module documentation and `docs/sweep.md`).
 pub fn sweep_command(s: &Scenario, args: &SweepArgs, c: &Common) -> Result<()> {
     let started = Instant::now();
-    let master = c.seed.unwrap_or(s.seed);
     let spec = SweepSpec::from_scenario(s)?;
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
     let base_dir = args
@@ -1657,20 +1903,19 @@ pub fn sweep_command(s: &Scenario, args: &SweepArgs, c: &Common) -> Result<()> {
         .map(Vec::len)
         .unwrap_or(s.rule_sets.len());
     let columns = spec.columns();
-    let plan = Plan::new(spec, master)?;
     let sweep = Sweep {
         base: s,
         base_dir,
-        plan,
+        plan: Plan::new(spec, c.seed.unwrap_or(s.seed))?,
         replicates,
         rule_sets,
         columns,
     };
-    let points = sweep.plan.points();
-    let range = shard.map(|sh| sh.points(points)).unwrap_or(0..points);
-    let cells = (range.start * replicates)..(range.end * replicates);
-    let total_runs = (cells.end - cells.start) * rule_sets as u64;
-
+    let total_points = sweep.plan.points();
+    let points = shard
+        .map(|sh| sh.points(total_points))
+        .unwrap_or(0..total_points);
+    let cells = points.start * replicates..points.end * replicates;
     let out = c.out.clone().unwrap_or_else(|| {
         let mut name = format!("sweep-{}", s.name);
         if let Some(sh) = shard {
@@ -1681,172 +1926,261 @@ pub fn sweep_command(s: &Scenario, args: &SweepArgs, c: &Common) -> Result<()> {
     if out.exists() && !c.force {
         return Err(RegimeError::OutputExists(out));
     }
-    let partial = partial_path(&out);
-    let hash = sweep.hash();
-    let shard_text = shard.map(|sh| format!("{}/{}", sh.index, sh.count));
+    let job = Job {
+        partial: partial_path(&out),
+        out,
+        hash: sweep.hash(),
+        shard,
+        runs: (cells.end - cells.start) * rule_sets as u64,
+        points,
+        cells,
+    };
+    let (from, resumed, lock) = match begin(&sweep, &job, args, c)? {
+        Begin::Run {
+            from,
+            resumed,
+            lock,
+        } => (from, resumed, lock),
+        Begin::Done(done) => {
+            if !c.quiet {
+                eprintln!(
+                    "the sweep had finished before it was interrupted; outputs in {}",
+                    done.display()
+                );
+            }
+            return Ok(());
+        }
+    };
+    let done_before = (from.next_cell - job.cells.start) * rule_sets as u64;
+    let session = Instant::now();
+    let pair_rounds = run_cells(&sweep, &job, from, c, done_before)?;
+    let run_seconds = session.elapsed().as_secs_f64();
 
-    // Resume, start afresh, or refuse.
-    let mut resumed = false;
-    let mut state_lock = None;
-    let mut from = None;
+    // Finish: points.csv, figures, the manifest (whose presence marks a finished sweep), then
+    // the state files go and the directory is renamed into place.
+    let partial = &job.partial;
+    let point_rows = points_from_runs(&partial.join("runs.csv"), &partial.join("points.csv"))?;
+    if args.plots {
+        let figs = crate::plot::sweep_figures(partial, &sweep.columns)?;
+        if !c.quiet {
+            eprintln!("drew {} figures", figs.len());
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let session_runs = job.runs - done_before;
+    let manifest = manifest(
+        &sweep,
+        &job,
+        resumed,
+        Timing {
+            seconds: elapsed,
+            run_seconds,
+            pair_rounds,
+            threads: c.threads,
+        },
+        point_rows,
+    );
+    let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    write_atomic(partial, "manifest.json", format!("{text}\n").as_bytes())?;
+    fs::remove_file(partial.join(PROGRESS_FILE)).map_err(write_err(partial))?;
+    fs::remove_file(partial.join(STATE_FILE)).map_err(write_err(partial))?;
+    drop(lock);
+    sync_dir(partial)?;
+    let done = finish_rename(partial, &job.out, c.force)?;
+    if !c.quiet {
+        eprintln!(
+            "{} runs ({} points x {} replicates x {} rule sets{}) of `{}` in {:.2} s ({:.0} runs/s{}); outputs in {}",
+            job.runs,
+            job.points.end - job.points.start,
+            replicates,
+            rule_sets,
+            shard
+                .map(|sh| format!(", shard {}/{} of {total_points} points", sh.index, sh.count))
+                .unwrap_or_default(),
+            s.name,
+            elapsed,
+            session_runs as f64 / run_seconds.max(1e-9),
+            if resumed {
+                format!(", {session_runs} of them after resuming")
+            } else {
+                String::new()
+            },
+            done.display()
+        );
+    }
+    Ok(())
+}
+
+/// Resumes the partial sweep, starts a fresh one, or refuses.
+fn begin(sweep: &Sweep, job: &Job, args: &SweepArgs, c: &Common) -> Result<Begin> {
+    let partial = &job.partial;
     if partial.exists() {
         if !args.resume && !c.force {
             return Err(RegimeError::argument(
                 "--resume",
-                format!("--resume to continue the interrupted sweep in {}, or --force to start it again", partial.display()),
+                format!(
+                    "--resume to continue the interrupted sweep in {}, or --force to start it again",
+                    partial.display()
+                ),
                 "neither",
             ));
         }
-        if args.resume {
-            match read_partial(&partial, &hash, shard_text.as_deref())? {
+        if !args.resume {
+            // --force: start again, unless another process is writing it right now.
+            if partial.join(STATE_FILE).exists() {
+                drop(lock_state(partial)?);
+            }
+            fs::remove_dir_all(partial).map_err(write_err(partial))?;
+        } else {
+            match read_partial(partial, &job.hash, job.shard_text().as_deref())? {
                 PartialState::Running => {
-                    state_lock = Some(lock_state(&partial)?);
-                    let p = Progress::read(&partial).ok_or_else(|| RegimeError::argument(
-                        "--resume",
-                        "a partial sweep with a progress record",
-                        format!("{} has none (remove it or use --force)", partial.display()),
-                    ))?;
-                    if p.next_cell < cells.start || p.next_cell > cells.end {
-                        return Err(RegimeError::argument("--resume", "a progress record of this sweep", format!("cell {} outside {:?}", p.next_cell, cells)));
+                    let lock = lock_state(partial)?;
+                    let p = Progress::read(partial).ok_or_else(|| {
+                        RegimeError::argument(
+                            "--resume",
+                            "a partial sweep with a progress record",
+                            format!("{} has none (use --force)", partial.display()),
+                        )
+                    })?;
+                    if p.next_cell < job.cells.start || p.next_cell > job.cells.end {
+                        return Err(RegimeError::argument(
+                            "--resume",
+                            "a progress record of this sweep",
+                            format!("cell {} outside {:?}", p.next_cell, job.cells),
+                        ));
                     }
-                    from = Some(p);
-                    resumed = true;
+                    return Ok(Begin::Run {
+                        from: p,
+                        resumed: true,
+                        lock,
+                    });
                 }
                 PartialState::Finished => {
-                    let done = finish_rename(&partial, &out, c.force)?;
-                    if !c.quiet {
-                        eprintln!("the sweep had finished before it was interrupted; outputs in {}", done.display());
-                    }
-                    return Ok(());
+                    return finish_rename(partial, &job.out, c.force).map(Begin::Done);
                 }
                 PartialState::Unstarted => {
-                    fs::remove_dir_all(&partial).map_err(write_err(&partial))?;
+                    fs::remove_dir_all(partial).map_err(write_err(partial))?;
                 }
             }
-        } else {
-            fs::remove_dir_all(&partial).map_err(write_err(&partial))?;
         }
     }
-    if from.is_none() {
-        sweep.check()?;
-        // A fresh partial directory: runs.csv header, progress, then the state file (whose
-        // presence says the directory is a started sweep).
-        fs::create_dir_all(&partial).map_err(write_err(&partial))?;
-        let header = csv_line(&runs_header(&sweep.columns));
-        let runs = partial.join("runs.csv");
-        {
-            let mut f = fs::File::create(&runs).map_err(write_err(&runs))?;
-            f.write_all(header.as_bytes()).map_err(write_err(&runs))?;
-            f.sync_all().map_err(write_err(&runs))?;
-        }
-        let p = Progress {
-            next_cell: cells.start,
-            bytes: header.len() as u64,
-        };
-        p.write(&partial)?;
-        let state = serde_json::json!({
-            "sweep_sha256": hash,
-            "shard": shard_text,
-            "points": points,
-            "cells": [cells.start, cells.end],
-        });
-        write_atomic(&partial, STATE_FILE, serde_json::to_string_pretty(&state).unwrap_or_default().as_bytes())?;
-        state_lock = Some(lock_state(&partial)?);
-        from = Some(p);
+    if args.resume && !c.quiet {
+        eprintln!(
+            "no interrupted sweep in {}: starting one",
+            partial.display()
+        );
     }
-    let from = from.unwrap_or(Progress {
-        next_cell: cells.start,
-        bytes: 0,
+    sweep.check()?;
+    // A fresh partial directory: runs.csv with its header, the progress record, then the state
+    // file, whose presence says that the directory holds a started sweep.
+    fs::create_dir_all(partial).map_err(write_err(partial))?;
+    let header = csv_line(&runs_header(&sweep.columns));
+    let runs = partial.join("runs.csv");
+    {
+        let mut f = fs::File::create(&runs).map_err(write_err(&runs))?;
+        f.write_all(header.as_bytes()).map_err(write_err(&runs))?;
+        f.sync_all().map_err(write_err(&runs))?;
+    }
+    let from = Progress {
+        next_cell: job.cells.start,
+        bytes: header.len() as u64,
+    };
+    from.write(partial)?;
+    let state = serde_json::json!({
+        "sweep_sha256": job.hash,
+        "shard": job.shard_text(),
+        "points": sweep.plan.points(),
+        "cells": [job.cells.start, job.cells.end],
     });
+    let text = serde_json::to_string_pretty(&state).unwrap_or_default();
+    write_atomic(partial, STATE_FILE, text.as_bytes())?;
+    Ok(Begin::Run {
+        from,
+        resumed: false,
+        lock: lock_state(partial)?,
+    })
+}
 
-    // Run, in chunks of cells computed in parallel and written in order.
-    let done_runs = (from.next_cell - cells.start) * rule_sets as u64;
-    let mut display = Display::new(c.quiet, total_runs, done_runs, &s.name);
-    let mut committer = Committer::start(&partial, from)?;
+/// Runs the cells from `from` to the end of the job: chunks of cells computed in parallel,
+/// handed in order to the committer. Returns the pair-rounds played.
+fn run_cells(
+    sweep: &Sweep,
+    job: &Job,
+    from: Progress,
+    c: &Common,
+    done_before: u64,
+) -> Result<u64> {
+    let min_chunk = (4 * c.threads.max(1)) as u64;
+    let replicates = sweep.replicates;
+    let runs_per_cell = sweep.rule_sets as u64;
+    let mut display = Display::new(c.quiet, job.runs, done_before, &sweep.base.name);
+    let mut committer = Committer::start(&job.partial, from)?;
     let mut next = from.next_cell;
-    let mut chunk = (4 * c.threads.max(1)) as u64;
+    let mut chunk = min_chunk;
     let mut cached: Option<(u64, Arc<PointRun>)> = None;
     let mut pair_rounds: u64 = 0;
-    let session_start = Instant::now();
-    while next < cells.end {
+    while next < job.cells.end {
         let t0 = Instant::now();
-        let end = (next + chunk).min(cells.end);
-        let (p0, p1) = (next / replicates, (end - 1) / replicates);
-        let points_needed: Vec<u64> = (p0..=p1).collect();
-        let made: Vec<Result<Arc<PointRun>>> = points_needed
+        let p0 = next / replicates;
+        // At most MAX_CHUNK_POINTS scenarios are held at once.
+        let end = (next + chunk)
+            .min(job.cells.end)
+            .min((p0 + MAX_CHUNK_POINTS) * replicates);
+        let p1 = (end - 1) / replicates;
+        let made: Vec<Result<Arc<PointRun>>> = (p0..=p1)
+            .collect::<Vec<u64>>()
             .par_iter()
             .map(|&p| match &cached {
                 Some((q, run)) if *q == p => Ok(run.clone()),
                 _ => sweep.point(p).map(Arc::new),
             })
             .collect();
-        let runs: Vec<Arc<PointRun>> = made.into_iter().collect::<Result<_>>()?;
+        let point_runs: Vec<Arc<PointRun>> = made.into_iter().collect::<Result<_>>()?;
         let results: Vec<(String, u64)> = (0..(end - next) as usize)
             .into_par_iter()
             .map(|i| {
                 let cell = next + i as u64;
                 let (point, replicate) = (cell / replicates, cell % replicates);
-                let mut out = String::new();
-                let pr = sweep.cell(&runs[(point - p0) as usize], point, replicate, &mut out);
-                (out, pr)
+                let mut rows = String::new();
+                let pr = sweep.cell(
+                    &point_runs[(point - p0) as usize],
+                    point,
+                    replicate,
+                    &mut rows,
+                );
+                (rows, pr)
             })
             .collect();
-        cached = runs.last().map(|r| (p1, r.clone()));
+        cached = point_runs.last().map(|r| (p1, r.clone()));
         let bytes: usize = results.iter().map(|r| r.0.len()).sum();
         pair_rounds += results.iter().map(|r| r.1).sum::<u64>();
         committer.send(results.into_iter().map(|r| r.0).collect(), end)?;
         let cells_done = end - next;
         next = end;
-        display.update((next - cells.start) * rule_sets as u64);
+        display.update((next - job.cells.start) * runs_per_cell);
         // Size the next chunk for about CHUNK_SECONDS of work and a bounded amount of memory.
         let per_cell = t0.elapsed().as_secs_f64() / cells_done as f64;
         let by_time = CHUNK_SECONDS / per_cell.max(1e-9);
         let by_bytes = MAX_CHUNK_BYTES / (bytes as f64 / cells_done as f64).max(1.0);
-        chunk = (by_time.min(by_bytes) as u64).clamp((4 * c.threads.max(1)) as u64, MAX_CHUNK_CELLS);
+        chunk = (by_time.min(by_bytes) as u64).clamp(min_chunk, MAX_CHUNK_CELLS);
     }
-    let final_progress = committer.finish()?;
+    let last = committer.finish()?;
     display.finish();
-    if final_progress.next_cell != cells.end {
+    if last.next_cell != job.cells.end {
         return Err(RegimeError::Write {
-            path: partial.join("runs.csv"),
+            path: job.partial.join("runs.csv"),
             source: std::io::Error::other("not every run was written"),
         });
     }
-    let run_seconds = session_start.elapsed().as_secs_f64();
+    Ok(pair_rounds)
+}
 
-    // Finish: points.csv, manifest, figures, then the rename.
-    let point_rows = points_from_runs(&partial.join("runs.csv"), &partial.join("points.csv"))?;
-    if args.plots {
-        let figs = crate::plot::sweep_figures(&partial, &sweep.columns)?;
-        if !c.quiet {
-            eprintln!("drew {} figures", figs.len());
-        }
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    let manifest = manifest(&sweep, &hash, shard, &range, total_runs, resumed, elapsed, run_seconds, pair_rounds, c.threads, point_rows);
-    write_atomic(&partial, "manifest.json", format!("{}\n", serde_json::to_string_pretty(&manifest).unwrap_or_default()).as_bytes())?;
-    fs::remove_file(partial.join(PROGRESS_FILE)).map_err(write_err(&partial))?;
-    fs::remove_file(partial.join(STATE_FILE)).map_err(write_err(&partial))?;
-    drop(state_lock);
-    sync_dir(&partial)?;
-    let done = finish_rename(&partial, &out, c.force)?;
-    if !c.quiet {
-        let session_runs = total_runs - done_runs;
-        eprintln!(
-            "{} runs ({} points x {} replicates x {} rule sets{}) of `{}` in {:.2} s ({:.0} runs/s{}); outputs in {}",
-            total_runs,
-            range.end - range.start,
-            replicates,
-            rule_sets,
-            shard.map(|sh| format!(", shard {}/{} of {points} points", sh.index, sh.count)).unwrap_or_default(),
-            s.name,
-            elapsed,
-            session_runs as f64 / run_seconds.max(1e-9),
-            if resumed { format!(", {session_runs} of them after resuming") } else { String::new() },
-            done.display()
-        );
-    }
-    Ok(())
+/// Machine-dependent figures of a session, for the manifest.
+struct Timing {
+    seconds: f64,
+    run_seconds: f64,
+    pair_rounds: u64,
+    threads: usize,
 }
 
 /// What a `<out>.partial` directory holds.
@@ -1914,23 +2248,20 @@ fn finish_rename(partial: &Path, out: &Path, force: bool) -> Result<PathBuf> {
     }
     fs::rename(partial, out).map_err(write_err(out))?;
     if let Some(parent) = out.parent() {
-        sync_dir(if parent.as_os_str().is_empty() { Path::new(".") } else { parent })?;
+        sync_dir(if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        })?;
     }
     Ok(out.to_path_buf())
 }
 
-#[allow(clippy::too_many_arguments)]
 fn manifest(
     sweep: &Sweep,
-    hash: &str,
-    shard: Option<Shard>,
-    range: &std::ops::Range<u64>,
-    runs: u64,
+    job: &Job,
     resumed: bool,
-    seconds: f64,
-    run_seconds: f64,
-    pair_rounds: u64,
-    threads: usize,
+    t: Timing,
     point_rows: u64,
 ) -> serde_json::Value {
     let s = sweep.base;
@@ -1961,7 +2292,7 @@ fn manifest(
         "arguments": std::env::args().collect::<Vec<_>>(),
         "scenario_source": s.source,
         "scenario_sha256": s.hash(),
-        "sweep_sha256": hash,
+        "sweep_sha256": job.hash,
         "scenario_text": s.text,
         "master_seed": sweep.plan.seed,
         "seed_rule": "run seed = derive_seed(master_seed, [point, replicate]), shared by the rule sets of a point",
@@ -1972,15 +2303,15 @@ fn manifest(
         "rule_sets": rule_sets,
         "rule_set_axis": spec.rule_set_axis.is_some(),
         "points": sweep.plan.points(),
-        "shard": shard.map(|sh| serde_json::json!({"index": sh.index, "count": sh.count})),
-        "shard_points": [range.start, range.end],
-        "runs": runs,
+        "shard": job.shard.map(|sh| serde_json::json!({"index": sh.index, "count": sh.count})),
+        "shard_points": [job.points.start, job.points.end],
+        "runs": job.runs,
         "points_rows": point_rows,
         "resumed": resumed,
-        "threads": threads,
-        "seconds": seconds,
-        "run_seconds_this_session": run_seconds,
-        "pair_rounds_this_session": pair_rounds,
+        "threads": t.threads,
+        "seconds": t.seconds,
+        "run_seconds_this_session": t.run_seconds,
+        "pair_rounds_this_session": t.pair_rounds,
         "note": "runs.csv and points.csv depend only on the scenario, the seed and the sweep table, never on threads, shards, interruptions or timing; `seconds`, `threads`, `resumed` and the session figures are the only machine-dependent fields."
     })
 }
@@ -2003,7 +2334,10 @@ pub fn merge_command(dirs: &[PathBuf], out: &Path, force: bool) -> Result<()> {
         let mpath = d.join("manifest.json");
         if !mpath.exists() {
             let hint = if partial_path(d).exists() {
-                format!(" ({} exists: finish that shard with --resume first)", partial_path(d).display())
+                format!(
+                    " ({} exists: finish that shard with --resume first)",
+                    partial_path(d).display()
+                )
             } else {
                 String::new()
             };
@@ -2025,9 +2359,16 @@ pub fn merge_command(dirs: &[PathBuf], out: &Path, force: bool) -> Result<()> {
             message: e.to_string(),
         })?;
         if m.get("command").and_then(|x| x.as_str()) != Some("sweep") {
-            return Err(bad("outputs of `regime sweep --shard I/N`".into(), format!("{}, which is not a sweep output", d.display())));
+            return Err(bad(
+                "outputs of `regime sweep --shard I/N`".into(),
+                format!("{}, which is not a sweep output", d.display()),
+            ));
         }
-        let hash = m.get("sweep_sha256").and_then(|x| x.as_str()).unwrap_or("").to_string();
+        let hash = m
+            .get("sweep_sha256")
+            .and_then(|x| x.as_str())
+            .unwrap_or("")
+            .to_string();
         let (index, count) = match m.get("shard") {
             Some(serde_json::Value::Object(o)) => (
                 o.get("index").and_then(|x| x.as_u64()).unwrap_or(0),
@@ -2045,14 +2386,21 @@ pub fn merge_command(dirs: &[PathBuf], out: &Path, force: bool) -> Result<()> {
                     ));
                 }
                 if *n != count {
-                    return Err(bad(format!("shards of one split into {n} (as {})", first.display()), format!("{}, shard {index}/{count}", d.display())));
+                    return Err(bad(
+                        format!("shards of one split into {n} (as {})", first.display()),
+                        format!("{}, shard {index}/{count}", d.display()),
+                    ));
                 }
             }
         }
         if let Some((_, other, _)) = shards.iter().find(|(i, _, _)| *i == index) {
             return Err(bad(
                 "every shard once".into(),
-                format!("shard {index}/{count} twice: {} and {}", other.display(), d.display()),
+                format!(
+                    "shard {index}/{count} twice: {} and {}",
+                    other.display(),
+                    d.display()
+                ),
             ));
         }
         shards.push((index, d.clone(), m));
@@ -2067,7 +2415,11 @@ pub fn merge_command(dirs: &[PathBuf], out: &Path, force: bool) -> Result<()> {
     if !missing.is_empty() {
         return Err(bad(
             format!("all {count} shards of the sweep"),
-            format!("shard{} {} missing", if missing.len() > 1 { "s" } else { "" }, missing.join(", ")),
+            format!(
+                "shard{} {} missing",
+                if missing.len() > 1 { "s" } else { "" },
+                missing.join(", ")
+            ),
         ));
     }
     shards.sort_by_key(|s| s.0);
@@ -2085,39 +2437,50 @@ pub fn merge_command(dirs: &[PathBuf], out: &Path, force: bool) -> Result<()> {
             })?;
             let mut r = std::io::BufReader::with_capacity(1 << 20, f);
             let mut h = String::new();
-            r.read_line(&mut h).map_err(|source| RegimeError::ReadInput {
-                path: path.clone(),
-                source,
-            })?;
+            r.read_line(&mut h)
+                .map_err(|source| RegimeError::ReadInput {
+                    path: path.clone(),
+                    source,
+                })?;
             match &header {
                 None => {
                     w.write_all(h.as_bytes()).map_err(write_err(&merged))?;
                     header = Some(h);
                 }
                 Some(first) if *first != h => {
-                    return Err(bad("shards with the same runs.csv columns".into(), format!("{} has other columns", path.display())));
+                    return Err(bad(
+                        "shards with the same runs.csv columns".into(),
+                        format!("{} has other columns", path.display()),
+                    ));
                 }
                 _ => {}
             }
             let mut buf = Vec::new();
-            r.read_to_end(&mut buf).map_err(|source| RegimeError::ReadInput {
-                path: path.clone(),
-                source,
-            })?;
+            r.read_to_end(&mut buf)
+                .map_err(|source| RegimeError::ReadInput {
+                    path: path.clone(),
+                    source,
+                })?;
             w.write_all(&buf).map_err(write_err(&merged))?;
         }
         w.flush().map_err(write_err(&merged))?;
     }
     let point_rows = points_from_runs(&merged, &dir.file("points.csv"))?;
     let mut manifest = shards[0].2.clone();
-    let total_runs: u64 = shards.iter().map(|(_, _, m)| m.get("runs").and_then(|x| x.as_u64()).unwrap_or(0)).sum();
+    let total_runs: u64 = shards
+        .iter()
+        .map(|(_, _, m)| m.get("runs").and_then(|x| x.as_u64()).unwrap_or(0))
+        .sum();
     let points = manifest.get("points").and_then(|x| x.as_u64()).unwrap_or(0);
     if let Some(o) = manifest.as_object_mut() {
         o.insert("shard".into(), serde_json::Value::Null);
         o.insert("shard_points".into(), serde_json::json!([0, points]));
         o.insert("runs".into(), serde_json::json!(total_runs));
         o.insert("points_rows".into(), serde_json::json!(point_rows));
-        o.insert("arguments".into(), serde_json::json!(std::env::args().collect::<Vec<_>>()));
+        o.insert(
+            "arguments".into(),
+            serde_json::json!(std::env::args().collect::<Vec<_>>()),
+        );
         o.insert(
             "merged_from".into(),
             serde_json::json!(shards
@@ -2130,7 +2493,13 @@ pub fn merge_command(dirs: &[PathBuf], out: &Path, force: bool) -> Result<()> {
                 }))
                 .collect::<Vec<_>>()),
         );
-        for k in ["seconds", "threads", "resumed", "run_seconds_this_session", "pair_rounds_this_session"] {
+        for k in [
+            "seconds",
+            "threads",
+            "resumed",
+            "run_seconds_this_session",
+            "pair_rounds_this_session",
+        ] {
             o.remove(k);
         }
     }
@@ -2175,6 +2544,9 @@ mod tests {
         assert_eq!(round12(0.1 + 2.0 * 0.1), 0.3);
         assert_eq!(num(round12(0.5 + 9.0 * 0.05)), "0.95");
         assert_eq!(snake("blocs[0].discount"), "blocs_0_discount");
-        assert_eq!(snake("rules.realist.relative_gains"), "rules_realist_relative_gains");
+        assert_eq!(
+            snake("rules.realist.relative_gains"),
+            "rules_realist_relative_gains"
+        );
     }
 }

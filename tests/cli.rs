@@ -1494,17 +1494,16 @@ fn states_columns_match_docs() {
     assert_eq!(header(&run, "states.csv"), want);
 }
 
-// KNOWN BUG (docs/outputs.md vs src/output.rs SUMMARY_COLUMNS): summary.csv has two columns the
-// contract does not list, `preexisting` (after `issue`) and `states` (after `rounds`). One of
-// the two must change; the test follows the documented contract.
+// summary.csv columns as documented in docs/outputs.md.
 #[test]
 fn summary_columns_match_docs() {
     let w = Work::new();
     let (run, _) = teaching_outputs(&w);
     let want = columns(&format!(
-        "{ID}, issue, emerged, emergence_round, emergence_year, collapsed, collapse_round, \
-         collapse_year, final_status, final_members, final_member_share, final_power_share, \
-         mean_cooperation, final_cooperation, mean_payoff, mean_utility, rounds"
+        "{ID}, issue, preexisting, emerged, emergence_round, emergence_year, collapsed, \
+         collapse_round, collapse_year, final_status, final_members, final_member_share, \
+         final_power_share, mean_cooperation, final_cooperation, mean_payoff, mean_utility, \
+         rounds, states"
     ));
     assert_eq!(header(&run, "summary.csv"), want);
 }

@@ -154,8 +154,13 @@ fn outputs_do_not_depend_on_the_thread_count() {
     assert!(points.starts_with(
         "point,rule_set,relative_gains,discount,issue,runs,emerged,emergence_probability,emergence_ci_low,emergence_ci_high,median_emergence_round,mean_cooperation,mean_cooperation_ci_low,mean_cooperation_ci_high,mean_final_member_share,final_member_share_ci_low,final_member_share_ci_high\n"
     ));
-    assert!(runs.starts_with("point,replicate,run_id,seed,rule_set,relative_gains,discount,issue,preexisting,emerged,"));
-    assert!(!d.path("one.partial").exists(), "the partial directory is renamed away");
+    assert!(runs.starts_with(
+        "point,replicate,run_id,seed,rule_set,relative_gains,discount,issue,preexisting,emerged,"
+    ));
+    assert!(
+        !d.path("one.partial").exists(),
+        "the partial directory is renamed away"
+    );
 }
 
 #[test]
@@ -267,13 +272,18 @@ fn resume_after_sigkill_gives_the_uninterrupted_files() {
     let s = d.scenario("grid.toml", &grid(reps));
     let whole = d.path("whole");
     ok(&sweep(&s, &whole, &[]));
-    let total = fs::metadata(whole.join("runs.csv")).expect("runs.csv").len();
+    let total = fs::metadata(whole.join("runs.csv"))
+        .expect("runs.csv")
+        .len();
 
     let out = d.path("killed");
     let partial = d.path("killed.partial");
     // First kill: early, when only a few rows (perhaps none committed) are there.
     let killed = kill_during(&s, &out, false, 2_000);
-    assert!(killed, "the sweep finished before it could be killed; make it bigger");
+    assert!(
+        killed,
+        "the sweep finished before it could be killed; make it bigger"
+    );
     assert!(partial.exists());
 
     // Without --resume, the partial sweep is an error that says what to do.
@@ -287,7 +297,14 @@ fn resume_after_sigkill_gives_the_uninterrupted_files() {
     // Third: a resume that is killed at once, maybe before it wrote anything.
     if partial.exists() {
         let mut child = Command::new(BIN)
-            .args(["sweep", s.to_str().unwrap_or(""), "--out", out.to_str().unwrap_or(""), "-q", "--resume"])
+            .args([
+                "sweep",
+                s.to_str().unwrap_or(""),
+                "--out",
+                out.to_str().unwrap_or(""),
+                "-q",
+                "--resume",
+            ])
             .spawn()
             .expect("spawn");
         std::thread::sleep(Duration::from_millis(30));
@@ -343,7 +360,11 @@ fn a_rule_set_axis_runs_each_point_on_common_random_numbers() {
 
     // Rule sets of one (point, replicate) share the seed; seeds differ across replicates.
     let text = fs::read_to_string(b.join("runs.csv")).expect("runs.csv");
-    let rows: Vec<Vec<&str>> = text.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
     for pair in rows.chunks(2) {
         assert_eq!(pair[0][4], "realist");
         assert_eq!(pair[1][4], "institutionalist");
@@ -355,7 +376,10 @@ fn a_rule_set_axis_runs_each_point_on_common_random_numbers() {
     // A single rule set on the axis gives exactly that rule set's rows of the full sweep.
     let only = d.scenario(
         "c.toml",
-        &grid(4).replace("[sweep.axes]\n", "[sweep.axes]\nrule_set = { values = [\"institutionalist\"] }\n"),
+        &grid(4).replace(
+            "[sweep.axes]\n",
+            "[sweep.axes]\nrule_set = { values = [\"institutionalist\"] }\n",
+        ),
     );
     let c = d.path("c");
     ok(&sweep(&only, &c, &[]));
@@ -381,9 +405,9 @@ fn a_rule_set_axis_runs_each_point_on_common_random_numbers() {
 // Designs
 // ---------------------------------------------------------------------------------------------
 
-fn spec_of(text: &str) -> regime::Result<SweepSpec> {
-    let s = scenario::parse(text, "test.toml", Path::new("."), &[])?;
-    SweepSpec::from_scenario(&s)
+fn spec_of(text: &str) -> Result<SweepSpec, String> {
+    let s = scenario::parse(text, "test.toml", Path::new("."), &[]).map_err(|e| e.to_string())?;
+    SweepSpec::from_scenario(&s).map_err(|e| e.to_string())
 }
 
 #[test]
@@ -458,13 +482,28 @@ samples = 200
 
     let plan = Plan::new(spec_of(&grid(1)).expect("valid"), 5).expect("plan");
     assert_eq!(plan.points(), 12);
-    assert_eq!(plan.values(0), vec![AxisValue::Float(0.0), AxisValue::Float(0.5)]);
-    assert_eq!(plan.values(1), vec![AxisValue::Float(0.0), AxisValue::Float(0.65)]);
-    assert_eq!(plan.values(4), vec![AxisValue::Float(0.25), AxisValue::Float(0.5)]);
-    assert_eq!(plan.values(11), vec![AxisValue::Float(0.5), AxisValue::Float(0.95)]);
+    assert_eq!(
+        plan.values(0),
+        vec![AxisValue::Float(0.0), AxisValue::Float(0.5)]
+    );
+    assert_eq!(
+        plan.values(1),
+        vec![AxisValue::Float(0.0), AxisValue::Float(0.65)]
+    );
+    assert_eq!(
+        plan.values(4),
+        vec![AxisValue::Float(0.25), AxisValue::Float(0.5)]
+    );
+    assert_eq!(
+        plan.values(11),
+        vec![AxisValue::Float(0.5), AxisValue::Float(0.95)]
+    );
     assert_eq!(
         plan.overrides(11),
-        vec!["rules.realist.relative_gains=0.5".to_string(), "blocs.*.discount=0.95".to_string()]
+        vec![
+            "rules.realist.relative_gains=0.5".to_string(),
+            "blocs.*.discount=0.95".to_string()
+        ]
     );
 }
 
@@ -503,7 +542,11 @@ continuum = {{ range = [0.0, 1.0], step = 0.25, links = {{ \"rules.mix.relative_
     ok(&sweep(&s, &out, &[]));
     let points = fs::read_to_string(out.join("points.csv")).expect("points.csv");
     assert!(points.starts_with("point,rule_set,continuum,issue,"));
-    assert!(points.lines().nth(1).unwrap_or("").starts_with("0,mix,0,labour,2,"));
+    assert!(points
+        .lines()
+        .nth(1)
+        .unwrap_or("")
+        .starts_with("0,mix,0,labour,2,"));
 }
 
 #[test]
@@ -545,15 +588,36 @@ fn points_count_censored_runs_and_give_kaplan_meier_medians() {
     }
     fs::write(&runs, text).expect("write");
     let points = d.path("points.csv");
-    assert_eq!(regime::sweep::points_from_runs(&runs, &points).expect("points"), 2);
+    assert_eq!(
+        regime::sweep::points_from_runs(&runs, &points).expect("points"),
+        2
+    );
     let p = fs::read_to_string(points).expect("read");
     let lines: Vec<Vec<&str>> = p.lines().map(|l| l.split(',').collect()).collect();
-    assert_eq!(lines[0][..6], ["point", "rule_set", "k", "issue", "runs", "emerged"]);
-    assert_eq!(lines[1][..8], ["0", "realist", "0.5", "labour", "4", "2", "0.5", lines[1][7]]);
+    assert_eq!(
+        lines[0][..6],
+        ["point", "rule_set", "k", "issue", "runs", "emerged"]
+    );
+    assert_eq!(
+        lines[1][..8],
+        [
+            "0",
+            "realist",
+            "0.5",
+            "labour",
+            "4",
+            "2",
+            "0.5",
+            lines[1][7]
+        ]
+    );
     assert_eq!(lines[1][9], "4", "Kaplan-Meier median");
     assert_eq!(lines[1][10], "0.5", "mean cooperation");
     assert_eq!(lines[2][5], "0");
-    assert_eq!(lines[2][7], "0", "Wilson lower bound is 0 with no successes");
+    assert_eq!(
+        lines[2][7], "0",
+        "Wilson lower bound is 0 with no successes"
+    );
     assert_eq!(lines[2][9], "", "median not reached");
 }
 
@@ -569,7 +633,10 @@ fn bad(table: &str) -> String {
     let o = sweep(&s, &d.path("out"), &[]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(!d.path("out").exists() && !d.path("out.partial").exists(), "nothing written");
+    assert!(
+        !d.path("out").exists() && !d.path("out.partial").exists(),
+        "nothing written"
+    );
     err
 }
 
@@ -584,16 +651,28 @@ fn line_of(table: &str, needle: &str) -> usize {
 fn an_unknown_design_is_located() {
     let t = "[sweep]\ndesign = \"latin_hypercub\"\nsamples = 4\n[sweep.axes]\n\"blocs.*.discount\" = { uniform = [0.5, 0.9] }\n";
     let e = bad(t);
-    assert!(e.contains(&format!("bad.toml:{}", line_of(t, "design"))), "{e}");
-    assert!(e.contains("sweep.design") && e.contains("did you mean `latin_hypercube`"), "{e}");
+    assert!(
+        e.contains(&format!("bad.toml:{}", line_of(t, "design"))),
+        "{e}"
+    );
+    assert!(
+        e.contains("sweep.design") && e.contains("did you mean `latin_hypercube`"),
+        "{e}"
+    );
 }
 
 #[test]
 fn empty_values_are_located() {
     let t = "[sweep]\n[sweep.axes]\n\"blocs.*.discount\" = { values = [] }\n";
     let e = bad(t);
-    assert!(e.contains(&format!("bad.toml:{}", line_of(t, "values"))), "{e}");
-    assert!(e.contains("sweep.axes.\"blocs.*.discount\".values") && e.contains("non-empty"), "{e}");
+    assert!(
+        e.contains(&format!("bad.toml:{}", line_of(t, "values"))),
+        "{e}"
+    );
+    assert!(
+        e.contains("sweep.axes.\"blocs.*.discount\".values") && e.contains("non-empty"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -601,7 +680,10 @@ fn a_step_that_is_not_positive_is_located() {
     for step in ["0", "-0.1"] {
         let t = format!("[sweep]\n[sweep.axes]\n\"blocs.*.discount\" = {{ range = [0.5, 0.9], step = {step} }}\n");
         let e = bad(&t);
-        assert!(e.contains(&format!("bad.toml:{}", line_of(&t, "step"))), "{e}");
+        assert!(
+            e.contains(&format!("bad.toml:{}", line_of(&t, "step"))),
+            "{e}"
+        );
         assert!(e.contains(".step") && e.contains("a number > 0"), "{e}");
     }
 }
@@ -610,12 +692,21 @@ fn a_step_that_is_not_positive_is_located() {
 fn an_unknown_axis_path_is_located() {
     let t = "[sweep]\n[sweep.axes]\n\"states.*.discount\" = { values = [0.5] }\n";
     let e = bad(t);
-    assert!(e.contains(&format!("bad.toml:{}", line_of(t, "\"states"))), "{e}");
-    assert!(e.contains("sweep.axes.\"states.*.discount\"") && e.contains("matches nothing"), "{e}");
+    assert!(
+        e.contains(&format!("bad.toml:{}", line_of(t, "\"states"))),
+        "{e}"
+    );
+    assert!(
+        e.contains("sweep.axes.\"states.*.discount\"") && e.contains("matches nothing"),
+        "{e}"
+    );
     // A misspelt mechanism: the scenario's own "did you mean".
     let t = "[sweep]\n[sweep.axes]\n\"rules.realist.relative_gain\" = { values = [0.5] }\n";
     let e = bad(t);
-    assert!(e.contains(&format!("bad.toml:{}", line_of(t, "\"rules"))), "{e}");
+    assert!(
+        e.contains(&format!("bad.toml:{}", line_of(t, "\"rules"))),
+        "{e}"
+    );
     assert!(e.contains("relative_gains"), "{e}");
 }
 
@@ -623,8 +714,14 @@ fn an_unknown_axis_path_is_located() {
 fn a_value_the_scenario_rejects_names_the_axis() {
     let t = "[sweep]\n[sweep.axes]\n\"rules.realist.relative_gains\" = { values = [0.0] }\n\"blocs.*.discount\" = { values = [0.5, 1.5] }\n";
     let e = bad(t);
-    assert!(e.contains(&format!("bad.toml:{}", line_of(t, "\"blocs"))), "{e}");
-    assert!(e.contains("sweep.axes.\"blocs.*.discount\"") && e.contains("1.5"), "{e}");
+    assert!(
+        e.contains(&format!("bad.toml:{}", line_of(t, "\"blocs"))),
+        "{e}"
+    );
+    assert!(
+        e.contains("sweep.axes.\"blocs.*.discount\"") && e.contains("1.5"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -642,7 +739,10 @@ fn other_mistakes_are_located_too() {
     ];
     for (t, needle, says) in cases {
         let e = bad(t);
-        assert!(e.contains(&format!("bad.toml:{}", line_of(t, needle))), "{t}\n{e}");
+        assert!(
+            e.contains(&format!("bad.toml:{}", line_of(t, needle))),
+            "{t}\n{e}"
+        );
         assert!(e.contains(says), "{t}\n{e}");
     }
     // No [sweep] table at all.
