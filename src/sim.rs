@@ -13,9 +13,11 @@
 //! Nothing is revised after the last round, so the last recorded round is the final state.
 //!
 //! Between members the treaty governs play (institutionalised reciprocity, Keohane 1986): a
-//! complying member cooperates with a member unless it saw that member defect last round or
-//! the member's cheating was detected last round (monitoring makes it known to all members);
-//! such a punishment is lawful. Any other defection toward a member is cheating: detected with
+//! complying member cooperates with a member unless that member is in bad standing (it
+//! defected while the complier was in good standing, as far as the complier saw) or monitoring
+//! caught it cheating on at least a quarter of its treaty partners (systematic cheating, made
+//! known to all members); such a punishment is lawful, and a state in bad standing accepts it
+//! rather than answering it (contrite reciprocity, Sugden 1986), so that errors do not echo. Any other defection toward a member is cheating: detected with
 //! probability `monitoring` and then sanctioned.
 //!
 //! Per-pair memory lives in flat arrays indexed by edge; strategies are finite-state machines
@@ -233,10 +235,11 @@ struct IssueRt {
     partner: Vec<[f64; 4]>,
     sa: Vec<u8>,
     sb: Vec<u8>,
-    /// What each side of an edge saw its partner do last round (for reciprocity in the treaty).
-    seen_a: Vec<Action>,
-    seen_b: Vec<Action>,
-    /// Cheating detected last round (known to all members this round).
+    /// Standing on each side of an edge, as that side sees it (contrite reciprocity in the
+    /// treaty): bit 0 own standing good, bit 1 partner's standing good.
+    standing_a: Vec<u8>,
+    standing_b: Vec<u8>,
+    /// Systematic cheating detected last round (known to all members this round).
     flagged: Vec<bool>,
     /// Rank of each catalogue strategy by name (order-free tie-breaking in imitation).
     name_rank: Vec<u16>,
@@ -358,8 +361,8 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
                 partner: Vec::new(),
                 sa: vec![0; edges.len()],
                 sb: vec![0; edges.len()],
-                seen_a: vec![Action::C; edges.len()],
-                seen_b: vec![Action::C; edges.len()],
+                standing_a: vec![GOOD_BOTH; edges.len()],
+                standing_b: vec![GOOD_BOTH; edges.len()],
                 flagged: vec![false; n],
                 name_rank: name_rank.clone(),
                 member,
@@ -466,8 +469,10 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
                 detect_t,
             );
             out.pair_rounds += edges.len() as u64;
+            // A state is a known cheater when monitoring caught it cheating on at least a quarter
+            // of its treaty partners this round: systematic, not accidental, non-compliance.
             for i in 0..n {
-                rt.flagged[i] = rt.r_detected[i] > 0;
+                rt.flagged[i] = rt.r_detected[i] > 0 && 4 * rt.r_detected[i] >= rt.r_m2m[i];
             }
 
             // 4. Regime assessment.
@@ -627,6 +632,23 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
     out
 }
 
+/// Standing bit: own standing good.
+const SELF_GOOD: u8 = 1;
+/// Standing bit: partner's standing good.
+const PARTNER_GOOD: u8 = 2;
+const GOOD_BOTH: u8 = SELF_GOOD | PARTNER_GOOD;
+
+/// Contrite tit-for-tat's standing (Sugden 1986): the partner falls into bad standing by
+/// defecting while I am in good standing and regains it by cooperating; the same for me.
+#[inline]
+fn update_standing(standing: u8, own: Action, seen: Action) -> u8 {
+    let self_good = standing & SELF_GOOD != 0;
+    let partner_good = standing & PARTNER_GOOD != 0;
+    let partner_next = seen == Action::C || !self_good;
+    let self_next = own == Action::C || !partner_good;
+    (self_next as u8) | ((partner_next as u8) << 1)
+}
+
 #[inline]
 fn decide(m: &Machine, state: u8, rng: &mut Stream) -> Action {
     let t = m.coop_threshold[state as usize];
@@ -705,7 +727,7 @@ fn play_issue(
     let machines = &rt.machines[..];
     let rng = &mut rt.rng;
     let (sa, sb) = (&mut rt.sa[..edges.len()], &mut rt.sb[..edges.len()]);
-    let (seen_a, seen_b) = (&mut rt.seen_a[..edges.len()], &mut rt.seen_b[..edges.len()]);
+    let (standing_a, standing_b) = (&mut rt.standing_a[..edges.len()], &mut rt.standing_b[..edges.len()]);
     // Noise trials are Bernoulli processes simulated by geometric skipping (exact in
     // distribution, far fewer random draws). Fresh processes each round: memorylessness
     // makes that exact too, and lets probabilities change between rounds.
@@ -731,11 +753,20 @@ fn play_issue(
         let ma = &machines[pa_.strat as usize];
         let mb = &machines[pb_.strat as usize];
         let both = a != b && pa_.member && pb_.member;
-        // Treaty play: a complier punishes a partner it saw defect or whose cheating was
-        // detected (lawful); a non-complier cheats.
+        // Treaty play (contrite reciprocity, Sugden 1986; Boyd 1989): a complier in good
+        // standing punishes a partner in bad standing, or a partner known to cheat
+        // systematically; a state in bad standing (it defected against a partner in good
+        // standing) accepts the punishment instead of answering it, so that implementation
+        // errors do not echo. A non-complier cheats.
         let (mut xa, mut xb, punish_a, punish_b) = if both {
-            let punish_a = pa_.complies && (seen_a[e] == Action::D || pb_.flagged);
-            let punish_b = pb_.complies && (seen_b[e] == Action::D || pa_.flagged);
+            let punish_a = pa_.complies
+                && !pa_.flagged
+                && standing_a[e] & SELF_GOOD != 0
+                && (standing_a[e] & PARTNER_GOOD == 0 || pb_.flagged);
+            let punish_b = pb_.complies
+                && !pb_.flagged
+                && standing_b[e] & SELF_GOOD != 0
+                && (standing_b[e] & PARTNER_GOOD == 0 || pa_.flagged);
             let xa = if pa_.complies && !punish_a { Action::C } else { Action::D };
             let xb = if pb_.complies && !punish_b { Action::C } else { Action::D };
             (xa, xb, punish_a, punish_b)
@@ -753,8 +784,8 @@ fn play_issue(
         let seen_by_a = if m.trial(rng) { xb.flip() } else { xb };
         sa[e] = ma.step(sa[e], xa, seen_by_a);
         sb[e] = mb.step(sb[e], xb, seen_by_b);
-        seen_a[e] = seen_by_a;
-        seen_b[e] = seen_by_b;
+        standing_a[e] = update_standing(standing_a[e], xa, seen_by_a);
+        standing_b[e] = update_standing(standing_b[e], xb, seen_by_b);
         let ca = (xa == Action::C) as u32;
         let cb = (xb == Action::C) as u32;
         let mut pa = pa_.game[xa.index() * 2 + xb.index()];
@@ -979,6 +1010,24 @@ fn learn(
 }
 
 /// Treaty negotiation (DESIGN 2.8); returns (state, joined) for every change.
+/// What state i's strategy would earn per interaction against its partners' strategies
+/// outside any treaty (expected over one learning interval, no noise): the outside option of a
+/// member that has no partners outside the treaty to learn it from.
+fn anarchy_utility(rt: &IssueRt, i: usize, partners: &[u32], k: f64, interval: u64) -> Option<f64> {
+    if partners.is_empty() || interval == 0 {
+        return None;
+    }
+    let nc = rt.machines.len();
+    let mut total = 0.0;
+    for &j in partners {
+        let j = j as usize;
+        let counts = &rt.outcome_table[rt.strat[i] as usize * nc + rt.strat[j] as usize];
+        let u = model::pair_utility(&rt.game[i], &rt.game[j], k);
+        total += counts[0] * u[0] + counts[1] * u[1] + counts[2] * u[2] + counts[3] * u[3];
+    }
+    Some(total / (partners.len() as f64 * interval as f64))
+}
+
 #[inline(never)]
 fn negotiate(
     rt: &mut IssueRt,
@@ -1029,7 +1078,11 @@ fn negotiate(
                 utility: u,
                 discount: world.states[i].discount,
                 sovereignty: world.states[i].sovereignty_cost * (1.0 + rules.security_weight * world.states[i].security * world.states[i].receiving()),
-                u_out: (cnt_out[i] > 0).then(|| (rt.n_util[i] - rt.n_util_in[i]) / cnt_out[i] as f64),
+                u_out: if cnt_out[i] > 0 {
+                    Some((rt.n_util[i] - rt.n_util_in[i]) / cnt_out[i] as f64)
+                } else {
+                    anarchy_utility(rt, i, &neighbours[i], k_eff[i], scenario.learning.interval)
+                },
                 u_in: (rt.member[i] && cnt_in[i] > 0).then(|| rt.n_util_in[i] / cnt_in[i] as f64),
                 member: rt.member[i],
                 complies: rt.comply[i],
