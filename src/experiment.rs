@@ -75,6 +75,8 @@ pub struct Paired {
     pub issue: usize,
     /// Per rule set: (emerged, emergence round, mean cooperation, final member share).
     pub by_rule_set: Vec<(bool, Option<u64>, f64, f64)>,
+    /// Per rule set: whether the regime collapsed.
+    pub collapsed: Vec<bool>,
 }
 
 /// Collects paired results during a comparison.
@@ -107,6 +109,8 @@ pub struct ComparisonRow {
     pub cooperation: (f64, f64, f64),
     /// Mean final member share.
     pub member_share: f64,
+    /// Runs in which the regime collapsed.
+    pub collapsed: u64,
 }
 
 impl Comparison {
@@ -130,6 +134,7 @@ impl Comparison {
                     seed: out.id.seed,
                     issue: s.issue,
                     by_rule_set: vec![entry],
+                    collapsed: vec![s.collapse_round.is_some()],
                 });
             } else if let Some(p) = self
                 .rows
@@ -138,6 +143,7 @@ impl Comparison {
                 .find(|p| p.replicate == out.id.replicate && p.issue == s.issue)
             {
                 p.by_rule_set.push(entry);
+                p.collapsed.push(s.collapse_round.is_some());
             }
         }
     }
@@ -170,6 +176,11 @@ impl Comparison {
                     .collect();
                 let coop: Vec<f64> = runs.iter().map(|r| r.2).collect();
                 let share: f64 = runs.iter().map(|r| r.3).sum::<f64>() / n.max(1) as f64;
+                let collapsed = self
+                    .rows
+                    .iter()
+                    .filter(|p| p.issue == ii && p.collapsed.get(k).copied().unwrap_or(false))
+                    .count() as u64;
                 rows.push(ComparisonRow {
                     rule_set: rs.clone(),
                     issue: issue.name.clone(),
@@ -180,6 +191,7 @@ impl Comparison {
                     median_round: stats::km_median(&surv),
                     cooperation: stats::mean_ci(&coop),
                     member_share: share,
+                    collapsed,
                 });
             }
         }
@@ -238,6 +250,8 @@ impl Comparison {
                 "mean_cooperation_ci_low",
                 "mean_cooperation_ci_high",
                 "mean_final_member_share",
+                "collapsed",
+                "collapse_probability",
             ],
         )?;
         for r in &rows {
@@ -254,6 +268,8 @@ impl Comparison {
                 num(r.cooperation.1),
                 num(r.cooperation.2),
                 num(r.member_share),
+                r.collapsed.to_string(),
+                num(r.collapsed as f64 / r.runs.max(1) as f64),
             ])?;
         }
         c.flush()?;
@@ -291,12 +307,12 @@ impl Comparison {
 pub fn comparison_table(rows: &[ComparisonRow], diffs: &[(String, f64, u64, u64, (f64, f64, f64))], rule_sets: &[String]) -> String {
     let mut s = String::new();
     s.push_str(&format!(
-        "{:<16} {:<18} {:>5} {:>22} {:>8} {:>20} {:>8}\n",
-        "rule set", "issue", "runs", "P(binding) [95% CI]", "median", "cooperation [95% CI]", "members"
+        "{:<16} {:<15} {:>5} {:>24} {:>7} {:>24} {:>8} {:>10}\n",
+        "rule set", "issue", "runs", "P(binding) [95% CI]", "median", "cooperation [95% CI]", "members", "P(collapse)"
     ));
     for r in rows {
         s.push_str(&format!(
-            "{:<16} {:<18} {:>5} {:>6.3} [{:.3}, {:.3}] {:>8} {:>6.3} [{:.3}, {:.3}] {:>8.3}\n",
+            "{:<16} {:<15} {:>5} {:>8.3} [{:.3}, {:.3}] {:>7} {:>8.3} [{:.3}, {:.3}] {:>8.3} {:>10.3}\n",
             r.rule_set,
             r.issue,
             r.runs,
@@ -308,8 +324,10 @@ pub fn comparison_table(rows: &[ComparisonRow], diffs: &[(String, f64, u64, u64,
             r.cooperation.1,
             r.cooperation.2,
             r.member_share,
+            r.collapsed as f64 / r.runs.max(1) as f64,
         ));
     }
+    s.push_str("(P(binding): share of runs in which a binding regime emerged, or existed from the start;\n median: Kaplan-Meier median round of emergence; members: mean final member share)\n");
     if rule_sets.len() >= 2 {
         let (a, b) = (&rule_sets[0], &rule_sets[rule_sets.len() - 1]);
         s.push_str(&format!(

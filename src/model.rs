@@ -124,16 +124,18 @@ pub fn criterion_holds(
         && compliance.is_some_and(|c| c >= spec.min_compliance)
 }
 
-/// The veto players of the hegemonic veto: the `count` most powerful receiving states
-/// (position > 0), ties by order. Hegemonic stability theory; thesis ch. 5.1: powerful
-/// receiving states block binding rules.
-pub fn veto_players(world: &World, count: usize) -> Vec<usize> {
-    let mut receivers: Vec<usize> = (0..world.states.len())
-        .filter(|&i| world.states[i].position > 0.0)
+/// The veto players of the hegemonic veto: the `count` most powerful states with a stake the
+/// rules would bind, ties by order. On migration issues these are receiving states
+/// (position > 0; thesis ch. 5.1: powerful receiving states block binding rules); on the
+/// comparison issues (trade, health, climate) they are the most powerful states of all
+/// (hegemonic stability theory: the hegemon underwrites the regime).
+pub fn veto_players(world: &World, count: usize, migration_issue: bool) -> Vec<usize> {
+    let mut candidates: Vec<usize> = (0..world.states.len())
+        .filter(|&i| !migration_issue || world.states[i].position > 0.0)
         .collect();
-    receivers.sort_by(|&a, &b| world.states[b].power.total_cmp(&world.states[a].power).then(a.cmp(&b)));
-    receivers.truncate(count);
-    receivers
+    candidates.sort_by(|&a, &b| world.states[b].power.total_cmp(&world.states[a].power).then(a.cmp(&b)));
+    candidates.truncate(count);
+    candidates
 }
 
 /// Members of a regime that exists at the start (e.g. the refugee regime since 1951).

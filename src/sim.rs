@@ -397,7 +397,14 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
         rt.partner = neighbours.iter().map(|nb| model::mean_partner_game(&rt.game, nb)).collect();
     }
     let mut shock_rng = stream(derive_seed(id.seed, &[SHOCK_STREAM]));
-    let mut veto = model::veto_players(&world, scenario.regime.veto_players as usize);
+    let veto_for = |world: &World| -> Vec<Vec<usize>> {
+        scenario
+            .issues
+            .iter()
+            .map(|is| model::veto_players(world, scenario.regime.veto_players as usize, is.kind == "migration"))
+            .collect()
+    };
+    let mut veto = veto_for(&world);
 
     let mut out = RunOutput {
         id,
@@ -439,7 +446,7 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
                 let rt = &mut issues[ii];
                 rt.partner = neighbours.iter().map(|nb| model::mean_partner_game(&rt.game, nb)).collect();
             }
-            veto = model::veto_players(&world, scenario.regime.veto_players as usize);
+            veto = veto_for(&world);
         }
 
         for (ii, rt) in issues.iter_mut().enumerate() {
@@ -481,7 +488,7 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
             let m2m: u64 = rt.r_m2m.iter().map(|&x| x as u64).sum();
             let m2m_coop: u64 = rt.r_m2m_coop.iter().map(|&x| x as u64).sum();
             let compliance = (m2m > 0).then(|| m2m_coop as f64 / m2m as f64);
-            let veto_ok = !rules.hegemonic_veto || veto.iter().all(|&v| rt.member[v]);
+            let veto_ok = !rules.hegemonic_veto || veto[ii].iter().all(|&v| rt.member[v]);
             let holds = model::criterion_holds(
                 &scenario.regime,
                 members as f64 / n as f64,

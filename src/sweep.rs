@@ -42,10 +42,11 @@ use std::time::{Duration, Instant};
 pub struct SweepArgs {
     /// Scenario file with a [sweep] table.
     pub scenario: PathBuf,
-    /// Continue an interrupted sweep in the same output directory.
+    /// Continue an interrupted sweep (from `<out>.partial`) with the same command.
     #[arg(long)]
     pub resume: bool,
-    /// Run only shard I of N (e.g. 2/8).
+    /// Run only shard I of N, a contiguous block of points (1-based, e.g. 2/8); combine the
+    /// shards with `regime merge`.
     #[arg(long)]
     pub shard: Option<String>,
     /// Also draw the standard figures.
