@@ -2,6 +2,8 @@
 //! one round). Run with `cargo bench --bench engine`; figures are recorded in
 //! `results/benchmarks.md`.
 
+#![allow(clippy::result_large_err)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use regime::experiment::{replicate_seed, run_replicates};
 use regime::game::Payoffs;
@@ -25,7 +27,10 @@ const MEMORY_ONE: [&str; 8] = [
 
 fn tournament_config(turns: u64, reps: u32, noise: f64) -> TournamentConfig {
     TournamentConfig {
-        strategies: MEMORY_ONE.iter().map(|s| Strategy::parse(s).expect("strategy")).collect(),
+        strategies: MEMORY_ONE
+            .iter()
+            .map(|s| Strategy::parse(s).expect("strategy"))
+            .collect(),
         turns,
         reps,
         noise,
@@ -57,7 +62,9 @@ fn tournament_turn_by_turn(c: &mut Criterion) {
         .collect();
     let turns = 10_000u64;
     let mut g = c.benchmark_group("tournament_turn_by_turn_one_thread");
-    g.throughput(Throughput::Elements(turns * (machines.len() * machines.len()) as u64));
+    g.throughput(Throughput::Elements(
+        turns * (machines.len() * machines.len()) as u64,
+    ));
     g.bench_function("memory_one_8x8", |b| {
         let mut rng = stream(1);
         b.iter(|| {
@@ -76,7 +83,8 @@ fn tournament_turn_by_turn(c: &mut Criterion) {
 /// The full model on the shipped 193-state world scenario (8 issues, 61 rounds, both rule
 /// sets), summaries only, replicates in parallel on all cores.
 fn full_model(c: &mut Criterion) {
-    let s = scenario::load(std::path::Path::new("scenarios/world.toml"), &[]).expect("world scenario");
+    let s =
+        scenario::load(std::path::Path::new("scenarios/world.toml"), &[]).expect("world scenario");
     let reps = 4u64;
     // pair-rounds of one run: edges x issues x rounds
     let n = s.state_count();
@@ -84,9 +92,13 @@ fn full_model(c: &mut Criterion) {
     let mut g = c.benchmark_group("full_model_world_193");
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(20));
-    g.throughput(Throughput::Elements(per_run * reps * s.rule_sets.len() as u64));
+    g.throughput(Throughput::Elements(
+        per_run * reps * s.rule_sets.len() as u64,
+    ));
     g.bench_function("4_replicates_x_2_rule_sets", |b| {
-        b.iter(|| run_replicates(&s, &s.rule_sets, reps, Record::Summary, |_| Ok(())).expect("runs"))
+        b.iter(|| {
+            run_replicates(&s, &s.rule_sets, reps, Record::Summary, |_| Ok(())).expect("runs")
+        })
     });
     g.finish();
     let _ = replicate_seed(0, 0);

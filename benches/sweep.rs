@@ -89,7 +89,10 @@ fn sweep_runs_per_second(c: &mut Criterion) {
             threads,
         };
         g.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, _| {
-            b.iter(|| pool.install(|| sweep_command(&s, &args, &common)).expect("sweep"))
+            b.iter(|| {
+                pool.install(|| sweep_command(&s, &args, &common))
+                    .expect("sweep")
+            })
         });
     }
     g.finish();

@@ -2,11 +2,11 @@
 # Runs per second, speed-up from 1 to 2 threads, and peak memory of a 10^6-run sweep of a tiny
 # scenario (2 states, 1 issue, 5 rounds; 1000 points x 1000 replicates, one rule set).
 # Usage: benches/sweep_scaling.sh [RUNS_DIR]   (default: a temporary directory, removed after)
-# Needs GNU time (/usr/bin/time -v). Checks that both thread counts give byte-identical CSVs.
+# Needs GNU time (/usr/bin/time -v). SKIP_BUILD=1 uses the existing release binary. Checks that both thread counts give byte-identical CSVs.
 # Record the figures in results/benchmarks-sweep.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet
 BIN="${CARGO_TARGET_DIR:-target}/release/regime"
 WORK="${1:-$(mktemp -d)}"
 [ -n "${1:-}" ] || trap 'rm -rf "$WORK"' EXIT

@@ -64,6 +64,13 @@ pub fn run_replicates(
     Ok(pair_rounds)
 }
 
+/// A paired difference per issue: (issue, mean difference in emergence, discordant pairs
+/// first-only, last-only, mean difference in cooperation with 95% interval).
+pub type PairedDifference = (String, f64, u64, u64, (f64, f64, f64));
+
+/// Per run and issue: (emerged, emergence round, mean cooperation, final member share).
+pub type RunFacts = (bool, Option<u64>, f64, f64);
+
 /// Per-run facts kept for the comparison.
 #[derive(Debug, Clone)]
 pub struct Paired {
@@ -74,7 +81,7 @@ pub struct Paired {
     /// Issue index.
     pub issue: usize,
     /// Per rule set: (emerged, emergence round, mean cooperation, final member share).
-    pub by_rule_set: Vec<(bool, Option<u64>, f64, f64)>,
+    pub by_rule_set: Vec<RunFacts>,
     /// Per rule set: whether the regime collapsed.
     pub collapsed: Vec<bool>,
 }
@@ -153,7 +160,7 @@ impl Comparison {
         let mut rows = Vec::new();
         for (k, rs) in self.rule_sets.iter().enumerate() {
             for (ii, issue) in scenario.issues.iter().enumerate() {
-                let runs: Vec<&(bool, Option<u64>, f64, f64)> = self
+                let runs: Vec<&RunFacts> = self
                     .rows
                     .iter()
                     .filter(|p| p.issue == ii)
@@ -202,7 +209,12 @@ impl Comparison {
     pub fn write(&self, dir: &OutputDir, scenario: &Scenario) -> Result<Vec<ComparisonRow>> {
         let mut header: Vec<String> = vec!["replicate".into(), "seed".into(), "issue".into()];
         for rs in &self.rule_sets {
-            for c in ["emerged", "emergence_round", "mean_cooperation", "final_member_share"] {
+            for c in [
+                "emerged",
+                "emergence_round",
+                "mean_cooperation",
+                "final_member_share",
+            ] {
                 header.push(format!("{rs}_{c}"));
             }
         }
@@ -279,36 +291,57 @@ impl Comparison {
     /// Paired differences of the last rule set minus the first, per issue: (issue, mean
     /// difference in emergence, discordant pairs first-only, last-only, mean difference in
     /// cooperation with 95% interval).
-    pub fn differences(&self, scenario: &Scenario) -> Vec<(String, f64, u64, u64, (f64, f64, f64))> {
+    pub fn differences(&self, scenario: &Scenario) -> Vec<PairedDifference> {
         let last = self.rule_sets.len().saturating_sub(1);
         scenario
             .issues
             .iter()
             .enumerate()
             .map(|(ii, is)| {
-                let pairs: Vec<(&(bool, Option<u64>, f64, f64), &(bool, Option<u64>, f64, f64))> = self
+                let pairs: Vec<(&RunFacts, &RunFacts)> = self
                     .rows
                     .iter()
                     .filter(|p| p.issue == ii && p.by_rule_set.len() > last)
                     .map(|p| (&p.by_rule_set[0], &p.by_rule_set[last]))
                     .collect();
                 let n = pairs.len().max(1) as f64;
-                let d_em = pairs.iter().map(|(a, b)| b.0 as i64 as f64 - a.0 as i64 as f64).sum::<f64>() / n;
+                let d_em = pairs
+                    .iter()
+                    .map(|(a, b)| b.0 as i64 as f64 - a.0 as i64 as f64)
+                    .sum::<f64>()
+                    / n;
                 let first_only = pairs.iter().filter(|(a, b)| a.0 && !b.0).count() as u64;
                 let last_only = pairs.iter().filter(|(a, b)| !a.0 && b.0).count() as u64;
                 let d_coop: Vec<f64> = pairs.iter().map(|(a, b)| b.2 - a.2).collect();
-                (is.name.clone(), d_em, first_only, last_only, stats::mean_ci(&d_coop))
+                (
+                    is.name.clone(),
+                    d_em,
+                    first_only,
+                    last_only,
+                    stats::mean_ci(&d_coop),
+                )
             })
             .collect()
     }
 }
 
 /// A readable table of a comparison for the terminal.
-pub fn comparison_table(rows: &[ComparisonRow], diffs: &[(String, f64, u64, u64, (f64, f64, f64))], rule_sets: &[String]) -> String {
+pub fn comparison_table(
+    rows: &[ComparisonRow],
+    diffs: &[PairedDifference],
+    rule_sets: &[String],
+) -> String {
     let mut s = String::new();
     s.push_str(&format!(
         "{:<16} {:<15} {:>5} {:>24} {:>7} {:>24} {:>8} {:>10}\n",
-        "rule set", "issue", "runs", "P(binding) [95% CI]", "median", "cooperation [95% CI]", "members", "P(collapse)"
+        "rule set",
+        "issue",
+        "runs",
+        "P(binding) [95% CI]",
+        "median",
+        "cooperation [95% CI]",
+        "members",
+        "P(collapse)"
     ));
     for r in rows {
         s.push_str(&format!(
@@ -335,7 +368,11 @@ pub fn comparison_table(rows: &[ComparisonRow], diffs: &[(String, f64, u64, u64,
         ));
         s.push_str(&format!(
             "{:<18} {:>12} {:>14} {:>14} {:>30}\n",
-            "issue", "d P(binding)", format!("only {}", short(a)), format!("only {}", short(b)), "d cooperation [95% CI]"
+            "issue",
+            "d P(binding)",
+            format!("only {}", short(a)),
+            format!("only {}", short(b)),
+            "d cooperation [95% CI]"
         ));
         for (issue, d, x, y, c) in diffs {
             s.push_str(&format!(

@@ -146,7 +146,11 @@ impl Payoffs {
             ));
         }
         if 2.0 * r <= t + s {
-            return Some(format!("2R > T + S, but 2R = {} and T + S = {}", 2.0 * r, t + s));
+            return Some(format!(
+                "2R > T + S, but 2R = {} and T + S = {}",
+                2.0 * r,
+                t + s
+            ));
         }
         None
     }
@@ -191,17 +195,42 @@ mod tests {
     #[test]
     fn classifies_the_canonical_games() {
         assert_eq!(Payoffs::STANDARD.kind(), GameKind::PrisonersDilemma);
-        let weak = Payoffs { t: 1.85, r: 1.0, p: 0.0, s: 0.0 };
+        let weak = Payoffs {
+            t: 1.85,
+            r: 1.0,
+            p: 0.0,
+            s: 0.0,
+        };
         assert_eq!(weak.kind(), GameKind::WeakPrisonersDilemma);
-        let stag = Payoffs { t: 3.0, r: 4.0, p: 1.0, s: 0.0 };
+        let stag = Payoffs {
+            t: 3.0,
+            r: 4.0,
+            p: 1.0,
+            s: 0.0,
+        };
         assert_eq!(stag.kind(), GameKind::StagHunt);
-        let chicken = Payoffs { t: 4.0, r: 3.0, p: 0.0, s: 1.0 };
+        let chicken = Payoffs {
+            t: 4.0,
+            r: 3.0,
+            p: 0.0,
+            s: 1.0,
+        };
         assert_eq!(chicken.kind(), GameKind::Chicken);
-        let deadlock = Payoffs { t: 4.0, r: 2.0, p: 3.0, s: 1.0 };
+        let deadlock = Payoffs {
+            t: 4.0,
+            r: 2.0,
+            p: 3.0,
+            s: 1.0,
+        };
         assert_eq!(deadlock.kind(), GameKind::Deadlock);
         assert!(weak.strict_pd_violation().is_some());
         assert!(Payoffs::STANDARD.strict_pd_violation().is_none());
-        let not_2r = Payoffs { t: 10.0, r: 3.0, p: 1.0, s: 0.0 };
+        let not_2r = Payoffs {
+            t: 10.0,
+            r: 3.0,
+            p: 1.0,
+            s: 0.0,
+        };
         assert!(not_2r.strict_pd_violation().unwrap().contains("2R"));
     }
 

@@ -9,6 +9,8 @@
 // Errors carry the file, line, field, expectation and finding a user needs; they are created
 // only on the failure path, so their size does not matter for speed.
 #![allow(clippy::result_large_err)]
+// Simulation code indexes parallel per-state arrays by state; index loops say that plainly.
+#![allow(clippy::needless_range_loop)]
 
 pub mod error;
 pub mod experiment;

@@ -1,6 +1,9 @@
 //! `regime`: the command-line interface. Parses arguments and glues library calls; the work
 //! lives in the library. Exit codes: 0 success, 2 bad input, 1 any other failure.
 
+// Errors are built only on the failure path; see the same note in src/lib.rs.
+#![allow(clippy::result_large_err)]
+
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use regime::error::RegimeError;
@@ -69,7 +72,11 @@ enum Command {
         /// Scenario file (TOML).
         scenario: PathBuf,
         /// Rule sets, comma-separated (presets or [rules.NAME] of the scenario).
-        #[arg(long, value_delimiter = ',', default_value = "realist,institutionalist")]
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "realist,institutionalist"
+        )]
         rule_sets: Vec<String>,
         /// Replicates.
         #[arg(long, default_value_t = 100)]
@@ -144,7 +151,10 @@ fn main() -> ExitCode {
             eprintln!("error: invalid argument `--threads`: expected a number >= 1, found 0");
             return ExitCode::from(2);
         }
-        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(t).build_global() {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build_global()
+        {
             eprintln!("error: cannot start {t} threads: {e}");
             return ExitCode::from(1);
         }
@@ -152,9 +162,10 @@ fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let input = e
-                .chain()
-                .any(|c| c.downcast_ref::<RegimeError>().is_some_and(RegimeError::is_input));
+            let input = e.chain().any(|c| {
+                c.downcast_ref::<RegimeError>()
+                    .is_some_and(RegimeError::is_input)
+            });
             eprintln!("error: {e}");
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
@@ -167,7 +178,11 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let c = cli.common;
     match cli.command {
-        Command::Run { scenario, reps, plots } => {
+        Command::Run {
+            scenario,
+            reps,
+            plots,
+        } => {
             let s = load(scenario.as_deref(), &c)?;
             let reps = reps.unwrap_or(s.replicates);
             if reps == 0 {
@@ -196,7 +211,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             noise,
             payoffs,
             record_actions,
-        } => tournament_command(&c, &split_top_level(&strategies), turns, reps, noise, &payoffs, record_actions),
+        } => tournament_command(
+            &c,
+            &split_top_level(&strategies),
+            turns,
+            reps,
+            noise,
+            &payoffs,
+            record_actions,
+        ),
         Command::Validate { scenario } => {
             let s = load(Some(&scenario), &c)?;
             print!("{}", describe(&s));
@@ -219,10 +242,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Merge { dirs } => {
-            let out = c
-                .out
-                .clone()
-                .ok_or_else(|| RegimeError::argument("--out", "the merged output directory", "none"))?;
+            let out = c.out.clone().ok_or_else(|| {
+                RegimeError::argument("--out", "the merged output directory", "none")
+            })?;
             regime::sweep::merge_command(&dirs, &out, c.force)?;
             Ok(())
         }
@@ -235,13 +257,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             title,
             output,
         } => {
-            let spec = regime::plot::PlotSpec {
-                x,
-                y,
-                by,
-                z,
-                title,
-            };
+            let spec = regime::plot::PlotSpec { x, y, by, z, title };
             let report = regime::plot::plot_csv(&csv, &spec, &output)?;
             if !c.quiet {
                 eprintln!("wrote {} ({:?})", output.display(), report);
@@ -360,7 +376,9 @@ fn run_command(
             eprintln!("drew {} figures", figs.len());
         }
     }
-    let done = dir.commit().context("moving the finished outputs into place")?;
+    let done = dir
+        .commit()
+        .context("moving the finished outputs into place")?;
     if !c.quiet || compare {
         println!("{table}");
     }
@@ -387,7 +405,9 @@ fn manifest(
     elapsed: f64,
     pair_rounds: u64,
 ) -> serde_json::Value {
-    let seeds: Vec<u64> = (0..reps).map(|r| experiment::replicate_seed(s.seed, r)).collect();
+    let seeds: Vec<u64> = (0..reps)
+        .map(|r| experiment::replicate_seed(s.seed, r))
+        .collect();
     serde_json::json!({
         "tool": "regime",
         "version": env!("CARGO_PKG_VERSION"),
@@ -420,14 +440,19 @@ fn tournament_command(
 ) -> anyhow::Result<()> {
     let mut parsed = Vec::new();
     for s in strategies {
-        let st = Strategy::parse(s).map_err(|e| RegimeError::argument("--strategies", e, s.clone()))?;
+        let st =
+            Strategy::parse(s).map_err(|e| RegimeError::argument("--strategies", e, s.clone()))?;
         if parsed.contains(&st) {
-            return Err(RegimeError::argument("--strategies", "distinct strategies", s.clone()).into());
+            return Err(
+                RegimeError::argument("--strategies", "distinct strategies", s.clone()).into(),
+            );
         }
         parsed.push(st);
     }
     if !(0.0..=1.0).contains(&noise) {
-        return Err(RegimeError::argument("--noise", "a probability in [0, 1]", noise.to_string()).into());
+        return Err(
+            RegimeError::argument("--noise", "a probability in [0, 1]", noise.to_string()).into(),
+        );
     }
     let nums: Vec<f64> = payoffs
         .split(',')
@@ -447,7 +472,12 @@ fn tournament_command(
         return Err(RegimeError::argument("--payoffs", "finite numbers", payoffs).into());
     }
     if reps == 0 || turns == 0 {
-        return Err(RegimeError::argument("--turns/--reps", "numbers >= 1", format!("{turns}/{reps}")).into());
+        return Err(RegimeError::argument(
+            "--turns/--reps",
+            "numbers >= 1",
+            format!("{turns}/{reps}"),
+        )
+        .into());
     }
     let config = TournamentConfig {
         strategies: parsed,
@@ -458,7 +488,11 @@ fn tournament_command(
         seed: c.seed.unwrap_or(42),
         record_actions,
     };
-    let target = default_out(c, "tournament", &format!("{}x{}", config.strategies.len(), turns));
+    let target = default_out(
+        c,
+        "tournament",
+        &format!("{}x{}", config.strategies.len(), turns),
+    );
     let dir = OutputDir::create(&target, c.force)?;
     let started = Instant::now();
     let t = tournament::run(&config);
@@ -485,7 +519,10 @@ fn tournament_command(
     )?;
     let done = dir.commit()?;
     if !c.quiet {
-        println!("{:>4}  {:<28} {:>12} {:>11} {:>5}", "rank", "strategy", "score/turn", "cooperation", "wins");
+        println!(
+            "{:>4}  {:<28} {:>12} {:>11} {:>5}",
+            "rank", "strategy", "score/turn", "cooperation", "wins"
+        );
         for r in t.ranking() {
             println!(
                 "{:>4}  {:<28} {:>12.4} {:>11.4} {:>5}",
@@ -528,7 +565,10 @@ fn split_top_level(text: &str) -> Vec<String> {
 
 fn describe(s: &Scenario) -> String {
     let mut out = String::new();
-    out.push_str(&format!("# scenario `{}` from {} is valid\n", s.name, s.source));
+    out.push_str(&format!(
+        "# scenario `{}` from {} is valid\n",
+        s.name, s.source
+    ));
     out.push_str(&format!("# sha256 {}\n", s.hash()));
     out.push_str(&format!(
         "# {} states ({} listed, {} in {} blocs), {} issues, {} rounds ({}-{}), topology {}\n",

@@ -36,8 +36,8 @@ impl Status {
 /// - T_i = T + temptation_per_security * security_weight * security_i * receiving_i
 ///   (a receiving state's temptation to restrict grows with its security salience; realism puts
 ///   security first, thesis ch. 5.1);
-/// - R_i = R + reward_per_economy * economy_i + reward_per_rights * rights_i
-///   + reward_per_sending * sending_i (the value of mutual cooperation grows with economic
+/// - R_i = R + reward_per_economy * economy_i + reward_per_rights * rights_i +
+///   reward_per_sending * sending_i (the value of mutual cooperation grows with economic
 ///   interest and rights weight; sending states gain more, thesis ch. 2 and 5.2);
 /// - P_i = P;
 /// - S_i = S - sucker_per_security * security_weight * security_i * receiving_i.
@@ -103,7 +103,14 @@ pub fn mean_partner_game(games: &[[f64; 4]], partners: &[u32]) -> [f64; 4] {
 /// with no institutions and k = 0 it is delta >= (T - R) / (T - P); relative gains raise the
 /// threshold (Grieco 1988); transaction-cost cuts and expected sanctions (monitoring m times
 /// sanctions s) lower it (Keohane 1984).
-pub fn complies(own: &[f64; 4], partner: &[f64; 4], k: f64, discount: f64, rules: &Rules, monitoring: f64) -> bool {
+pub fn complies(
+    own: &[f64; 4],
+    partner: &[f64; 4],
+    k: f64,
+    discount: f64,
+    rules: &Rules,
+    monitoring: f64,
+) -> bool {
     let u = pair_utility(own, partner, k);
     let sanction = monitoring * rules.sanctions * (1.0 + k);
     u[0] + rules.transaction_cost_cut >= (1.0 - discount) * (u[2] - sanction) + discount * u[3]
@@ -133,7 +140,12 @@ pub fn veto_players(world: &World, count: usize, migration_issue: bool) -> Vec<u
     let mut candidates: Vec<usize> = (0..world.states.len())
         .filter(|&i| !migration_issue || world.states[i].position > 0.0)
         .collect();
-    candidates.sort_by(|&a, &b| world.states[b].power.total_cmp(&world.states[a].power).then(a.cmp(&b)));
+    candidates.sort_by(|&a, &b| {
+        world.states[b]
+            .power
+            .total_cmp(&world.states[a].power)
+            .then(a.cmp(&b))
+    });
     candidates.truncate(count);
     candidates
 }
@@ -152,7 +164,12 @@ pub fn initial_members(issue: &Issue, world: &World) -> Vec<bool> {
         Some(MembersSpec::Share(x)) => {
             let take = ((x * n as f64).ceil() as usize).min(n);
             let mut order: Vec<usize> = (0..n).collect();
-            order.sort_by(|&a, &b| world.states[b].power.total_cmp(&world.states[a].power).then(a.cmp(&b)));
+            order.sort_by(|&a, &b| {
+                world.states[b]
+                    .power
+                    .total_cmp(&world.states[a].power)
+                    .then(a.cmp(&b))
+            });
             let mut m = vec![false; n];
             for &i in order.iter().take(take) {
                 m[i] = true;
@@ -274,7 +291,11 @@ impl RegimeTracker {
             }
             transition = Some(Transition::Emerged(self.hold_start));
         } else if self.status != Status::Collapsed {
-            self.status = if members > 0 { Status::Forming } else { Status::Absent };
+            self.status = if members > 0 {
+                Status::Forming
+            } else {
+                Status::Absent
+            };
         }
         if self.status == Status::Binding && compliance.is_some_and(|c| c >= spec.min_compliance) {
             self.compliant_age += 1.0;
@@ -340,7 +361,12 @@ pub struct NegotiationContext<'a> {
 /// would comply (c: expected compliance of partners), or c (u_DC - m s (1+k)) + (1 - c)(u_DD -
 /// m s (1+k)) if it would cheat. States join (stay) when value plus logistic decision noise is
 /// positive. The discount factor acts through compliance (see [`complies`]).
-pub fn membership_value(v: &StateView, share_in: f64, compliance: f64, ctx: &NegotiationContext) -> f64 {
+pub fn membership_value(
+    v: &StateView,
+    share_in: f64,
+    compliance: f64,
+    ctx: &NegotiationContext,
+) -> f64 {
     let u = v.utility;
     let tc = ctx.rules.transaction_cost_cut;
     let sanction = ctx.monitoring * ctx.rules.sanctions * (1.0 + v.k);
@@ -355,7 +381,9 @@ pub fn membership_value(v: &StateView, share_in: f64, compliance: f64, ctx: &Neg
         _ => expected_in,
     };
     let u_out = v.u_out.unwrap_or(u[3]);
-    share_in * (u_in - u_out) - v.sovereignty * ctx.sovereignty_weight + ctx.norm + if v.member { ctx.exit_cost } else { 0.0 }
+    share_in * (u_in - u_out) - v.sovereignty * ctx.sovereignty_weight
+        + ctx.norm
+        + if v.member { ctx.exit_cost } else { 0.0 }
 }
 
 /// Simultaneous ratification and withdrawal: starting from the set of all states, every state
@@ -391,7 +419,11 @@ pub fn treaty_fixed_point(
                     comply += views[j].complies as usize;
                 }
             }
-            let share_in = if nb.is_empty() { 0.0 } else { count as f64 / nb.len() as f64 };
+            let share_in = if nb.is_empty() {
+                0.0
+            } else {
+                count as f64 / nb.len() as f64
+            };
             let c = observed.unwrap_or_else(|| {
                 if count == 0 {
                     0.0
@@ -455,7 +487,10 @@ mod tests {
         let delta = 0.3; // below the no-institution threshold of 0.5
         assert!(!complies(&t, &t, 0.0, delta, &r, 0.0));
         r.sanctions = 2.0;
-        assert!(!complies(&t, &t, 0.0, delta, &r, 0.0), "sanctions without monitoring do nothing");
+        assert!(
+            !complies(&t, &t, 0.0, delta, &r, 0.0),
+            "sanctions without monitoring do nothing"
+        );
         assert!(complies(&t, &t, 0.0, delta, &r, 1.0));
     }
 
@@ -468,13 +503,19 @@ mod tests {
         assert_eq!(u[1], 0.0 - 0.5 * (5.0 - 0.0));
         assert_eq!(u[2], 5.0 - 0.5 * (0.0 - 5.0));
         assert_eq!(pair_utility(&gi, &gj, 0.0), gi);
-        let r = Rules { relative_gains_dilution: 1.0, ..rules(0.6) };
+        let r = Rules {
+            relative_gains_dilution: 1.0,
+            ..rules(0.6)
+        };
         assert!((relative_gains_weight(&r, 3) - 0.2).abs() < 1e-12);
     }
 
     #[test]
     fn regime_emerges_after_sustained_rounds_and_collapses() {
-        let spec = RegimeSpec { sustain_rounds: 3, ..RegimeSpec::default() };
+        let spec = RegimeSpec {
+            sustain_rounds: 3,
+            ..RegimeSpec::default()
+        };
         let issue = crate::scenario::Issue {
             name: "x".into(),
             kind: "migration".into(),
@@ -488,14 +529,19 @@ mod tests {
         };
         let r = rules(0.0);
         let mut t = RegimeTracker::new(&issue, 1990, false);
-        let pattern = [true, true, false, true, true, true, false, false, false, true];
+        let pattern = [
+            true, true, false, true, true, true, false, false, false, true,
+        ];
         let mut transitions = Vec::new();
         for (round, &h) in pattern.iter().enumerate() {
             if let Some(x) = t.update(round as u64, h, 5, Some(1.0), &spec, &r) {
                 transitions.push((round, x));
             }
         }
-        assert_eq!(transitions, vec![(5, Transition::Emerged(3)), (8, Transition::Collapsed(6))]);
+        assert_eq!(
+            transitions,
+            vec![(5, Transition::Emerged(3)), (8, Transition::Collapsed(6))]
+        );
         assert_eq!(t.emergence_round, Some(3));
         assert_eq!(t.collapse_round, Some(6));
         assert_eq!(t.status, Status::Collapsed);

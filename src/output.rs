@@ -129,7 +129,9 @@ impl Csv {
             source,
         })?;
         let mut inner = csv::Writer::from_writer(std::io::BufWriter::new(f));
-        inner.write_record(header).map_err(|e| csv_write(&path, e))?;
+        inner
+            .write_record(header)
+            .map_err(|e| csv_write(&path, e))?;
         Ok(Csv { path, inner })
     }
 
@@ -182,7 +184,15 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
     let turns = t.config.turns.max(1) as f64;
     let mut m = Csv::create(
         dir.file("matches.csv"),
-        &["player_a", "player_b", "rep", "score_a", "score_b", "cooperation_a", "cooperation_b"],
+        &[
+            "player_a",
+            "player_b",
+            "rep",
+            "score_a",
+            "score_b",
+            "cooperation_a",
+            "cooperation_b",
+        ],
     )?;
     for r in &t.matches {
         m.row([
@@ -198,7 +208,15 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
     m.flush()?;
     let mut k = Csv::create(
         dir.file("ranking.csv"),
-        &["rank", "strategy", "mean_score_per_turn", "total_score", "cooperation", "wins", "matches"],
+        &[
+            "rank",
+            "strategy",
+            "mean_score_per_turn",
+            "total_score",
+            "cooperation",
+            "wins",
+            "matches",
+        ],
     )?;
     for r in t.ranking() {
         k.row([
@@ -215,7 +233,9 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
     if t.config.record_actions {
         let mut a = Csv::create(
             dir.file("actions.csv"),
-            &["player_a", "player_b", "rep", "turn", "action_a", "action_b"],
+            &[
+                "player_a", "player_b", "rep", "turn", "action_a", "action_b",
+            ],
         )?;
         for r in &t.matches {
             if let Some(acts) = &r.actions {
@@ -295,7 +315,10 @@ pub struct RunWriter {
 const ID: [&str; 4] = ["run_id", "replicate", "seed", "rule_set"];
 
 fn with_id(cols: &[&str]) -> Vec<String> {
-    ID.iter().chain(cols.iter()).map(|s| s.to_string()).collect()
+    ID.iter()
+        .chain(cols.iter())
+        .map(|s| s.to_string())
+        .collect()
 }
 
 impl RunWriter {
@@ -318,7 +341,9 @@ impl RunWriter {
             "compliance",
             "regime_strength",
         ]);
-        let ev = h(&["round", "year", "issue", "state", "event", "value", "detail"]);
+        let ev = h(&[
+            "round", "year", "issue", "state", "event", "value", "detail",
+        ]);
         let st = h(&[
             "state",
             "group",
@@ -341,10 +366,22 @@ impl RunWriter {
         ]);
         let su = h(&SUMMARY_COLUMNS);
         Ok(RunWriter {
-            timeseries: Csv::create(dir.file("timeseries.csv"), &ts.iter().map(String::as_str).collect::<Vec<_>>())?,
-            events: Csv::create(dir.file("events.csv"), &ev.iter().map(String::as_str).collect::<Vec<_>>())?,
-            states: Csv::create(dir.file("states.csv"), &st.iter().map(String::as_str).collect::<Vec<_>>())?,
-            summary: Csv::create(dir.file("summary.csv"), &su.iter().map(String::as_str).collect::<Vec<_>>())?,
+            timeseries: Csv::create(
+                dir.file("timeseries.csv"),
+                &ts.iter().map(String::as_str).collect::<Vec<_>>(),
+            )?,
+            events: Csv::create(
+                dir.file("events.csv"),
+                &ev.iter().map(String::as_str).collect::<Vec<_>>(),
+            )?,
+            states: Csv::create(
+                dir.file("states.csv"),
+                &st.iter().map(String::as_str).collect::<Vec<_>>(),
+            )?,
+            summary: Csv::create(
+                dir.file("summary.csv"),
+                &su.iter().map(String::as_str).collect::<Vec<_>>(),
+            )?,
         })
     }
 
@@ -394,7 +431,9 @@ impl RunWriter {
             row.extend([
                 round.to_string(),
                 scenario.year(*round).to_string(),
-                issue.map(|i| scenario.issues[i].name.clone()).unwrap_or_default(),
+                issue
+                    .map(|i| scenario.issues[i].name.clone())
+                    .unwrap_or_default(),
                 match (state, world) {
                     (Some(s), Some(w)) => w.states[*s].name.clone(),
                     _ => String::new(),
@@ -485,12 +524,19 @@ mod tests {
             // dropped without commit
         }
         assert!(!target.exists());
-        assert_eq!(fs::read_dir(base.path()).unwrap().count(), 0, "temporary directory removed");
+        assert_eq!(
+            fs::read_dir(base.path()).unwrap().count(),
+            0,
+            "temporary directory removed"
+        );
         let d = OutputDir::create(&target, false).unwrap();
         fs::write(d.file("a.csv"), "x\n").unwrap();
         d.commit().unwrap();
         assert!(target.join("a.csv").exists());
-        assert!(matches!(OutputDir::create(&target, false), Err(RegimeError::OutputExists(_))));
+        assert!(matches!(
+            OutputDir::create(&target, false),
+            Err(RegimeError::OutputExists(_))
+        ));
         let d = OutputDir::create(&target, true).unwrap();
         fs::write(d.file("b.csv"), "y\n").unwrap();
         d.commit().unwrap();

@@ -23,7 +23,7 @@ pub fn splitmix64(mut z: u64) -> u64 {
 ///
 /// The derivation is positional: `derive_seed(s, &[a, b])` differs from `derive_seed(s, &[b, a])`.
 pub fn derive_seed(master: u64, indices: &[u64]) -> u64 {
-    let mut h = splitmix64(master ^ 0x5EED_0F_4E61_4D45);
+    let mut h = splitmix64(master ^ 0x005E_ED0F_4E61_4D45);
     for (k, &i) in indices.iter().enumerate() {
         h = splitmix64(h ^ splitmix64(i.wrapping_add((k as u64 + 1) << 56)));
     }
@@ -132,7 +132,11 @@ mod skip_tests {
             let n = 200_000;
             let hits = (0..n).filter(|_| b.trial(&mut rng)).count() as f64;
             let sd = (p * (1.0 - p) / n as f64).sqrt();
-            assert!((hits / n as f64 - p).abs() < 5.0 * sd, "p = {p}: {}", hits / n as f64);
+            assert!(
+                (hits / n as f64 - p).abs() < 5.0 * sd,
+                "p = {p}: {}",
+                hits / n as f64
+            );
         }
         let mut never = BernoulliSkip::new(0.0, &mut rng);
         assert!((0..1000).all(|_| !never.trial(&mut rng)));

@@ -237,7 +237,9 @@ impl<'de> Deserialize<'de> for Dist {
                 })?;
                 match (num(&a[0]), num(&a[1])) {
                     (Some(x), Some(y)) => Ok(Dist::Uniform([x, y])),
-                    _ => Err(D::Error::custom("`uniform` needs two numbers: { uniform = [a, b] }")),
+                    _ => Err(D::Error::custom(
+                        "`uniform` needs two numbers: { uniform = [a, b] }",
+                    )),
                 }
             }
             "normal" => Ok(Dist::Normal {
@@ -895,8 +897,12 @@ fn locate(doc: &toml_edit::ImDocument<String>, path: &str) -> Option<std::ops::R
             (Seg::Key(k), Node::Table(t)) => Node::Item(t.get(&k)?),
             (Seg::Key(k), Node::Item(toml_edit::Item::Table(t))) => Node::Item(t.get(&k)?),
             (Seg::Key(k), Node::Item(toml_edit::Item::Value(toml_edit::Value::InlineTable(t))))
-            | (Seg::Key(k), Node::Value(toml_edit::Value::InlineTable(t))) => Node::Value(t.get(&k)?),
-            (Seg::Index(i), Node::Item(toml_edit::Item::ArrayOfTables(a))) => Node::Table(a.get(i)?),
+            | (Seg::Key(k), Node::Value(toml_edit::Value::InlineTable(t))) => {
+                Node::Value(t.get(&k)?)
+            }
+            (Seg::Index(i), Node::Item(toml_edit::Item::ArrayOfTables(a))) => {
+                Node::Table(a.get(i)?)
+            }
             (Seg::Index(i), Node::Item(toml_edit::Item::Value(toml_edit::Value::Array(a))))
             | (Seg::Index(i), Node::Value(toml_edit::Value::Array(a))) => Node::Value(a.get(i)?),
             _ => return span,
@@ -930,7 +936,12 @@ fn path_at(doc: &toml_edit::ImDocument<String>, offset: usize) -> Option<String>
             }
         }
     }
-    fn walk_inline(t: &toml_edit::InlineTable, offset: usize, prefix: &str, best: &mut Option<String>) {
+    fn walk_inline(
+        t: &toml_edit::InlineTable,
+        offset: usize,
+        prefix: &str,
+        best: &mut Option<String>,
+    ) {
         for (k, v) in t.iter() {
             let p = format!("{prefix}.{k}");
             walk_value(v, offset, &p, best);
@@ -988,16 +999,16 @@ pub fn apply_sets(text: &str, sets: &[String]) -> Result<String> {
     if sets.is_empty() {
         return Ok(text.to_string());
     }
-    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        RegimeError::Parse {
-            location: Location {
-                file: "<scenario>".into(),
-                line: None,
-                column: None,
-            },
-            message: e.to_string(),
-        }
-    })?;
+    let mut doc: toml_edit::DocumentMut =
+        text.parse()
+            .map_err(|e: toml_edit::TomlError| RegimeError::Parse {
+                location: Location {
+                    file: "<scenario>".into(),
+                    line: None,
+                    column: None,
+                },
+                message: e.to_string(),
+            })?;
     for set in sets {
         let cmd = Location {
             file: "<command line>".into(),
@@ -1007,8 +1018,9 @@ pub fn apply_sets(text: &str, sets: &[String]) -> Result<String> {
         let (path, raw) = set.split_once('=').ok_or_else(|| {
             RegimeError::field(cmd.clone(), "--set", "path.to.field=value", set.clone())
         })?;
-        let segs = parse_path(path)
-            .map_err(|e| RegimeError::field(cmd.clone(), "--set", format!("a dotted path ({e})"), path))?;
+        let segs = parse_path(path).map_err(|e| {
+            RegimeError::field(cmd.clone(), "--set", format!("a dotted path ({e})"), path)
+        })?;
         let value = parse_value(raw.trim());
         let mut hits = 0;
         set_in_item(doc.as_item_mut(), &segs, &value, &mut hits);
@@ -1036,7 +1048,12 @@ fn parse_value(raw: &str) -> toml_edit::Value {
     toml_edit::Value::from(raw)
 }
 
-fn set_in_item(item: &mut toml_edit::Item, segs: &[Seg], value: &toml_edit::Value, hits: &mut usize) {
+fn set_in_item(
+    item: &mut toml_edit::Item,
+    segs: &[Seg],
+    value: &toml_edit::Value,
+    hits: &mut usize,
+) {
     let Some((first, rest)) = segs.split_first() else {
         return;
     };
@@ -1118,10 +1135,7 @@ pub fn parse(text: &str, file: &str, base_dir: &Path, sets: &[String]) -> Result
     }
     // Syntax first, with positions.
     let syntax_error = |e: toml_edit::TomlError| {
-        let (line, col) = e
-            .span()
-            .map(|s| line_col(text, s.start))
-            .unwrap_or((1, 1));
+        let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
         let first = e.message().lines().next().unwrap_or("").to_string();
         // Name the key on the offending line, when there is one (`key = ...`).
         let key = text
@@ -1145,7 +1159,7 @@ pub fn parse(text: &str, file: &str, base_dir: &Path, sets: &[String]) -> Result
     let text = apply_sets(text, sets)?;
     let doc = text
         .parse::<toml_edit::ImDocument<String>>()
-        .map_err(|e| syntax_error(e))?;
+        .map_err(syntax_error)?;
     let set_paths: Vec<(Vec<Seg>, String)> = sets
         .iter()
         .filter_map(|s| {
@@ -1162,14 +1176,18 @@ pub fn parse(text: &str, file: &str, base_dir: &Path, sets: &[String]) -> Result
     };
     let raw: ScenarioFile = toml::from_str(&text).map_err(|e| {
         let span = e.span();
-        let (line, col) = span.clone().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
+        let (line, col) = span
+            .clone()
+            .map(|s| line_col(&text, s.start))
+            .unwrap_or((1, 1));
         let field = span
             .and_then(|s| path_at(&doc, s.start))
             .unwrap_or_else(|| "(top level)".into());
         let msg = e.message().to_string();
         let msg = suggest_key(&msg);
         // An error in a value that came from --set is reported as the command line's.
-        let unknown_key_from_set = !sets.is_empty() && toml::from_str::<ScenarioFile>(original).is_ok();
+        let unknown_key_from_set =
+            !sets.is_empty() && toml::from_str::<ScenarioFile>(original).is_ok();
         match from_set(&field) {
             Some(set) => RegimeError::InvalidField {
                 location: Location {
@@ -1281,7 +1299,12 @@ impl Validator<'_> {
         }
     }
 
-    fn err(&self, path: &str, expected: impl Into<String>, found: impl Into<String>) -> RegimeError {
+    fn err(
+        &self,
+        path: &str,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> RegimeError {
         RegimeError::field(self.loc(path), path, expected, found)
     }
 
@@ -1352,7 +1375,11 @@ impl Validator<'_> {
                 check(a)?;
                 check(b)?;
                 if a > b {
-                    return Err(self.err(path, "{ uniform = [a, b] } with a <= b", format!("[{a}, {b}]")));
+                    return Err(self.err(
+                        path,
+                        "{ uniform = [a, b] } with a <= b",
+                        format!("[{a}, {b}]"),
+                    ));
                 }
                 Ok(())
             }
@@ -1433,7 +1460,11 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
             rules.apply(s);
         }
         if rule_sets.iter().any(|(n, _): &(String, Rules)| n == name) {
-            return Err(v.err(&format!("rule_sets[{i}]"), "distinct rule sets", format!("`{name}` twice")));
+            return Err(v.err(
+                &format!("rule_sets[{i}]"),
+                "distinct rule sets",
+                format!("`{name}` twice"),
+            ));
         }
         rule_sets.push((name.clone(), rules));
     }
@@ -1449,7 +1480,11 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
             return Err(v.err(&p("name"), "a non-empty name", "\"\""));
         }
         if issues.iter().any(|x| x.name == is.name) {
-            return Err(v.err(&p("name"), "a unique issue name", format!("`{}` twice", is.name)));
+            return Err(v.err(
+                &p("name"),
+                "a unique issue name",
+                format!("`{}` twice", is.name),
+            ));
         }
         if !is.payoffs.is_finite() {
             return Err(v.err(&p("payoffs"), "finite payoffs", format!("{:?}", is.payoffs)));
@@ -1473,7 +1508,11 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
             v.finite(&p(&format!("shifts.{f}")), x)?;
         }
         if !matches!(is.kind.as_str(), "migration" | "comparison") {
-            return Err(v.err(&p("kind"), "migration or comparison", format!("`{}`", is.kind)));
+            return Err(v.err(
+                &p("kind"),
+                "migration or comparison",
+                format!("`{}`", is.kind),
+            ));
         }
         let access = CivilSocietyAccess::parse(&is.civil_society_access).ok_or_else(|| {
             v.err(
@@ -1489,10 +1528,18 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
         if let Some(ir) = &is.initial_regime {
             match &ir.members {
                 MembersSpec::All(s) if s != "all" => {
-                    return Err(v.err(&p("initial_regime.members"), "\"all\", a list of groups, or a share in (0, 1]", format!("`{s}`")));
+                    return Err(v.err(
+                        &p("initial_regime.members"),
+                        "\"all\", a list of groups, or a share in (0, 1]",
+                        format!("`{s}`"),
+                    ));
                 }
                 MembersSpec::Share(x) if !(*x > 0.0 && *x <= 1.0) => {
-                    return Err(v.err(&p("initial_regime.members"), "a share in (0, 1]", x.to_string()));
+                    return Err(v.err(
+                        &p("initial_regime.members"),
+                        "a share in (0, 1]",
+                        x.to_string(),
+                    ));
                 }
                 _ => {}
             }
@@ -1538,7 +1585,11 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
     let mut names = std::collections::HashSet::new();
     for s in &fixed {
         if !names.insert(s.name.clone()) {
-            return Err(v.err("states", "unique state names", format!("`{}` twice", s.name)));
+            return Err(v.err(
+                "states",
+                "unique state names",
+                format!("`{}` twice", s.name),
+            ));
         }
     }
     for (i, b) in raw.blocs.iter().enumerate() {
@@ -1547,14 +1598,24 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
             return Err(v.err(&p("count"), "a count > 0", "0"));
         }
         if !b.names.is_empty() && b.names.len() as u64 != b.count {
-            return Err(v.err(&p("names"), format!("{} names (count)", b.count), b.names.len().to_string()));
+            return Err(v.err(
+                &p("names"),
+                format!("{} names (count)", b.count),
+                b.names.len().to_string(),
+            ));
         }
         v.dist(&p("power"), &b.power, 0.0, f64::INFINITY, true)?;
         v.dist(&p("position"), &b.position, -1.0, 1.0, false)?;
         v.dist(&p("security"), &b.security, 0.0, 1.0, false)?;
         v.dist(&p("economy"), &b.economy, 0.0, 1.0, false)?;
         v.dist(&p("rights"), &b.rights, 0.0, 1.0, false)?;
-        v.dist(&p("sovereignty_cost"), &b.sovereignty_cost, 0.0, f64::INFINITY, false)?;
+        v.dist(
+            &p("sovereignty_cost"),
+            &b.sovereignty_cost,
+            0.0,
+            f64::INFINITY,
+            false,
+        )?;
         v.dist(&p("discount"), &b.discount, 0.0, 1.0, false)?;
         if let Dist::Constant(d) = b.discount {
             v.open_unit(&p("discount"), d)?;
@@ -1562,7 +1623,11 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
         check_mix(&b.strategy, v, &p("strategy"))?;
         for (issue, m) in &b.strategies {
             if !issue_names.contains(&issue.as_str()) {
-                return Err(v.err(&p(&format!("strategies.{issue}")), format!("an issue name ({})", issue_names.join(", ")), format!("`{issue}`")));
+                return Err(v.err(
+                    &p(&format!("strategies.{issue}")),
+                    format!("an issue name ({})", issue_names.join(", ")),
+                    format!("`{issue}`"),
+                ));
             }
             check_mix(m, v, &p(&format!("strategies.{issue}")))?;
         }
@@ -1579,7 +1644,11 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
     }
     let n_states = fixed.len() as u64 + raw.blocs.iter().map(|b| b.count).sum::<u64>();
     if n_states < 2 {
-        return Err(v.err("states", "at least two states (from [[states]], states_file or [[blocs]])", n_states.to_string()));
+        return Err(v.err(
+            "states",
+            "at least two states (from [[states]], states_file or [[blocs]])",
+            n_states.to_string(),
+        ));
     }
 
     // Topology
@@ -1587,28 +1656,61 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
     let mut edges = Vec::new();
     match t.kind.as_str() {
         "complete" => {}
-        "regional" => v.unit("topology.cross_region_probability", t.cross_region_probability.unwrap_or(0.0))?,
+        "regional" => v.unit(
+            "topology.cross_region_probability",
+            t.cross_region_probability.unwrap_or(0.0),
+        )?,
         "random" => {
-            let pr = t.probability.ok_or_else(|| v.err("topology.probability", "a link probability for kind = \"random\"", "none"))?;
+            let pr = t.probability.ok_or_else(|| {
+                v.err(
+                    "topology.probability",
+                    "a link probability for kind = \"random\"",
+                    "none",
+                )
+            })?;
             v.unit("topology.probability", pr)?;
         }
         "scale_free" => {
-            let m = t.links_per_node.ok_or_else(|| v.err("topology.links_per_node", "links_per_node >= 1 for kind = \"scale_free\"", "none"))?;
+            let m = t.links_per_node.ok_or_else(|| {
+                v.err(
+                    "topology.links_per_node",
+                    "links_per_node >= 1 for kind = \"scale_free\"",
+                    "none",
+                )
+            })?;
             if m == 0 || m >= n_states {
-                return Err(v.err("topology.links_per_node", format!("a number in [1, {}]", n_states - 1), m.to_string()));
+                return Err(v.err(
+                    "topology.links_per_node",
+                    format!("a number in [1, {}]", n_states - 1),
+                    m.to_string(),
+                ));
             }
         }
         "lattice" => {
             let (w, h) = (t.width.unwrap_or(0), t.height.unwrap_or(0));
             if w < 3 || h < 3 {
-                return Err(v.err("topology.width", "width >= 3 and height >= 3 for kind = \"lattice\"", format!("{w} x {h}")));
+                return Err(v.err(
+                    "topology.width",
+                    "width >= 3 and height >= 3 for kind = \"lattice\"",
+                    format!("{w} x {h}"),
+                ));
             }
             if w * h != n_states {
-                return Err(v.err("topology.width", format!("width x height equal to the number of states ({n_states})"), format!("{w} x {h} = {}", w * h)));
+                return Err(v.err(
+                    "topology.width",
+                    format!("width x height equal to the number of states ({n_states})"),
+                    format!("{w} x {h} = {}", w * h),
+                ));
             }
         }
         "edge_list" => {
-            let f = t.file.as_ref().ok_or_else(|| v.err("topology.file", "a CSV file of edges for kind = \"edge_list\"", "none"))?;
+            let f = t.file.as_ref().ok_or_else(|| {
+                v.err(
+                    "topology.file",
+                    "a CSV file of edges for kind = \"edge_list\"",
+                    "none",
+                )
+            })?;
             edges = read_edges(&base_dir.join(f), &names)?;
         }
         other => {
@@ -1620,7 +1722,11 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
         }
     }
     if t.self_interaction.is_some() && t.kind != "lattice" {
-        return Err(v.err("topology.self_interaction", "self_interaction only with kind = \"lattice\"", t.kind.clone()));
+        return Err(v.err(
+            "topology.self_interaction",
+            "self_interaction only with kind = \"lattice\"",
+            t.kind.clone(),
+        ));
     }
 
     // Regime
@@ -1638,8 +1744,15 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
 
     // Learning
     let l = &raw.learning;
-    if !matches!(l.rule.as_str(), "imitate_best" | "fermi" | "best_response" | "none") {
-        return Err(v.err("learning.rule", "imitate_best, fermi, best_response or none", format!("`{}`", l.rule)));
+    if !matches!(
+        l.rule.as_str(),
+        "imitate_best" | "fermi" | "best_response" | "none"
+    ) {
+        return Err(v.err(
+            "learning.rule",
+            "imitate_best, fermi, best_response or none",
+            format!("`{}`", l.rule),
+        ));
     }
     if l.interval == 0 {
         return Err(v.err("learning.interval", "a number of rounds > 0", "0"));
@@ -1651,55 +1764,111 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
         learning_strategies.push(v.strategy(&format!("learning.strategies[{i}]"), s)?);
     }
     if learning_strategies.is_empty() && (l.mutation > 0.0 || l.rule == "best_response") {
-        return Err(v.err("learning.strategies", "at least one strategy for best_response or mutation", "[]"));
+        return Err(v.err(
+            "learning.strategies",
+            "at least one strategy for best_response or mutation",
+            "[]",
+        ));
     }
 
     // Shocks
     for (i, s) in raw.shocks.iter().enumerate() {
         let p = |f: &str| format!("shocks[{i}].{f}");
-        let kinds = ["security", "economy", "rights", "position", "power", "sovereignty_cost", "refugee_surge", "institutional"];
+        let kinds = [
+            "security",
+            "economy",
+            "rights",
+            "position",
+            "power",
+            "sovereignty_cost",
+            "refugee_surge",
+            "institutional",
+        ];
         if !kinds.contains(&s.kind.as_str()) {
             return Err(v.err(&p("kind"), kinds.join(", "), format!("`{}`", s.kind)));
         }
         match (s.year, s.round, s.probability) {
-            (Some(_), Some(_), _) => return Err(v.err(&p("round"), "either year or round, not both", "both")),
-            (None, None, None) => return Err(v.err(&p("year"), "a year, a round, or a probability (random shock)", "none")),
+            (Some(_), Some(_), _) => {
+                return Err(v.err(&p("round"), "either year or round, not both", "both"))
+            }
+            (None, None, None) => {
+                return Err(v.err(
+                    &p("year"),
+                    "a year, a round, or a probability (random shock)",
+                    "none",
+                ))
+            }
             (_, _, Some(pr)) => v.unit(&p("probability"), pr)?,
             _ => {}
         }
         if let Some(y) = s.year {
             let last = raw.start_year + raw.rounds as i64 - 1;
             if y < raw.start_year || y > last {
-                return Err(v.err(&p("year"), format!("a year in [{}, {last}]", raw.start_year), y.to_string()));
+                return Err(v.err(
+                    &p("year"),
+                    format!("a year in [{}, {last}]", raw.start_year),
+                    y.to_string(),
+                ));
             }
         }
         v.finite(&p("change"), s.change)?;
         if let Some(g) = &s.group {
-            let known = fixed.iter().any(|x| &x.group == g) || raw.blocs.iter().any(|b| &b.group == g);
+            let known =
+                fixed.iter().any(|x| &x.group == g) || raw.blocs.iter().any(|b| &b.group == g);
             if !known {
-                return Err(v.err(&p("group"), "a group of the scenario's states", format!("`{g}`")));
+                return Err(v.err(
+                    &p("group"),
+                    "a group of the scenario's states",
+                    format!("`{g}`"),
+                ));
             }
         }
         for (k, n) in s.states.iter().enumerate() {
             if !names.contains(n) {
-                return Err(v.err(&p(&format!("states[{k}]")), "a state name", format!("`{n}`")));
+                return Err(v.err(
+                    &p(&format!("states[{k}]")),
+                    "a state name",
+                    format!("`{n}`"),
+                ));
             }
         }
         if s.kind == "institutional" {
-            let iss = s.issue.as_ref().ok_or_else(|| v.err(&p("issue"), "the issue an institutional shock changes", "none"))?;
+            let iss = s.issue.as_ref().ok_or_else(|| {
+                v.err(
+                    &p("issue"),
+                    "the issue an institutional shock changes",
+                    "none",
+                )
+            })?;
             if !issue_names.contains(&iss.as_str()) {
-                return Err(v.err(&p("issue"), format!("an issue name ({})", issue_names.join(", ")), format!("`{iss}`")));
+                return Err(v.err(
+                    &p("issue"),
+                    format!("an issue name ({})", issue_names.join(", ")),
+                    format!("`{iss}`"),
+                ));
             }
             if let Some(a) = &s.civil_society_access {
                 if CivilSocietyAccess::parse(a).is_none() {
-                    return Err(v.err(&p("civil_society_access"), "none, observer, consultative or decision", format!("`{a}`")));
+                    return Err(v.err(
+                        &p("civil_society_access"),
+                        "none, observer, consultative or decision",
+                        format!("`{a}`"),
+                    ));
                 }
             }
             if let Some(m) = s.monitoring {
                 v.range(&p("monitoring"), m, -1.0, 1.0)?;
             }
-        } else if s.issue.is_some() || s.civil_society_access.is_some() || s.forum.is_some() || s.monitoring.is_some() {
-            return Err(v.err(&p("kind"), "kind = \"institutional\" for issue, civil_society_access, forum or monitoring", format!("`{}`", s.kind)));
+        } else if s.issue.is_some()
+            || s.civil_society_access.is_some()
+            || s.forum.is_some()
+            || s.monitoring.is_some()
+        {
+            return Err(v.err(
+                &p("kind"),
+                "kind = \"institutional\" for issue, civil_society_access, forum or monitoring",
+                format!("`{}`", s.kind),
+            ));
         }
     }
 
@@ -1769,7 +1938,11 @@ fn check_state(
     v.strategy(&p("strategy"), &s.strategy)?;
     for (issue, st) in &s.strategies {
         if !issues.contains(&issue.as_str()) {
-            return Err(v.err(&p(&format!("strategies.{issue}")), format!("an issue name ({})", issues.join(", ")), format!("`{issue}`")));
+            return Err(v.err(
+                &p(&format!("strategies.{issue}")),
+                format!("an issue name ({})", issues.join(", ")),
+                format!("`{issue}`"),
+            ));
         }
         v.strategy(&p(&format!("strategies.{issue}")), st)?;
     }
@@ -1794,7 +1967,11 @@ fn read_states_csv(path: &Path, v: &Validator, field: &str) -> Result<Vec<StateS
         strategy: String,
     }
     if !path.exists() {
-        return Err(v.err(field, "an existing CSV file (relative to the scenario file)", path.display().to_string()));
+        return Err(v.err(
+            field,
+            "an existing CSV file (relative to the scenario file)",
+            path.display().to_string(),
+        ));
     }
     let mut rdr = csv::Reader::from_path(path).map_err(|e| csv_err(path, e))?;
     let headers: Vec<String> = rdr
@@ -1845,7 +2022,11 @@ fn read_states_csv(path: &Path, v: &Validator, field: &str) -> Result<Vec<StateS
         out.push(s);
     }
     if out.is_empty() {
-        return Err(v.err(field, "a CSV with at least one state", format!("{} has no rows", path.display())));
+        return Err(v.err(
+            field,
+            "a CSV with at least one state",
+            format!("{} has no rows", path.display()),
+        ));
     }
     Ok(out)
 }
@@ -1886,7 +2067,11 @@ impl CsvLoc<'_> {
         unit("economy", s.economy)?;
         unit("rights", s.rights)?;
         if !(s.sovereignty_cost >= 0.0 && s.sovereignty_cost.is_finite()) {
-            return Err(self.err("sovereignty_cost", "a number >= 0", s.sovereignty_cost.to_string()));
+            return Err(self.err(
+                "sovereignty_cost",
+                "a number >= 0",
+                s.sovereignty_cost.to_string(),
+            ));
         }
         if !(s.discount > 0.0 && s.discount < 1.0) {
             return Err(self.err("discount", "a number in (0, 1)", s.discount.to_string()));
@@ -1912,7 +2097,10 @@ fn csv_err(path: &Path, e: csv::Error) -> RegimeError {
     }
 }
 
-fn read_edges(path: &Path, names: &std::collections::HashSet<String>) -> Result<Vec<(String, String)>> {
+fn read_edges(
+    path: &Path,
+    names: &std::collections::HashSet<String>,
+) -> Result<Vec<(String, String)>> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Edge {
@@ -1922,7 +2110,10 @@ fn read_edges(path: &Path, names: &std::collections::HashSet<String>) -> Result<
     if !path.exists() {
         return Err(RegimeError::ReadInput {
             path: path.to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "edge list not found (topology.file)"),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "edge list not found (topology.file)",
+            ),
         });
     }
     let mut rdr = csv::Reader::from_path(path).map_err(|e| csv_err(path, e))?;

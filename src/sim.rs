@@ -2,7 +2,7 @@
 //!
 //! Within a round everything happens in this fixed order:
 //! 1. shocks of the round are applied, in file order (a random shock draws every round);
-//! then, issue by issue:
+//!    then, issue by issue:
 //! 2. every state decides whether it would comply with the treaty (members act on it);
 //! 3. every linked pair plays the stage game once;
 //! 4. the regime is assessed (criterion, emergence, collapse, strength) and the round is
@@ -275,10 +275,16 @@ struct IssueRt {
 }
 
 /// Runs one scenario replicate under one rule set.
-pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record: Record) -> RunOutput {
+pub fn run(
+    scenario: &Scenario,
+    world: &World,
+    rules: &Rules,
+    id: RunId,
+    record: Record,
+) -> RunOutput {
     let mut world = world.clone();
     let n = world.states.len();
-        let edges = world.edges.clone();
+    let edges = world.edges.clone();
     let neighbours = world.neighbours();
     // Incident edges per state: (edge, is side a).
     let mut incident: Vec<Vec<(u32, bool)>> = vec![Vec::new(); n];
@@ -329,16 +335,23 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
             let mut outcome_table = vec![[0.0; 4]; nc * nc];
             for a in 0..nc {
                 for b in 0..nc {
-                    outcome_table[a * nc + b] = expected_outcomes(&machines[a], &machines[b], interval);
+                    outcome_table[a * nc + b] =
+                        expected_outcomes(&machines[a], &machines[b], interval);
                 }
             }
             let strat: Vec<u8> = world
                 .states
                 .iter()
-                .map(|s| catalog.iter().position(|c| *c == s.strategies[ii]).unwrap_or(0) as u8)
+                .map(|s| {
+                    catalog
+                        .iter()
+                        .position(|c| *c == s.strategies[ii])
+                        .unwrap_or(0) as u8
+                })
                 .collect();
             let member = model::initial_members(is, &world);
-            let regime = model::RegimeTracker::new(is, scenario.start_year, member.iter().any(|&m| m));
+            let regime =
+                model::RegimeTracker::new(is, scenario.start_year, member.iter().any(|&m| m));
             IssueRt {
                 base: is.payoffs,
                 access: is.civil_society_access,
@@ -394,14 +407,23 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
         })
         .collect();
     for rt in issues.iter_mut() {
-        rt.partner = neighbours.iter().map(|nb| model::mean_partner_game(&rt.game, nb)).collect();
+        rt.partner = neighbours
+            .iter()
+            .map(|nb| model::mean_partner_game(&rt.game, nb))
+            .collect();
     }
     let mut shock_rng = stream(derive_seed(id.seed, &[SHOCK_STREAM]));
     let veto_for = |world: &World| -> Vec<Vec<usize>> {
         scenario
             .issues
             .iter()
-            .map(|is| model::veto_players(world, scenario.regime.veto_players as usize, is.kind == "migration"))
+            .map(|is| {
+                model::veto_players(
+                    world,
+                    scenario.regime.veto_players as usize,
+                    is.kind == "migration",
+                )
+            })
             .collect()
     };
     let mut veto = veto_for(&world);
@@ -435,7 +457,14 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
                 None => shock.year == Some(year) || shock.round == Some(round),
             };
             if fires {
-                changed |= apply_shock(shock, scenario, &mut world, &mut issues, round, full.then_some(&mut out.events));
+                changed |= apply_shock(
+                    shock,
+                    scenario,
+                    &mut world,
+                    &mut issues,
+                    round,
+                    full.then_some(&mut out.events),
+                );
             }
         }
         if changed {
@@ -444,13 +473,18 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
                     issues[ii].game[i] = model::stage_game(is, s, rules);
                 }
                 let rt = &mut issues[ii];
-                rt.partner = neighbours.iter().map(|nb| model::mean_partner_game(&rt.game, nb)).collect();
+                rt.partner = neighbours
+                    .iter()
+                    .map(|nb| model::mean_partner_game(&rt.game, nb))
+                    .collect();
             }
             veto = veto_for(&world);
         }
 
         for (ii, rt) in issues.iter_mut().enumerate() {
-            let monitoring = (rules.monitoring * rt.access.monitoring_factor() + rt.monitoring_extra).clamp(0.0, 1.0);
+            let monitoring = (rules.monitoring * rt.access.monitoring_factor()
+                + rt.monitoring_extra)
+                .clamp(0.0, 1.0);
             // 2. Compliance dispositions.
             for i in 0..n {
                 rt.comply[i] = model::complies(
@@ -464,7 +498,12 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
             }
             // 3. Play.
             let forum = rt.forum_from.is_some_and(|f| round >= f);
-            let mis = scenario.noise.misperception * if forum { 1.0 - rt.forum_information } else { 1.0 };
+            let mis = scenario.noise.misperception
+                * if forum {
+                    1.0 - rt.forum_information
+                } else {
+                    1.0
+                };
             let detect_t = threshold(monitoring);
             play_issue(
                 rt,
@@ -484,7 +523,11 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
 
             // 4. Regime assessment.
             let members: u32 = rt.member.iter().filter(|&&m| m).count() as u32;
-            let power: f64 = (0..n).filter(|&i| rt.member[i]).map(|i| world.states[i].power).sum::<f64>().min(1.0);
+            let power: f64 = (0..n)
+                .filter(|&i| rt.member[i])
+                .map(|i| world.states[i].power)
+                .sum::<f64>()
+                .min(1.0);
             let m2m: u64 = rt.r_m2m.iter().map(|&x| x as u64).sum();
             let m2m_coop: u64 = rt.r_m2m_coop.iter().map(|&x| x as u64).sum();
             let compliance = (m2m > 0).then(|| m2m_coop as f64 / m2m as f64);
@@ -496,7 +539,9 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
                 veto_ok,
                 compliance,
             );
-            let transition = rt.regime.update(round, holds, members, compliance, &scenario.regime, rules);
+            let transition =
+                rt.regime
+                    .update(round, holds, members, compliance, &scenario.regime, rules);
             if full {
                 match transition {
                     Some(model::Transition::Emerged(r0)) => out.events.push(Event {
@@ -513,7 +558,10 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
                         state: None,
                         kind: EventKind::RegimeCollapsed,
                         value: r0 as f64,
-                        detail: format!("criterion failed since round {r0} ({})", scenario.year(r0)),
+                        detail: format!(
+                            "criterion failed since round {r0} ({})",
+                            scenario.year(r0)
+                        ),
                     }),
                     None => {}
                 }
@@ -542,7 +590,11 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
             }
             let total_moves: u64 = degree.iter().map(|&x| x as u64).sum();
             let total_coop: u64 = rt.r_coop.iter().map(|&x| x as u64).sum();
-            rt.last_coop = if total_moves > 0 { total_coop as f64 / total_moves as f64 } else { 0.0 };
+            rt.last_coop = if total_moves > 0 {
+                total_coop as f64 / total_moves as f64
+            } else {
+                0.0
+            };
             rt.coop_by_round_sum += rt.last_coop;
 
             // 7 (recorded before learning and negotiation change who is who).
@@ -563,19 +615,35 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
             // 5. Learning.
             // Nothing is revised after the last round: its outcome is the run's final state.
             let last = round + 1 == scenario.rounds;
-            if !last && (round + 1) % scenario.learning.interval == 0 && scenario.learning.rule != "none" {
+            if !last
+                && (round + 1) % scenario.learning.interval == 0
+                && scenario.learning.rule != "none"
+            {
                 learn(rt, scenario, &learn_set, &neighbours, &incident, &k_eff);
             }
             // 6. Negotiation.
             if !last && (round + 1) % scenario.regime.negotiation_interval == 0 {
-                let changes = negotiate(rt, &degree, scenario, &world, &neighbours, &k_eff, rules, monitoring);
+                let changes = negotiate(
+                    rt,
+                    &degree,
+                    scenario,
+                    &world,
+                    &neighbours,
+                    &k_eff,
+                    rules,
+                    monitoring,
+                );
                 if full {
                     for (i, joined) in changes {
                         out.events.push(Event {
                             round,
                             issue: Some(ii),
                             state: Some(i),
-                            kind: if joined { EventKind::Ratified } else { EventKind::Withdrew },
+                            kind: if joined {
+                                EventKind::Ratified
+                            } else {
+                                EventKind::Withdrew
+                            },
                             value: 1.0,
                             detail: String::new(),
                         });
@@ -596,7 +664,10 @@ pub fn run(scenario: &Scenario, world: &World, rules: &Rules, id: RunId, record:
     // Summaries.
     for (ii, rt) in issues.iter().enumerate() {
         let members = rt.member.iter().filter(|&&m| m).count() as u32;
-        let power: f64 = (0..n).filter(|&i| rt.member[i]).map(|i| world.states[i].power).sum();
+        let power: f64 = (0..n)
+            .filter(|&i| rt.member[i])
+            .map(|i| world.states[i].power)
+            .sum();
         let moves: u64 = rt.t_moves.iter().sum();
         let pay: f64 = rt.t_payoff.iter().sum();
         let util: f64 = rt.t_util.iter().sum();
@@ -734,7 +805,10 @@ fn play_issue(
     let machines = &rt.machines[..];
     let rng = &mut rt.rng;
     let (sa, sb) = (&mut rt.sa[..edges.len()], &mut rt.sb[..edges.len()]);
-    let (standing_a, standing_b) = (&mut rt.standing_a[..edges.len()], &mut rt.standing_b[..edges.len()]);
+    let (standing_a, standing_b) = (
+        &mut rt.standing_a[..edges.len()],
+        &mut rt.standing_b[..edges.len()],
+    );
     // Noise trials are Bernoulli processes simulated by geometric skipping (exact in
     // distribution, far fewer random draws). Fresh processes each round: memorylessness
     // makes that exact too, and lets probabilities change between rounds.
@@ -774,8 +848,16 @@ fn play_issue(
                 && !pb_.flagged
                 && standing_b[e] & SELF_GOOD != 0
                 && (standing_b[e] & PARTNER_GOOD == 0 || pa_.flagged);
-            let xa = if pa_.complies && !punish_a { Action::C } else { Action::D };
-            let xb = if pb_.complies && !punish_b { Action::C } else { Action::D };
+            let xa = if pa_.complies && !punish_a {
+                Action::C
+            } else {
+                Action::D
+            };
+            let xb = if pb_.complies && !punish_b {
+                Action::C
+            } else {
+                Action::D
+            };
             (xa, xb, punish_a, punish_b)
         } else {
             (decide(ma, sa[e], rng), decide(mb, sb[e], rng), false, false)
@@ -861,7 +943,15 @@ fn play_issue(
 }
 
 #[inline(never)]
-fn record_round(rows: &mut Vec<TimeseriesRow>, rt: &IssueRt, world: &World, degree: &[u32], round: u64, ii: usize, n: usize) {
+fn record_round(
+    rows: &mut Vec<TimeseriesRow>,
+    rt: &IssueRt,
+    world: &World,
+    degree: &[u32],
+    round: u64,
+    ii: usize,
+    n: usize,
+) {
     let groups = world.groups.len();
     // index groups..: per group; index `groups`: all
     let mut acc = vec![[0.0f64; 9]; groups + 1];
@@ -953,14 +1043,12 @@ fn learn(
                 }
                 next[i] = choice.unwrap_or(rt.strat[i]);
             }
-            "fermi" => {
-                if !nb.is_empty() {
-                    let j = nb[rt.learn_rng.random_range(0..nb.len() as u64) as usize] as usize;
-                    let p = 1.0 / (1.0 + ((rt.w_util[i] - rt.w_util[j]) / temperature).exp());
-                    let u: f64 = rt.learn_rng.random();
-                    if u < p {
-                        next[i] = rt.strat[j];
-                    }
+            "fermi" if !nb.is_empty() => {
+                let j = nb[rt.learn_rng.random_range(0..nb.len() as u64) as usize] as usize;
+                let p = 1.0 / (1.0 + ((rt.w_util[i] - rt.w_util[j]) / temperature).exp());
+                let u: f64 = rt.learn_rng.random();
+                if u < p {
+                    next[i] = rt.strat[j];
                 }
             }
             "best_response" => {
@@ -981,12 +1069,16 @@ fn learn(
                     let partner = rt.strat[j] as usize;
                     for (v, &c) in values.iter_mut().zip(&candidates) {
                         let counts = &rt.outcome_table[c as usize * nc + partner];
-                        *v += counts[0] * u[0] + counts[1] * u[1] + counts[2] * u[2] + counts[3] * u[3];
+                        *v += counts[0] * u[0]
+                            + counts[1] * u[1]
+                            + counts[2] * u[2]
+                            + counts[3] * u[3];
                     }
                 }
                 // The current strategy is kept unless another does strictly better.
                 let mut best = rt.strat[i];
-                let mut best_value = values[candidates.iter().position(|&c| c == best).unwrap_or(0)];
+                let mut best_value =
+                    values[candidates.iter().position(|&c| c == best).unwrap_or(0)];
                 for (&c, &v) in candidates.iter().zip(&values) {
                     if v > best_value + 1e-9 {
                         best_value = v;
@@ -997,7 +1089,8 @@ fn learn(
             }
             _ => {}
         }
-        if mutation_t > 0 && (rt.learn_rng.next_u32() as u64) < mutation_t && !learn_set.is_empty() {
+        if mutation_t > 0 && (rt.learn_rng.next_u32() as u64) < mutation_t && !learn_set.is_empty()
+        {
             next[i] = learn_set[rt.learn_rng.random_range(0..learn_set.len() as u64) as usize];
         }
     }
@@ -1036,6 +1129,7 @@ fn anarchy_utility(rt: &IssueRt, i: usize, partners: &[u32], k: f64, interval: u
 }
 
 #[inline(never)]
+#[allow(clippy::too_many_arguments)]
 fn negotiate(
     rt: &mut IssueRt,
     degree: &[u32],
@@ -1048,7 +1142,8 @@ fn negotiate(
 ) -> Vec<(usize, bool)> {
     let n = rt.member.len();
     let members_now = rt.member.iter().filter(|&&m| m).count();
-    let observed = (members_now >= 2 && rt.n_m2m > 0).then(|| rt.n_m2m_coop as f64 / rt.n_m2m as f64);
+    let observed =
+        (members_now >= 2 && rt.n_m2m > 0).then(|| rt.n_m2m_coop as f64 / rt.n_m2m as f64);
     let ctx = model::NegotiationContext {
         rules,
         monitoring,
@@ -1064,7 +1159,10 @@ fn negotiate(
     let mut cnt_out = vec![0u64; n];
     for i in 0..n {
         let inside = if rt.member[i] {
-            neighbours[i].iter().filter(|&&j| rt.member[j as usize]).count() as u64
+            neighbours[i]
+                .iter()
+                .filter(|&&j| rt.member[j as usize])
+                .count() as u64
         } else {
             0
         };
@@ -1084,7 +1182,11 @@ fn negotiate(
             model::StateView {
                 utility: u,
                 discount: world.states[i].discount,
-                sovereignty: world.states[i].sovereignty_cost * (1.0 + rules.security_weight * world.states[i].security * world.states[i].receiving()),
+                sovereignty: world.states[i].sovereignty_cost
+                    * (1.0
+                        + rules.security_weight
+                            * world.states[i].security
+                            * world.states[i].receiving()),
                 u_out: if cnt_out[i] > 0 {
                     Some((rt.n_util[i] - rt.n_util_in[i]) / cnt_out[i] as f64)
                 } else {
@@ -1128,7 +1230,11 @@ fn apply_shock(
     if shock.kind == "institutional" {
         if let Some(ii) = issue_index {
             let rt = &mut issues[ii];
-            if let Some(a) = shock.civil_society_access.as_deref().and_then(CivilSocietyAccess::parse) {
+            if let Some(a) = shock
+                .civil_society_access
+                .as_deref()
+                .and_then(CivilSocietyAccess::parse)
+            {
                 rt.access = a;
             }
             if shock.forum == Some(true) && rt.forum_from.is_none() {

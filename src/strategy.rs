@@ -235,13 +235,18 @@ impl Strategy {
             Strategy::MemoryOne { p, first } => Machine::memory_one(p, first),
             Strategy::Random(p) => Machine::new(&[p], |_, _, _| 0),
             // State 0: the partner has never defected; state 1: it has.
-            Strategy::Grudger => Machine::new(&[1.0, 0.0], |s, _, partner| {
-                if s == 1 || partner == 1 {
-                    1
-                } else {
-                    0
-                }
-            }),
+            Strategy::Grudger => {
+                Machine::new(
+                    &[1.0, 0.0],
+                    |s, _, partner| {
+                        if s == 1 || partner == 1 {
+                            1
+                        } else {
+                            0
+                        }
+                    },
+                )
+            }
             // State bits: (partner's move two turns ago was D) << 1 | (last move was D).
             // Defects only when both were D (Axelrod-Python: `opponent.history[-2:] == [D, D]`).
             Strategy::TitForTwoTats => Machine::new(&[1.0, 1.0, 1.0, 0.0], |s, _, partner| {
@@ -462,13 +467,20 @@ mod tests {
         assert_eq!(Strategy::parse("TFT").unwrap(), Strategy::TitForTat);
         assert_eq!(Strategy::parse("GRIM").unwrap(), Strategy::Grudger);
         assert_eq!(Strategy::parse("ALLD").unwrap(), Strategy::Defector);
-        assert_eq!(Strategy::parse("gtft(0.2)").unwrap(), Strategy::Gtft(Some(0.2)));
+        assert_eq!(
+            Strategy::parse("gtft(0.2)").unwrap(),
+            Strategy::Gtft(Some(0.2))
+        );
         let e = Strategy::parse("tit_for_tatt").unwrap_err();
         assert!(e.contains("did you mean `tit_for_tat`"), "{e}");
         assert!(Strategy::parse("random(1.5)").is_err());
         assert!(Strategy::parse("memory_one(1,0,1)").is_err());
         for n in Strategy::NAMES {
-            let name = if n == "memory_one" { "memory_one(1,0,1,0)" } else { n };
+            let name = if n == "memory_one" {
+                "memory_one(1,0,1,0)"
+            } else {
+                n
+            };
             let s = Strategy::parse(name).unwrap();
             assert_eq!(Strategy::parse(&s.name()).unwrap(), s);
         }
@@ -487,7 +499,19 @@ mod tests {
     fn grim_deviation_threshold_is_analytic() {
         // Deviating from mutual grim trigger (ALLD against GRIM) pays exactly when
         // delta < (T - R) / (T - P), also after the relative-gains transform.
-        for (game, k) in [(Payoffs::STANDARD, 0.0), (Payoffs::STANDARD, 1.0), (Payoffs { t: 4.0, r: 3.0, p: 1.0, s: 0.0 }, 0.5)] {
+        for (game, k) in [
+            (Payoffs::STANDARD, 0.0),
+            (Payoffs::STANDARD, 1.0),
+            (
+                Payoffs {
+                    t: 4.0,
+                    r: 3.0,
+                    p: 1.0,
+                    s: 0.0,
+                },
+                0.5,
+            ),
+        ] {
             let g = game.relative_gains(k);
             let threshold = g.grim_threshold();
             if k == 1.0 {
@@ -501,7 +525,11 @@ mod tests {
                 let deviate = discounted_value(&alld, &grim, u, delta);
                 assert!((stay - g.r / (1.0 - delta)).abs() < 1e-9);
                 assert!((deviate - (g.t + delta * g.p / (1.0 - delta))).abs() < 1e-9);
-                assert_eq!(deviate > stay, delta < threshold, "k = {k}, delta = {delta}");
+                assert_eq!(
+                    deviate > stay,
+                    delta < threshold,
+                    "k = {k}, delta = {delta}"
+                );
             }
         }
     }

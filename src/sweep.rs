@@ -1786,9 +1786,15 @@ impl Display {
             let pb = indicatif::ProgressBar::new(total);
             pb.set_style(
                 indicatif::ProgressStyle::with_template(
-                    "{msg} [{bar:40}] {pos}/{len} runs, {per_sec}, {eta} left",
+                    "{msg} [{bar:40}] {pos}/{len} runs, {rate}, {eta} left",
                 )
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0} runs/s", state.per_sec());
+                    },
+                )
                 .progress_chars("=> "),
             );
             pb.set_message(format!("sweep {name}"));

@@ -103,9 +103,7 @@ fn decide(m: &Machine, state: u8, rng: &mut Stream) -> Action {
     let t = m.coop_threshold[state as usize];
     if t == 0 {
         Action::D
-    } else if t >= 1 << 32 {
-        Action::C
-    } else if (rng.next_u32() as u64) < t {
+    } else if t >= 1 << 32 || (rng.next_u32() as u64) < t {
         Action::C
     } else {
         Action::D
@@ -289,9 +287,17 @@ impl Tournament {
             .map(|i| RankRow {
                 rank: 0,
                 strategy: self.config.strategies[i].name(),
-                mean_score_per_turn: if turns[i] > 0 { total[i] / turns[i] as f64 } else { 0.0 },
+                mean_score_per_turn: if turns[i] > 0 {
+                    total[i] / turns[i] as f64
+                } else {
+                    0.0
+                },
                 total_score: total[i],
-                cooperation: if turns[i] > 0 { coop[i] as f64 / turns[i] as f64 } else { 0.0 },
+                cooperation: if turns[i] > 0 {
+                    coop[i] as f64 / turns[i] as f64
+                } else {
+                    0.0
+                },
                 wins: wins[i],
                 matches: played[i],
             })
@@ -371,13 +377,24 @@ mod tests {
 
     #[test]
     fn noisy_tournament_is_reproducible_and_thread_independent() {
-        let c = cfg(&["tit_for_tat", "gtft", "random", "win_stay_lose_shift"], 100, 0.05);
+        let c = cfg(
+            &["tit_for_tat", "gtft", "random", "win_stay_lose_shift"],
+            100,
+            0.05,
+        );
         let a = run(&c);
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
         let b = one.install(|| run(&c));
         assert_eq!(a.matches, b.matches);
         // noise actually changes something
-        let clean = run(&cfg(&["tit_for_tat", "gtft", "random", "win_stay_lose_shift"], 100, 0.0));
+        let clean = run(&cfg(
+            &["tit_for_tat", "gtft", "random", "win_stay_lose_shift"],
+            100,
+            0.0,
+        ));
         assert_ne!(a.matches, clean.matches);
     }
 
