@@ -768,10 +768,14 @@ fn play_issue(
     }
     /// Everything the loop adds up for a state.
     #[derive(Clone, Copy, Default)]
+    /// Utilities are formed once per state at the end: the sum over partners of
+    /// pi_i - k (pi_j - pi_i) is (1 + k) sum pi_i - k sum pi_j.
     struct Sums {
         payoff: f64,
-        util: f64,
-        util_in: f64,
+        partner: f64,
+        self_payoff: f64,
+        payoff_in: f64,
+        partner_in: f64,
         coop: u32,
         m2m: u32,
         m2m_coop: u32,
@@ -780,8 +784,10 @@ fn play_issue(
     impl Sums {
         fn add(&mut self, o: &Sums) {
             self.payoff += o.payoff;
-            self.util += o.util;
-            self.util_in += o.util_in;
+            self.partner += o.partner;
+            self.self_payoff += o.self_payoff;
+            self.payoff_in += o.payoff_in;
+            self.partner_in += o.partner_in;
             self.coop += o.coop;
             self.m2m += o.m2m;
             self.m2m_coop += o.m2m_coop;
@@ -873,8 +879,21 @@ fn play_issue(
         let seen_by_a = if m.trial(rng) { xb.flip() } else { xb };
         sa[e] = ma.step(sa[e], xa, seen_by_a);
         sb[e] = mb.step(sb[e], xb, seen_by_b);
-        standing_a[e] = update_standing(standing_a[e], xa, seen_by_a);
-        standing_b[e] = update_standing(standing_b[e], xb, seen_by_b);
+        // A known systematic cheater is in bad standing with every member: punishing it keeps
+        // the punisher's own standing, and it accepts the punishment.
+        let (mut st_a, mut st_b) = (standing_a[e], standing_b[e]);
+        if both {
+            if pb_.flagged {
+                st_a &= !PARTNER_GOOD;
+                st_b &= !SELF_GOOD;
+            }
+            if pa_.flagged {
+                st_b &= !PARTNER_GOOD;
+                st_a &= !SELF_GOOD;
+            }
+        }
+        standing_a[e] = update_standing(st_a, xa, seen_by_a);
+        standing_b[e] = update_standing(st_b, xb, seen_by_b);
         let ca = (xa == Action::C) as u32;
         let cb = (xb == Action::C) as u32;
         let mut pa = pa_.game[xa.index() * 2 + xb.index()];
@@ -882,7 +901,7 @@ fn play_issue(
         if a == b {
             // Self-interaction (lattice): counted once, no relative gains against oneself.
             acc.payoff += pa;
-            acc.util += pa;
+            acc.self_payoff += pa;
             acc.coop += ca;
             continue;
         }
@@ -908,18 +927,18 @@ fn play_issue(
                 sums[b].detected += 1;
             }
         }
-        let ua = pa - pa_.k * (pb - pa);
-        let ub = pb - pb_.k * (pa - pb);
         acc.payoff += pa;
-        acc.util += ua;
+        acc.partner += pb;
         acc.coop += ca;
         let s = &mut sums[b];
         s.payoff += pb;
-        s.util += ub;
+        s.partner += pa;
         s.coop += cb;
         if both {
-            acc.util_in += ua;
-            s.util_in += ub;
+            acc.payoff_in += pa;
+            acc.partner_in += pb;
+            s.payoff_in += pb;
+            s.partner_in += pa;
         }
     }
     if cur != usize::MAX {
@@ -928,9 +947,10 @@ fn play_issue(
     let mut m2m_total = 0u64;
     let mut m2m_coop_total = 0u64;
     for (i, s) in sums.iter().enumerate() {
+        let k = players[i].k;
         rt.r_payoff[i] += s.payoff;
-        rt.r_util[i] += s.util;
-        rt.n_util_in[i] += s.util_in;
+        rt.r_util[i] += (1.0 + k) * (s.payoff - s.self_payoff) - k * s.partner + s.self_payoff;
+        rt.n_util_in[i] += (1.0 + k) * s.payoff_in - k * s.partner_in;
         rt.r_coop[i] += s.coop;
         rt.r_m2m[i] += s.m2m;
         rt.r_m2m_coop[i] += s.m2m_coop;

@@ -18,18 +18,18 @@
 //! Floating-point output goes through `exp`/`ln` of the platform's libm; the files were blessed
 //! on x86_64 Linux.
 //!
-//! # Known failures
+//! # Regressions
 //!
-//! Tests marked `KNOWN BUG` pin a bug in `src/` (or a contract mismatch) that is reported, not
-//! worked around. They fail until the bug is fixed; do not weaken them to make them pass:
+//! Tests with a `Regression:` note pin a bug of `src/` (or a contract mismatch) that was found
+//! by these tests and fixed; they assert the fixed behaviour, so do not weaken them:
 //!
-//! - `unknown_key_suggests_the_intended_key` (no "did you mean" for unknown scenario keys);
+//! - `unknown_key_suggests_the_intended_key` ("did you mean" for unknown scenario keys);
 //! - `set_errors_say_they_come_from_the_command_line` (`--set` errors cited as file positions);
-//! - `unparsable_cell_in_states_csv_names_the_column` (CSV cell errors give an index, not a name);
-//! - `scenario_truncated_mid_string_names_the_field` (syntax errors do not name the key; minor);
+//! - `unparsable_cell_in_states_csv_names_the_column` (CSV cell errors gave an index, not a name);
+//! - `scenario_truncated_mid_string_names_the_field` (syntax errors did not name the key);
 //! - `summary_final_status_agrees_with_final_members` (status and members from different times);
 //! - `shares_and_rates_are_within_the_unit_interval` (`final_power_share` = 1.0000000000000002);
-//! - `summary_columns_match_docs` (summary.csv has `preexisting` and `states`, undocumented).
+//! - `summary_columns_match_docs` (summary.csv had `preexisting` and `states`, undocumented).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -348,8 +348,8 @@ fn scenario_truncated_mid_string_names_line_and_column() {
     );
 }
 
-// KNOWN BUG: syntax errors (here an unterminated string) name the line and column but not the
-// key being read, although it is on that line (`description`). Other errors name the field.
+// Regression: syntax errors (here an unterminated string) named the line and column but not
+// the key being read, although it is on that line (`description`), as other errors do.
 #[test]
 fn scenario_truncated_mid_string_names_the_field() {
     let text = golden_text();
@@ -359,7 +359,15 @@ fn scenario_truncated_mid_string_names_the_field() {
         + 20;
     let w = Work::new();
     w.golden_scenario(&text[..cut]);
-    w.input_error(&["run", "scenario.toml", "--out", "out"], &["description"]);
+    let line = line_at(&text, cut);
+    w.input_error(
+        &["run", "scenario.toml", "--out", "out"],
+        &[
+            &format!("scenario.toml:{line}:"),
+            "syntax error",
+            "`description`",
+        ],
+    );
 }
 
 #[test]
@@ -535,9 +543,8 @@ fn unknown_key_is_an_input_error_at_its_line() {
     }
 }
 
-// KNOWN BUG (src/scenario.rs, `suggest_key`): the "did you mean" hint never appears. It reads the
-// candidates from the odd-numbered pieces of serde's message split on backticks, but those are
-// the separators (", expected one of ", ", "); the names are the even-numbered pieces.
+// Regression (src/scenario.rs, `suggest_key`): the "did you mean" hint never appeared, because
+// the candidates were read from the separators of serde's message instead of the names.
 #[test]
 fn unknown_key_suggests_the_intended_key() {
     let base = golden_text();
@@ -548,9 +555,14 @@ fn unknown_key_suggests_the_intended_key() {
     ] {
         let w = Work::new();
         w.golden_scenario(&mutate(&base, from, to));
+        let line = line_of(&base.replacen(from, to, 1), to);
         w.input_error(
             &["validate", "scenario.toml"],
-            &[&format!("did you mean `{meant}`")],
+            &[
+                &format!("scenario.toml:{line}:"),
+                "unknown field",
+                &format!("did you mean `{meant}`"),
+            ],
         );
     }
 }
@@ -611,8 +623,8 @@ fn bad_row_in_states_csv_names_the_csv_line_and_column() {
     );
 }
 
-// KNOWN BUG (src/scenario.rs, `csv_err`): a cell that does not parse is reported by index
-// ("field 3: invalid float literal"), not by column name, so the message does not name the field.
+// Regression (src/scenario.rs, `csv_err`): a cell that did not parse was reported by index
+// ("field 3: invalid float literal"), not by column name.
 #[test]
 fn unparsable_cell_in_states_csv_names_the_column() {
     let w = Work::new();
@@ -622,9 +634,13 @@ fn unparsable_cell_in_states_csv_names_the_column() {
         "golden-states.csv",
         &mutate(&csv, "asia,3.0,", "asia,lots,"),
     );
-    w.input_error(
+    let e = w.input_error(
         &["run", "scenario.toml", "--out", "out"],
-        &["golden-states.csv:3", "power"],
+        &["golden-states.csv:3", "`power`"],
+    );
+    assert!(
+        !e.contains("field 3"),
+        "the column is named, not numbered: {e}"
     );
 }
 
@@ -716,10 +732,9 @@ fn set_value_of_wrong_type_or_range_is_an_input_error() {
     );
 }
 
-// KNOWN BUG (src/scenario.rs, `parse`/`apply_sets`): an error in a value or key that came from
-// `--set` is reported at a position of the *rewritten* text, as if it were in the file. When
-// the override adds a key, that line does not exist in the file (here: past its end), and the
-// message never says the value came from the command line.
+// Regression (src/scenario.rs, `parse`/`apply_sets`): an error in a value or key that came from
+// `--set` was reported at a position of the *rewritten* text, as if it were in the file (here
+// past its end), and never said that the value came from the command line.
 #[test]
 fn set_errors_say_they_come_from_the_command_line() {
     let w = Work::new();
@@ -727,11 +742,17 @@ fn set_errors_say_they_come_from_the_command_line() {
     let text = "name = \"tiny\"\nrounds = 3\n\n[[blocs]]\ngroup = \"g\"\nregion = \"r\"\ncount = 3\npower = 1.0\nposition = 0.5\nsecurity = 0.5\neconomy = 0.5\nrights = 0.5\nsovereignty_cost = 0.5\ndiscount = 0.9\nstrategy = \"tft\"\n\n[[issues]]\nname = \"labour\"\npayoffs = { t = 5.0, r = 3.0, p = 1.0, s = 0.0 }\n";
     w.write("tiny.toml", text);
     w.run(&["validate", "tiny.toml"]).ok();
-    for set in ["regime.min_member_share=abc", "regime.min_member_shar=0.5"] {
-        let e = w.input_error(&["validate", "tiny.toml", "--set", set], &[]);
+    for (set, field) in [
+        ("regime.min_member_share=abc", "`regime.min_member_share`"),
+        ("regime.min_member_shar=0.5", "`regime.min_member_shar`"),
+    ] {
+        let e = w.input_error(
+            &["validate", "tiny.toml", "--set", set],
+            &[&format!("--set {set}"), "command line", field],
+        );
         assert!(
-            e.contains("--set") || e.contains("<command line>"),
-            "an error caused by `--set {set}` should say so; got: {e}"
+            !e.contains("tiny.toml:"),
+            "an error caused by `--set {set}` is not in the file; got: {e}"
         );
     }
 }
@@ -1137,54 +1158,130 @@ fn golden_fixture_exercises_the_model() {
     assert!(states.iter().all(|n| *n == "6"));
 }
 
-// KNOWN BUG (src/sim.rs, summaries): `final_status` is the status assessed in the last round,
+// Regression (src/sim.rs, summaries): `final_status` was the status assessed in the last round,
 // *before* that round's negotiation, while `final_members` (and final_member_share,
-// final_power_share, the `member` column of states.csv) are taken *after* it. When the last
-// round is a negotiation round the two disagree: in the golden fixture (run 0, labour) the
-// summary says `absent` with 3 members (and run 0, refugees, `binding` with 0 members).
-// DESIGN 2.8: `absent` means no members.
+// final_power_share, the `member` column of states.csv) were taken *after* it, so the summary
+// could say `absent` with 3 members. Now nothing is negotiated (or learnt) after the last round,
+// so the last recorded round is the final state: every final_* column of summary.csv equals the
+// last timeseries row (all states) of its run and issue. The golden fixture's last round (14)
+// is a negotiation round (interval 3), the case that used to go wrong.
 #[test]
 fn summary_final_status_agrees_with_final_members() {
+    let fixture: toml::Table = golden_text().parse().expect("the fixture is TOML");
+    let rounds = fixture["rounds"].as_integer().expect("rounds");
+    let interval = fixture["regime"]["negotiation_interval"]
+        .as_integer()
+        .expect("negotiation_interval");
+    assert_eq!(
+        rounds % interval,
+        0,
+        "the fixture should end on a negotiation round"
+    );
     let w = Work::new();
     let out = run_golden(&w, "golden");
     let t = Table::read(&out.join("summary.csv"));
-    let (status, members, run) = (
-        t.col("final_status"),
-        t.col("final_members"),
-        t.col("run_id"),
-    );
+    let ts = Table::read(&out.join("timeseries.csv"));
+    let last_round = (rounds - 1).to_string();
     let mut bad = Vec::new();
     for r in &t.rows {
-        let m = number(&r[members], "final_members");
-        let contradiction = match r[status].as_str() {
+        let key = |tab: &Table, row: &[String]| {
+            (
+                row[tab.col("run_id")].clone(),
+                row[tab.col("issue")].clone(),
+            )
+        };
+        let last: Vec<&Vec<String>> = ts
+            .rows
+            .iter()
+            .filter(|x| {
+                key(&ts, x) == key(&t, r)
+                    && x[ts.col("round")] == last_round
+                    && x[ts.col("group")] == "all"
+            })
+            .collect();
+        assert_eq!(last.len(), 1, "one last `all` row for {:?}", key(&t, r));
+        let last = last[0];
+        let m = number(&r[t.col("final_members")], "final_members");
+        let contradiction = match r[t.col("final_status")].as_str() {
             "absent" => m > 0.0,
             "forming" => m == 0.0,
             _ => false,
         };
         if contradiction {
             bad.push(format!(
-                "run {} issue {}: {} with {} members",
-                r[run],
-                r[t.col("issue")],
-                r[status],
-                m
+                "run {:?}: {} with {m} members",
+                key(&t, r),
+                r[t.col("final_status")]
             ));
+        }
+        for (fin, col) in [
+            ("final_status", "regime_status"),
+            ("final_members", "members"),
+            ("final_cooperation", "cooperation"),
+        ] {
+            if r[t.col(fin)] != last[ts.col(col)] {
+                bad.push(format!(
+                    "run {:?}: {fin} = {} but the last round's {col} = {}",
+                    key(&t, r),
+                    r[t.col(fin)],
+                    last[ts.col(col)]
+                ));
+            }
+        }
+        // Shares: summary.csv sums normalised powers, timeseries.csv divides; equal up to
+        // rounding.
+        for (fin, col) in [
+            ("final_member_share", "member_share"),
+            ("final_power_share", "member_power_share"),
+        ] {
+            let (a, b) = (number(&r[t.col(fin)], fin), number(&last[ts.col(col)], col));
+            if (a - b).abs() > 1e-12 {
+                bad.push(format!(
+                    "run {:?}: {fin} = {a} but the last round's {col} = {b}",
+                    key(&t, r)
+                ));
+            }
         }
     }
     assert!(
         bad.is_empty(),
-        "summary.csv contradicts itself:\n{}",
+        "summary.csv contradicts itself or the last round:\n{}",
         bad.join("\n")
+    );
+    // And nothing happened after the last recorded round.
+    let events = Table::read(&out.join("events.csv"));
+    let late: Vec<&str> = events
+        .rows
+        .iter()
+        .filter(|e| {
+            e[events.col("round")] == last_round
+                && ["ratified", "withdrew"].contains(&e[events.col("event")].as_str())
+        })
+        .map(|e| e[events.col("event")].as_str())
+        .collect();
+    assert!(
+        late.is_empty(),
+        "membership changes in the last round: {late:?}"
     );
 }
 
-// KNOWN BUG (src/sim.rs, summaries): `final_power_share` is the sum of the members' normalised
-// powers, which rounds above 1 (1.0000000000000002 in the golden fixture) when every state is a
-// member. timeseries.csv computes the share as a ratio and stays within [0, 1].
+// Regression (src/sim.rs, summaries): `final_power_share`, the sum of the members' normalised
+// powers, rounded above 1 (1.0000000000000002 in the golden fixture) when every state was a
+// member; it is now capped at 1. timeseries.csv computes the share as a ratio.
 #[test]
 fn shares_and_rates_are_within_the_unit_interval() {
     let w = Work::new();
     let out = run_golden(&w, "golden");
+    let summary = Table::read(&out.join("summary.csv"));
+    assert!(
+        summary.values("final_member_share").contains(&"1"),
+        "the fixture should have a run in which every state ends a member (the case that \
+         rounded above 1)"
+    );
+    assert!(summary
+        .values("final_power_share")
+        .iter()
+        .all(|v| number(v, "final_power_share") <= 1.0));
     let checks = [
         (
             "summary.csv",
@@ -1529,7 +1626,7 @@ fn compare_columns_match_docs() {
     let comparison = columns(
         "rule_set, issue, runs, emerged, emergence_probability, emergence_ci_low, \
          emergence_ci_high, median_emergence_round, mean_cooperation, mean_cooperation_ci_low, \
-         mean_cooperation_ci_high, mean_final_member_share",
+         mean_cooperation_ci_high, mean_final_member_share, collapsed, collapse_probability",
     );
     assert_eq!(header(&compare, "comparison.csv"), comparison);
     // One row per replicate and issue; one per rule set and issue.

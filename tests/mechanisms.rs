@@ -545,7 +545,9 @@ fn monitoring_detects_cheaters_and_lowers_their_payoff() {
 
 /// Implementation errors of complying members are detected as cheating (executed moves,
 /// ODD D10): five complying members with noise 0.1 and monitoring 1; in every round the
-/// detections equal the member-to-member D moves, (1 - compliance) x 20.
+/// detections equal the member-to-member moves that do not conform to the treaty,
+/// (1 - compliance) x 20. The punishments the errors provoke are D moves too, but lawful: they
+/// conform and are never detected.
 #[test]
 fn monitoring_detects_implementation_errors_as_cheating() {
     let states = many("M", 5, |s| s);
@@ -632,6 +634,214 @@ fn sanctions_need_detection_and_cost_the_detected() {
     );
     assert_eq!(total_detected(&blind), 0);
     assert!(events(&blind, EventKind::Sanctioned).is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reciprocity inside the treaty (Keohane 1986; contrite reciprocity, Sugden 1986)
+// ---------------------------------------------------------------------------------------------
+
+/// Timeseries rows of one group of issue 0, by round.
+fn group_rows<'a>(out: &'a RunOutput, group: &str) -> Vec<&'a TimeseriesRow> {
+    let g = out
+        .final_world
+        .as_ref()
+        .expect("full run")
+        .groups
+        .iter()
+        .position(|x| x == group)
+        .unwrap_or_else(|| panic!("no group {group}"));
+    out.timeseries
+        .iter()
+        .filter(|r| r.issue == 0 && r.group == Some(g))
+        .collect()
+}
+
+/// Two complying members, A and B, each alone in its group, so that the group rows of the
+/// timeseries show each one's move (cooperation 0 or 1) and whether it conformed to the treaty
+/// (compliance 0 or 1) in every round. Implementation noise 0.005, no misperception, no
+/// monitoring (nobody is flagged; standing alone governs).
+///
+/// When noise turns a cooperation into a defection (A in round t, say), A falls into bad
+/// standing with B. In round t + 1 B punishes, lawfully (D, conforming), and A, in bad standing,
+/// accepts the punishment (C) instead of answering it; both are then in good standing, and from
+/// round t + 2 they cooperate again: one punishment, no echo. (Plain reciprocity, "punish what
+/// you saw", would have A answer in round t + 2, B in t + 3, and so on for ever.)
+///
+/// Over the seeds 1, 2, ... the test takes the first five runs with exactly one non-conforming
+/// move, early enough for two rounds to follow, and checks every move of every round. (Noise
+/// that hits a cooperation is always non-conforming, so it cannot hide in these runs; only the
+/// punishment itself could be flipped to C by noise, with probability 0.005 per run.)
+#[test]
+fn an_accidental_defection_is_answered_by_one_punishment_without_echo() {
+    let rounds = 12usize;
+    let states = [st("A").group("a"), st("B").group("b")];
+    let mut found = Vec::new();
+    for seed in 1..=1000u64 {
+        let s = scenario(
+            &states,
+            &[
+                &format!("rounds={rounds}"),
+                &format!("seed={seed}"),
+                "noise.implementation=0.005",
+                "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+            ],
+            "",
+        );
+        let out = run(&s, &rules(&s));
+        // moves[side][round] = (cooperated, conformed)
+        let moves: Vec<Vec<(bool, bool)>> = ["a", "b"]
+            .iter()
+            .map(|g| {
+                group_rows(&out, g)
+                    .iter()
+                    .map(|r| {
+                        let conformed = r.compliance.expect("members met");
+                        assert!(r.cooperation == 0.0 || r.cooperation == 1.0);
+                        assert!(conformed == 0.0 || conformed == 1.0);
+                        (r.cooperation == 1.0, conformed == 1.0)
+                    })
+                    .collect()
+            })
+            .collect();
+        let errors: Vec<(usize, usize)> = (0..2)
+            .flat_map(|side| (0..rounds).map(move |round| (side, round)))
+            .filter(|&(side, round)| !moves[side][round].1)
+            .collect();
+        let [(x, t)] = errors[..] else { continue };
+        if t + 2 >= rounds {
+            continue;
+        }
+        let y = 1 - x;
+        for (round, (&got_x, &got_y)) in moves[x].iter().zip(&moves[y]).enumerate() {
+            let (want_x, want_y) = if round == t {
+                ((false, false), (true, true)) // the error; the partner cooperates
+            } else if round == t + 1 {
+                ((true, true), (false, true)) // accepted; one lawful punishment
+            } else {
+                ((true, true), (true, true)) // cooperation before, and again after
+            };
+            assert_eq!(
+                (got_x, got_y),
+                (want_x, want_y),
+                "seed {seed}: error in round {t}, round {round}: (cooperated, conformed) of \
+                 the erring state and its partner"
+            );
+        }
+        assert_eq!(total_detected(&out), 0, "no monitoring");
+        found.push(seed);
+        if found.len() == 5 {
+            break;
+        }
+    }
+    assert_eq!(found.len(), 5, "runs with a single error: {found:?}");
+}
+
+/// A state caught cheating on at least a quarter of its treaty partners is known to all members
+/// as a systematic cheater, and every complying member partner in good standing punishes it in
+/// the next round, even one whose own record would not (Keohane 1986: institutions spread
+/// information about cheaters).
+///
+/// Five members: C1-C3; Y, whose temptation (security 1, receiving 1: T = 5 + 2 = 7) makes it
+/// cheat in round 0 only (a shock takes its security to 0 in round 1); and Cheat, who complies
+/// in round 0 and cheats from round 1 on (a shock raises its security to 1). Discount 0.6: with
+/// T = 5 a state complies (R = 3 >= 0.4 x 5 + 0.6 P), with T = 7 it cheats (3 < 3.4).
+/// Monitoring 1 or 0, sanctions 0. Each state plays 4 member partners a round; the groups c, y,
+/// cheat show the moves of C1-C3, Y and Cheat.
+///
+/// - Round 0: Y defects on all four (caught four times: flagged). Everyone else cooperates.
+/// - Round 1: C1-C3 punish Y (it is in bad standing and flagged); Y, in bad standing, accepts
+///   and cooperates; Cheat defects on all four (caught: flagged). Y saw Cheat's defection while
+///   Y itself was in bad standing, so by its own record Cheat's standing stays good.
+/// - Round 2: C1-C3 punish Cheat. With monitoring 1, Y punishes it too, although its own
+///   record would not: Cheat is a known cheater. With monitoring 0 nobody is flagged and Y
+///   cooperates with Cheat once more, punishing it only from round 3, after seeing it defect.
+/// - Rounds 3-5: all four punish Cheat, which keeps cheating.
+///
+/// Lawful punishments conform to the treaty and are never detected: the compliance of C1-C3
+/// and of Y (after round 0) is 1, and only Y (4, in round 0) and Cheat (4 a round from round 1)
+/// are ever detected.
+#[test]
+fn a_known_systematic_cheater_is_punished_by_all_member_partners() {
+    let mut states = many("C", 3, |s| s.group("c").discount(0.6));
+    states.push(st("Y").group("y").position(1.0).security(1.0).discount(0.6));
+    states.push(st("Cheat").group("cheat").position(1.0).discount(0.6));
+    let s = scenario(
+        &states,
+        &[
+            "rounds=6",
+            "issues[0].shifts.temptation_per_security=2.0",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+        ],
+        "\n[[shocks]]\nround = 1\nkind = \"security\"\nstates = [\"Y\"]\nchange = -1.0\n\
+         \n[[shocks]]\nround = 1\nkind = \"security\"\nstates = [\"Cheat\"]\nchange = 1.0\n",
+    );
+    let at = |m: f64| {
+        run(
+            &s,
+            &Rules {
+                security_weight: 1.0,
+                monitoring: m,
+                ..rules(&s)
+            },
+        )
+    };
+    let (known, unknown) = (at(1.0), at(0.0));
+    let series = |out: &RunOutput, group: &str| -> Vec<(f64, Option<f64>)> {
+        group_rows(out, group)
+            .iter()
+            .map(|r| (r.cooperation, r.compliance))
+            .collect()
+    };
+    // (cooperation, compliance) by round. C1-C3: 12 moves a round, 3 of them punishments from
+    // round 1 (of Y in round 1, of Cheat from round 2).
+    let c = [(1.0, Some(1.0))]
+        .into_iter()
+        .chain([(0.75, Some(1.0)); 5])
+        .collect::<Vec<_>>();
+    let cheat = [(1.0, Some(1.0))]
+        .into_iter()
+        .chain([(0.0, Some(0.0)); 5])
+        .collect::<Vec<_>>();
+    let y_known = [(0.0, Some(0.0)), (1.0, Some(1.0))]
+        .into_iter()
+        .chain([(0.75, Some(1.0)); 4])
+        .collect::<Vec<_>>();
+    let y_unknown = [(0.0, Some(0.0)), (1.0, Some(1.0)), (1.0, Some(1.0))]
+        .into_iter()
+        .chain([(0.75, Some(1.0)); 3])
+        .collect::<Vec<_>>();
+    for out in [&known, &unknown] {
+        assert_eq!(series(out, "c"), c);
+        assert_eq!(series(out, "cheat"), cheat);
+    }
+    assert_eq!(
+        series(&known, "y"),
+        y_known,
+        "monitoring 1: Y must punish the known cheater in every round from round 2 on (a \
+         lawful punishment of a known cheater must not cost the punisher its own standing)"
+    );
+    assert_eq!(
+        series(&unknown, "y"),
+        y_unknown,
+        "monitoring 0: Y punishes Cheat only after seeing it defect"
+    );
+    // Cheat earns 3R + S in round 0 (Y defects on it), T = 7 from all four in round 1, then P
+    // from all four (monitoring 1) or, with monitoring 0, T once more from Y in round 2.
+    assert!(close(
+        row(&known, "Cheat").mean_payoff,
+        (3.0 * 3.0 + 4.0 * 7.0 + 16.0 * 1.0) / 24.0
+    ));
+    assert!(close(
+        row(&unknown, "Cheat").mean_payoff,
+        (3.0 * 3.0 + 4.0 * 7.0 + 7.0 + 15.0 * 1.0) / 24.0
+    ));
+    let detected = |out: &RunOutput, name: &str| row(out, name).times_detected;
+    assert_eq!(
+        ["C1", "C2", "C3", "Y", "Cheat"].map(|x| detected(&known, x)),
+        [0, 0, 0, 4, 20],
+        "lawful punishments are never detected"
+    );
+    assert_eq!(total_detected(&unknown), 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -935,11 +1145,13 @@ fn path_dependence_strength_grows_with_compliant_age() {
 }
 
 /// Four members of a regime founded in 1950 (compliant age 50 in 2000) gain u_in - u_out =
-/// (R + tc) - P = 2.5 from membership (with everyone in, u_out is mutual defection). In 2002 a
-/// shock raises every sovereignty cost from 0.2 to 3.2, so at the negotiation of round 4 the
-/// value is 2.5 - 3.2 = -0.7 without path dependence: all withdraw, and the regime collapses
-/// three rounds later (collapse round 5, logged in round 7). With path_dependence = 0.1 the
-/// exit cost strength x (R - P) = (1 - exp(-5.5)) x 2 = 1.99 keeps them in.
+/// (R + tc) - R = 0.5 from membership: with everyone in, a member has no partner outside the
+/// treaty, so its outside option is what its strategy would earn against its partners'
+/// strategies (TFT against TFT: R), not mutual defection. In 2002 a shock raises every
+/// sovereignty cost from 0.2 to 2.2, so at the negotiation of round 4 the value is
+/// 0.5 - 2.2 = -1.7 without path dependence: all withdraw, and the regime collapses three
+/// rounds later (collapse round 5, logged in round 7). With path_dependence = 0.1 the exit cost
+/// strength x (R - P) = (1 - exp(-5.5)) x 2 = 1.99 keeps them in (value 0.29 > 0).
 fn exit_cost_world() -> Scenario {
     let states = many("M", 4, |s| s.sov(0.2));
     scenario(
@@ -949,7 +1161,7 @@ fn exit_cost_world() -> Scenario {
             "regime.negotiation_interval=5",
             "issues[0].initial_regime={ since_year = 1950, members = \"all\" }",
         ],
-        "\n[[shocks]]\nyear = 2002\nkind = \"sovereignty_cost\"\nchange = 3.0\n",
+        "\n[[shocks]]\nyear = 2002\nkind = \"sovereignty_cost\"\nchange = 2.0\n",
     )
 }
 
@@ -986,6 +1198,45 @@ fn path_dependence_exit_cost_keeps_members_in_after_a_shock() {
     // Strength of the pre-existing regime in round 0: compliant age 50 + 1.
     let r = overall(&locked)[0];
     assert!(close(r.strength, 1.0 - (-0.1f64 * 51.0).exp()));
+}
+
+/// The membership decision at a tie: a member leaves only if its value is negative, and a
+/// non-member joins only if its value is positive. Four TFT states, all complying, tc = 0.5,
+/// one negotiation at the end of round 2 (rounds = 4: nothing is negotiated after the last
+/// round). Members (a regime in place, strength 0, no norm) have no partner outside the treaty,
+/// so their outside option is TFT against TFT, R: value = (R + tc) - R - c = 0.5 - c.
+/// Non-members expect R + tc inside (all partners would comply) against R experienced outside:
+/// the same value. All sums are exact in binary, so c = 0.5 gives a value of exactly 0: members
+/// stay and non-members stay out; c = 0.51 drives the members out, c = 0.49 draws the
+/// non-members in.
+#[test]
+fn membership_ties_keep_members_in_and_non_members_out() {
+    let changes = |members: bool, cost: f64| {
+        let states = many("M", 4, |s| s.sov(cost));
+        let mut sets = vec!["rounds=4", "regime.negotiation_interval=3"];
+        if members {
+            sets.push("issues[0].initial_regime={ since_year = 1990, members = \"all\" }");
+        }
+        let s = scenario(&states, &sets, "");
+        let out = run(
+            &s,
+            &Rules {
+                transaction_cost_cut: 0.5,
+                ..rules(&s)
+            },
+        );
+        let kind = if members {
+            EventKind::Withdrew
+        } else {
+            EventKind::Ratified
+        };
+        assert!(events(&out, kind).iter().all(|e| e.round == 2));
+        events(&out, kind).len()
+    };
+    assert_eq!(changes(true, 0.5), 0, "value 0: members stay");
+    assert_eq!(changes(false, 0.5), 0, "value 0: non-members stay out");
+    assert_eq!(changes(true, 0.51), 4, "value < 0: members leave");
+    assert_eq!(changes(false, 0.49), 4, "value > 0: non-members join");
 }
 
 /// The same shock without path dependence collapses the regime: regime_collapsed is logged in
@@ -1058,11 +1309,12 @@ fn a_preexisting_regime_starts_binding() {
 /// Four core members (sovereignty cost 0) and six outsiders with costs 0.12 ... 0.37. Everyone
 /// plays TFT and complies, tc = 0.1, so an outsider expects (R + tc) - R = 0.1 per interaction
 /// from joining, times the share f of its partners in; norm = norm_pressure x civil-society
-/// factor x 4/10. One negotiation, at the end of round 2. By hand (greatest fixed point, all
-/// start in and those with value <= 0 leave, all at once, until none leaves):
+/// factor x 4/10. One negotiation, at the end of round 2 (the run has a fourth round, since
+/// nothing is negotiated after the last round). By hand (all start in; non-members with value
+/// <= 0 and members with value < 0 leave, all at once, until none leaves):
 /// norm_pressure 0: 0.1 - c < 0 for all: 0 ratify; 0.25 (norm 0.1): 0.12 and 0.17 survive the
 /// first pass, then 0.17 leaves (5/9 x 0.1 + 0.1 < 0.17): 1; 0.5 (norm 0.2): 0.12 ... 0.27: 4;
-/// 1.0 (norm 0.4): all 6.
+/// 1.0 (norm 0.4): all 6. The core members (value f x 0.1 > 0) stay.
 fn norm_states() -> Vec<St> {
     let mut states = many("C", 4, |s| s.group("core"));
     for (k, c) in [0.12, 0.17, 0.22, 0.27, 0.32, 0.37].iter().enumerate() {
@@ -1073,7 +1325,7 @@ fn norm_states() -> Vec<St> {
 
 fn norm_world(extra_sets: &[&str]) -> Scenario {
     let mut sets = vec![
-        "rounds=3",
+        "rounds=4",
         "regime.negotiation_interval=3",
         "issues[0].initial_regime={ since_year = 1990, members = [\"core\"] }",
     ];
@@ -1115,7 +1367,7 @@ fn norm_pressure_needs_others_already_in() {
     let with_core = norm_world(&[]);
     let without_core = scenario(
         &norm_states(),
-        &["rounds=3", "regime.negotiation_interval=3"],
+        &["rounds=4", "regime.negotiation_interval=3"],
         "",
     );
     let r = Rules {
@@ -1131,9 +1383,9 @@ fn norm_pressure_needs_others_already_in() {
 }
 
 /// Civil-society access raises norm pressure by a factor 1 + 0.25 x level: with
-/// norm_pressure 0.5 the outsiders joining are 4 (none), 5 (observer: norm 0.25), 6
-/// (consultative: 0.3; decision: 0.35). Nobody cheats and sanctions are 0, so the monitoring
-/// bonus that comes with access changes nothing else here.
+/// norm_pressure 0.5 the outsiders joining are 4 (none), 5 (observer: norm 0.25; O5 survives
+/// the second pass with 8/9 x 0.1 + 0.25 > 0.32), 6 (consultative: 0.3; decision: 0.35).
+/// Access also scales the rule set's monitoring, which is 0 here, so it adds no monitoring.
 #[test]
 fn civil_society_access_raises_norm_pressure() {
     let joined = |access: &str| {
@@ -1151,13 +1403,30 @@ fn civil_society_access_raises_norm_pressure() {
     assert_eq!(joined("decision"), 6);
 }
 
-/// Civil-society access adds 0.1 monitoring per level: with the rule set's monitoring at 0 and
-/// six cheating members (600 cheating moves in 20 rounds), detections are 0 without access and
-/// about 60, 120, 180 with observer, consultative, decision access (sd <= 11; margins 5 sd).
+/// Civil-society access multiplies the rule set's monitoring by 1 + 0.25 x level (NGOs report
+/// violations the monitoring body then acts on): monitoring_eff = clamp(m (1 + 0.25 level), 0,
+/// 1). Six cheating members make 600 cheating moves in 20 rounds (non-compliers never punish,
+/// so every member-to-member move is a non-conforming D), each detected with probability
+/// monitoring_eff:
+///
+/// - m = 0: no detections at any level (access scales monitoring, it adds none by itself);
+/// - m = 0.4: about 240, 300, 360, 420 with none, observer, consultative, decision access
+///   (sd <= 12.3; margins 5 sd). The detection draws are the same at every level (common random
+///   numbers), so the detections can only grow with the level;
+/// - m = 0.6 with decision access: 0.6 x 1.75 = 1.05, clamped to 1: all 600 detected.
 #[test]
 fn civil_society_access_raises_monitoring() {
+    use regime::scenario::CivilSocietyAccess as Access;
+    let factors = [
+        Access::None,
+        Access::Observer,
+        Access::Consultative,
+        Access::Decision,
+    ]
+    .map(Access::monitoring_factor);
+    assert_eq!(factors, [1.0, 1.25, 1.5, 1.75]);
     let states = many("M", 6, |s| s.discount(0.1));
-    let detections = |access: &str| {
+    let detections = |access: &str, m: f64| {
         let s = scenario(
             &states,
             &[
@@ -1167,22 +1436,39 @@ fn civil_society_access_raises_monitoring() {
             ],
             "",
         );
-        total_detected(&run(&s, &rules(&s)))
+        let out = run(
+            &s,
+            &Rules {
+                monitoring: m,
+                ..rules(&s)
+            },
+        );
+        assert!(
+            overall(&out).iter().all(|r| r.compliance == Some(0.0)),
+            "every member cheats"
+        );
+        total_detected(&out)
     };
-    let d: Vec<u64> = ["none", "observer", "consultative", "decision"]
-        .iter()
-        .map(|a| detections(a))
-        .collect();
-    assert_eq!(d[0], 0, "no access, no monitoring: no detections");
-    for (k, expected) in [(1, 60.0f64), (2, 120.0), (3, 180.0)] {
+    let levels = ["none", "observer", "consultative", "decision"];
+    for access in levels {
+        assert_eq!(
+            detections(access, 0.0),
+            0,
+            "{access}: no monitoring in the rule set, no detections"
+        );
+    }
+    let d: Vec<u64> = levels.iter().map(|a| detections(a, 0.4)).collect();
+    for (k, expected) in [240.0f64, 300.0, 360.0, 420.0].into_iter().enumerate() {
         let sd = (600.0 * (expected / 600.0) * (1.0 - expected / 600.0)).sqrt();
         assert!(
             (d[k] as f64 - expected).abs() < 5.0 * sd,
-            "level {k}: {} detections, expected {expected}",
+            "{}: {} detections, expected {expected}",
+            levels[k],
             d[k]
         );
     }
-    assert!(d[1] < d[2] && d[2] < d[3], "{d:?}");
+    assert!(d[0] < d[1] && d[1] < d[2] && d[2] < d[3], "{d:?}");
+    assert_eq!(detections("decision", 0.6), 600, "monitoring clamped to 1");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1192,7 +1478,11 @@ fn civil_society_access_raises_monitoring() {
 /// T_i = T + temptation_per_security x security_weight x security_i x receiving_i: a receiver
 /// (position 1, security 0.8) is tempted more with security_weight 1 than 0; a sender is not.
 /// Its compliance threshold rises from 0.5 to (5.8 - 3) / (5.8 - 1) = 0.583, so a member with
-/// discount 0.55 complies at weight 0 and cheats at weight 1.
+/// discount 0.55 complies at weight 0 and cheats at weight 1. The sender (threshold 0.5) still
+/// complies: it cooperates in round 0, then lawfully punishes the receiver, in bad standing
+/// since its first defection, in rounds 1-4 (cooperation 1/5); a lawful punishment conforms to
+/// the treaty, so member compliance is 1/2 in every round (the receiver's moves are cheating,
+/// the sender's are not). The receiver earns 5.8 once and then P: (5.8 + 4) / 5.
 #[test]
 fn security_weight_raises_receivers_temptation() {
     let states = [
@@ -1240,15 +1530,29 @@ fn security_weight_raises_receivers_temptation() {
         "weight 1: the receiver cheats"
     );
     assert!(
-        close(row(&b, "Sender").cooperation, 1.0),
-        "the sender still complies"
+        overall(&a).iter().all(|r| r.compliance == Some(1.0)),
+        "weight 0: full compliance"
     );
+    assert!(
+        close(row(&b, "Sender").cooperation, 0.2),
+        "the sender cooperates once, then punishes: {}",
+        row(&b, "Sender").cooperation
+    );
+    assert!(
+        overall(&b).iter().all(|r| r.compliance == Some(0.5)),
+        "the sender's punishments conform to the treaty: {:?}",
+        overall(&b).iter().map(|r| r.compliance).collect::<Vec<_>>()
+    );
+    assert!(close(row(&b, "Receiver").mean_payoff, (5.8 + 4.0) / 5.0));
+    assert!(close(row(&b, "Sender").mean_payoff, 4.0 / 5.0));
 }
 
 /// Security weighting also raises receivers' sovereignty cost, c_i (1 + w security_i
 /// receiving_i): two receivers (cost 0.4, security 0.8) expect tc = 0.5 from joining and join at
-/// weight 0 (0.5 - 0.4 > 0) but not at weight 1 (0.5 - 0.72 < 0); the senders join either way.
-/// Their temptation rises to 5.8, but with discount 0.95 they would still comply.
+/// weight 0 (0.5 - 0.4 > 0) but not at weight 1 (0.5 - 0.72 < 0); the senders join either way
+/// (3/5 x 0.5 > 0 once the receivers are out). The receivers' temptation rises to 5.8, but with
+/// discount 0.95 they would still comply. One negotiation, at the end of round 2; the run has a
+/// fourth round, since nothing is negotiated after the last round.
 #[test]
 fn security_weight_lowers_receivers_membership() {
     let mut states = many("R", 2, |s| {
@@ -1260,7 +1564,7 @@ fn security_weight_lowers_receivers_membership() {
     let s = scenario(
         &states,
         &[
-            "rounds=3",
+            "rounds=4",
             "regime.negotiation_interval=3",
             "issues[0].shifts.temptation_per_security=1.0",
         ],
@@ -1356,12 +1660,23 @@ fn informal_forum_cuts_misperception() {
 ///
 /// - Round 1: the six senders ratify. Cheat expects T - m s = 4.5 > R from members; the others
 ///   expect (4/5 (R + tc) + 1/5 (S + tc)) = 3.4 > R.
-/// - Cheat cheats: R + tc = 4 < 0.99 (T - m s) + 0.01 P = 4.465; the others comply. From round
-///   2, every round: 5 detections (Cheat's moves to the 5 members), penalty 2.5; compliance
-///   25/30 = 0.83 >= 0.8, so the regime emerges in round 4 (emergence round 2).
-/// - Round 8 (year 2008): a shock adds 10 to the senders' sovereignty costs; in round 9 all six
+/// - Cheat cheats: R + tc = 4 < 0.99 (T - m s) + 0.01 P = 4.465; the others comply. Round 2:
+///   5 detections (Cheat's moves to the 5 members), penalty 2.5; Cheat, caught cheating on all
+///   its partners, is a known systematic cheater (and in bad standing with each of them).
+///   Round 3: the five punish it lawfully (D, conforming); it cheats again (5 detections).
+///   Compliance is 25/30 = 0.83 >= 0.8 in both rounds (punishments conform), so the regime
+///   emerges in round 4 (emergence round 2).
+/// - Round 3: Cheat earned T - s = 4.5 then P - s = 0.5 from members, 2.5 on average, against
+///   R = 3 with the hegemon outside: value 5/6 (2.5 - 3) < 0, it withdraws.
+/// - Rounds 4-5: outside the treaty Cheat and the senders play TFT, which carries on the mutual
+///   defection of round 3 (P), so Cheat's outside option falls to (10 P + 2 R) / 12 = 4/3;
+///   expecting T - m s = 4.5 from members again (observed compliance 1, and the expectation does
+///   not foresee punishment), it ratifies again in round 5.
+/// - Rounds 6-7: Cheat, still in bad standing with the senders, is punished at once and cheats
+///   (5 detections each round); in round 7 it withdraws again (0.5 < 3).
+/// - Round 8 (year 2008): a shock adds 10 to the senders' sovereignty costs; in round 9 the five
 ///   withdraw; the criterion fails from round 10 and the regime collapses in round 12 (collapse
-///   round 10).
+///   round 10). Nothing is negotiated after the last round (13).
 #[test]
 fn every_event_type_is_logged_over_a_regime_life_cycle() {
     let mut states = vec![st("Hegemon")
@@ -1395,26 +1710,41 @@ fn every_event_type_is_logged_over_a_regime_life_cycle() {
     let rounds =
         |kind: EventKind| -> Vec<u64> { events(&out, kind).iter().map(|e| e.round).collect() };
 
-    assert_eq!(event_states(&out, EventKind::Ratified), senders);
-    assert_eq!(rounds(EventKind::Ratified), [1; 6]);
+    let changes = |kind: EventKind| -> Vec<(u64, String)> {
+        events(&out, kind)
+            .iter()
+            .map(|e| (e.round, name_of(&out, e.state.expect("a state's event"))))
+            .collect()
+    };
+    let mut ratified = changes(EventKind::Ratified);
+    ratified.sort();
+    let mut want: Vec<(u64, String)> = senders.iter().map(|x| (1, x.to_string())).collect();
+    want.push((5, "Cheat".into()));
+    assert_eq!(ratified, want);
     assert!(events(&out, EventKind::Ratified)
         .iter()
         .all(|e| e.issue == Some(0)));
 
     let detected = events(&out, EventKind::CheatingDetected);
-    assert_eq!(
-        rounds(EventKind::CheatingDetected),
-        (2..=9).collect::<Vec<u64>>()
-    );
+    assert_eq!(rounds(EventKind::CheatingDetected), [2, 3, 6, 7]);
     assert!(detected
         .iter()
         .all(|e| close(e.value, 5.0) && e.detail == "1 states" && e.state.is_none()));
-    assert_eq!(rounds(EventKind::Sanctioned), (2..=9).collect::<Vec<u64>>());
+    assert_eq!(rounds(EventKind::Sanctioned), [2, 3, 6, 7]);
     assert!(events(&out, EventKind::Sanctioned)
         .iter()
         .all(|e| close(e.value, 2.5)));
-    assert_eq!(row(&out, "Cheat").times_detected, 40);
-    assert_eq!(row(&out, "S1").times_detected, 0);
+    assert_eq!(row(&out, "Cheat").times_detected, 20);
+    assert_eq!(row(&out, "S1").times_detected, 0, "punishments are lawful");
+    let compliance: Vec<Option<f64>> = overall(&out).iter().map(|r| r.compliance).collect();
+    for (round, c) in compliance.iter().enumerate() {
+        let want = match round {
+            0 | 1 | 10.. => None,
+            2 | 3 | 6 | 7 => Some(25.0 / 30.0),
+            _ => Some(1.0),
+        };
+        assert_eq!(*c, want, "compliance in round {round}");
+    }
 
     let emerged = events(&out, EventKind::RegimeEmerged);
     assert_eq!(
@@ -1430,8 +1760,11 @@ fn every_event_type_is_logged_over_a_regime_life_cycle() {
     );
     assert_eq!(shocks[0].detail, "sovereignty_cost (6 states)");
 
-    assert_eq!(event_states(&out, EventKind::Withdrew), senders);
-    assert_eq!(rounds(EventKind::Withdrew), [9; 6]);
+    let mut withdrew = changes(EventKind::Withdrew);
+    withdrew.sort();
+    let mut want: Vec<(u64, String)> = vec![(3, "Cheat".into()), (7, "Cheat".into())];
+    want.extend(senders[1..].iter().map(|x| (9, x.to_string())));
+    assert_eq!(withdrew, want);
 
     let collapsed = events(&out, EventKind::RegimeCollapsed);
     assert_eq!(
@@ -1447,8 +1780,11 @@ fn every_event_type_is_logged_over_a_regime_life_cycle() {
 
 /// Shocks scheduled by year and by round, a random shock with probability 1 in a window
 /// (fires in every round of the window and nowhere else), a random shock with probability 0
-/// (never fires), and an institutional shock (civil-society access "decision" from round 6:
-/// monitoring 0.3 for cheating members, so detections start in round 6).
+/// (never fires), and an institutional shock in round 6 that grants civil-society access
+/// "decision" and adds monitoring 1. Access alone would add nothing here: it scales the rule
+/// set's monitoring, which is 0. The added monitoring makes it 1 from round 6, so every move of
+/// the three cheating members (discount 0.1) is detected from then on and none before: 6
+/// detections a round in rounds 6-14.
 #[test]
 fn shocks_fire_by_year_by_round_and_at_random_in_their_window() {
     let states = [
@@ -1487,6 +1823,7 @@ round = 6
 kind = "institutional"
 issue = "labour"
 civil_society_access = "decision"
+monitoring = 1.0
 "#;
     let s = scenario(
         &states,
@@ -1512,9 +1849,9 @@ civil_society_access = "decision"
     ];
     assert_eq!(got, expected);
     assert_eq!(
-        shock_events[2].issue,
-        Some(0),
-        "an institutional shock names its issue"
+        (shock_events[2].issue, shock_events[2].value),
+        (Some(0), 1.0),
+        "an institutional shock names its issue and logs the monitoring it adds"
     );
     let w = out.final_world.as_ref().expect("full run");
     let security: Vec<f64> = w.states.iter().map(|x| x.security).collect();
@@ -1525,39 +1862,44 @@ civil_society_access = "decision"
         w.states.iter().all(|x| x.economy == 0.0),
         "a shock with probability 0 never fires"
     );
-    // The institutional shock switches on civil-society monitoring from round 6.
-    let first = events(&out, EventKind::CheatingDetected)
-        .first()
-        .map(|e| e.round);
-    assert!(
-        first.is_some_and(|r| r >= 6),
-        "first detection in round {first:?}"
-    );
+    // The institutional shock switches on monitoring from round 6.
+    let detected: Vec<(u64, f64)> = events(&out, EventKind::CheatingDetected)
+        .iter()
+        .map(|e| (e.round, e.value))
+        .collect();
+    assert_eq!(detected, (6..15).map(|r| (r, 6.0)).collect::<Vec<_>>());
+    assert_eq!(total_detected(&out), 54);
 }
 
-/// A refugee surge securitises destination states in proportion to how much they receive:
-/// security rises by change x max(position, 0), so a sender is untouched.
+/// A refugee surge securitises every state it reaches: security rises by `change` (clamped to
+/// [0, 1]) whatever the state's position, so a sender is hit as hard as a receiver; a state the
+/// shock does not target is untouched. (It used to be scaled by receiving = max(position, 0).)
 #[test]
-fn a_refugee_surge_securitises_receivers() {
+fn a_refugee_surge_securitises_every_state_it_reaches() {
     let states = [
         st("Receiver").position(0.5).security(0.2),
         st("Sender").position(-0.8).security(0.2),
+        st("Exposed").position(0.0).security(0.8),
+        st("Spared").position(0.5).security(0.2),
     ];
     let s = scenario(
         &states,
         &["rounds=3"],
-        "\n[[shocks]]\nround = 1\nkind = \"refugee_surge\"\nchange = 0.4\n",
+        "\n[[shocks]]\nround = 1\nkind = \"refugee_surge\"\nstates = [\"Receiver\", \"Sender\", \"Exposed\"]\nchange = 0.4\n",
     );
     let out = run(&s, &rules(&s));
     let w = out.final_world.as_ref().expect("full run");
-    assert!(close(w.states[0].security, 0.2 + 0.4 * 0.5));
-    assert!(close(w.states[1].security, 0.2));
+    let security: Vec<f64> = w.states.iter().map(|x| x.security).collect();
+    for (x, want) in security.iter().zip([0.2 + 0.4, 0.2 + 0.4, 1.0, 0.2]) {
+        assert!(close(*x, want), "final security {security:?}");
+    }
+    let shocks = events(&out, EventKind::Shock);
     assert_eq!(
-        events(&out, EventKind::Shock)
+        shocks
             .iter()
-            .map(|e| e.round)
+            .map(|e| (e.round, e.detail.as_str()))
             .collect::<Vec<_>>(),
-        [1]
+        [(1, "refugee_surge (3 states)")]
     );
 }
 
@@ -1751,7 +2093,9 @@ fn block(centre: usize, radius: usize) -> Vec<(usize, usize)> {
 /// sees a corner (or is one) and stays D: a 5x5 block.
 ///
 /// Every state plays 9 games a round, so cooperation = cooperators / 441: 440/441, 432/441,
-/// then 416/441; mean payoff in round 0 = (14.8 + 8 x 8 + 432 x 9) / (441 x 9).
+/// then 416/441; mean payoff in round 0 = (14.8 + 8 x 8 + 432 x 9) / (441 x 9). Strategies are
+/// revised after every round but the last, so a run of r rounds ends after r - 1 revisions, with
+/// the strategies it played in its last round.
 #[test]
 fn nowak_may_single_defector_grows_to_3x3_then_5x5() {
     let blocs = [
@@ -1759,22 +2103,29 @@ fn nowak_may_single_defector_grows_to_3x3_then_5x5() {
         (1, "\"defector\""),
         (220, "\"cooperator\""),
     ];
-    let one = run(&nowak_may(21, 1, &blocs), &rules(&nowak_may(21, 1, &blocs)));
+    let s1 = nowak_may(21, 1, &blocs);
+    let none = run(&s1, &rules(&s1));
     assert_eq!(
-        one.states[220].initial_strategy,
+        none.states[220].initial_strategy,
         Strategy::Defector,
         "the defector is in the centre (10, 10)"
     );
+    assert_eq!(
+        defectors(&none, 21),
+        block(10, 0),
+        "one round: no revision after the last round"
+    );
+    let s2 = nowak_may(21, 2, &blocs);
+    let one = run(&s2, &rules(&s2));
     assert_eq!(defectors(&one, 21), block(10, 1), "after one revision: 3x3");
     let s = nowak_may(21, 3, &blocs);
-    let two = run(&nowak_may(21, 2, &blocs), &rules(&s));
+    let two = run(&s, &rules(&s));
     assert_eq!(
         defectors(&two, 21),
         block(10, 2),
         "after two revisions: 5x5"
     );
-    let three = run(&s, &rules(&s));
-    let rows = overall(&three);
+    let rows = overall(&two);
     for (round, cooperators) in [(0, 440.0), (1, 432.0), (2, 416.0)] {
         assert!(
             close(rows[round].cooperation, cooperators / 441.0),
@@ -1785,6 +2136,11 @@ fn nowak_may_single_defector_grows_to_3x3_then_5x5() {
     assert!(close(
         rows[0].mean_payoff,
         (14.8 + 8.0 * 8.0 + 432.0 * 9.0) / (441.0 * 9.0)
+    ));
+    // The last recorded round is the final state: its 25 defectors are the 5x5 block.
+    assert!(close(
+        two.summaries[0].final_cooperation,
+        (441.0 - 25.0) / 441.0
     ));
 }
 
@@ -1854,7 +2210,9 @@ fn nowak_may_engine_matches_a_reference_implementation() {
 /// Best response: four states (three ALLC, one TFT) on a complete graph. Over a learning
 /// interval of 5 rounds, against ALLC defecting earns 5T = 25 and cooperating 5R = 15; against
 /// TFT defecting earns T + 4P = 9 and cooperating 15. Everyone's best response is ALLD
-/// (3 x 25 > 45 for the TFT state; 2 x 25 + 9 = 59 > 45 for the others).
+/// (3 x 25 > 45 for the TFT state; 2 x 25 + 9 = 59 > 45 for the others). The revision comes at
+/// the end of round 4; nothing is revised after the last round, so the run has a sixth round,
+/// in which everyone defects: the last recorded round shows the final strategies.
 #[test]
 fn best_response_switches_to_the_best_reply() {
     let mut states = many("C", 3, |s| s.strategy("cooperator"));
@@ -1862,13 +2220,19 @@ fn best_response_switches_to_the_best_reply() {
     let s = scenario(
         &states,
         &[
-            "rounds=5",
+            "rounds=6",
             "learning.rule=\"best_response\"",
             "learning.interval=5",
         ],
         "",
     );
     let out = run(&s, &rules(&s));
+    let rows = overall(&out);
+    assert!(
+        rows[..5].iter().all(|r| close(r.cooperation, 1.0)),
+        "before the revision everyone cooperates (ALLC and TFT)"
+    );
+    assert_eq!(rows[5].cooperation, 0.0, "after it everyone defects");
     assert!(
         out.states
             .iter()
@@ -2025,18 +2389,15 @@ fn simultaneous_revision_is_independent_of_the_order_of_states() {
     }
 }
 
-/// Ties. X (ALLC) plays A (TFT) and B (GRIM); A and B each also play two cooperators. In round
-/// 0 A and B both earn 3R = 9 and X 2R = 6, so X copies "the best scorer among its neighbours"
-/// (DESIGN 2.7) but there are two, with different strategies. The engine takes the first in
-/// its neighbour list, i.e. the one listed first in the scenario file, so listing B before A
-/// changes the outcome: the revision is not independent of the order of states (issue #3).
-/// docs/ODD.md 7.8 documents the edge-order tie-break; a tie-break that does not depend on the
-/// file (e.g. keep the strategy most common among the tied best, then the lowest catalogue
-/// index, or a draw from the learning stream) would make this pass.
+/// Ties. X plays A (TFT) and B (GRIM); A and B each also play two cooperators. In round 0 A
+/// and B both earn 3R = 9 and X 2R = 6, so X copies "the best scorer among its neighbours"
+/// (DESIGN 2.7) but there are two, with different strategies. The tie-break does not depend on
+/// the order of states: X keeps its own strategy if a tied best scorer uses it, else it takes
+/// the tied strategy first by name. So an ALLC X becomes `grudger` (before `tit_for_tat`),
+/// and a TFT X stays TFT (A, a best scorer, plays it), whether A or B is listed first. The run
+/// has two rounds, since nothing is revised after the last round.
 #[test]
-#[ignore = "FAILS: imitate_best breaks ties by neighbour (edge) order, so by file order (src/sim.rs learn; ODD 7.8)"]
 fn imitate_best_ties_do_not_depend_on_the_order_of_states() {
-    let x = || st("X").strategy("cooperator");
     let others = [
         st("A"),
         st("B").strategy("grudger"),
@@ -2045,13 +2406,13 @@ fn imitate_best_ties_do_not_depend_on_the_order_of_states() {
         st("B1").strategy("cooperator"),
         st("B2").strategy("cooperator"),
     ];
-    let final_of_x = |order: &[usize]| {
-        let mut states = vec![x()];
+    let final_of_x = |x: &str, order: &[usize]| {
+        let mut states = vec![st("X").strategy(x)];
         states.extend(order.iter().map(|&k| others[k].clone()));
         let s = scenario(
             &states,
             &[
-                "rounds=1",
+                "rounds=2",
                 "topology.kind=\"edge_list\"",
                 "topology.file=\"edges-tie.csv\"",
                 "learning.rule=\"imitate_best\"",
@@ -2060,12 +2421,19 @@ fn imitate_best_ties_do_not_depend_on_the_order_of_states() {
             "",
         );
         let out = run(&s, &rules(&s));
+        assert!(
+            close(row(&out, "A").mean_payoff, 3.0) && close(row(&out, "X").mean_payoff, 3.0),
+            "everyone cooperates: A earns 3R = 9 over 3 games a round, X 2R = 6 over 2"
+        );
         row(&out, "X").final_strategy.name()
     };
-    let a_first = final_of_x(&[0, 1, 2, 3, 4, 5]);
-    let b_first = final_of_x(&[1, 0, 2, 3, 4, 5]);
-    assert_eq!(
-        a_first, b_first,
-        "X's new strategy depends on whether A or B is listed first"
-    );
+    for (x, want) in [("cooperator", "grudger"), ("tit_for_tat", "tit_for_tat")] {
+        let a_first = final_of_x(x, &[0, 1, 2, 3, 4, 5]);
+        let b_first = final_of_x(x, &[1, 0, 2, 3, 4, 5]);
+        assert_eq!(
+            a_first, b_first,
+            "{x}: X's new strategy depends on whether A or B is listed first"
+        );
+        assert_eq!(a_first, want, "{x}: tie-break");
+    }
 }

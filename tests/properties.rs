@@ -4,8 +4,9 @@
 //! The invariants follow the engine's documented order within a round (src/sim.rs): play, then
 //! the regime assessment, then the round is recorded, and only then learning and negotiation.
 //! So a timeseries row shows the membership *during* the round, and membership changes
-//! (ratified/withdrew events) of round r first show in round r + 1; the summary's
-//! `final_members` is the membership after the last round's negotiation.
+//! (ratified/withdrew events) of round r first show in round r + 1. Nothing is revised after the
+//! last round, so the last recorded round is the final state: the summary's final_* columns are
+//! the last row's.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -415,12 +416,13 @@ fn membership_changes(out: &RunOutput, issue: usize, round: u64) -> (i64, i64) {
 ///   so summed over all states mean utility equals mean payoff;
 /// - membership changes only at negotiation rounds and each change is an event:
 ///   members(r + 1) = members(r) + ratified(r) - withdrew(r), on the `all` rows;
-/// - summary: final_members = last row's members + the last round's ratified - withdrew (the
-///   last negotiation happens after recording, so it is *not* simply the last row's members);
-///   final_status and final_cooperation are the last row's; mean_cooperation is the mean of
-///   the `all` rows; emergence_round is the first `regime_emerged` event's value (0 for a
-///   pre-existing regime); a collapse comes after the emergence; the `member` flags of the
-///   per-state rows count final_members.
+/// - no revision after the last round: no ratified/withdrew event in the last round, even when
+///   it is a negotiation round;
+/// - summary: final_members, final_member_share, final_power_share (in [0, 1]), final_status
+///   and final_cooperation are the last row's; mean_cooperation is the mean of the `all` rows;
+///   emergence_round is the first `regime_emerged` event's value (0 for a pre-existing regime);
+///   a collapse comes after the emergence; the `member` flags of the per-state rows count
+///   final_members.
 fn check_run(s: &Scenario, w: &World, out: &RunOutput) -> Result<(), String> {
     let n = s.state_count() as usize;
     let groups = w.groups.len();
@@ -561,25 +563,37 @@ fn check_run(s: &Scenario, w: &World, out: &RunOutput) -> Result<(), String> {
             );
         }
 
-        // The summary agrees with the last recorded round plus its negotiation.
+        // Nothing is negotiated after the last round, so the summary is the last recorded
+        // round.
         let sum = &out.summaries[issue];
         let last = all[rounds - 1];
         let (joined, left) = membership_changes(out, issue, s.rounds - 1);
         ensure!(
-            sum.final_members as i64 == last.members as i64 + joined - left,
-            "final_members {} != {} + {joined} - {left}",
+            joined == 0 && left == 0,
+            "membership changed after the last round: +{joined} -{left}"
+        );
+        ensure!(
+            sum.final_members == last.members,
+            "final_members {} != last row's {}",
             sum.final_members,
             last.members
         );
         ensure!(
-            close(sum.final_member_share, sum.final_members as f64 / n as f64),
+            close(sum.final_member_share, sum.final_members as f64 / n as f64)
+                && close(sum.final_member_share, last.member_share),
             "final_member_share"
         );
-        // KNOWN BUG (see tests/cli.rs): the summed share can round above 1 by an ulp.
+        // Regression (see tests/cli.rs): the summed share rounded above 1 by an ulp.
         ensure!(
-            (0.0..=1.0 + 1e-12).contains(&sum.final_power_share),
+            (0.0..=1.0).contains(&sum.final_power_share),
             "final_power_share {}",
             sum.final_power_share
+        );
+        ensure!(
+            close(sum.final_power_share, last.member_power_share),
+            "final_power_share {} != last row's {}",
+            sum.final_power_share,
+            last.member_power_share
         );
         ensure!(
             sum.final_status == last.status,
