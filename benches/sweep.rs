@@ -4,6 +4,8 @@
 //! `cargo bench --bench sweep`; the figures and the 10^6-run memory measurement
 //! (`benches/sweep_scaling.sh`) are recorded in `results/benchmarks-sweep.md`.
 
+#![allow(clippy::result_large_err)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use regime::scenario;
 use regime::sweep::{sweep_command, Common, SweepArgs};
