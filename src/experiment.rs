@@ -367,16 +367,16 @@ pub fn comparison_table(
             "\nPaired differences, {b} minus {a} (same replicates and random numbers):\n"
         ));
         s.push_str(&format!(
-            "{:<18} {:>12} {:>14} {:>14} {:>30}\n",
+            "{:<18} {:>12} {:>22} {:>22} {:>30}\n",
             "issue",
             "d P(binding)",
-            format!("only {}", short(a)),
-            format!("only {}", short(b)),
+            format!("binding only {}", short(a)),
+            format!("binding only {}", short(b)),
             "d cooperation [95% CI]"
         ));
         for (issue, d, x, y, c) in diffs {
             s.push_str(&format!(
-                "{:<18} {:>12.3} {:>14} {:>14} {:>10.3} [{:.3}, {:.3}]\n",
+                "{:<18} {:>12.3} {:>22} {:>22} {:>13.3} [{:.3}, {:.3}]\n",
                 issue, d, x, y, c.0, c.1, c.2
             ));
         }
@@ -385,5 +385,5 @@ pub fn comparison_table(
 }
 
 fn short(s: &str) -> String {
-    s.chars().take(12).collect()
+    s.chars().take(16).collect()
 }
