@@ -471,6 +471,10 @@ fn tournament_command(
     if !game.is_finite() {
         return Err(RegimeError::argument("--payoffs", "finite numbers", payoffs).into());
     }
+    if let Some(why) = game.strict_pd_violation() {
+        // Like Axelrod-Python, any 2x2 game is allowed in a tournament; say so.
+        eprintln!("note: --payoffs {payoffs} is not a strict prisoner's dilemma ({why}); playing it anyway");
+    }
     if reps == 0 || turns == 0 {
         return Err(RegimeError::argument(
             "--turns/--reps",
