@@ -5,7 +5,7 @@
 #![allow(clippy::result_large_err)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use regime::experiment::{replicate_seed, run_replicates};
+use regime::experiment::run_replicates;
 use regime::game::Payoffs;
 use regime::rng::stream;
 use regime::scenario;
@@ -101,7 +101,6 @@ fn full_model(c: &mut Criterion) {
         })
     });
     g.finish();
-    let _ = replicate_seed(0, 0);
 }
 
 criterion_group! {

@@ -12,7 +12,7 @@ use crate::game::Payoffs;
 use crate::strategy::Strategy;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The world scenario, embedded so that `regime run` works with no file at all.
 pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/world.toml");
@@ -2082,11 +2082,7 @@ impl CsvLoc<'_> {
 }
 
 fn csv_err(path: &Path, e: csv::Error) -> RegimeError {
-    let (line, field) = match e.position() {
-        Some(p) => (Some(p.line() as usize), None::<String>),
-        None => (None, None),
-    };
-    let _ = field;
+    let line = e.position().map(|p| p.line() as usize);
     RegimeError::Parse {
         location: Location {
             file: path.display().to_string(),
@@ -2137,9 +2133,4 @@ fn read_edges(
         out.push((e.source, e.target));
     }
     Ok(out)
-}
-
-/// Shortens a path for messages.
-pub fn display_path(p: &Path) -> PathBuf {
-    p.to_path_buf()
 }
