@@ -6,7 +6,7 @@
 //! byte-identical at any thread count and memory stays bounded by the batch.
 
 use crate::error::Result;
-use crate::output::{num, Csv, OutputDir};
+use crate::output::{num, Csv, OutputDir, EMERGENCE_COLUMNS};
 use crate::rng::derive_seed;
 use crate::scenario::{Rules, Scenario};
 use crate::sim::{self, Record, RunId, RunOutput};
@@ -247,25 +247,12 @@ impl Comparison {
         }
         p.flush()?;
         let rows = self.summarise(scenario);
-        let mut c = Csv::create(
-            dir.file("comparison.csv"),
-            &[
-                "rule_set",
-                "issue",
-                "runs",
-                "emerged",
-                "emergence_probability",
-                "emergence_ci_low",
-                "emergence_ci_high",
-                "median_emergence_round",
-                "mean_cooperation",
-                "mean_cooperation_ci_low",
-                "mean_cooperation_ci_high",
-                "mean_final_member_share",
-                "collapsed",
-                "collapse_probability",
-            ],
-        )?;
+        let header: Vec<&str> = ["rule_set", "issue"]
+            .into_iter()
+            .chain(EMERGENCE_COLUMNS)
+            .chain(["collapsed", "collapse_probability"])
+            .collect();
+        let mut c = Csv::create(dir.file("comparison.csv"), &header)?;
         for r in &rows {
             c.row([
                 r.rule_set.clone(),

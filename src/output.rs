@@ -256,6 +256,21 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
     Ok(())
 }
 
+/// Columns shared by `comparison.csv` and `points.csv`: how often and how soon a binding regime
+/// emerged over a set of runs, and how much states cooperated and joined.
+pub const EMERGENCE_COLUMNS: [&str; 10] = [
+    "runs",
+    "emerged",
+    "emergence_probability",
+    "emergence_ci_low",
+    "emergence_ci_high",
+    "median_emergence_round",
+    "mean_cooperation",
+    "mean_cooperation_ci_low",
+    "mean_cooperation_ci_high",
+    "mean_final_member_share",
+];
+
 /// Column names of `summary.csv` after the identifying columns.
 pub const SUMMARY_COLUMNS: [&str; 18] = [
     "issue",

@@ -23,7 +23,7 @@
 //! would have written. The format of the `[sweep]` table is in `docs/sweep.md`.
 
 use crate::error::{Location, RegimeError, Result};
-use crate::output::{self, num, OutputDir, SUMMARY_COLUMNS};
+use crate::output::{self, num, OutputDir, EMERGENCE_COLUMNS, SUMMARY_COLUMNS};
 use crate::rng::{derive_seed, stream};
 use crate::scenario::{self, Scenario};
 use crate::sim::{self, Record, RunId};
@@ -1170,20 +1170,17 @@ pub fn runs_header(axis_columns: &[String]) -> Vec<String> {
 }
 
 /// Columns of `points.csv` after `point, rule_set, <axes>, issue`.
-pub const POINT_COLUMNS: [&str; 12] = [
-    "runs",
-    "emerged",
-    "emergence_probability",
-    "emergence_ci_low",
-    "emergence_ci_high",
-    "median_emergence_round",
-    "mean_cooperation",
-    "mean_cooperation_ci_low",
-    "mean_cooperation_ci_high",
-    "mean_final_member_share",
-    "final_member_share_ci_low",
-    "final_member_share_ci_high",
-];
+pub const POINT_COLUMNS: [&str; 12] = {
+    let mut c = [""; 12];
+    let mut k = 0;
+    while k < EMERGENCE_COLUMNS.len() {
+        c[k] = EMERGENCE_COLUMNS[k];
+        k += 1;
+    }
+    c[10] = "final_member_share_ci_low";
+    c[11] = "final_member_share_ci_high";
+    c
+};
 
 // ---------------------------------------------------------------------------------------------
 // points.csv from runs.csv
