@@ -42,6 +42,255 @@ pub fn threshold(p: f64) -> u64 {
     (p * 4_294_967_296.0).round() as u64
 }
 
+/// An exact Bernoulli(p) trial read lazily from random bits (Knuth & Yao 1976).
+///
+/// A uniform U in [0, 1) is compared with p bit by bit, most significant first: the first bit
+/// where U and p differ decides (U < p where p has the 1), so the trial happens with probability
+/// exactly p (an `f64` has a finite binary expansion), and on average it reads two bits. A fair
+/// coin reads exactly one; p = 0 and p = 1 read none.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Coin {
+    /// Zero bits of p's expansion before its leading one (0 for p >= 1/2).
+    lead: u32,
+    /// p's significant bits from the leading one, left-aligned.
+    frac: u64,
+    /// How many bits of `frac` are significant (up to the last one); 0 for p = 0 or p = 1.
+    len: u32,
+    /// The outcome when no bits are read: p = 1.
+    certain: bool,
+}
+
+impl Coin {
+    /// The trial for probability `p` (clamped to [0, 1]).
+    pub fn new(p: f64) -> Coin {
+        let p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) };
+        if p == 0.0 || p == 1.0 {
+            return Coin {
+                lead: 0,
+                frac: 0,
+                len: 0,
+                certain: p == 1.0,
+            };
+        }
+        // p = m * 2^(e - 52) with a 53-bit (or subnormal) integer mantissa m.
+        let bits = p.to_bits();
+        let exp = ((bits >> 52) & 0x7ff) as i64;
+        let (m, e) = if exp == 0 {
+            (bits & ((1 << 52) - 1), -1022i64)
+        } else {
+            (bits & ((1 << 52) - 1) | (1 << 52), exp - 1023)
+        };
+        let top = 63 - m.leading_zeros() as i64; // position of m's leading one
+                                                 // p's leading one is at binary place -(e - 52 + top) after the point, i.e. it is
+                                                 // preceded by (-(e - 52 + top) - 1) zeros.
+        let lead = (-(e - 52 + top) - 1) as u32;
+        let mut frac = m << (63 - top);
+        let mut len = 64 - frac.trailing_zeros();
+        let mut lead = lead;
+        if lead + len <= 64 {
+            // The whole expansion fits in one word: compare the leading zeros with the rest.
+            frac >>= lead;
+            len += lead;
+            lead = 0;
+        }
+        Coin {
+            lead,
+            frac,
+            len,
+            certain: false,
+        }
+    }
+
+    /// The probability p.
+    pub fn p(&self) -> f64 {
+        if self.len == 0 {
+            return if self.certain { 1.0 } else { 0.0 };
+        }
+        // frac has at most 53 significant bits, so each halving is exact.
+        let mut x = self.frac as f64 / 18_446_744_073_709_551_616.0;
+        for _ in 0..self.lead {
+            x *= 0.5;
+        }
+        x
+    }
+
+    /// True when the trial needs no random bits (p = 0 or p = 1).
+    #[inline]
+    pub fn is_certain(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The outcome of a certain trial (p = 1); meaningless for uncertain ones.
+    #[inline]
+    pub fn certain_outcome(&self) -> bool {
+        self.certain
+    }
+}
+
+/// Random bits from a [`Stream`], read one at a time: the stream's `u32` words in order, each
+/// most significant bit first.
+#[derive(Debug)]
+pub struct Bits<'a> {
+    rng: &'a mut Stream,
+    buf: u64,
+    avail: u32,
+}
+
+impl<'a> Bits<'a> {
+    /// One exact Bernoulli trial, like [`Bits::trial`] but without a branch on the kind of
+    /// coin: for interleaved matches, where the coin changes from turn to turn with the
+    /// partner's random moves. Reads exactly the same bits as [`Bits::trial`].
+    #[inline(always)]
+    pub fn trial_branchless(&mut self, c: &Coin) -> bool {
+        if self.avail < 32 {
+            self.buf |= u64::from(self.rng.next_u32()) << (32 - self.avail);
+            self.avail += 32;
+        }
+        let span = c.len.min(self.avail);
+        let d = (self.buf ^ c.frac).leading_zeros();
+        if d >= self.avail || c.lead > 0 {
+            let (r, buf, avail) = trial_slow(self.rng, self.buf, self.avail, c);
+            self.buf = buf;
+            self.avail = avail;
+            return r;
+        }
+        // A certain coin has len = 0: nothing decided, nothing read, the outcome is `certain`.
+        let decided = d < span;
+        let k = if decided { d + 1 } else { c.len };
+        let bit = (c.frac << (d & 63)) >> 63 == 1;
+        self.buf = self.buf.checked_shl(k).unwrap_or(0);
+        self.avail -= k;
+        (decided & bit) | c.certain
+    }
+
+    /// Four trials of the same coin, as a nibble with the first trial in the high bit and 1
+    /// for a failure (a defection when the coin is a cooperation probability). Reads exactly
+    /// the bits of four calls to [`Bits::trial`].
+    #[inline(always)]
+    pub fn failures4(&mut self, c: &Coin) -> u32 {
+        if c.len == 1 && c.lead == 0 {
+            // fair coin: each bit is one trial, 1 = U >= 1/2 = failure
+            if self.avail < 32 {
+                self.buf |= u64::from(self.rng.next_u32()) << (32 - self.avail);
+                self.avail += 32;
+            }
+            let n = (self.buf >> 60) as u32;
+            self.buf <<= 4;
+            self.avail -= 4;
+            return n;
+        }
+        let mut n = 0;
+        for _ in 0..4 {
+            n = n << 1 | u32::from(!self.trial(c));
+        }
+        n
+    }
+
+    /// Reads bits from `rng`.
+    pub fn new(rng: &'a mut Stream) -> Self {
+        Bits {
+            rng,
+            buf: 0,
+            avail: 0,
+        }
+    }
+
+    /// One exact Bernoulli trial (see [`Coin`]).
+    ///
+    /// Branch-free on the common path except for the kind of coin, which is the same turn after
+    /// turn in a match (the outcome itself is random, so a branch on it would be mispredicted
+    /// half the time): certain coins read nothing, fair coins one bit, others compare with p
+    /// after topping the buffer up to at least 32 bits, which decide the trial unless U and p
+    /// agree on all of them (probability 2^-32, the slow path).
+    #[inline(always)]
+    pub fn trial(&mut self, c: &Coin) -> bool {
+        if c.len == 0 {
+            return c.certain;
+        }
+        if self.avail < 32 {
+            self.buf |= u64::from(self.rng.next_u32()) << (32 - self.avail);
+            self.avail += 32;
+        }
+        if c.len == 1 && c.lead == 0 {
+            // p = 1/2: U < 1/2 exactly when its first bit is 0.
+            let r = self.buf >> 63 == 0;
+            self.buf <<= 1;
+            self.avail -= 1;
+            return r;
+        }
+        let span = c.len.min(self.avail);
+        let d = (self.buf ^ c.frac).leading_zeros();
+        // Undecided within the buffer (U agrees with p on all available bits, probability at
+        // most 2^-32), or a very small p whose expansion does not fit in one word.
+        if d >= self.avail || c.lead > 0 {
+            // By value, so that the buffer can live in registers on the fast path.
+            let (r, buf, avail) = trial_slow(self.rng, self.buf, self.avail, c);
+            self.buf = buf;
+            self.avail = avail;
+            return r;
+        }
+        let decided = d < span;
+        let k = if decided { d + 1 } else { c.len };
+        let bit = (c.frac << (d & 63)) >> 63 == 1;
+        self.buf = self.buf.checked_shl(k).unwrap_or(0);
+        self.avail -= k;
+        decided & bit
+    }
+}
+
+/// [`Bits::trial`] when the buffer cannot decide: reads more words as needed. Takes and returns
+/// the buffer (`buf`, `avail` bits, left-aligned).
+#[cold]
+#[inline(never)]
+fn trial_slow(rng: &mut Stream, mut buf: u64, mut avail: u32, c: &Coin) -> (bool, u64, u32) {
+    let consume = |buf: &mut u64, avail: &mut u32, k: u32| {
+        *buf = buf.checked_shl(k).unwrap_or(0);
+        *avail -= k;
+    };
+    let refill = |rng: &mut Stream, buf: &mut u64, avail: &mut u32| {
+        *buf = u64::from(rng.next_u32()) << 32;
+        *avail = 32;
+    };
+    if c.len == 0 {
+        return (c.certain, buf, avail);
+    }
+    // The zeros before p's leading one: any one bit of U there makes U > p.
+    let mut lead = c.lead;
+    while lead > 0 {
+        if avail == 0 {
+            refill(rng, &mut buf, &mut avail);
+        }
+        let z = buf.leading_zeros().min(avail);
+        if z < lead && z < avail {
+            consume(&mut buf, &mut avail, z + 1);
+            return (false, buf, avail);
+        }
+        let k = lead.min(avail);
+        consume(&mut buf, &mut avail, k);
+        lead -= k;
+    }
+    let (mut frac, mut len) = (c.frac, c.len);
+    loop {
+        if avail == 0 {
+            refill(rng, &mut buf, &mut avail);
+        }
+        let d = (buf ^ frac).leading_zeros();
+        let span = len.min(avail);
+        if d < span {
+            consume(&mut buf, &mut avail, d + 1);
+            return ((frac << d) >> 63 == 1, buf, avail);
+        }
+        if len <= avail {
+            consume(&mut buf, &mut avail, len);
+            return (false, buf, avail); // U's bits equal all of p's: U >= p
+        }
+        let k = avail;
+        consume(&mut buf, &mut avail, k);
+        frac <<= k;
+        len -= k;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +411,100 @@ mod skip_tests {
         }
         assert!((zero as f64 / n as f64 - p).abs() < 0.01);
         assert!((ge3 as f64 / n as f64 - 0.7f64.powi(3)).abs() < 0.01);
+    }
+
+    /// Reference: compare U, read bit by bit, with p's binary expansion computed by exact
+    /// doubling in f64.
+    fn reference_trial(words: &mut Stream, buf: &mut Vec<bool>, p: f64) -> bool {
+        let mut q = p;
+        loop {
+            if q == 0.0 {
+                return false; // U agrees with all of p's bits: U >= p
+            }
+            if q == 1.0 {
+                return true;
+            }
+            q *= 2.0;
+            let p_bit = q >= 1.0;
+            if p_bit {
+                q -= 1.0;
+            }
+            if buf.is_empty() {
+                let w = words.next_u32();
+                buf.extend((0..32).rev().map(|i| (w >> i) & 1 == 1));
+                buf.reverse();
+            }
+            let u_bit = buf.pop().expect("refilled");
+            if u_bit != p_bit {
+                return p_bit;
+            }
+        }
+    }
+
+    #[test]
+    fn coin_trials_equal_the_bit_by_bit_comparison() {
+        let mut ps = vec![
+            0.0,
+            1.0,
+            0.5,
+            0.25,
+            0.75,
+            1.0 / 3.0,
+            0.1,
+            0.01,
+            0.999,
+            2f64.powi(-40),
+        ];
+        // tiny p whose expansion spans more than one word (slow path), and a subnormal
+        ps.extend([
+            0.1 * 2f64.powi(-20),
+            1e-300,
+            5e-324,
+            1.0 - f64::EPSILON / 2.0,
+        ]);
+        let mut gen = stream(99);
+        for _ in 0..40 {
+            ps.push((gen.next_u64() >> 11) as f64 / (1u64 << 53) as f64);
+        }
+        for (k, &p) in ps.iter().enumerate() {
+            let c = Coin::new(p);
+            assert_eq!(c.p(), p, "round trip of {p}");
+            let mut fast_rng = stream(1000 + k as u64);
+            let mut ref_rng = stream(1000 + k as u64);
+            let mut bits = Bits::new(&mut fast_rng);
+            let mut other_rng = stream(1000 + k as u64);
+            let mut other = Bits::new(&mut other_rng);
+            let mut pending = Vec::new();
+            for t in 0..3000 {
+                // interleave a fair coin so that the bits consumed must agree too
+                let fast = (bits.trial(&c), bits.trial(&Coin::new(0.5)));
+                let branchless = (
+                    other.trial_branchless(&c),
+                    other.trial_branchless(&Coin::new(0.5)),
+                );
+                assert_eq!(fast, branchless, "p = {p}, trial {t}");
+                let slow = (
+                    reference_trial(&mut ref_rng, &mut pending, p),
+                    reference_trial(&mut ref_rng, &mut pending, 0.5),
+                );
+                assert_eq!(fast, slow, "p = {p}, trial {t}");
+            }
+        }
+    }
+
+    #[test]
+    fn coin_frequencies_are_p() {
+        let mut rng = stream(5);
+        let mut bits = Bits::new(&mut rng);
+        for p in [1.0 / 3.0, 0.05, 0.5, 0.9] {
+            let c = Coin::new(p);
+            let n = 400_000;
+            let hits = (0..n).filter(|_| bits.trial(&c)).count() as f64 / n as f64;
+            let sd = (p * (1.0 - p) / n as f64).sqrt();
+            assert!((hits - p).abs() < 5.0 * sd, "p = {p}: {hits}");
+        }
+        let (never, always) = (Coin::new(0.0), Coin::new(1.0));
+        assert!((0..100).all(|_| !bits.trial(&never) && bits.trial(&always)));
+        assert!(never.is_certain() && always.is_certain() && !Coin::new(0.5).is_certain());
     }
 }

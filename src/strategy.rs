@@ -54,10 +54,16 @@ pub struct Machine {
     pub p_coop: [f64; MAX_STATES],
     /// Threshold on a uniform `u32` draw (see [`crate::rng::threshold`]).
     pub coop_threshold: [u64; MAX_STATES],
+    /// The exact cooperation trial of each state, read from random bits (tournaments).
+    pub coin: [crate::rng::Coin; MAX_STATES],
     /// Next state, indexed by `state * 4 + own * 2 + partner` (C = 0, D = 1).
     pub next: [u8; MAX_STATES * 4],
     /// True when every state's move is certain: the machine consumes no random numbers.
     pub deterministic: bool,
+    /// For deterministic machines, four turns at once: `block[state][partner]`, where
+    /// `partner` holds the partner's next four moves (first turn in the high bit, 1 = D), is
+    /// `next_state << 4 | own`, with `own` the machine's four moves in the same form.
+    pub block: [[u8; 16]; MAX_STATES],
 }
 
 impl Machine {
@@ -68,18 +74,34 @@ impl Machine {
             states: n as u8,
             p_coop: [0.0; MAX_STATES],
             coop_threshold: [0; MAX_STATES],
+            coin: [crate::rng::Coin::new(0.0); MAX_STATES],
             next: [0; MAX_STATES * 4],
             deterministic: true,
+            block: [[0; 16]; MAX_STATES],
         };
         for (s, &p) in p_coop.iter().enumerate() {
             m.p_coop[s] = p;
             m.coop_threshold[s] = crate::rng::threshold(p);
+            m.coin[s] = crate::rng::Coin::new(p);
             if p != 0.0 && p != 1.0 {
                 m.deterministic = false;
             }
             for own in 0..2 {
                 for partner in 0..2 {
                     m.next[s * 4 + own * 2 + partner] = next(s, own, partner) as u8;
+                }
+            }
+        }
+        if m.deterministic {
+            for s in 0..n {
+                for partner in 0..16usize {
+                    let (mut state, mut own) = (s, 0usize);
+                    for k in (0..4).rev() {
+                        let mine = usize::from(m.p_coop[state] < 1.0);
+                        own |= mine << k;
+                        state = m.next[state * 4 + mine * 2 + (partner >> k & 1)] as usize;
+                    }
+                    m.block[s][partner] = (state << 4 | own) as u8;
                 }
             }
         }

@@ -7,9 +7,8 @@
 //! cycle arithmetically, which gives exactly the counts of turn-by-turn play.
 
 use crate::game::{Action, Payoffs};
-use crate::rng::{derive_seed, stream, threshold, Stream};
+use crate::rng::{derive_seed, stream, Bits, Coin, Stream};
 use crate::strategy::{Machine, Strategy, MAX_STATES};
-use rand::RngCore;
 use rayon::prelude::*;
 
 /// Settings of a tournament.
@@ -98,20 +97,13 @@ pub struct Tournament {
     pub matches: Vec<MatchResult>,
 }
 
-#[inline]
-fn decide(m: &Machine, state: u8, rng: &mut Stream) -> Action {
-    let t = m.coop_threshold[state as usize];
-    if t == 0 {
-        Action::D
-    } else if t >= 1 << 32 || (rng.next_u32() as u64) < t {
-        Action::C
-    } else {
-        Action::D
-    }
-}
-
-/// Plays one match turn by turn. Random numbers are drawn in a fixed order each turn: a's
-/// choice (if it randomises), b's choice (if it randomises), a's noise, b's noise.
+/// Plays one match and returns its outcome counts (CC, CD, DC, DD from `ma`'s view).
+///
+/// Random bits are read from `rng` in a fixed order each turn: a's choice (if a's state
+/// randomises), b's choice (if b's does), a's noise, b's noise; each is an exact Bernoulli
+/// trial ([`Coin`]). Stretches of turns that read no bits (every move certain, no noise) are
+/// followed until the joint state repeats and then extended arithmetically, which gives exactly
+/// the counts of turn-by-turn play ([`play_turns`]) and reads the same bits.
 pub fn play_match(
     ma: &Machine,
     mb: &Machine,
@@ -120,14 +112,226 @@ pub fn play_match(
     rng: &mut Stream,
     record: Option<&mut Vec<(Action, Action)>>,
 ) -> [u64; 4] {
-    if threshold(noise) == 0 && ma.deterministic && mb.deterministic && record.is_none() {
-        return play_deterministic(ma, mb, turns);
+    match record {
+        Some(r) => play_turns(ma, mb, turns, noise, rng, Some(r)),
+        None => {
+            let noise = Coin::new(noise);
+            play_planned(plan(ma, mb, &noise), ma, mb, turns, &noise, rng)
+        }
     }
-    play_turns(ma, mb, turns, noise, rng, record)
 }
 
-/// Plays one match turn by turn, whatever the strategies (the reference implementation the
-/// cycle-skipping fast path is tested against, and the engine for noisy or stochastic play).
+/// How a match without recorded actions is played; every way reads the same bits and gives
+/// the same counts as [`play_turns`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Plan {
+    /// One side plays the same lottery every turn (`random`), the other is deterministic and
+    /// there is no noise: four turns per table lookup ([`Machine::block`]).
+    Blocks {
+        /// The lottery is player a.
+        lottery_is_a: bool,
+    },
+    /// Some stretch of the match may read no random bits: skip repeating stretches.
+    Cycles,
+    /// Turn by turn.
+    Turns,
+}
+
+fn plan(ma: &Machine, mb: &Machine, noise: &Coin) -> Plan {
+    if !noise.is_certain() {
+        return Plan::Turns;
+    }
+    let lottery = |m: &Machine| m.states == 1 && !m.coin[0].is_certain();
+    if !noise.certain_outcome() {
+        if lottery(ma) && mb.deterministic {
+            return Plan::Blocks { lottery_is_a: true };
+        }
+        if lottery(mb) && ma.deterministic {
+            return Plan::Blocks {
+                lottery_is_a: false,
+            };
+        }
+    }
+    if has_certain_cycle(ma, mb) {
+        Plan::Cycles
+    } else {
+        Plan::Turns
+    }
+}
+
+fn play_planned(
+    plan: Plan,
+    ma: &Machine,
+    mb: &Machine,
+    turns: u64,
+    noise: &Coin,
+    rng: &mut Stream,
+) -> [u64; 4] {
+    match plan {
+        Plan::Blocks { lottery_is_a: true } => play_blocks(ma, mb, turns, rng),
+        Plan::Blocks {
+            lottery_is_a: false,
+        } => {
+            let [cc, cd, dc, dd] = play_blocks(mb, ma, turns, rng);
+            [cc, dc, cd, dd]
+        }
+        Plan::Cycles => play_cycles(ma, mb, turns, noise, rng),
+        Plan::Turns => play_turns(ma, mb, turns, noise.p(), rng, None),
+    }
+}
+
+/// A lottery `x` (one state, the same cooperation probability every turn) against a
+/// deterministic machine `y`, without noise: x's moves are read four at a time and y's
+/// answers looked up in its block table. Counts from x's view.
+fn play_blocks(x: &Machine, y: &Machine, turns: u64, rng: &mut Stream) -> [u64; 4] {
+    let coin = x.coin[0];
+    let mut bits = Bits::new(rng);
+    let mut s = 0usize;
+    // defections of x, of y, and turns both defected
+    let (mut xd, mut yd, mut dd) = (0u64, 0u64, 0u64);
+    for _ in 0..turns / 4 {
+        let xn = bits.failures4(&coin);
+        let e = y.block[s][xn as usize];
+        s = usize::from(e >> 4);
+        let yn = u32::from(e & 15);
+        xd += u64::from(xn.count_ones());
+        yd += u64::from(yn.count_ones());
+        dd += u64::from((xn & yn).count_ones());
+    }
+    for _ in 0..turns % 4 {
+        let xm = usize::from(!bits.trial(&coin));
+        let ym = usize::from(!y.coin[s].certain_outcome());
+        xd += xm as u64;
+        yd += ym as u64;
+        dd += (xm & ym) as u64;
+        s = y.next[s * 4 + ym * 2 + xm] as usize;
+    }
+    [turns - xd - yd + dd, yd - dd, xd - dd, dd]
+}
+
+/// The outcome index (C = 0, D = 1): `own * 2 + partner`.
+#[inline]
+fn outcome(a_cooperates: bool, b_cooperates: bool) -> usize {
+    usize::from(!a_cooperates) * 2 + usize::from(!b_cooperates)
+}
+
+/// The same outcome seen from the other side.
+#[inline]
+fn swapped(o: usize) -> usize {
+    (o >> 1) | ((o & 1) << 1)
+}
+
+/// One turn's moves (true = cooperate), reading bits in the documented order.
+#[inline(always)]
+fn moves(ca: &Coin, cb: &Coin, noise: &Coin, bits: &mut Bits) -> (bool, bool) {
+    let a = bits.trial(ca);
+    let b = bits.trial(cb);
+    if noise.is_certain() {
+        let flip = noise.certain_outcome();
+        return (a != flip, b != flip);
+    }
+    let flip_a = bits.trial(noise);
+    let flip_b = bits.trial(noise);
+    (a != flip_a, b != flip_b)
+}
+
+/// True when some cycle of joint states reads no random bits, so that a match (without noise)
+/// can settle into a stretch that [`play_match`] skips. Matches without one (e.g. anything
+/// against `random`, or `gtft` against `defector`) are played turn by turn.
+pub fn has_certain_cycle(ma: &Machine, mb: &Machine) -> bool {
+    const JOINT: usize = MAX_STATES * MAX_STATES;
+    let (na, nb) = (ma.states as usize, mb.states as usize);
+    // The successor of a certain joint state, or None if it randomises.
+    let succ = |j: usize| -> Option<usize> {
+        let (sa, sb) = (j / MAX_STATES, j % MAX_STATES);
+        let (ca, cb) = (&ma.coin[sa], &mb.coin[sb]);
+        (ca.is_certain() && cb.is_certain()).then(|| {
+            let o = outcome(ca.certain_outcome(), cb.certain_outcome());
+            ma.next[sa * 4 + o] as usize * MAX_STATES + mb.next[sb * 4 + swapped(o)] as usize
+        })
+    };
+    // Each certain state has one successor: walk each path once, marking states on the
+    // current path (1) and states known to lead out of the certain ones (2).
+    let mut mark = [0u8; JOINT];
+    for k in 0..na * nb {
+        let start = (k / nb) * MAX_STATES + k % nb;
+        let mut j = start;
+        while mark[j] == 0 {
+            mark[j] = 1;
+            match succ(j) {
+                Some(next) => j = next,
+                None => break,
+            }
+        }
+        if mark[j] == 1 && succ(j).is_some() {
+            return true; // came back to the current path
+        }
+        let mut i = start;
+        while mark[i] == 1 {
+            mark[i] = 2;
+            match succ(i) {
+                Some(next) => i = next,
+                None => break,
+            }
+        }
+    }
+    false
+}
+
+fn play_cycles(ma: &Machine, mb: &Machine, turns: u64, noise: &Coin, rng: &mut Stream) -> [u64; 4] {
+    const JOINT: usize = MAX_STATES * MAX_STATES;
+    let mut bits = Bits::new(rng);
+    // Counted in registers (a counter in memory indexed by the outcome makes a chain of
+    // store-to-load forwarding when the same outcome repeats).
+    let mut n = [0u64; 4];
+    let (mut sa, mut sb) = (0usize, 0usize);
+    // Turn at which each joint state was last entered, and the outcomes since the last turn
+    // that read random bits (a deterministic stretch repeats a joint state within JOINT turns).
+    let mut seen = [u64::MAX; JOINT];
+    let mut path = [0u8; JOINT];
+    let mut path_start = 0u64;
+    let mut t = 0u64;
+    while t < turns {
+        let (ca, cb) = (&ma.coin[sa], &mb.coin[sb]);
+        let o = if ca.is_certain() && cb.is_certain() && noise.is_certain() {
+            let j = sa * MAX_STATES + sb;
+            let t0 = seen[j];
+            if t0 != u64::MAX && t0 >= path_start {
+                // Turns t0..t repeat for ever: extend the cycle to the end of the match.
+                let cycle = &path[(t0 - path_start) as usize..(t - path_start) as usize];
+                let len = cycle.len() as u64;
+                let remaining = turns - t;
+                let (full, rest) = (remaining / len, (remaining % len) as usize);
+                for (k, &o) in cycle.iter().enumerate() {
+                    n[o as usize] += full + u64::from(k < rest);
+                }
+                return n;
+            }
+            seen[j] = t;
+            let flip = noise.certain_outcome();
+            let o = outcome(ca.certain_outcome() != flip, cb.certain_outcome() != flip);
+            path[(t - path_start) as usize] = o as u8;
+            o
+        } else {
+            path_start = t + 1;
+            let (a, b) = moves(ca, cb, noise, &mut bits);
+            outcome(a, b)
+        };
+        // n[o] += 1 without indexing memory by o
+        n[0] += u64::from(o == 0);
+        n[1] += u64::from(o == 1);
+        n[2] += u64::from(o == 2);
+        n[3] += u64::from(o == 3);
+        sa = ma.next[sa * 4 + o] as usize;
+        sb = mb.next[sb * 4 + swapped(o)] as usize;
+        t += 1;
+    }
+    n
+}
+
+/// Plays one match turn by turn, reading the same random bits as [`play_match`] (the reference
+/// implementation the cycle skipping is tested against, and the engine when actions are
+/// recorded).
 pub fn play_turns(
     ma: &Machine,
     mb: &Machine,
@@ -136,67 +340,32 @@ pub fn play_turns(
     rng: &mut Stream,
     mut record: Option<&mut Vec<(Action, Action)>>,
 ) -> [u64; 4] {
-    let noise_t = threshold(noise);
-    let mut counts = [0u64; 4];
-    let (mut sa, mut sb) = (0u8, 0u8);
+    let noise = Coin::new(noise);
+    let mut bits = Bits::new(rng);
+    // Counted in registers: turns a cooperated, b cooperated, both cooperated.
+    let (mut ca_n, mut cb_n, mut cc_n) = (0u64, 0u64, 0u64);
+    let (mut sa, mut sb) = (0usize, 0usize);
     for _ in 0..turns {
-        let mut a = decide(ma, sa, rng);
-        let mut b = decide(mb, sb, rng);
-        if noise_t > 0 {
-            if (rng.next_u32() as u64) < noise_t {
-                a = a.flip();
-            }
-            if (rng.next_u32() as u64) < noise_t {
-                b = b.flip();
-            }
-        }
-        counts[a.index() * 2 + b.index()] += 1;
+        let (a, b) = moves(&ma.coin[sa], &mb.coin[sb], &noise, &mut bits);
+        ca_n += u64::from(a);
+        cb_n += u64::from(b);
+        cc_n += u64::from(a & b);
         if let Some(r) = record.as_deref_mut() {
-            r.push((a, b));
+            let act = |c: bool| if c { Action::C } else { Action::D };
+            r.push((act(a), act(b)));
         }
-        sa = ma.step(sa, a, b);
-        sb = mb.step(sb, b, a);
+        let o = outcome(a, b);
+        sa = ma.next[sa * 4 + o] as usize;
+        sb = mb.next[sb * 4 + swapped(o)] as usize;
     }
-    counts
+    [cc_n, ca_n - cc_n, cb_n - cc_n, turns - ca_n - cb_n + cc_n]
 }
 
-/// Exact outcome counts of a deterministic match by cycle detection on the joint state.
+/// Exact outcome counts of a match between two deterministic machines without noise (no
+/// random bits are read).
 pub fn play_deterministic(ma: &Machine, mb: &Machine, turns: u64) -> [u64; 4] {
-    let mut seen = [[u64::MAX; MAX_STATES]; MAX_STATES];
-    // outcome index of each turn until the cycle closes (at most 64 distinct joint states)
-    let mut path: Vec<u8> = Vec::with_capacity(MAX_STATES * MAX_STATES);
-    let (mut sa, mut sb) = (0u8, 0u8);
-    let mut t = 0u64;
-    while t < turns {
-        let first = seen[sa as usize][sb as usize];
-        if first != u64::MAX {
-            let mut counts = [0u64; 4];
-            for &o in &path[..first as usize] {
-                counts[o as usize] += 1;
-            }
-            let cycle = &path[first as usize..];
-            let len = cycle.len() as u64;
-            let remaining = turns - first;
-            let full = remaining / len;
-            let rest = (remaining % len) as usize;
-            for (k, &o) in cycle.iter().enumerate() {
-                counts[o as usize] += full + u64::from(k < rest);
-            }
-            return counts;
-        }
-        seen[sa as usize][sb as usize] = t;
-        let a = ma.certain_move(sa);
-        let b = mb.certain_move(sb);
-        path.push((a.index() * 2 + b.index()) as u8);
-        sa = ma.step(sa, a, b);
-        sb = mb.step(sb, b, a);
-        t += 1;
-    }
-    let mut counts = [0u64; 4];
-    for &o in &path {
-        counts[o as usize] += 1;
-    }
-    counts
+    debug_assert!(ma.deterministic && mb.deterministic);
+    play_cycles(ma, mb, turns, &Coin::new(0.0), &mut stream(0))
 }
 
 impl TournamentConfig {
@@ -221,6 +390,21 @@ pub fn run(config: &TournamentConfig) -> Tournament {
         .map(|s| s.machine(&config.payoffs))
         .collect();
     let pairs = config.pairs();
+    // A deterministic match without noise reads no random bits and is the same in every
+    // repetition: play it once (as Axelrod-Python's deterministic cache does).
+    let fixed: Vec<Option<[u64; 4]>> = pairs
+        .iter()
+        .map(|&(a, b)| {
+            let (ma, mb) = (&machines[a], &machines[b]);
+            (config.noise == 0.0 && ma.deterministic && mb.deterministic && !config.record_actions)
+                .then(|| play_deterministic(ma, mb, config.turns))
+        })
+        .collect();
+    let noise = Coin::new(config.noise);
+    let plans: Vec<Plan> = pairs
+        .iter()
+        .map(|&(a, b)| plan(&machines[a], &machines[b], &noise))
+        .collect();
     let units: Vec<(usize, u32)> = (0..pairs.len())
         .flat_map(|p| (0..config.reps).map(move |r| (p, r)))
         .collect();
@@ -229,16 +413,30 @@ pub fn run(config: &TournamentConfig) -> Tournament {
         .with_min_len(64)
         .map(|&(p, rep)| {
             let (a, b) = pairs[p];
-            let mut rng = stream(derive_seed(config.seed, &[p as u64, rep as u64]));
-            let mut actions = config.record_actions.then(Vec::new);
-            let outcomes = play_match(
-                &machines[a],
-                &machines[b],
-                config.turns,
-                config.noise,
-                &mut rng,
-                actions.as_mut(),
-            );
+            let (outcomes, actions) = match fixed[p] {
+                Some(outcomes) => (outcomes, None),
+                None => {
+                    let mut rng = stream(derive_seed(config.seed, &[p as u64, rep as u64]));
+                    let (ma, mb) = (&machines[a], &machines[b]);
+                    if config.record_actions {
+                        let mut actions = Vec::new();
+                        let o = play_turns(
+                            ma,
+                            mb,
+                            config.turns,
+                            config.noise,
+                            &mut rng,
+                            Some(&mut actions),
+                        );
+                        (o, Some(actions))
+                    } else {
+                        (
+                            play_planned(plans[p], ma, mb, config.turns, &noise, &mut rng),
+                            None,
+                        )
+                    }
+                }
+            };
             MatchResult {
                 a,
                 b,
@@ -358,6 +556,76 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_plan_equals_turn_by_turn_play() {
+        let all = [
+            "cooperator",
+            "defector",
+            "tit_for_tat",
+            "grudger",
+            "win_stay_lose_shift",
+            "tit_for_two_tats",
+            "suspicious_tit_for_tat",
+            "alternator",
+            "gtft",
+            "random",
+            "random(0.3)",
+            "memory_one(0.9,0.2,0.7,0.1,D)",
+            "memory_one(0,1,1,0,D)",
+        ];
+        let g = Payoffs::STANDARD;
+        let mut seen = Vec::new();
+        for a in all {
+            for b in all {
+                let ma = Strategy::parse(a).unwrap().machine(&g);
+                let mb = Strategy::parse(b).unwrap().machine(&g);
+                for (turns, noise) in [
+                    (0, 0.0),
+                    (1, 0.0),
+                    (3, 0.0),
+                    (157, 0.0),
+                    (157, 0.05),
+                    (40, 1.0),
+                ] {
+                    let n = Coin::new(noise);
+                    let p = plan(&ma, &mb, &n);
+                    seen.push(p);
+                    for seed in 0..3 {
+                        let want = play_turns(&ma, &mb, turns, noise, &mut stream(seed), None);
+                        let got = play_planned(p, &ma, &mb, turns, &n, &mut stream(seed));
+                        assert_eq!(got, want, "{a} vs {b}, {turns} turns, noise {noise}, {p:?}");
+                    }
+                }
+            }
+        }
+        // every way of playing was exercised
+        for p in [
+            Plan::Blocks { lottery_is_a: true },
+            Plan::Blocks {
+                lottery_is_a: false,
+            },
+            Plan::Cycles,
+            Plan::Turns,
+        ] {
+            assert!(seen.contains(&p), "{p:?} never chosen");
+        }
+    }
+
+    #[test]
+    fn certain_cycles_are_found_where_play_can_settle() {
+        let g = Payoffs::STANDARD;
+        let m = |s: &str| Strategy::parse(s).unwrap().machine(&g);
+        // gtft cooperates for sure after mutual cooperation; tft and gtft settle into CC
+        assert!(has_certain_cycle(&m("gtft"), &m("tit_for_tat")));
+        assert!(has_certain_cycle(&m("suspicious_tit_for_tat"), &m("gtft")));
+        assert!(has_certain_cycle(&m("defector"), &m("alternator")));
+        // gtft randomises after every defection of its partner
+        assert!(!has_certain_cycle(&m("gtft"), &m("defector")));
+        assert!(!has_certain_cycle(&m("alternator"), &m("gtft")));
+        // random never plays a certain move
+        assert!(!has_certain_cycle(&m("random"), &m("cooperator")));
     }
 
     #[test]
