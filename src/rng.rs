@@ -186,6 +186,19 @@ impl<'a> Bits<'a> {
         n
     }
 
+    /// The next 32 bits, first bit in the high bit: 32 trials of a fair coin (1 = failure).
+    #[inline(always)]
+    pub fn take32(&mut self) -> u32 {
+        if self.avail < 32 {
+            self.buf |= u64::from(self.rng.next_u32()) << (32 - self.avail);
+            self.avail += 32;
+        }
+        let w = (self.buf >> 32) as u32;
+        self.buf <<= 32;
+        self.avail -= 32;
+        w
+    }
+
     /// Reads bits from `rng`.
     pub fn new(rng: &'a mut Stream) -> Self {
         Bits {

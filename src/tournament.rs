@@ -131,8 +131,18 @@ enum Plan {
         /// The lottery is player a.
         lottery_is_a: bool,
     },
+    /// Both sides play the same lottery every turn and there is no noise: moves do not
+    /// depend on the past (sixteen turns per 32 bits when both coins are fair).
+    Lotteries,
     /// Some stretch of the match may read no random bits: skip repeating stretches.
     Cycles,
+    /// A reactive side (its move depends only on the partner's last move, like `gtft`)
+    /// against an oblivious one (its moves do not depend on the partner: `defector`,
+    /// `alternator`, `random`), without noise: no state chain through the reactive side.
+    Reactive {
+        /// The reactive side is player a.
+        reactive_is_a: bool,
+    },
     /// Turn by turn.
     Turns,
 }
@@ -143,6 +153,9 @@ fn plan(ma: &Machine, mb: &Machine, noise: &Coin) -> Plan {
     }
     let lottery = |m: &Machine| m.states == 1 && !m.coin[0].is_certain();
     if !noise.certain_outcome() {
+        if lottery(ma) && lottery(mb) {
+            return Plan::Lotteries;
+        }
         if lottery(ma) && mb.deterministic {
             return Plan::Blocks { lottery_is_a: true };
         }
@@ -153,10 +166,41 @@ fn plan(ma: &Machine, mb: &Machine, noise: &Coin) -> Plan {
         }
     }
     if has_certain_cycle(ma, mb) {
-        Plan::Cycles
-    } else {
-        Plan::Turns
+        return Plan::Cycles;
     }
+    if !noise.certain_outcome() {
+        if reactive(ma).is_some() && oblivious(mb) {
+            return Plan::Reactive {
+                reactive_is_a: true,
+            };
+        }
+        if reactive(mb).is_some() && oblivious(ma) {
+            return Plan::Reactive {
+                reactive_is_a: false,
+            };
+        }
+    }
+    Plan::Turns
+}
+
+/// The cooperation trials after the partner's C and after its D, if `m` is reactive: every
+/// state's successor has a trial that depends only on the partner's move (Nowak & Sigmund
+/// 1992's reactive strategies: TFT, GTFT, ALLC, ALLD).
+fn reactive(m: &Machine) -> Option<[Coin; 2]> {
+    let after =
+        |s: usize, own: usize, partner: usize| m.coin[m.next[s * 4 + own * 2 + partner] as usize];
+    let r = [after(0, 0, 0), after(0, 0, 1)];
+    (0..m.states as usize)
+        .all(|s| (0..2).all(|own| (0..2).all(|partner| after(s, own, partner) == r[partner])))
+        .then_some(r)
+}
+
+/// True if `m`'s moves never depend on the partner's: a lottery, or a deterministic machine
+/// whose transitions ignore the partner's move.
+fn oblivious(m: &Machine) -> bool {
+    (m.states == 1 && !m.coin[0].is_certain())
+        || (m.deterministic
+            && (0..m.states as usize * 2).all(|k| m.next[k * 2] == m.next[k * 2 + 1]))
 }
 
 fn play_planned(
@@ -175,9 +219,76 @@ fn play_planned(
             let [cc, cd, dc, dd] = play_blocks(mb, ma, turns, rng);
             [cc, dc, cd, dd]
         }
+        Plan::Lotteries => play_lotteries(&ma.coin[0], &mb.coin[0], turns, rng),
         Plan::Cycles => play_cycles(ma, mb, turns, noise, rng),
+        Plan::Reactive {
+            reactive_is_a: true,
+        } => play_reactive(ma, mb, true, turns, rng),
+        Plan::Reactive {
+            reactive_is_a: false,
+        } => {
+            let [cc, cd, dc, dd] = play_reactive(mb, ma, false, turns, rng);
+            [cc, dc, cd, dd]
+        }
         Plan::Turns => play_turns(ma, mb, turns, noise.p(), rng, None),
     }
+}
+
+/// A reactive machine `x` against an oblivious `y`, without noise. Counts from x's view; bits
+/// are read in the order of the players (`x_is_a`: x's trial first).
+fn play_reactive(x: &Machine, y: &Machine, x_is_a: bool, turns: u64, rng: &mut Stream) -> [u64; 4] {
+    let [r0, r1] = reactive(x).expect("planned for a reactive machine");
+    // x's trial: the first move, then after y's C, then after y's D
+    let coins = [x.coin[0], r0, r1];
+    let mut k = 0usize;
+    let mut bits = Bits::new(rng);
+    let mut sy = 0usize;
+    // cooperations of x, of y, and turns both cooperated
+    let (mut xc, mut yc, mut cc) = (0u64, 0u64, 0u64);
+    for _ in 0..turns {
+        let (xm, ym) = if x_is_a {
+            let xm = bits.trial_branchless(&coins[k]);
+            (xm, bits.trial(&y.coin[sy]))
+        } else {
+            let ym = bits.trial(&y.coin[sy]);
+            (bits.trial_branchless(&coins[k]), ym)
+        };
+        xc += u64::from(xm);
+        yc += u64::from(ym);
+        cc += u64::from(xm & ym);
+        let y_defected = usize::from(!ym);
+        k = 1 + y_defected;
+        sy = y.next[sy * 4 + y_defected * 2] as usize; // oblivious: the partner's move is moot
+    }
+    [cc, xc - cc, yc - cc, turns - xc - yc + cc]
+}
+
+/// Two lotteries without noise: per turn a's trial, then b's.
+fn play_lotteries(ca: &Coin, cb: &Coin, turns: u64, rng: &mut Stream) -> [u64; 4] {
+    let mut bits = Bits::new(rng);
+    // defections of a, of b, and turns both defected
+    let (mut ad, mut bd, mut dd) = (0u64, 0u64, 0u64);
+    let fair = |c: &Coin| c.p() == 0.5;
+    let mut left = turns;
+    if fair(ca) && fair(cb) {
+        // 32 bits are 16 turns: a's moves in the odd bits (from the high end), b's in the even
+        const A: u32 = 0xAAAA_AAAA;
+        while left >= 16 {
+            let w = bits.take32();
+            ad += u64::from((w & A).count_ones());
+            bd += u64::from((w & !A).count_ones());
+            dd += u64::from((w & (w << 1) & A).count_ones());
+            left -= 16;
+        }
+    }
+    for _ in 0..left {
+        let a = u64::from(!bits.trial(ca));
+        let b = u64::from(!bits.trial(cb));
+        ad += a;
+        bd += b;
+        dd += a & b;
+    }
+    [turns - ad - bd + dd, bd - dd, ad - dd, dd]
 }
 
 /// A lottery `x` (one state, the same cooperation probability every turn) against a
@@ -338,25 +449,52 @@ pub fn play_turns(
     turns: u64,
     noise: f64,
     rng: &mut Stream,
-    mut record: Option<&mut Vec<(Action, Action)>>,
+    record: Option<&mut Vec<(Action, Action)>>,
 ) -> [u64; 4] {
     let noise = Coin::new(noise);
+    match record {
+        Some(r) => turn_by_turn(ma, mb, turns, &noise, rng, |a, b| {
+            let act = |c: bool| if c { Action::C } else { Action::D };
+            r.push((act(a), act(b)));
+        }),
+        None => turn_by_turn(ma, mb, turns, &noise, rng, |_, _| {}),
+    }
+}
+
+/// The turn loop of [`play_turns`], calling `each(a, b)` with every turn's moves (true = C).
+#[inline(always)]
+fn turn_by_turn(
+    ma: &Machine,
+    mb: &Machine,
+    turns: u64,
+    noise: &Coin,
+    rng: &mut Stream,
+    mut each: impl FnMut(bool, bool),
+) -> [u64; 4] {
     let mut bits = Bits::new(rng);
     // Counted in registers: turns a cooperated, b cooperated, both cooperated.
     let (mut ca_n, mut cb_n, mut cc_n) = (0u64, 0u64, 0u64);
     let (mut sa, mut sb) = (0usize, 0usize);
     for _ in 0..turns {
-        let (a, b) = moves(&ma.coin[sa], &mb.coin[sb], &noise, &mut bits);
+        // The four possible next states are loaded with the state, before the moves are
+        // known, and the moves then select one by a shift (shorter than a dependent load).
+        let next4 = |m: &Machine, s: usize| {
+            u32::from_le_bytes([
+                m.next[s * 4],
+                m.next[s * 4 + 1],
+                m.next[s * 4 + 2],
+                m.next[s * 4 + 3],
+            ])
+        };
+        let (na, nb) = (next4(ma, sa), next4(mb, sb));
+        let (a, b) = moves(&ma.coin[sa], &mb.coin[sb], noise, &mut bits);
         ca_n += u64::from(a);
         cb_n += u64::from(b);
         cc_n += u64::from(a & b);
-        if let Some(r) = record.as_deref_mut() {
-            let act = |c: bool| if c { Action::C } else { Action::D };
-            r.push((act(a), act(b)));
-        }
+        each(a, b);
         let o = outcome(a, b);
-        sa = ma.next[sa * 4 + o] as usize;
-        sb = mb.next[sb * 4 + swapped(o)] as usize;
+        sa = (na >> (o * 8) & 0xff) as usize;
+        sb = (nb >> (swapped(o) * 8) & 0xff) as usize;
     }
     [cc_n, ca_n - cc_n, cb_n - cc_n, turns - ca_n - cb_n + cc_n]
 }
@@ -602,11 +740,18 @@ mod tests {
         }
         // every way of playing was exercised
         for p in [
+            Plan::Lotteries,
             Plan::Blocks { lottery_is_a: true },
             Plan::Blocks {
                 lottery_is_a: false,
             },
             Plan::Cycles,
+            Plan::Reactive {
+                reactive_is_a: true,
+            },
+            Plan::Reactive {
+                reactive_is_a: false,
+            },
             Plan::Turns,
         ] {
             assert!(seen.contains(&p), "{p:?} never chosen");
