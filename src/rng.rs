@@ -369,6 +369,20 @@ impl BernoulliSkip {
         }
     }
 
+    /// Failures before the next success: the next `gap()` trials fail for certain.
+    #[inline]
+    pub fn gap(&self) -> u64 {
+        self.gap
+    }
+
+    /// Runs `k` trials known to fail (`k <= gap()`), drawing nothing: the same as calling
+    /// [`BernoulliSkip::trial`] `k` times.
+    #[inline]
+    pub fn skip(&mut self, k: u64) {
+        debug_assert!(k <= self.gap);
+        self.gap -= k;
+    }
+
     /// The next trial: true on success.
     #[inline]
     pub fn trial(&mut self, rng: &mut Stream) -> bool {
