@@ -114,6 +114,26 @@ impl Coin {
         x
     }
 
+    /// The trial read from the `width` low bits of `chunk` (first bit highest) after the first
+    /// `pos`: `Some((success, bits read))`, or `None` when those bits do not decide it. The
+    /// bit-level definition that [`Bits::trial`] implements word by word.
+    pub fn trial_in_chunk(&self, chunk: u32, width: u32, pos: u32) -> Option<(bool, u32)> {
+        if self.len == 0 {
+            return Some((self.certain, 0));
+        }
+        for i in 0..self.lead + self.len {
+            if pos + i >= width {
+                return None;
+            }
+            let u = (chunk >> (width - 1 - pos - i)) & 1 == 1;
+            let p = i >= self.lead && (self.frac >> (63 - (i - self.lead))) & 1 == 1;
+            if u != p {
+                return Some((p, i + 1)); // U < p where p has the one
+            }
+        }
+        Some((false, self.lead + self.len)) // U agrees with all of p's bits: U >= p
+    }
+
     /// True when the trial needs no random bits (p = 0 or p = 1).
     #[inline]
     pub fn is_certain(&self) -> bool {
@@ -197,6 +217,25 @@ impl<'a> Bits<'a> {
         self.buf <<= 32;
         self.avail -= 32;
         w
+    }
+
+    /// The next `width <= 32` bits without reading them (first bit highest); the buffer is
+    /// topped up to at least 32 bits first.
+    #[inline(always)]
+    pub fn peek(&mut self, width: u32) -> u32 {
+        if self.avail < 32 {
+            self.buf |= u64::from(self.rng.next_u32()) << (32 - self.avail);
+            self.avail += 32;
+        }
+        (self.buf >> (64 - width)) as u32
+    }
+
+    /// Reads (drops) `k` bits already seen with [`Bits::peek`].
+    #[inline(always)]
+    pub fn consume(&mut self, k: u32) {
+        debug_assert!(k <= self.avail);
+        self.buf = self.buf.checked_shl(k).unwrap_or(0);
+        self.avail -= k;
     }
 
     /// Reads bits from `rng`.

@@ -10,6 +10,7 @@ use crate::game::{Action, Payoffs};
 use crate::rng::{derive_seed, stream, Bits, Coin, Stream};
 use crate::strategy::{Machine, Strategy, MAX_STATES};
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Settings of a tournament.
 #[derive(Debug, Clone)]
@@ -116,7 +117,7 @@ pub fn play_match(
         Some(r) => play_turns(ma, mb, turns, noise, rng, Some(r)),
         None => {
             let noise = Coin::new(noise);
-            play_planned(plan(ma, mb, &noise), ma, mb, turns, &noise, rng)
+            play_planned(plan(ma, mb, &noise), ma, mb, turns, &noise, rng, None)
         }
     }
 }
@@ -203,6 +204,7 @@ fn oblivious(m: &Machine) -> bool {
             && (0..m.states as usize * 2).all(|k| m.next[k * 2] == m.next[k * 2 + 1]))
 }
 
+/// Plays a match by its plan; `table` speeds up [`Plan::Reactive`] (see [`ReactiveTable`]).
 fn play_planned(
     plan: Plan,
     ma: &Machine,
@@ -210,6 +212,7 @@ fn play_planned(
     turns: u64,
     noise: &Coin,
     rng: &mut Stream,
+    table: Option<&ReactiveTable>,
 ) -> [u64; 4] {
     match plan {
         Plan::Blocks { lottery_is_a: true } => play_blocks(ma, mb, turns, rng),
@@ -223,11 +226,17 @@ fn play_planned(
         Plan::Cycles => play_cycles(ma, mb, turns, noise, rng),
         Plan::Reactive {
             reactive_is_a: true,
-        } => play_reactive(ma, mb, true, turns, rng),
+        } => match table {
+            Some(t) => play_reactive_bytes(ma, mb, true, turns, rng, t),
+            None => play_reactive(ma, mb, true, turns, rng),
+        },
         Plan::Reactive {
             reactive_is_a: false,
         } => {
-            let [cc, cd, dc, dd] = play_reactive(mb, ma, false, turns, rng);
+            let [cc, cd, dc, dd] = match table {
+                Some(t) => play_reactive_bytes(mb, ma, false, turns, rng, t),
+                None => play_reactive(mb, ma, false, turns, rng),
+            };
             [cc, dc, cd, dd]
         }
         Plan::Turns => play_turns(ma, mb, turns, noise.p(), rng, None),
@@ -259,6 +268,121 @@ fn play_reactive(x: &Machine, y: &Machine, x_is_a: bool, turns: u64, rng: &mut S
         let y_defected = usize::from(!ym);
         k = 1 + y_defected;
         sy = y.next[sy * 4 + y_defected * 2] as usize; // oblivious: the partner's move is moot
+    }
+    [cc, xc - cc, yc - cc, turns - xc - yc + cc]
+}
+
+/// [`Plan::Reactive`] a chunk of random bits at a time, for many matches of the same pair.
+///
+/// The state of such a match between turns is x's next trial (after y's C or after y's D)
+/// and y's machine state; from a state, the next [`CHUNK`] random bits decide a run of whole
+/// turns (up to eight), which the table stores: x's and y's cooperations, the bits read and
+/// the state after. Entries are worked out the first time they are needed, from
+/// [`Coin::trial_in_chunk`], and shared by all repetitions and threads (an entry is a pure
+/// function of its index, so which thread fills it does not matter). A turn that the chunk does
+/// not decide, and the last turns of a match, are played bit by bit as in [`play_reactive`].
+pub(crate) struct ReactiveTable {
+    entries: Vec<AtomicU32>,
+}
+
+/// Reactive-table states: x's trial after C or after D, times y's machine state.
+const REACTIVE_STATES: usize = 2 * MAX_STATES;
+/// Marks a worked-out [`ReactiveTable`] entry (0 is "not yet").
+const ENTRY_SET: u32 = 1 << 31;
+/// Random bits per [`ReactiveTable`] lookup.
+const CHUNK: u32 = 6;
+
+impl ReactiveTable {
+    fn new() -> Self {
+        ReactiveTable {
+            entries: (0..REACTIVE_STATES << CHUNK)
+                .map(|_| AtomicU32::new(0))
+                .collect(),
+        }
+    }
+}
+
+/// A [`ReactiveTable`] entry: from state `st`, the whole turns that `chunk` decides. Layout: x's
+/// cooperations (bits 0-7, one per turn, first turn lowest), y's (8-15), turns (16-19), bits
+/// read (20-23), next state (24-27), [`ENTRY_SET`].
+fn reactive_entry(coins: &[Coin; 3], y: &Machine, x_is_a: bool, st: usize, chunk: u32) -> u32 {
+    let (mut k, mut sy) = (1 + st / MAX_STATES, st % MAX_STATES);
+    let (mut pos, mut n, mut xb, mut yb) = (0u32, 0u32, 0u32, 0u32);
+    while n < 8 {
+        let (cx, cy) = (&coins[k], &y.coin[sy]);
+        let (first, second) = if x_is_a { (cx, cy) } else { (cy, cx) };
+        let Some((r1, u1)) = first.trial_in_chunk(chunk, CHUNK, pos) else {
+            break;
+        };
+        let Some((r2, u2)) = second.trial_in_chunk(chunk, CHUNK, pos + u1) else {
+            break;
+        };
+        pos += u1 + u2;
+        let (xm, ym) = if x_is_a { (r1, r2) } else { (r2, r1) };
+        xb |= u32::from(xm) << n;
+        yb |= u32::from(ym) << n;
+        n += 1;
+        let y_defected = usize::from(!ym);
+        k = 1 + y_defected;
+        sy = y.next[sy * 4 + y_defected * 2] as usize;
+    }
+    let next = ((k - 1) * MAX_STATES + sy) as u32;
+    ENTRY_SET | xb | yb << 8 | n << 16 | pos << 20 | next << 24
+}
+
+/// [`play_reactive`] with a [`ReactiveTable`]: the same bits read, the same counts.
+fn play_reactive_bytes(
+    x: &Machine,
+    y: &Machine,
+    x_is_a: bool,
+    turns: u64,
+    rng: &mut Stream,
+    table: &ReactiveTable,
+) -> [u64; 4] {
+    let [r0, r1] = reactive(x).expect("planned for a reactive machine");
+    let coins = [x.coin[0], r0, r1];
+    let mut bits = Bits::new(rng);
+    let (mut k, mut sy) = (0usize, 0usize);
+    let (mut xc, mut yc, mut cc) = (0u64, 0u64, 0u64);
+    let mut t = 0u64;
+    while t < turns {
+        if k > 0 {
+            let st = (k - 1) * MAX_STATES + sy;
+            let chunk = bits.peek(CHUNK);
+            let slot = &table.entries[(st << CHUNK) + chunk as usize];
+            let mut e = slot.load(Ordering::Relaxed);
+            if e == 0 {
+                e = reactive_entry(&coins, y, x_is_a, st, chunk);
+                slot.store(e, Ordering::Relaxed);
+            }
+            let n = u64::from(e >> 16 & 15);
+            if n > 0 && t + n <= turns {
+                let (xb, yb) = (e & 0xff, e >> 8 & 0xff);
+                xc += u64::from(xb.count_ones());
+                yc += u64::from(yb.count_ones());
+                cc += u64::from((xb & yb).count_ones());
+                bits.consume(e >> 20 & 15);
+                let next = (e >> 24 & 15) as usize;
+                (k, sy) = (1 + next / MAX_STATES, next % MAX_STATES);
+                t += n;
+                continue;
+            }
+        }
+        // one turn bit by bit: the first turn, an undecided chunk, or the last turns
+        let (xm, ym) = if x_is_a {
+            let xm = bits.trial(&coins[k]);
+            (xm, bits.trial(&y.coin[sy]))
+        } else {
+            let ym = bits.trial(&y.coin[sy]);
+            (bits.trial(&coins[k]), ym)
+        };
+        xc += u64::from(xm);
+        yc += u64::from(ym);
+        cc += u64::from(xm & ym);
+        let y_defected = usize::from(!ym);
+        k = 1 + y_defected;
+        sy = y.next[sy * 4 + y_defected * 2] as usize;
+        t += 1;
     }
     [cc, xc - cc, yc - cc, turns - xc - yc + cc]
 }
@@ -344,6 +468,29 @@ fn moves(ca: &Coin, cb: &Coin, noise: &Coin, bits: &mut Bits) -> (bool, bool) {
     let flip_a = bits.trial(noise);
     let flip_b = bits.trial(noise);
     (a != flip_a, b != flip_b)
+}
+
+/// True when a match from the start reads no random bits in `turns` turns without noise: the
+/// path of joint states from the first reaches a cycle, or the end of the match, before any
+/// state where a machine randomises.
+pub fn reads_no_bits(ma: &Machine, mb: &Machine, turns: u64) -> bool {
+    let mut seen = [false; MAX_STATES * MAX_STATES];
+    let (mut sa, mut sb) = (0usize, 0usize);
+    for _ in 0..turns {
+        let (ca, cb) = (&ma.coin[sa], &mb.coin[sb]);
+        if !ca.is_certain() || !cb.is_certain() {
+            return false;
+        }
+        let j = sa * MAX_STATES + sb;
+        if seen[j] {
+            return true;
+        }
+        seen[j] = true;
+        let o = outcome(ca.certain_outcome(), cb.certain_outcome());
+        sa = ma.next[sa * 4 + o] as usize;
+        sb = mb.next[sb * 4 + swapped(o)] as usize;
+    }
+    true
 }
 
 /// True when some cycle of joint states reads no random bits, so that a match (without noise)
@@ -528,20 +675,31 @@ pub fn run(config: &TournamentConfig) -> Tournament {
         .map(|s| s.machine(&config.payoffs))
         .collect();
     let pairs = config.pairs();
-    // A deterministic match without noise reads no random bits and is the same in every
-    // repetition: play it once (as Axelrod-Python's deterministic cache does).
+    // A match without noise that never reaches a state where a machine randomises (two
+    // deterministic machines, or e.g. gtft against tit_for_tat) reads no random bits and is
+    // the same in every repetition: play it once (as Axelrod-Python's deterministic cache
+    // does for deterministic pairs).
     let fixed: Vec<Option<[u64; 4]>> = pairs
         .iter()
         .map(|&(a, b)| {
             let (ma, mb) = (&machines[a], &machines[b]);
-            (config.noise == 0.0 && ma.deterministic && mb.deterministic && !config.record_actions)
-                .then(|| play_deterministic(ma, mb, config.turns))
+            (config.noise == 0.0 && !config.record_actions && reads_no_bits(ma, mb, config.turns))
+                .then(|| play_cycles(ma, mb, config.turns, &Coin::new(0.0), &mut stream(0)))
         })
         .collect();
     let noise = Coin::new(config.noise);
     let plans: Vec<Plan> = pairs
         .iter()
         .map(|&(a, b)| plan(&machines[a], &machines[b], &noise))
+        .collect();
+    // Byte tables for reactive pairs played in more than a few repetitions.
+    let tables: Vec<Option<ReactiveTable>> = plans
+        .iter()
+        .zip(&fixed)
+        .map(|(p, f)| {
+            (matches!(p, Plan::Reactive { .. }) && f.is_none() && config.reps >= 4)
+                .then(ReactiveTable::new)
+        })
         .collect();
     let units: Vec<(usize, u32)> = (0..pairs.len())
         .flat_map(|p| (0..config.reps).map(move |r| (p, r)))
@@ -569,7 +727,15 @@ pub fn run(config: &TournamentConfig) -> Tournament {
                         (o, Some(actions))
                     } else {
                         (
-                            play_planned(plans[p], ma, mb, config.turns, &noise, &mut rng),
+                            play_planned(
+                                plans[p],
+                                ma,
+                                mb,
+                                config.turns,
+                                &noise,
+                                &mut rng,
+                                tables[p].as_ref(),
+                            ),
                             None,
                         )
                     }
@@ -730,10 +896,22 @@ mod tests {
                     let n = Coin::new(noise);
                     let p = plan(&ma, &mb, &n);
                     seen.push(p);
-                    for seed in 0..3 {
+                    // one table shared by all seeds, as by the repetitions of a tournament
+                    let table = ReactiveTable::new();
+                    for seed in 0..12 {
                         let want = play_turns(&ma, &mb, turns, noise, &mut stream(seed), None);
-                        let got = play_planned(p, &ma, &mb, turns, &n, &mut stream(seed));
+                        let got = play_planned(p, &ma, &mb, turns, &n, &mut stream(seed), None);
                         assert_eq!(got, want, "{a} vs {b}, {turns} turns, noise {noise}, {p:?}");
+                        if matches!(p, Plan::Reactive { .. }) {
+                            let mut rng = stream(seed);
+                            let got = play_planned(p, &ma, &mb, turns, &n, &mut rng, Some(&table));
+                            assert_eq!(got, want, "{a} vs {b}, {turns} turns, chunk table");
+                        }
+                        if noise == 0.0 && reads_no_bits(&ma, &mb, turns) {
+                            // the same counts whatever the stream: nothing is read
+                            let other = play_turns(&ma, &mb, turns, 0.0, &mut stream(99), None);
+                            assert_eq!(other, want, "{a} vs {b} reads no bits");
+                        }
                     }
                 }
             }
