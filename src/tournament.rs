@@ -204,7 +204,8 @@ fn oblivious(m: &Machine) -> bool {
             && (0..m.states as usize * 2).all(|k| m.next[k * 2] == m.next[k * 2 + 1]))
 }
 
-/// Plays a match by its plan; `table` speeds up [`Plan::Reactive`] (see [`ReactiveTable`]).
+/// Plays a match by its plan; `table` speeds up [`Plan::Reactive`] and [`Plan::Blocks`] with a
+/// fair lottery (see [`PairTable`]).
 fn play_planned(
     plan: Plan,
     ma: &Machine,
@@ -212,14 +213,14 @@ fn play_planned(
     turns: u64,
     noise: &Coin,
     rng: &mut Stream,
-    table: Option<&ReactiveTable>,
+    table: Option<&PairTable>,
 ) -> [u64; 4] {
     match plan {
-        Plan::Blocks { lottery_is_a: true } => play_blocks(ma, mb, turns, rng),
+        Plan::Blocks { lottery_is_a: true } => play_blocks(ma, mb, turns, rng, table),
         Plan::Blocks {
             lottery_is_a: false,
         } => {
-            let [cc, cd, dc, dd] = play_blocks(mb, ma, turns, rng);
+            let [cc, cd, dc, dd] = play_blocks(mb, ma, turns, rng, table);
             [cc, dc, cd, dd]
         }
         Plan::Lotteries => play_lotteries(&ma.coin[0], &mb.coin[0], turns, rng),
@@ -272,37 +273,67 @@ fn play_reactive(x: &Machine, y: &Machine, x_is_a: bool, turns: u64, rng: &mut S
     [cc, xc - cc, yc - cc, turns - xc - yc + cc]
 }
 
-/// [`Plan::Reactive`] a chunk of random bits at a time, for many matches of the same pair.
+/// Lookup tables for the many matches of one pair, filled as needed.
 ///
-/// The state of such a match between turns is x's next trial (after y's C or after y's D)
+/// Entries are worked out the first time they are needed and shared by all repetitions and
+/// threads: an entry is a pure function of its index, so which thread fills it does not matter
+/// (0 marks an entry not yet worked out; relaxed atomics, no locks).
+///
+/// [`Plan::Reactive`] reads a chunk of random bits at a time ([`play_reactive_bytes`]). The state of such a match between turns is x's next trial (after y's C or after y's D)
 /// and y's machine state; from a state, the next [`CHUNK`] random bits decide a run of whole
 /// turns (up to eight), which the table stores: x's and y's cooperations, the bits read and
-/// the state after. Entries are worked out the first time they are needed, from
-/// [`Coin::trial_in_chunk`], and shared by all repetitions and threads (an entry is a pure
-/// function of its index, so which thread fills it does not matter). A turn that the chunk does
-/// not decide, and the last turns of a match, are played bit by bit as in [`play_reactive`].
-pub(crate) struct ReactiveTable {
+/// the state after, from [`Coin::trial_in_chunk`]. A turn that the chunk does not decide, and
+/// the last turns of a match, are played bit by bit as in [`play_reactive`].
+///
+/// [`Plan::Blocks`] with a fair lottery reads eight turns of the lottery (one byte) at a time:
+/// from the deterministic side's machine state, the table gives its eight answers and its
+/// state after, from two lookups in [`Machine::block`].
+pub(crate) struct PairTable {
     entries: Vec<AtomicU32>,
 }
 
 /// Reactive-table states: x's trial after C or after D, times y's machine state.
 const REACTIVE_STATES: usize = 2 * MAX_STATES;
-/// Marks a worked-out [`ReactiveTable`] entry (0 is "not yet").
+/// Marks a worked-out [`PairTable`] entry (0 is "not yet").
 const ENTRY_SET: u32 = 1 << 31;
-/// Random bits per [`ReactiveTable`] lookup.
+/// Random bits per [`PairTable`] lookup.
 const CHUNK: u32 = 6;
 
-impl ReactiveTable {
-    fn new() -> Self {
-        ReactiveTable {
-            entries: (0..REACTIVE_STATES << CHUNK)
-                .map(|_| AtomicU32::new(0))
-                .collect(),
+impl PairTable {
+    fn new(len: usize) -> Self {
+        PairTable {
+            entries: (0..len).map(|_| AtomicU32::new(0)).collect(),
         }
+    }
+
+    /// A table for `plan` when it has one, sized for it.
+    fn for_plan(plan: Plan, ma: &Machine, mb: &Machine) -> Option<Self> {
+        let fair = |m: &Machine| m.states == 1 && m.coin[0].p() == 0.5;
+        match plan {
+            Plan::Reactive { .. } => Some(PairTable::new(REACTIVE_STATES << CHUNK)),
+            Plan::Blocks { lottery_is_a } if fair(if lottery_is_a { ma } else { mb }) => {
+                Some(PairTable::new(MAX_STATES * 256))
+            }
+            _ => None,
+        }
+    }
+
+    /// The entry at `i`, worked out by `fill` the first time.
+    #[inline(always)]
+    fn get(&self, i: usize, fill: impl FnOnce() -> u32) -> u32 {
+        let slot = &self.entries[i];
+        let e = slot.load(Ordering::Relaxed);
+        if e != 0 {
+            return e;
+        }
+        let e = fill();
+        debug_assert!(e != 0);
+        slot.store(e, Ordering::Relaxed);
+        e
     }
 }
 
-/// A [`ReactiveTable`] entry: from state `st`, the whole turns that `chunk` decides. Layout: x's
+/// A [`PairTable`] entry: from state `st`, the whole turns that `chunk` decides. Layout: x's
 /// cooperations (bits 0-7, one per turn, first turn lowest), y's (8-15), turns (16-19), bits
 /// read (20-23), next state (24-27), [`ENTRY_SET`].
 fn reactive_entry(coins: &[Coin; 3], y: &Machine, x_is_a: bool, st: usize, chunk: u32) -> u32 {
@@ -330,14 +361,14 @@ fn reactive_entry(coins: &[Coin; 3], y: &Machine, x_is_a: bool, st: usize, chunk
     ENTRY_SET | xb | yb << 8 | n << 16 | pos << 20 | next << 24
 }
 
-/// [`play_reactive`] with a [`ReactiveTable`]: the same bits read, the same counts.
+/// [`play_reactive`] with a [`PairTable`]: the same bits read, the same counts.
 fn play_reactive_bytes(
     x: &Machine,
     y: &Machine,
     x_is_a: bool,
     turns: u64,
     rng: &mut Stream,
-    table: &ReactiveTable,
+    table: &PairTable,
 ) -> [u64; 4] {
     let [r0, r1] = reactive(x).expect("planned for a reactive machine");
     let coins = [x.coin[0], r0, r1];
@@ -349,12 +380,9 @@ fn play_reactive_bytes(
         if k > 0 {
             let st = (k - 1) * MAX_STATES + sy;
             let chunk = bits.peek(CHUNK);
-            let slot = &table.entries[(st << CHUNK) + chunk as usize];
-            let mut e = slot.load(Ordering::Relaxed);
-            if e == 0 {
-                e = reactive_entry(&coins, y, x_is_a, st, chunk);
-                slot.store(e, Ordering::Relaxed);
-            }
+            let e = table.get((st << CHUNK) + chunk as usize, || {
+                reactive_entry(&coins, y, x_is_a, st, chunk)
+            });
             let n = u64::from(e >> 16 & 15);
             if n > 0 && t + n <= turns {
                 let (xb, yb) = (e & 0xff, e >> 8 & 0xff);
@@ -417,14 +445,42 @@ fn play_lotteries(ca: &Coin, cb: &Coin, turns: u64, rng: &mut Stream) -> [u64; 4
 
 /// A lottery `x` (one state, the same cooperation probability every turn) against a
 /// deterministic machine `y`, without noise: x's moves are read four at a time and y's
-/// answers looked up in its block table. Counts from x's view.
-fn play_blocks(x: &Machine, y: &Machine, turns: u64, rng: &mut Stream) -> [u64; 4] {
+/// answers looked up in its block table (eight at a time with a [`PairTable`], which needs a
+/// fair lottery). Counts from x's view.
+fn play_blocks(
+    x: &Machine,
+    y: &Machine,
+    turns: u64,
+    rng: &mut Stream,
+    table: Option<&PairTable>,
+) -> [u64; 4] {
     let coin = x.coin[0];
     let mut bits = Bits::new(rng);
     let mut s = 0usize;
     // defections of x, of y, and turns both defected
     let (mut xd, mut yd, mut dd) = (0u64, 0u64, 0u64);
-    for _ in 0..turns / 4 {
+    let mut left = turns;
+    if let Some(table) = table {
+        debug_assert!(coin.p() == 0.5);
+        while left >= 8 {
+            // a fair coin: each bit is one trial, 1 = U >= 1/2 = a defection
+            let xn = bits.peek(8);
+            bits.consume(8);
+            // y's answers (first turn in the high bit, 1 = D) and state after, bits 0-7, 8-10
+            let e = table.get(s * 256 + xn as usize, || {
+                let hi = y.block[s][xn as usize >> 4];
+                let lo = y.block[usize::from(hi >> 4)][xn as usize & 15];
+                1 << 31 | u32::from(lo >> 4) << 8 | u32::from(hi & 15) << 4 | u32::from(lo & 15)
+            });
+            s = (e >> 8 & 7) as usize;
+            let yn = e & 0xff;
+            xd += u64::from(xn.count_ones());
+            yd += u64::from(yn.count_ones());
+            dd += u64::from((xn & yn).count_ones());
+            left -= 8;
+        }
+    }
+    for _ in 0..left / 4 {
         let xn = bits.failures4(&coin);
         let e = y.block[s][xn as usize];
         s = usize::from(e >> 4);
@@ -433,7 +489,7 @@ fn play_blocks(x: &Machine, y: &Machine, turns: u64, rng: &mut Stream) -> [u64; 
         yd += u64::from(yn.count_ones());
         dd += u64::from((xn & yn).count_ones());
     }
-    for _ in 0..turns % 4 {
+    for _ in 0..left % 4 {
         let xm = usize::from(!bits.trial(&coin));
         let ym = usize::from(!y.coin[s].certain_outcome());
         xd += xm as u64;
@@ -692,13 +748,16 @@ pub fn run(config: &TournamentConfig) -> Tournament {
         .iter()
         .map(|&(a, b)| plan(&machines[a], &machines[b], &noise))
         .collect();
-    // Byte tables for reactive pairs played in more than a few repetitions.
-    let tables: Vec<Option<ReactiveTable>> = plans
+    // Lookup tables for pairs played in more than a few repetitions.
+    let tables: Vec<Option<PairTable>> = pairs
         .iter()
+        .zip(&plans)
         .zip(&fixed)
-        .map(|(p, f)| {
-            (matches!(p, Plan::Reactive { .. }) && f.is_none() && config.reps >= 4)
-                .then(ReactiveTable::new)
+        .map(|((&(a, b), &p), f)| {
+            if f.is_some() || config.reps < 4 {
+                return None;
+            }
+            PairTable::for_plan(p, &machines[a], &machines[b])
         })
         .collect();
     let units: Vec<(usize, u32)> = (0..pairs.len())
@@ -897,14 +956,14 @@ mod tests {
                     let p = plan(&ma, &mb, &n);
                     seen.push(p);
                     // one table shared by all seeds, as by the repetitions of a tournament
-                    let table = ReactiveTable::new();
+                    let table = PairTable::for_plan(p, &ma, &mb);
                     for seed in 0..12 {
                         let want = play_turns(&ma, &mb, turns, noise, &mut stream(seed), None);
                         let got = play_planned(p, &ma, &mb, turns, &n, &mut stream(seed), None);
                         assert_eq!(got, want, "{a} vs {b}, {turns} turns, noise {noise}, {p:?}");
-                        if matches!(p, Plan::Reactive { .. }) {
+                        if let Some(table) = &table {
                             let mut rng = stream(seed);
-                            let got = play_planned(p, &ma, &mb, turns, &n, &mut rng, Some(&table));
+                            let got = play_planned(p, &ma, &mb, turns, &n, &mut rng, Some(table));
                             assert_eq!(got, want, "{a} vs {b}, {turns} turns, chunk table");
                         }
                         if noise == 0.0 && reads_no_bits(&ma, &mb, turns) {
