@@ -280,7 +280,8 @@ fn play_reactive(x: &Machine, y: &Machine, x_is_a: bool, turns: u64, rng: &mut S
 /// (0 marks an entry not yet worked out; relaxed atomics, no locks).
 ///
 /// [`Plan::Reactive`] reads a chunk of random bits at a time ([`play_reactive_bytes`]). The state of such a match between turns is x's next trial (after y's C or after y's D)
-/// and y's machine state; from a state, the next [`CHUNK`] random bits decide a run of whole
+/// and y's machine state; from a state, the next few random bits (six, or ten when the pair
+/// plays at least [`WIDE_REPS`] repetitions and the larger table pays) decide a run of whole
 /// turns (up to eight), which the table stores: x's and y's cooperations, the bits read and
 /// the state after, from [`Coin::trial_in_chunk`]. A turn that the chunk does not decide, and
 /// the last turns of a match, are played bit by bit as in [`play_reactive`].
@@ -290,29 +291,35 @@ fn play_reactive(x: &Machine, y: &Machine, x_is_a: bool, turns: u64, rng: &mut S
 /// state after, from two lookups in [`Machine::block`].
 pub(crate) struct PairTable {
     entries: Vec<AtomicU32>,
+    /// Random bits per lookup of a reactive pair.
+    width: u32,
 }
 
 /// Reactive-table states: x's trial after C or after D, times y's machine state.
 const REACTIVE_STATES: usize = 2 * MAX_STATES;
 /// Marks a worked-out [`PairTable`] entry (0 is "not yet").
 const ENTRY_SET: u32 = 1 << 31;
-/// Random bits per [`PairTable`] lookup.
-const CHUNK: u32 = 6;
+/// Repetitions from which reactive pairs read ten bits per lookup instead of six.
+const WIDE_REPS: u32 = 256;
 
 impl PairTable {
-    fn new(len: usize) -> Self {
+    fn new(len: usize, width: u32) -> Self {
         PairTable {
             entries: (0..len).map(|_| AtomicU32::new(0)).collect(),
+            width,
         }
     }
 
-    /// A table for `plan` when it has one, sized for it.
-    fn for_plan(plan: Plan, ma: &Machine, mb: &Machine) -> Option<Self> {
+    /// A table for `plan` when it has one, sized for it and for `reps` repetitions.
+    fn for_plan(plan: Plan, ma: &Machine, mb: &Machine, reps: u32) -> Option<Self> {
         let fair = |m: &Machine| m.states == 1 && m.coin[0].p() == 0.5;
         match plan {
-            Plan::Reactive { .. } => Some(PairTable::new(REACTIVE_STATES << CHUNK)),
+            Plan::Reactive { .. } => {
+                let width = if reps >= WIDE_REPS { 10 } else { 6 };
+                Some(PairTable::new(REACTIVE_STATES << width, width))
+            }
             Plan::Blocks { lottery_is_a } if fair(if lottery_is_a { ma } else { mb }) => {
-                Some(PairTable::new(MAX_STATES * 256))
+                Some(PairTable::new(MAX_STATES * 256, 8))
             }
             _ => None,
         }
@@ -336,16 +343,22 @@ impl PairTable {
 /// A [`PairTable`] entry: from state `st`, the whole turns that `chunk` decides. Layout: x's
 /// cooperations (bits 0-7, one per turn, first turn lowest), y's (8-15), turns (16-19), bits
 /// read (20-23), next state (24-27), [`ENTRY_SET`].
-fn reactive_entry(coins: &[Coin; 3], y: &Machine, x_is_a: bool, st: usize, chunk: u32) -> u32 {
+fn reactive_entry(
+    coins: &[Coin; 3],
+    y: &Machine,
+    x_is_a: bool,
+    st: usize,
+    (chunk, width): (u32, u32),
+) -> u32 {
     let (mut k, mut sy) = (1 + st / MAX_STATES, st % MAX_STATES);
     let (mut pos, mut n, mut xb, mut yb) = (0u32, 0u32, 0u32, 0u32);
     while n < 8 {
         let (cx, cy) = (&coins[k], &y.coin[sy]);
         let (first, second) = if x_is_a { (cx, cy) } else { (cy, cx) };
-        let Some((r1, u1)) = first.trial_in_chunk(chunk, CHUNK, pos) else {
+        let Some((r1, u1)) = first.trial_in_chunk(chunk, width, pos) else {
             break;
         };
-        let Some((r2, u2)) = second.trial_in_chunk(chunk, CHUNK, pos + u1) else {
+        let Some((r2, u2)) = second.trial_in_chunk(chunk, width, pos + u1) else {
             break;
         };
         pos += u1 + u2;
@@ -379,9 +392,10 @@ fn play_reactive_bytes(
     while t < turns {
         if k > 0 {
             let st = (k - 1) * MAX_STATES + sy;
-            let chunk = bits.peek(CHUNK);
-            let e = table.get((st << CHUNK) + chunk as usize, || {
-                reactive_entry(&coins, y, x_is_a, st, chunk)
+            let width = table.width;
+            let chunk = bits.peek(width);
+            let e = table.get((st << width) + chunk as usize, || {
+                reactive_entry(&coins, y, x_is_a, st, (chunk, width))
             });
             let n = u64::from(e >> 16 & 15);
             if n > 0 && t + n <= turns {
@@ -757,58 +771,61 @@ pub fn run(config: &TournamentConfig) -> Tournament {
             if f.is_some() || config.reps < 4 {
                 return None;
             }
-            PairTable::for_plan(p, &machines[a], &machines[b])
+            PairTable::for_plan(p, &machines[a], &machines[b], config.reps)
         })
         .collect();
     let units: Vec<(usize, u32)> = (0..pairs.len())
         .flat_map(|p| (0..config.reps).map(move |r| (p, r)))
         .collect();
-    let matches: Vec<MatchResult> = units
-        .par_iter()
-        .with_min_len(64)
-        .map(|&(p, rep)| {
-            let (a, b) = pairs[p];
-            let (outcomes, actions) = match fixed[p] {
-                Some(outcomes) => (outcomes, None),
-                None => {
-                    let mut rng = stream(derive_seed(config.seed, &[p as u64, rep as u64]));
-                    let (ma, mb) = (&machines[a], &machines[b]);
-                    if config.record_actions {
-                        let mut actions = Vec::new();
-                        let o = play_turns(
+    let play = |&(p, rep): &(usize, u32)| {
+        let (a, b) = pairs[p];
+        let (outcomes, actions) = match fixed[p] {
+            Some(outcomes) => (outcomes, None),
+            None => {
+                let mut rng = stream(derive_seed(config.seed, &[p as u64, rep as u64]));
+                let (ma, mb) = (&machines[a], &machines[b]);
+                if config.record_actions {
+                    let mut actions = Vec::new();
+                    let o = play_turns(
+                        ma,
+                        mb,
+                        config.turns,
+                        config.noise,
+                        &mut rng,
+                        Some(&mut actions),
+                    );
+                    (o, Some(actions))
+                } else {
+                    (
+                        play_planned(
+                            plans[p],
                             ma,
                             mb,
                             config.turns,
-                            config.noise,
+                            &noise,
                             &mut rng,
-                            Some(&mut actions),
-                        );
-                        (o, Some(actions))
-                    } else {
-                        (
-                            play_planned(
-                                plans[p],
-                                ma,
-                                mb,
-                                config.turns,
-                                &noise,
-                                &mut rng,
-                                tables[p].as_ref(),
-                            ),
-                            None,
-                        )
-                    }
+                            tables[p].as_ref(),
+                        ),
+                        None,
+                    )
                 }
-            };
-            MatchResult {
-                a,
-                b,
-                rep,
-                outcomes,
-                actions,
             }
-        })
-        .collect();
+        };
+        MatchResult {
+            a,
+            b,
+            rep,
+            outcomes,
+            actions,
+        }
+    };
+    // One thread: play on the calling thread (no hand-over to the pool); the results are the
+    // same either way.
+    let matches: Vec<MatchResult> = if rayon::current_num_threads() == 1 {
+        units.iter().map(play).collect()
+    } else {
+        units.par_iter().with_min_len(64).map(play).collect()
+    };
     Tournament {
         config: config.clone(),
         matches,
@@ -955,16 +972,18 @@ mod tests {
                     let n = Coin::new(noise);
                     let p = plan(&ma, &mb, &n);
                     seen.push(p);
-                    // one table shared by all seeds, as by the repetitions of a tournament
-                    let table = PairTable::for_plan(p, &ma, &mb);
+                    // tables (narrow and wide) shared by all seeds, as by the repetitions of a
+                    // tournament
+                    let tables = [4, WIDE_REPS].map(|reps| PairTable::for_plan(p, &ma, &mb, reps));
                     for seed in 0..12 {
                         let want = play_turns(&ma, &mb, turns, noise, &mut stream(seed), None);
                         let got = play_planned(p, &ma, &mb, turns, &n, &mut stream(seed), None);
                         assert_eq!(got, want, "{a} vs {b}, {turns} turns, noise {noise}, {p:?}");
-                        if let Some(table) = &table {
+                        for table in tables.iter().flatten() {
                             let mut rng = stream(seed);
                             let got = play_planned(p, &ma, &mb, turns, &n, &mut rng, Some(table));
-                            assert_eq!(got, want, "{a} vs {b}, {turns} turns, chunk table");
+                            let w = table.width;
+                            assert_eq!(got, want, "{a} vs {b}, {turns} turns, table width {w}");
                         }
                         if noise == 0.0 && reads_no_bits(&ma, &mb, turns) {
                             // the same counts whatever the stream: nothing is read
@@ -1023,6 +1042,42 @@ mod tests {
         // ALLD vs alternator: T on C turns (100), P on D turns (100).
         assert_eq!(find(1, 2).score_a(&g), 600.0);
         assert_eq!(t.matches.len(), 6 * 2);
+    }
+
+    /// Repetition r of a pair has its own stream, so its result does not depend on how many
+    /// repetitions are played, although more repetitions switch on lookup tables (and wider
+    /// ones from [`WIDE_REPS`]): the first three repetitions of tournaments of 3, 4 and
+    /// WIDE_REPS repetitions are the same, and they equal recorded turn-by-turn play.
+    #[test]
+    fn a_repetition_does_not_depend_on_the_number_of_repetitions() {
+        let names = [
+            "gtft",
+            "defector",
+            "alternator",
+            "random",
+            "tit_for_tat",
+            "suspicious_tit_for_tat",
+        ];
+        let first3 = |reps: u32, record_actions: bool| {
+            let c = TournamentConfig {
+                reps,
+                record_actions,
+                ..cfg(&names, 200, 0.0)
+            };
+            let mut m: Vec<(usize, usize, u32, [u64; 4])> = run(&c)
+                .matches
+                .into_iter()
+                .filter(|m| m.rep < 3)
+                .map(|m| (m.a, m.b, m.rep, m.outcomes))
+                .collect();
+            m.sort();
+            m
+        };
+        let reference = first3(3, true);
+        assert_eq!(reference.len(), 21 * 3);
+        for reps in [3, 4, WIDE_REPS] {
+            assert_eq!(first3(reps, false), reference, "{reps} repetitions");
+        }
     }
 
     #[test]
