@@ -237,18 +237,16 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
                 "player_a", "player_b", "rep", "turn", "action_a", "action_b",
             ],
         )?;
-        for r in &t.matches {
-            if let Some(acts) = &r.actions {
-                for (turn, (x, y)) in acts.iter().enumerate() {
-                    a.row([
-                        names[r.a].clone(),
-                        names[r.b].clone(),
-                        r.rep.to_string(),
-                        (turn + 1).to_string(),
-                        x.as_char().to_string(),
-                        y.as_char().to_string(),
-                    ])?;
-                }
+        for (r, acts) in t.matches.iter().zip(&t.actions) {
+            for (turn, (x, y)) in acts.iter().enumerate() {
+                a.row([
+                    names[r.a].clone(),
+                    names[r.b].clone(),
+                    r.rep.to_string(),
+                    (turn + 1).to_string(),
+                    x.as_char().to_string(),
+                    y.as_char().to_string(),
+                ])?;
             }
         }
         a.flush()?;

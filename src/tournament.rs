@@ -42,8 +42,6 @@ pub struct MatchResult {
     pub rep: u32,
     /// Turns ending CC, CD, DC, DD from `a`'s view.
     pub outcomes: [u64; 4],
-    /// Every turn's actions, when recorded.
-    pub actions: Option<Vec<(Action, Action)>>,
 }
 
 impl MatchResult {
@@ -96,6 +94,9 @@ pub struct Tournament {
     pub config: TournamentConfig,
     /// Every match repetition, ordered by (a, b, rep).
     pub matches: Vec<MatchResult>,
+    /// Every turn's actions of each match, in the order of `matches`, when
+    /// [`TournamentConfig::record_actions`] is set (empty otherwise).
+    pub actions: Vec<Vec<(Action, Action)>>,
 }
 
 /// Plays one match and returns its outcome counts (CC, CD, DC, DD from `ma`'s view).
@@ -811,24 +812,40 @@ pub fn run(config: &TournamentConfig) -> Tournament {
                 }
             }
         };
-        MatchResult {
-            a,
-            b,
-            rep,
-            outcomes,
+        (
+            MatchResult {
+                a,
+                b,
+                rep,
+                outcomes,
+            },
             actions,
-        }
+        )
     };
     // One thread: play on the calling thread (no hand-over to the pool); the results are the
     // same either way.
-    let matches: Vec<MatchResult> = if rayon::current_num_threads() == 1 {
-        units.iter().map(play).collect()
-    } else {
-        units.par_iter().with_min_len(64).map(play).collect()
-    };
+    let sequential = rayon::current_num_threads() == 1;
+    let (matches, actions): (Vec<MatchResult>, Vec<Vec<(Action, Action)>>) =
+        if config.record_actions {
+            let played: Vec<_> = if sequential {
+                units.iter().map(play).collect()
+            } else {
+                units.par_iter().with_min_len(64).map(play).collect()
+            };
+            played
+                .into_iter()
+                .map(|(m, a)| (m, a.unwrap_or_default()))
+                .unzip()
+        } else if sequential {
+            (units.iter().map(|u| play(u).0).collect(), Vec::new())
+        } else {
+            let m = units.par_iter().with_min_len(64).map(|u| play(u).0);
+            (m.collect(), Vec::new())
+        };
     Tournament {
         config: config.clone(),
         matches,
+        actions,
     }
 }
 
