@@ -257,21 +257,40 @@ fn play_reactive(x: &Machine, y: &Machine, x_is_a: bool, turns: u64, rng: &mut S
     // cooperations of x, of y, and turns both cooperated
     let (mut xc, mut yc, mut cc) = (0u64, 0u64, 0u64);
     for _ in 0..turns {
-        let (xm, ym) = if x_is_a {
-            let xm = bits.trial_branchless(&coins[k]);
-            (xm, bits.trial(&y.coin[sy]))
-        } else {
-            let ym = bits.trial(&y.coin[sy]);
-            (bits.trial_branchless(&coins[k]), ym)
-        };
+        let (xm, ym);
+        (xm, ym, (k, sy)) = reactive_turn(&mut bits, &coins, y, x_is_a, (k, sy));
         xc += u64::from(xm);
         yc += u64::from(ym);
         cc += u64::from(xm & ym);
-        let y_defected = usize::from(!ym);
-        k = 1 + y_defected;
-        sy = y.next[sy * 4 + y_defected * 2] as usize; // oblivious: the partner's move is moot
     }
     [cc, xc - cc, yc - cc, turns - xc - yc + cc]
+}
+
+/// One turn of a reactive `x` against an oblivious `y`, read bit by bit (the trials in the
+/// players' order): the moves (true = C), then x's next trial (1 after y's C, 2 after its D)
+/// and y's next state.
+#[inline(always)]
+fn reactive_turn(
+    bits: &mut Bits,
+    coins: &[Coin; 3],
+    y: &Machine,
+    x_is_a: bool,
+    (k, sy): (usize, usize),
+) -> (bool, bool, (usize, usize)) {
+    let (xm, ym) = if x_is_a {
+        let xm = bits.trial_branchless(&coins[k]);
+        (xm, bits.trial(&y.coin[sy]))
+    } else {
+        let ym = bits.trial(&y.coin[sy]);
+        (bits.trial_branchless(&coins[k]), ym)
+    };
+    let y_defected = usize::from(!ym);
+    // oblivious: the partner's move is moot
+    (
+        xm,
+        ym,
+        (1 + y_defected, y.next[sy * 4 + y_defected * 2] as usize),
+    )
 }
 
 /// Lookup tables for the many matches of one pair, filled as needed.
@@ -412,19 +431,11 @@ fn play_reactive_bytes(
             }
         }
         // one turn bit by bit: the first turn, an undecided chunk, or the last turns
-        let (xm, ym) = if x_is_a {
-            let xm = bits.trial(&coins[k]);
-            (xm, bits.trial(&y.coin[sy]))
-        } else {
-            let ym = bits.trial(&y.coin[sy]);
-            (bits.trial(&coins[k]), ym)
-        };
+        let (xm, ym);
+        (xm, ym, (k, sy)) = reactive_turn(&mut bits, &coins, y, x_is_a, (k, sy));
         xc += u64::from(xm);
         yc += u64::from(ym);
         cc += u64::from(xm & ym);
-        let y_defected = usize::from(!ym);
-        k = 1 + y_defected;
-        sy = y.next[sy * 4 + y_defected * 2] as usize;
         t += 1;
     }
     [cc, xc - cc, yc - cc, turns - xc - yc + cc]
