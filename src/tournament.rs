@@ -786,10 +786,11 @@ pub fn run(config: &TournamentConfig) -> Tournament {
             PairTable::for_plan(p, &machines[a], &machines[b], config.reps)
         })
         .collect();
-    let units: Vec<(usize, u32)> = (0..pairs.len())
-        .flat_map(|p| (0..config.reps).map(move |r| (p, r)))
-        .collect();
-    let play = |&(p, rep): &(usize, u32)| {
+    // Unit i is repetition i % reps of pair i / reps: output order (a, b, rep).
+    let units = 0..pairs.len() * config.reps as usize;
+    let reps = config.reps as usize;
+    let play = |i: usize| {
+        let (p, rep) = (i / reps, (i % reps) as u32);
         let (a, b) = pairs[p];
         let (outcomes, actions) = match fixed[p] {
             Some(outcomes) => (outcomes, None),
@@ -839,18 +840,18 @@ pub fn run(config: &TournamentConfig) -> Tournament {
     let (matches, actions): (Vec<MatchResult>, Vec<Vec<(Action, Action)>>) =
         if config.record_actions {
             let played: Vec<_> = if sequential {
-                units.iter().map(play).collect()
+                units.map(play).collect()
             } else {
-                units.par_iter().with_min_len(64).map(play).collect()
+                units.into_par_iter().with_min_len(64).map(play).collect()
             };
             played
                 .into_iter()
                 .map(|(m, a)| (m, a.unwrap_or_default()))
                 .unzip()
         } else if sequential {
-            (units.iter().map(|u| play(u).0).collect(), Vec::new())
+            (units.map(|i| play(i).0).collect(), Vec::new())
         } else {
-            let m = units.par_iter().with_min_len(64).map(|u| play(u).0);
+            let m = units.into_par_iter().with_min_len(64).map(|i| play(i).0);
             (m.collect(), Vec::new())
         };
     Tournament {
