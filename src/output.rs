@@ -194,15 +194,33 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
             "cooperation_b",
         ],
     )?;
+    // The numbers of a row depend only on the pair and its outcome counts, which repeat from
+    // one repetition to the next (always, for deterministic pairs): format them once per run of
+    // equal rows.
+    let mut last: Option<((usize, usize, [u64; 4]), [String; 4])> = None;
     for r in &t.matches {
+        let key = (r.a, r.b, r.outcomes);
+        let cells = match &last {
+            Some((k, cells)) if *k == key => cells,
+            _ => {
+                let cells = [
+                    num(r.score_a(g)),
+                    num(r.score_b(g)),
+                    num(r.cooperations_a() as f64 / turns),
+                    num(r.cooperations_b() as f64 / turns),
+                ];
+                &last.insert((key, cells)).1
+            }
+        };
+        let rep = r.rep.to_string();
         m.row([
-            names[r.a].clone(),
-            names[r.b].clone(),
-            r.rep.to_string(),
-            num(r.score_a(g)),
-            num(r.score_b(g)),
-            num(r.cooperations_a() as f64 / turns),
-            num(r.cooperations_b() as f64 / turns),
+            names[r.a].as_str(),
+            names[r.b].as_str(),
+            rep.as_str(),
+            cells[0].as_str(),
+            cells[1].as_str(),
+            cells[2].as_str(),
+            cells[3].as_str(),
         ])?;
     }
     m.flush()?;
