@@ -197,7 +197,8 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
     // The numbers of a row depend only on the pair and its outcome counts, which repeat from
     // one repetition to the next (always, for deterministic pairs): format them once per run of
     // equal rows.
-    let mut last: Option<((usize, usize, [u64; 4]), [String; 4])> = None;
+    type RowKey = (usize, usize, [u64; 4]);
+    let mut last: Option<(RowKey, [String; 4])> = None;
     for r in &t.matches {
         let key = (r.a, r.b, r.outcomes);
         let cells = match &last {
