@@ -257,14 +257,15 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
             ],
         )?;
         for (r, acts) in t.matches.iter().zip(&t.actions) {
+            let rep = r.rep.to_string();
             for (turn, (x, y)) in acts.iter().enumerate() {
                 a.row([
-                    names[r.a].clone(),
-                    names[r.b].clone(),
-                    r.rep.to_string(),
-                    (turn + 1).to_string(),
-                    x.as_char().to_string(),
-                    y.as_char().to_string(),
+                    names[r.a].as_str(),
+                    names[r.b].as_str(),
+                    rep.as_str(),
+                    (turn + 1).to_string().as_str(),
+                    x.as_char().encode_utf8(&mut [0; 4]),
+                    y.as_char().encode_utf8(&mut [0; 4]),
                 ])?;
             }
         }

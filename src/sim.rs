@@ -728,16 +728,26 @@ fn update_standing(standing: u8, own: Action, seen: Action) -> u8 {
     (self_next as u8) | ((partner_next as u8) << 1)
 }
 
+/// The move of machine `m` in `state` when it needs no random number: threshold 0 defects,
+/// 2^32 cooperates; `None` when the state randomises.
+#[inline]
+fn certain_move(m: &Machine, state: u8) -> Option<Action> {
+    match m.coop_threshold[state as usize] {
+        0 => Some(Action::D),
+        t if t >= 1 << 32 => Some(Action::C),
+        _ => None,
+    }
+}
+
 #[inline]
 fn decide(m: &Machine, state: u8, rng: &mut Stream) -> Action {
-    let t = m.coop_threshold[state as usize];
-    if t == 0 {
-        Action::D
-    } else if t >= 1 << 32 || (rng.next_u32() as u64) < t {
-        Action::C
-    } else {
-        Action::D
-    }
+    certain_move(m, state).unwrap_or_else(|| {
+        if (rng.next_u32() as u64) < m.coop_threshold[state as usize] {
+            Action::C
+        } else {
+            Action::D
+        }
+    })
 }
 
 /// Everything the loop reads about a state, in one cache line.
@@ -784,8 +794,9 @@ fn reset_machine(ps: PairState, side_a: bool) -> PairState {
     }
 }
 
-/// Move-code bits (bit 1 is a's move and bit 0 b's move, 1 = D): a's (b's) move conforms to the treaty: cooperation or a lawful
-/// punishment; always set outside a treaty.
+/// Move code of an edge's round: bit 1 is a's move and bit 0 b's move (1 = D); the flags
+/// follow. This one: a's (b's) move conforms to the treaty (cooperation or a lawful
+/// punishment; always set outside a treaty).
 const CONFORM_A: u8 = 1 << 2;
 const CONFORM_B: u8 = 1 << 3;
 /// Move-code bit: both are members (the edge is played under the treaty).
@@ -892,6 +903,9 @@ const UNKNOWN: u32 = 0;
 const RANDOM_MOVES: u32 = 1;
 /// Flag of a [`Transitions`] entry with certain moves.
 const CERTAIN: u32 = 1 << 31;
+/// A [`Transitions`] entry holds the next pair state in its low bits and the move code above.
+const PAIR_BITS: u32 = 10;
+const PAIR_MASK: u32 = (1 << PAIR_BITS) - 1;
 
 /// What each kind of pair does from each pair state when no noise event falls on it.
 ///
@@ -899,7 +913,8 @@ const CERTAIN: u32 = 1 << 31;
 /// ([`Transitions::kind`]); these and the pair state decide the moves of a round completely,
 /// unless a machine randomises or a noise or misperception trial succeeds. For each pair of
 /// kinds a table over the 1,024 pair states holds the next pair state and the move code
-/// ([`CERTAIN`] | code << 10 | next), [`RANDOM_MOVES`], or [`UNKNOWN`] until first needed.
+/// ([`CERTAIN`] | code << [`PAIR_BITS`] | next), [`RANDOM_MOVES`], or [`UNKNOWN`] until
+/// first needed.
 /// The tables depend only on the strategy machines, so they are filled lazily and kept for
 /// the whole run: after the first rounds, most edges are played by one lookup.
 struct Transitions {
@@ -947,21 +962,13 @@ impl Transitions {
             let (xa, xb, punish_a, punish_b) = treaty_moves(pa, pb, st_a, st_b);
             (xa, xb, (punish_a, punish_b))
         } else {
-            let certain = |m: &Machine, s: u8| {
-                let t = m.coop_threshold[s as usize];
-                t == 0 || t >= 1 << 32
-            };
-            if !certain(ma, sa) || !certain(mb, sb) {
-                return RANDOM_MOVES;
+            match (certain_move(ma, sa), certain_move(mb, sb)) {
+                (Some(xa), Some(xb)) => (xa, xb, (false, false)),
+                _ => return RANDOM_MOVES,
             }
-            // as [`decide`] without a draw: threshold 0 defects, 2^32 cooperates
-            let certain_move = |m: &Machine, s: u8| {
-                Action::from_index((m.coop_threshold[s as usize] == 0) as usize)
-            };
-            (certain_move(ma, sa), certain_move(mb, sb), (false, false))
         };
         let next = advance(ma, mb, pa, pb, both, ps, (xa, xb), (xb, xa));
-        CERTAIN | (move_code(xa, xb, punish, both) as u32) << 10 | next as u32
+        CERTAIN | (move_code(xa, xb, punish, both) as u32) << PAIR_BITS | next as u32
     }
 }
 
@@ -1062,7 +1069,7 @@ fn play_issue(
             } else {
                 UNKNOWN
             };
-            let code = (entry >> 10) as u8 & 0x1F;
+            let code = (entry >> PAIR_BITS) as u8 & (BOTH | CONFORM_A | CONFORM_B | 0b11);
             let both = code & BOTH != 0;
             if entry & CERTAIN != 0
                 && noise.gap() >= 2
@@ -1073,7 +1080,7 @@ fn play_issue(
                 // random numbers, the tabulated moves and next pair state.
                 noise.skip(2);
                 misread[both as usize].skip(2);
-                pair[e] = (entry & 0x3FF) as PairState;
+                pair[e] = (entry & PAIR_MASK) as PairState;
                 moves[e] = code;
                 continue;
             }
@@ -1109,7 +1116,9 @@ fn play_issue(
                 code & CONFORM_A == 0 && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
             let detected_b =
                 code & CONFORM_B == 0 && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
-            moves[e] = code | (detected_a as u8) << 5 | (detected_b as u8) << 6;
+            moves[e] = code
+                | if detected_a { DETECTED_A } else { 0 }
+                | if detected_b { DETECTED_B } else { 0 };
         }
     }
 
@@ -1137,9 +1146,8 @@ fn play_issue(
             cur = a;
             acc = Sums::default();
         }
-        let m = m as usize;
-        let both = m >> 4 & 1;
-        let (da, db) = (m >> 1 & 1, m & 1);
+        let both = usize::from(m & BOTH != 0);
+        let (da, db) = (usize::from(m >> 1 & 1), usize::from(m & 1));
         let mut pa = pay[a][both * 4 + da * 2 + db];
         let mut pb = pay[b][both * 4 + db * 2 + da];
         let (ca, cb) = ((da ^ 1) as u32, (db ^ 1) as u32);
@@ -1150,25 +1158,25 @@ fn play_issue(
             acc.coop += ca;
             continue;
         }
-        if m as u8 & (DETECTED_A | DETECTED_B) != 0 {
-            if m as u8 & DETECTED_A != 0 {
+        if m & (DETECTED_A | DETECTED_B) != 0 {
+            if m & DETECTED_A != 0 {
                 pa -= sanction;
                 acc.detected += 1;
             }
-            if m as u8 & DETECTED_B != 0 {
+            if m & DETECTED_B != 0 {
                 pb -= sanction;
                 sums[b].detected += 1;
             }
         }
         let both_u = both as u32;
         acc.m2m += both_u;
-        acc.m2m_coop += both_u & (m >> 2 & 1) as u32;
+        acc.m2m_coop += both_u & u32::from(m & CONFORM_A != 0);
         acc.payoff += pa;
         acc.partner += pb;
         acc.coop += ca;
         let s = &mut sums[b];
         s.m2m += both_u;
-        s.m2m_coop += both_u & (m >> 3 & 1) as u32;
+        s.m2m_coop += both_u & u32::from(m & CONFORM_B != 0);
         s.payoff += pb;
         s.partner += pa;
         s.coop += cb;

@@ -229,14 +229,14 @@ fn play_planned(
         Plan::Reactive {
             reactive_is_a: true,
         } => match table {
-            Some(t) => play_reactive_bytes(ma, mb, true, turns, rng, t),
+            Some(t) => play_reactive_chunks(ma, mb, true, turns, rng, t),
             None => play_reactive(ma, mb, true, turns, rng),
         },
         Plan::Reactive {
             reactive_is_a: false,
         } => {
             let [cc, cd, dc, dd] = match table {
-                Some(t) => play_reactive_bytes(mb, ma, false, turns, rng, t),
+                Some(t) => play_reactive_chunks(mb, ma, false, turns, rng, t),
                 None => play_reactive(mb, ma, false, turns, rng),
             };
             [cc, dc, cd, dd]
@@ -299,8 +299,9 @@ fn reactive_turn(
 /// threads: an entry is a pure function of its index, so which thread fills it does not matter
 /// (0 marks an entry not yet worked out; relaxed atomics, no locks).
 ///
-/// [`Plan::Reactive`] reads a chunk of random bits at a time ([`play_reactive_bytes`]). The state of such a match between turns is x's next trial (after y's C or after y's D)
-/// and y's machine state; from a state, the next few random bits (six, or ten when the pair
+/// [`Plan::Reactive`] reads a chunk of random bits at a time ([`play_reactive_chunks`]). The
+/// state of such a match between turns is x's next trial (after y's C or after y's D) and y's
+/// machine state; from a state, the next few random bits (six, or ten when the pair
 /// plays at least [`WIDE_REPS`] repetitions and the larger table pays) decide a run of whole
 /// turns (up to eight), which the table stores: x's and y's cooperations, the bits read and
 /// the state after, from [`Coin::trial_in_chunk`]. A turn that the chunk does not decide, and
@@ -319,6 +320,8 @@ pub(crate) struct PairTable {
 const REACTIVE_STATES: usize = 2 * MAX_STATES;
 /// Marks a worked-out [`PairTable`] entry (0 is "not yet").
 const ENTRY_SET: u32 = 1 << 31;
+/// Repetitions from which a pair gets a [`PairTable`] (filling one pays only over several).
+const TABLE_REPS: u32 = 4;
 /// Repetitions from which reactive pairs read ten bits per lookup instead of six.
 const WIDE_REPS: u32 = 256;
 
@@ -395,7 +398,7 @@ fn reactive_entry(
 }
 
 /// [`play_reactive`] with a [`PairTable`]: the same bits read, the same counts.
-fn play_reactive_bytes(
+fn play_reactive_chunks(
     x: &Machine,
     y: &Machine,
     x_is_a: bool,
@@ -496,7 +499,7 @@ fn play_blocks(
             let e = table.get(s * 256 + xn as usize, || {
                 let hi = y.block[s][xn as usize >> 4];
                 let lo = y.block[usize::from(hi >> 4)][xn as usize & 15];
-                1 << 31 | u32::from(lo >> 4) << 8 | u32::from(hi & 15) << 4 | u32::from(lo & 15)
+                ENTRY_SET | u32::from(lo >> 4) << 8 | u32::from(hi & 15) << 4 | u32::from(lo & 15)
             });
             s = (e >> 8 & 7) as usize;
             let yn = e & 0xff;
@@ -728,10 +731,10 @@ fn turn_by_turn(
     [cc_n, ca_n - cc_n, cb_n - cc_n, turns - ca_n - cb_n + cc_n]
 }
 
-/// Exact outcome counts of a match between two deterministic machines without noise (no
-/// random bits are read).
+/// Exact outcome counts of a match without noise that reads no random bits: two deterministic
+/// machines, or any pair for which [`reads_no_bits`] holds.
 pub fn play_deterministic(ma: &Machine, mb: &Machine, turns: u64) -> [u64; 4] {
-    debug_assert!(ma.deterministic && mb.deterministic);
+    debug_assert!(reads_no_bits(ma, mb, turns));
     play_cycles(ma, mb, turns, &Coin::new(0.0), &mut stream(0))
 }
 
@@ -766,7 +769,7 @@ pub fn run(config: &TournamentConfig) -> Tournament {
         .map(|&(a, b)| {
             let (ma, mb) = (&machines[a], &machines[b]);
             (config.noise == 0.0 && !config.record_actions && reads_no_bits(ma, mb, config.turns))
-                .then(|| play_cycles(ma, mb, config.turns, &Coin::new(0.0), &mut stream(0)))
+                .then(|| play_deterministic(ma, mb, config.turns))
         })
         .collect();
     let noise = Coin::new(config.noise);
@@ -780,7 +783,7 @@ pub fn run(config: &TournamentConfig) -> Tournament {
         .zip(&plans)
         .zip(&fixed)
         .map(|((&(a, b), &p), f)| {
-            if f.is_some() || config.reps < 4 {
+            if f.is_some() || config.reps < TABLE_REPS {
                 return None;
             }
             PairTable::for_plan(p, &machines[a], &machines[b], config.reps)
@@ -834,30 +837,32 @@ pub fn run(config: &TournamentConfig) -> Tournament {
             actions,
         )
     };
-    // One thread: play on the calling thread (no hand-over to the pool); the results are the
-    // same either way.
-    let sequential = rayon::current_num_threads() == 1;
     let (matches, actions): (Vec<MatchResult>, Vec<Vec<(Action, Action)>>) =
         if config.record_actions {
-            let played: Vec<_> = if sequential {
-                units.map(play).collect()
-            } else {
-                units.into_par_iter().with_min_len(64).map(play).collect()
-            };
-            played
+            map_in_order(units, play)
                 .into_iter()
                 .map(|(m, a)| (m, a.unwrap_or_default()))
                 .unzip()
-        } else if sequential {
-            (units.map(|i| play(i).0).collect(), Vec::new())
         } else {
-            let m = units.into_par_iter().with_min_len(64).map(|i| play(i).0);
-            (m.collect(), Vec::new())
+            (map_in_order(units, |i| play(i).0), Vec::new())
         };
     Tournament {
         config: config.clone(),
         matches,
         actions,
+    }
+}
+
+/// `f` over `units`, results in unit order, in parallel; with one thread on the calling
+/// thread (no hand-over to the pool). The results are the same either way.
+fn map_in_order<T: Send>(
+    units: std::ops::Range<usize>,
+    f: impl Fn(usize) -> T + Sync + Send,
+) -> Vec<T> {
+    if rayon::current_num_threads() == 1 {
+        units.map(f).collect()
+    } else {
+        units.into_par_iter().with_min_len(64).map(f).collect()
     }
 }
 
@@ -1003,7 +1008,8 @@ mod tests {
                     seen.push(p);
                     // tables (narrow and wide) shared by all seeds, as by the repetitions of a
                     // tournament
-                    let tables = [4, WIDE_REPS].map(|reps| PairTable::for_plan(p, &ma, &mb, reps));
+                    let tables =
+                        [TABLE_REPS, WIDE_REPS].map(|reps| PairTable::for_plan(p, &ma, &mb, reps));
                     for seed in 0..12 {
                         let want = play_turns(&ma, &mb, turns, noise, &mut stream(seed), None);
                         let got = play_planned(p, &ma, &mb, turns, &n, &mut stream(seed), None);
@@ -1104,7 +1110,7 @@ mod tests {
         };
         let reference = first3(3, true);
         assert_eq!(reference.len(), 21 * 3);
-        for reps in [3, 4, WIDE_REPS] {
+        for reps in [TABLE_REPS - 1, TABLE_REPS, WIDE_REPS] {
             assert_eq!(first3(reps, false), reference, "{reps} repetitions");
         }
     }
