@@ -199,7 +199,7 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
     // equal rows.
     type RowKey = (usize, usize, [u64; 4]);
     let mut last: Option<(RowKey, [String; 4])> = None;
-    for r in &t.matches {
+    for r in t.matches() {
         let key = (r.a, r.b, r.outcomes);
         let cells = match &last {
             Some((k, cells)) if *k == key => cells,
@@ -256,7 +256,7 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
                 "player_a", "player_b", "rep", "turn", "action_a", "action_b",
             ],
         )?;
-        for (r, acts) in t.matches.iter().zip(&t.actions) {
+        for (r, acts) in t.matches().zip(&t.actions) {
             let rep = r.rep.to_string();
             for (turn, (x, y)) in acts.iter().enumerate() {
                 a.row([

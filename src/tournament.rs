@@ -31,8 +31,8 @@ pub struct TournamentConfig {
     pub record_actions: bool,
 }
 
-/// The result of one match repetition.
-#[derive(Debug, Clone, PartialEq)]
+/// The result of one match repetition (a row of `matches.csv`).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MatchResult {
     /// Index of the first player.
     pub a: usize,
@@ -88,15 +88,36 @@ pub struct RankRow {
 }
 
 /// A finished tournament.
+///
+/// Its match repetitions are read with [`Tournament::matches`]. A pair whose every repetition
+/// is the same (it reads no random bits) is stored once, the others once per repetition, so
+/// a large tournament of mostly deterministic pairs takes little memory.
 #[derive(Debug, Clone)]
 pub struct Tournament {
     /// The configuration it ran.
     pub config: TournamentConfig,
-    /// Every match repetition, ordered by (a, b, rep).
-    pub matches: Vec<MatchResult>,
-    /// Every turn's actions of each match, in the order of `matches`, when
+    /// The (a, b) pairs of the round robin, in output order ([`TournamentConfig::pairs`]).
+    pairs: Vec<(usize, usize)>,
+    /// Per pair: the outcome counts of every repetition, or where its repetitions start in
+    /// `played`.
+    outcomes: Vec<PairOutcomes>,
+    /// Outcome counts of the pairs played repetition by repetition, pair by pair.
+    played: Vec<[u64; 4]>,
+    /// Every turn's actions of each match, in the order of [`Tournament::matches`], when
     /// [`TournamentConfig::record_actions`] is set (empty otherwise).
-    pub actions: Vec<Vec<(Action, Action)>>,
+    pub actions: Vec<MatchActions>,
+}
+
+/// Every turn's actions of one match, (a's, b's).
+pub type MatchActions = Vec<(Action, Action)>;
+
+/// How a [`Tournament`] holds a pair's outcome counts.
+#[derive(Debug, Clone, Copy)]
+enum PairOutcomes {
+    /// The same in every repetition.
+    Every([u64; 4]),
+    /// Repetition r is `played[start + r]`.
+    Each { start: usize },
 }
 
 /// Plays one match and returns its outcome counts (CC, CD, DC, DD from `ma`'s view).
@@ -789,66 +810,55 @@ pub fn run(config: &TournamentConfig) -> Tournament {
             PairTable::for_plan(p, &machines[a], &machines[b], config.reps)
         })
         .collect();
-    // Unit i is repetition i % reps of pair i / reps: output order (a, b, rep).
-    let units = 0..pairs.len() * config.reps as usize;
+    // The pairs played repetition by repetition; unit i is repetition i % reps of the
+    // (i / reps)-th of them, in output order (a, b, rep).
+    let live: Vec<usize> = (0..pairs.len()).filter(|&p| fixed[p].is_none()).collect();
     let reps = config.reps as usize;
+    let units = 0..live.len() * reps;
     let play = |i: usize| {
-        let (p, rep) = (i / reps, (i % reps) as u32);
+        let (p, rep) = (live[i / reps], (i % reps) as u64);
         let (a, b) = pairs[p];
-        let (outcomes, actions) = match fixed[p] {
-            Some(outcomes) => (outcomes, None),
-            None => {
-                let mut rng = stream(derive_seed(config.seed, &[p as u64, rep as u64]));
-                let (ma, mb) = (&machines[a], &machines[b]);
-                if config.record_actions {
-                    let mut actions = Vec::new();
-                    let o = play_turns(
-                        ma,
-                        mb,
-                        config.turns,
-                        config.noise,
-                        &mut rng,
-                        Some(&mut actions),
-                    );
-                    (o, Some(actions))
-                } else {
-                    (
-                        play_planned(
-                            plans[p],
-                            ma,
-                            mb,
-                            config.turns,
-                            &noise,
-                            &mut rng,
-                            tables[p].as_ref(),
-                        ),
-                        None,
-                    )
-                }
-            }
-        };
-        (
-            MatchResult {
-                a,
-                b,
-                rep,
-                outcomes,
-            },
-            actions,
-        )
-    };
-    let (matches, actions): (Vec<MatchResult>, Vec<Vec<(Action, Action)>>) =
+        let mut rng = stream(derive_seed(config.seed, &[p as u64, rep]));
+        let (ma, mb) = (&machines[a], &machines[b]);
         if config.record_actions {
-            map_in_order(units, play)
-                .into_iter()
-                .map(|(m, a)| (m, a.unwrap_or_default()))
-                .unzip()
+            let mut actions = Vec::new();
+            let o = play_turns(
+                ma,
+                mb,
+                config.turns,
+                config.noise,
+                &mut rng,
+                Some(&mut actions),
+            );
+            (o, actions)
         } else {
-            (map_in_order(units, |i| play(i).0), Vec::new())
-        };
+            let table = tables[p].as_ref();
+            let o = play_planned(plans[p], ma, mb, config.turns, &noise, &mut rng, table);
+            (o, Vec::new())
+        }
+    };
+    let (played, actions): (Vec<[u64; 4]>, Vec<MatchActions>) = if config.record_actions {
+        // every pair is live: no pair is fixed when actions are recorded
+        map_in_order(units, play).into_iter().unzip()
+    } else {
+        (map_in_order(units, |i| play(i).0), Vec::new())
+    };
+    let mut next = 0;
+    let outcomes = fixed
+        .iter()
+        .map(|f| match *f {
+            Some(o) => PairOutcomes::Every(o),
+            None => {
+                next += reps;
+                PairOutcomes::Each { start: next - reps }
+            }
+        })
+        .collect();
     Tournament {
         config: config.clone(),
-        matches,
+        pairs,
+        outcomes,
+        played,
         actions,
     }
 }
@@ -867,6 +877,30 @@ fn map_in_order<T: Send>(
 }
 
 impl Tournament {
+    /// Every match repetition, ordered by (a, b, rep).
+    pub fn matches(&self) -> impl Iterator<Item = MatchResult> + '_ {
+        let reps = self.config.reps;
+        self.pairs
+            .iter()
+            .zip(&self.outcomes)
+            .flat_map(move |(&(a, b), &o)| {
+                (0..reps).map(move |rep| MatchResult {
+                    a,
+                    b,
+                    rep,
+                    outcomes: match o {
+                        PairOutcomes::Every(o) => o,
+                        PairOutcomes::Each { start } => self.played[start + rep as usize],
+                    },
+                })
+            })
+    }
+
+    /// Number of match repetitions ([`Tournament::matches`]).
+    pub fn match_count(&self) -> usize {
+        self.pairs.len() * self.config.reps as usize
+    }
+
     /// Ranking by mean score per turn (ties broken by name).
     pub fn ranking(&self) -> Vec<RankRow> {
         let g = &self.config.payoffs;
@@ -876,7 +910,7 @@ impl Tournament {
         let mut turns = vec![0u64; n];
         let mut wins = vec![0u64; n];
         let mut played = vec![0u64; n];
-        for m in &self.matches {
+        for m in self.matches() {
             let (sa, sb) = (m.score_a(g), m.score_b(g));
             let t = self.config.turns;
             total[m.a] += sa;
@@ -1068,7 +1102,7 @@ mod tests {
     fn known_scores_over_200_turns() {
         let t = run(&cfg(&["tit_for_tat", "defector", "alternator"], 200, 0.0));
         let g = Payoffs::STANDARD;
-        let find = |a: usize, b: usize| t.matches.iter().find(|m| m.a == a && m.b == b).unwrap();
+        let find = |a: usize, b: usize| t.matches().find(|m| m.a == a && m.b == b).unwrap();
         // TFT vs ALLD: CD once, then DD: 0 + 199 * 1 for TFT, 5 + 199 for ALLD.
         assert_eq!(find(0, 1).score_a(&g), 199.0);
         assert_eq!(find(0, 1).score_b(&g), 204.0);
@@ -1076,7 +1110,8 @@ mod tests {
         assert_eq!(find(0, 0).score_a(&g), 600.0);
         // ALLD vs alternator: T on C turns (100), P on D turns (100).
         assert_eq!(find(1, 2).score_a(&g), 600.0);
-        assert_eq!(t.matches.len(), 6 * 2);
+        assert_eq!(t.matches().count(), 6 * 2);
+        assert_eq!(t.match_count(), 6 * 2);
     }
 
     /// Repetition r of a pair has its own stream, so its result does not depend on how many
@@ -1100,8 +1135,7 @@ mod tests {
                 ..cfg(&names, 200, 0.0)
             };
             let mut m: Vec<(usize, usize, u32, [u64; 4])> = run(&c)
-                .matches
-                .into_iter()
+                .matches()
                 .filter(|m| m.rep < 3)
                 .map(|m| (m.a, m.b, m.rep, m.outcomes))
                 .collect();
@@ -1128,14 +1162,41 @@ mod tests {
             .build()
             .unwrap();
         let b = one.install(|| run(&c));
-        assert_eq!(a.matches, b.matches);
+        assert!(a.matches().eq(b.matches()));
         // noise actually changes something
         let clean = run(&cfg(
             &["tit_for_tat", "gtft", "random", "win_stay_lose_shift"],
             100,
             0.0,
         ));
-        assert_ne!(a.matches, clean.matches);
+        assert!(!a.matches().eq(clean.matches()));
+    }
+
+    /// Pairs that read no random bits are stored once for all repetitions; every repetition
+    /// must still be listed, in order, with the counts of playing it (here: recorded
+    /// turn-by-turn play of every pair and repetition, where nothing is stored once).
+    #[test]
+    fn matches_lists_every_repetition_of_stored_once_pairs() {
+        let names = ["tit_for_tat", "defector", "gtft", "random", "alternator"];
+        let c = TournamentConfig {
+            reps: 5,
+            ..cfg(&names, 50, 0.0)
+        };
+        let t = run(&c);
+        let every = run(&TournamentConfig {
+            record_actions: true,
+            ..c.clone()
+        });
+        let got: Vec<MatchResult> = t.matches().collect();
+        assert_eq!(got.len(), t.match_count());
+        assert_eq!(got.len(), 15 * 5);
+        assert_eq!(got, every.matches().collect::<Vec<_>>());
+        let order: Vec<(usize, usize, u32)> = got.iter().map(|m| (m.a, m.b, m.rep)).collect();
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(order, sorted);
+        // some pairs were stored once (tit_for_tat against defector), some per repetition
+        assert!(t.played.len() < got.len() && !t.played.is_empty());
     }
 
     #[test]
