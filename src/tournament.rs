@@ -384,9 +384,9 @@ impl PairTable {
     }
 }
 
-/// A [`PairTable`] entry: from state `st`, the whole turns that `chunk` decides. Layout: x's
-/// cooperations (bits 0-7, one per turn, first turn lowest), y's (8-15), turns (16-19), bits
-/// read (20-23), next state (24-27), [`ENTRY_SET`].
+/// A [`PairTable`] entry: from state `st`, the whole turns that `chunk` decides. Layout, as
+/// counts over those turns: x's cooperations (bits 0-3), y's (4-7), both's (8-11); then turns
+/// (16-19), bits read (20-23), next state (24-27), [`ENTRY_SET`].
 fn reactive_entry(
     coins: &[Coin; 3],
     y: &Machine,
@@ -415,7 +415,8 @@ fn reactive_entry(
         sy = y.next[sy * 4 + y_defected * 2] as usize;
     }
     let next = ((k - 1) * MAX_STATES + sy) as u32;
-    ENTRY_SET | xb | yb << 8 | n << 16 | pos << 20 | next << 24
+    let counts = xb.count_ones() | yb.count_ones() << 4 | (xb & yb).count_ones() << 8;
+    ENTRY_SET | counts | n << 16 | pos << 20 | next << 24
 }
 
 /// [`play_reactive`] with a [`PairTable`]: the same bits read, the same counts.
@@ -443,10 +444,9 @@ fn play_reactive_chunks(
             });
             let n = u64::from(e >> 16 & 15);
             if n > 0 && t + n <= turns {
-                let (xb, yb) = (e & 0xff, e >> 8 & 0xff);
-                xc += u64::from(xb.count_ones());
-                yc += u64::from(yb.count_ones());
-                cc += u64::from((xb & yb).count_ones());
+                xc += u64::from(e & 15);
+                yc += u64::from(e >> 4 & 15);
+                cc += u64::from(e >> 8 & 15);
                 bits.consume(e >> 20 & 15);
                 let next = (e >> 24 & 15) as usize;
                 (k, sy) = (1 + next / MAX_STATES, next % MAX_STATES);
@@ -473,9 +473,18 @@ fn play_lotteries(ca: &Coin, cb: &Coin, turns: u64, rng: &mut Stream) -> [u64; 4
     let fair = |c: &Coin| c.p() == 0.5;
     let mut left = turns;
     if fair(ca) && fair(cb) {
-        // 32 bits are 16 turns: a's moves in the odd bits (from the high end), b's in the even
+        // 32 bits are 16 turns: a's moves in the odd bits (from the high end), b's in the even;
+        // two words at a time (one count of each kind per 32 turns)
+        const A2: u64 = 0xAAAA_AAAA_AAAA_AAAA;
+        while left >= 32 {
+            let w = u64::from(bits.take32()) << 32 | u64::from(bits.take32());
+            ad += u64::from((w & A2).count_ones());
+            bd += u64::from((w & !A2).count_ones());
+            dd += u64::from((w & (w << 1) & A2).count_ones());
+            left -= 32;
+        }
         const A: u32 = 0xAAAA_AAAA;
-        while left >= 16 {
+        if left >= 16 {
             let w = bits.take32();
             ad += u64::from((w & A).count_ones());
             bd += u64::from((w & !A).count_ones());
@@ -516,17 +525,19 @@ fn play_blocks(
             // a fair coin: each bit is one trial, 1 = U >= 1/2 = a defection
             let xn = bits.peek(8);
             bits.consume(8);
-            // y's answers (first turn in the high bit, 1 = D) and state after, bits 0-7, 8-10
+            // from y's answers (first turn in the high bit, 1 = D): the defections of x
+            // (bits 0-3), of y (4-7), of both (8-11), and y's state after (12-14)
             let e = table.get(s * 256 + xn as usize, || {
                 let hi = y.block[s][xn as usize >> 4];
                 let lo = y.block[usize::from(hi >> 4)][xn as usize & 15];
-                ENTRY_SET | u32::from(lo >> 4) << 8 | u32::from(hi & 15) << 4 | u32::from(lo & 15)
+                let yn = u32::from(hi & 15) << 4 | u32::from(lo & 15);
+                let counts = xn.count_ones() | yn.count_ones() << 4 | (xn & yn).count_ones() << 8;
+                ENTRY_SET | u32::from(lo >> 4) << 12 | counts
             });
-            s = (e >> 8 & 7) as usize;
-            let yn = e & 0xff;
-            xd += u64::from(xn.count_ones());
-            yd += u64::from(yn.count_ones());
-            dd += u64::from((xn & yn).count_ones());
+            s = (e >> 12 & 7) as usize;
+            xd += u64::from(e & 15);
+            yd += u64::from(e >> 4 & 15);
+            dd += u64::from(e >> 8 & 15);
             left -= 8;
         }
     }
