@@ -6,7 +6,8 @@
 //! at any thread count.
 
 use rand::{RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::block::BlockRngCore;
+use rand_chacha::{ChaCha8Core, ChaCha8Rng};
 
 /// The generator used everywhere in the model.
 pub type Stream = ChaCha8Rng;
@@ -33,6 +34,65 @@ pub fn derive_seed(master: u64, indices: &[u64]) -> u64 {
 /// A ChaCha8 stream seeded from a derived seed.
 pub fn stream(seed: u64) -> Stream {
     ChaCha8Rng::seed_from_u64(seed)
+}
+
+/// A source of 32-bit words for [`Bits`]: a [`Stream`], or a [`MatchStream`], which gives the
+/// same words.
+pub trait Words {
+    /// The next word (for a [`Stream`], its `next_u32`).
+    fn next_word(&mut self) -> u32;
+}
+
+impl Words for Stream {
+    #[inline(always)]
+    fn next_word(&mut self) -> u32 {
+        self.next_u32()
+    }
+}
+
+/// The words of [`stream`]`(seed)`, for the many short matches of a tournament: the same
+/// ChaCha8 key stream in the same order (`next_u32` of the rand_chacha generator), but the
+/// generator is re-keyed in place ([`MatchStream::reseed`]), so one value serves all the
+/// matches a worker plays instead of building, zeroing and moving a 300-byte generator per
+/// match. Its words are only read through [`Bits`]; it is not an `RngCore`.
+#[derive(Clone)]
+pub struct MatchStream {
+    core: ChaCha8Core,
+    /// Four ChaCha blocks, as rand_chacha's block generator fills them.
+    words: <ChaCha8Core as BlockRngCore>::Results,
+    /// The next word to read from `words` (64: none left).
+    index: usize,
+}
+
+impl MatchStream {
+    /// The words of `stream(seed)`.
+    pub fn new(seed: u64) -> Self {
+        MatchStream {
+            core: ChaCha8Core::seed_from_u64(seed),
+            words: Default::default(),
+            index: 64,
+        }
+    }
+
+    /// Starts over with the words of `stream(seed)`.
+    #[inline]
+    pub fn reseed(&mut self, seed: u64) {
+        self.core = ChaCha8Core::seed_from_u64(seed);
+        self.index = 64;
+    }
+}
+
+impl Words for MatchStream {
+    #[inline(always)]
+    fn next_word(&mut self) -> u32 {
+        if self.index >= 64 {
+            self.core.generate(&mut self.words);
+            self.index = 0;
+        }
+        let w = self.words.as_ref()[self.index];
+        self.index += 1;
+        w
+    }
 }
 
 /// Converts a probability into a threshold for a uniform `u32` draw: the event happens when
@@ -116,8 +176,34 @@ impl Coin {
 
     /// The trial read from the `width` low bits of `chunk` (first bit highest) after the first
     /// `pos`: `Some((success, bits read))`, or `None` when those bits do not decide it. The
-    /// bit-level definition that [`Bits::trial`] implements word by word.
+    /// comparison of U with p of [`Coin::trial_in_chunk_by_bits`], in a few word operations
+    /// when p's expansion fits in one word.
+    #[inline]
     pub fn trial_in_chunk(&self, chunk: u32, width: u32, pos: u32) -> Option<(bool, u32)> {
+        debug_assert!(pos <= width && width <= 32);
+        if self.len == 0 {
+            return Some((self.certain, 0));
+        }
+        if self.lead > 0 {
+            return self.trial_in_chunk_by_bits(chunk, width, pos);
+        }
+        let avail = width - pos;
+        // the unread bits of the chunk, left-aligned (zeros after them)
+        let u = u64::from(chunk) << 32 << (32 - width + pos);
+        // the first place where U and p differ decides: U < p where p has the one
+        let d = (u ^ self.frac).leading_zeros();
+        if d < self.len.min(avail) {
+            Some(((self.frac << d) >> 63 == 1, d + 1))
+        } else if self.len <= avail {
+            Some((false, self.len)) // U agrees with all of p's bits: U >= p
+        } else {
+            None
+        }
+    }
+
+    /// [`Coin::trial_in_chunk`] bit by bit: the definition that [`Bits::trial`] implements
+    /// word by word.
+    pub fn trial_in_chunk_by_bits(&self, chunk: u32, width: u32, pos: u32) -> Option<(bool, u32)> {
         if self.len == 0 {
             return Some((self.certain, 0));
         }
@@ -150,20 +236,20 @@ impl Coin {
 /// Random bits from a [`Stream`], read one at a time: the stream's `u32` words in order, each
 /// most significant bit first.
 #[derive(Debug)]
-pub struct Bits<'a> {
-    rng: &'a mut Stream,
+pub struct Bits<'a, R: Words = Stream> {
+    rng: &'a mut R,
     buf: u64,
     avail: u32,
 }
 
-impl<'a> Bits<'a> {
+impl<'a, R: Words> Bits<'a, R> {
     /// One exact Bernoulli trial, like [`Bits::trial`] but without a branch on the kind of
     /// coin: for interleaved matches, where the coin changes from turn to turn with the
     /// partner's random moves. Reads exactly the same bits as [`Bits::trial`].
     #[inline(always)]
     pub fn trial_branchless(&mut self, c: &Coin) -> bool {
         if self.avail < 32 {
-            self.buf |= u64::from(self.rng.next_u32()) << (32 - self.avail);
+            self.buf |= u64::from(self.rng.next_word()) << (32 - self.avail);
             self.avail += 32;
         }
         let span = c.len.min(self.avail);
@@ -191,7 +277,7 @@ impl<'a> Bits<'a> {
         if c.len == 1 && c.lead == 0 {
             // fair coin: each bit is one trial, 1 = U >= 1/2 = failure
             if self.avail < 32 {
-                self.buf |= u64::from(self.rng.next_u32()) << (32 - self.avail);
+                self.buf |= u64::from(self.rng.next_word()) << (32 - self.avail);
                 self.avail += 32;
             }
             let n = (self.buf >> 60) as u32;
@@ -210,7 +296,7 @@ impl<'a> Bits<'a> {
     #[inline(always)]
     pub fn take32(&mut self) -> u32 {
         if self.avail < 32 {
-            self.buf |= u64::from(self.rng.next_u32()) << (32 - self.avail);
+            self.buf |= u64::from(self.rng.next_word()) << (32 - self.avail);
             self.avail += 32;
         }
         let w = (self.buf >> 32) as u32;
@@ -224,7 +310,7 @@ impl<'a> Bits<'a> {
     #[inline(always)]
     pub fn peek(&mut self, width: u32) -> u32 {
         if self.avail < 32 {
-            self.buf |= u64::from(self.rng.next_u32()) << (32 - self.avail);
+            self.buf |= u64::from(self.rng.next_word()) << (32 - self.avail);
             self.avail += 32;
         }
         (self.buf >> (64 - width)) as u32
@@ -239,7 +325,7 @@ impl<'a> Bits<'a> {
     }
 
     /// Reads bits from `rng`.
-    pub fn new(rng: &'a mut Stream) -> Self {
+    pub fn new(rng: &'a mut R) -> Self {
         Bits {
             rng,
             buf: 0,
@@ -260,7 +346,7 @@ impl<'a> Bits<'a> {
             return c.certain;
         }
         if self.avail < 32 {
-            self.buf |= u64::from(self.rng.next_u32()) << (32 - self.avail);
+            self.buf |= u64::from(self.rng.next_word()) << (32 - self.avail);
             self.avail += 32;
         }
         if c.len == 1 && c.lead == 0 {
@@ -294,13 +380,13 @@ impl<'a> Bits<'a> {
 /// the buffer (`buf`, `avail` bits, left-aligned).
 #[cold]
 #[inline(never)]
-fn trial_slow(rng: &mut Stream, mut buf: u64, mut avail: u32, c: &Coin) -> (bool, u64, u32) {
+fn trial_slow<R: Words>(rng: &mut R, mut buf: u64, mut avail: u32, c: &Coin) -> (bool, u64, u32) {
     let consume = |buf: &mut u64, avail: &mut u32, k: u32| {
         *buf = buf.checked_shl(k).unwrap_or(0);
         *avail -= k;
     };
-    let refill = |rng: &mut Stream, buf: &mut u64, avail: &mut u32| {
-        *buf = u64::from(rng.next_u32()) << 32;
+    let refill = |rng: &mut R, buf: &mut u64, avail: &mut u32| {
+        *buf = u64::from(rng.next_word()) << 32;
         *avail = 32;
     };
     if c.len == 0 {
@@ -347,6 +433,73 @@ fn trial_slow(rng: &mut Stream, mut buf: u64, mut avail: u32, c: &Coin) -> (bool
 mod tests {
     use super::*;
     use rand::RngCore;
+
+    /// A [`MatchStream`] gives the words of [`stream`] with the same seed, across block
+    /// refills, and again after being re-keyed part-way through a block.
+    #[test]
+    fn match_stream_words_equal_the_stream() {
+        let mut m = MatchStream::new(0);
+        for (k, seed) in [0u64, 1, 42, u64::MAX, derive_seed(7, &[3, 999])]
+            .into_iter()
+            .enumerate()
+        {
+            m.reseed(seed);
+            let mut s = stream(seed);
+            // 37 words stop the next re-key inside the first block; 300 cross four refills
+            for i in 0..[37, 300][k % 2] {
+                assert_eq!(m.next_word(), s.next_u32(), "seed {seed}, word {i}");
+            }
+        }
+        let mut fresh = MatchStream::new(5);
+        let mut s = stream(5);
+        assert!((0..200).all(|_| fresh.next_word() == s.next_u32()));
+        // and it is not the same stream for another seed
+        let mut other = stream(6);
+        let mut m5 = MatchStream::new(5);
+        assert!((0..8).any(|_| m5.next_word() != other.next_u32()));
+    }
+
+    /// The word version of a chunk trial equals the bit-by-bit one, for every chunk of
+    /// widths 1 to 12 (and samples of 32-bit chunks), every start, and coins of short, long and
+    /// lead-zero expansions.
+    #[test]
+    fn chunk_trials_equal_bit_by_bit_trials() {
+        let ps = [
+            0.0,
+            1.0,
+            0.5,
+            0.25,
+            0.75,
+            1.0 / 3.0,
+            0.1,
+            0.9,
+            0.3,
+            0.0625,
+            1e-5,
+            1e-30,
+            0.999_999,
+        ];
+        let mut rng = stream(11);
+        for p in ps {
+            let c = Coin::new(p);
+            for width in (1..=12).chain([32]) {
+                let chunks: Vec<u32> = if width <= 12 {
+                    (0..1u32 << width).collect()
+                } else {
+                    (0..4000).map(|_| rng.next_u32()).collect()
+                };
+                for chunk in chunks {
+                    for pos in 0..=width {
+                        assert_eq!(
+                            c.trial_in_chunk(chunk, width, pos),
+                            c.trial_in_chunk_by_bits(chunk, width, pos),
+                            "p {p}, chunk {chunk:#b}, width {width}, pos {pos}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn derived_seeds_are_pinned() {

@@ -7,7 +7,7 @@
 //! cycle arithmetically, which gives exactly the counts of turn-by-turn play.
 
 use crate::game::{Action, Payoffs};
-use crate::rng::{derive_seed, stream, Bits, Coin, Stream};
+use crate::rng::{derive_seed, stream, Bits, Coin, MatchStream, Words};
 use crate::strategy::{Machine, Strategy, MAX_STATES};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -127,12 +127,12 @@ enum PairOutcomes {
 /// trial ([`Coin`]). Stretches of turns that read no bits (every move certain, no noise) are
 /// followed until the joint state repeats and then extended arithmetically, which gives exactly
 /// the counts of turn-by-turn play ([`play_turns`]) and reads the same bits.
-pub fn play_match(
+pub fn play_match<R: Words>(
     ma: &Machine,
     mb: &Machine,
     turns: u64,
     noise: f64,
-    rng: &mut Stream,
+    rng: &mut R,
     record: Option<&mut Vec<(Action, Action)>>,
 ) -> [u64; 4] {
     match record {
@@ -228,13 +228,13 @@ fn oblivious(m: &Machine) -> bool {
 
 /// Plays a match by its plan; `table` speeds up [`Plan::Reactive`] and [`Plan::Blocks`] with a
 /// fair lottery (see [`PairTable`]).
-fn play_planned(
+fn play_planned<R: Words>(
     plan: Plan,
     ma: &Machine,
     mb: &Machine,
     turns: u64,
     noise: &Coin,
-    rng: &mut Stream,
+    rng: &mut R,
     table: Option<&PairTable>,
 ) -> [u64; 4] {
     match plan {
@@ -268,7 +268,13 @@ fn play_planned(
 
 /// A reactive machine `x` against an oblivious `y`, without noise. Counts from x's view; bits
 /// are read in the order of the players (`x_is_a`: x's trial first).
-fn play_reactive(x: &Machine, y: &Machine, x_is_a: bool, turns: u64, rng: &mut Stream) -> [u64; 4] {
+fn play_reactive<R: Words>(
+    x: &Machine,
+    y: &Machine,
+    x_is_a: bool,
+    turns: u64,
+    rng: &mut R,
+) -> [u64; 4] {
     let [r0, r1] = reactive(x).expect("planned for a reactive machine");
     // x's trial: the first move, then after y's C, then after y's D
     let coins = [x.coin[0], r0, r1];
@@ -291,8 +297,8 @@ fn play_reactive(x: &Machine, y: &Machine, x_is_a: bool, turns: u64, rng: &mut S
 /// players' order): the moves (true = C), then x's next trial (1 after y's C, 2 after its D)
 /// and y's next state.
 #[inline(always)]
-fn reactive_turn(
-    bits: &mut Bits,
+fn reactive_turn<R: Words>(
+    bits: &mut Bits<R>,
     coins: &[Coin; 3],
     y: &Machine,
     x_is_a: bool,
@@ -322,8 +328,8 @@ fn reactive_turn(
 ///
 /// [`Plan::Reactive`] reads a chunk of random bits at a time ([`play_reactive_chunks`]). The
 /// state of such a match between turns is x's next trial (after y's C or after y's D) and y's
-/// machine state; from a state, the next few random bits (six, or ten when the pair
-/// plays at least [`WIDE_REPS`] repetitions and the larger table pays) decide a run of whole
+/// machine state; from a state, the next few random bits ([`reactive_width`]: more for pairs
+/// played in more repetitions, over which a larger table pays) decide a run of whole
 /// turns (up to eight), which the table stores: x's and y's cooperations, the bits read and
 /// the state after, from [`Coin::trial_in_chunk`]. A turn that the chunk does not decide, and
 /// the last turns of a match, are played bit by bit as in [`play_reactive`].
@@ -343,8 +349,22 @@ const REACTIVE_STATES: usize = 2 * MAX_STATES;
 const ENTRY_SET: u32 = 1 << 31;
 /// Repetitions from which a pair gets a [`PairTable`] (filling one pays only over several).
 const TABLE_REPS: u32 = 4;
-/// Repetitions from which reactive pairs read ten bits per lookup instead of six.
+/// Repetitions from which reactive pairs read eight bits per lookup instead of six.
 const WIDE_REPS: u32 = 256;
+/// Repetitions from which reactive pairs read ten bits per lookup.
+const WIDER_REPS: u32 = 4096;
+
+/// Random bits per [`PairTable`] lookup of a reactive pair played in `reps` repetitions.
+/// Filling an entry costs several lookups, and a table has 2^width entries per state: the
+/// widths are those that were fastest in `examples`-style timings of gtft against defector
+/// and random at 1,000 and 20,000 repetitions (see `results/benchmarks.md`).
+fn reactive_width(reps: u32) -> u32 {
+    match reps {
+        r if r >= WIDER_REPS => 10,
+        r if r >= WIDE_REPS => 8,
+        _ => 6,
+    }
+}
 
 impl PairTable {
     fn new(len: usize, width: u32) -> Self {
@@ -359,7 +379,7 @@ impl PairTable {
         let fair = |m: &Machine| m.states == 1 && m.coin[0].p() == 0.5;
         match plan {
             Plan::Reactive { .. } => {
-                let width = if reps >= WIDE_REPS { 10 } else { 6 };
+                let width = reactive_width(reps);
                 Some(PairTable::new(REACTIVE_STATES << width, width))
             }
             Plan::Blocks { lottery_is_a } if fair(if lottery_is_a { ma } else { mb }) => {
@@ -420,12 +440,12 @@ fn reactive_entry(
 }
 
 /// [`play_reactive`] with a [`PairTable`]: the same bits read, the same counts.
-fn play_reactive_chunks(
+fn play_reactive_chunks<R: Words>(
     x: &Machine,
     y: &Machine,
     x_is_a: bool,
     turns: u64,
-    rng: &mut Stream,
+    rng: &mut R,
     table: &PairTable,
 ) -> [u64; 4] {
     let [r0, r1] = reactive(x).expect("planned for a reactive machine");
@@ -466,7 +486,7 @@ fn play_reactive_chunks(
 }
 
 /// Two lotteries without noise: per turn a's trial, then b's.
-fn play_lotteries(ca: &Coin, cb: &Coin, turns: u64, rng: &mut Stream) -> [u64; 4] {
+fn play_lotteries<R: Words>(ca: &Coin, cb: &Coin, turns: u64, rng: &mut R) -> [u64; 4] {
     let mut bits = Bits::new(rng);
     // defections of a, of b, and turns both defected
     let (mut ad, mut bd, mut dd) = (0u64, 0u64, 0u64);
@@ -506,11 +526,11 @@ fn play_lotteries(ca: &Coin, cb: &Coin, turns: u64, rng: &mut Stream) -> [u64; 4
 /// deterministic machine `y`, without noise: x's moves are read four at a time and y's
 /// answers looked up in its block table (eight at a time with a [`PairTable`], which needs a
 /// fair lottery). Counts from x's view.
-fn play_blocks(
+fn play_blocks<R: Words>(
     x: &Machine,
     y: &Machine,
     turns: u64,
-    rng: &mut Stream,
+    rng: &mut R,
     table: Option<&PairTable>,
 ) -> [u64; 4] {
     let coin = x.coin[0];
@@ -575,7 +595,7 @@ fn swapped(o: usize) -> usize {
 
 /// One turn's moves (true = cooperate), reading bits in the documented order.
 #[inline(always)]
-fn moves(ca: &Coin, cb: &Coin, noise: &Coin, bits: &mut Bits) -> (bool, bool) {
+fn moves<R: Words>(ca: &Coin, cb: &Coin, noise: &Coin, bits: &mut Bits<R>) -> (bool, bool) {
     let a = bits.trial(ca);
     let b = bits.trial(cb);
     if noise.is_certain() {
@@ -653,7 +673,13 @@ pub fn has_certain_cycle(ma: &Machine, mb: &Machine) -> bool {
     false
 }
 
-fn play_cycles(ma: &Machine, mb: &Machine, turns: u64, noise: &Coin, rng: &mut Stream) -> [u64; 4] {
+fn play_cycles<R: Words>(
+    ma: &Machine,
+    mb: &Machine,
+    turns: u64,
+    noise: &Coin,
+    rng: &mut R,
+) -> [u64; 4] {
     const JOINT: usize = MAX_STATES * MAX_STATES;
     let mut bits = Bits::new(rng);
     // Counted in registers (a counter in memory indexed by the outcome makes a chain of
@@ -707,12 +733,12 @@ fn play_cycles(ma: &Machine, mb: &Machine, turns: u64, noise: &Coin, rng: &mut S
 /// Plays one match turn by turn, reading the same random bits as [`play_match`] (the reference
 /// implementation the cycle skipping is tested against, and the engine when actions are
 /// recorded).
-pub fn play_turns(
+pub fn play_turns<R: Words>(
     ma: &Machine,
     mb: &Machine,
     turns: u64,
     noise: f64,
-    rng: &mut Stream,
+    rng: &mut R,
     record: Option<&mut Vec<(Action, Action)>>,
 ) -> [u64; 4] {
     let noise = Coin::new(noise);
@@ -727,12 +753,12 @@ pub fn play_turns(
 
 /// The turn loop of [`play_turns`], calling `each(a, b)` with every turn's moves (true = C).
 #[inline(always)]
-fn turn_by_turn(
+fn turn_by_turn<R: Words>(
     ma: &Machine,
     mb: &Machine,
     turns: u64,
     noise: &Coin,
-    rng: &mut Stream,
+    rng: &mut R,
     mut each: impl FnMut(bool, bool),
 ) -> [u64; 4] {
     let mut bits = Bits::new(rng);
@@ -826,25 +852,19 @@ pub fn run(config: &TournamentConfig) -> Tournament {
     let live: Vec<usize> = (0..pairs.len()).filter(|&p| fixed[p].is_none()).collect();
     let reps = config.reps as usize;
     let units = 0..live.len() * reps;
-    let play = |i: usize| {
+    // Each worker re-keys one generator for every match it plays.
+    let play = |rng: &mut MatchStream, i: usize| {
         let (p, rep) = (live[i / reps], (i % reps) as u64);
         let (a, b) = pairs[p];
-        let mut rng = stream(derive_seed(config.seed, &[p as u64, rep]));
+        rng.reseed(derive_seed(config.seed, &[p as u64, rep]));
         let (ma, mb) = (&machines[a], &machines[b]);
         if config.record_actions {
             let mut actions = Vec::new();
-            let o = play_turns(
-                ma,
-                mb,
-                config.turns,
-                config.noise,
-                &mut rng,
-                Some(&mut actions),
-            );
+            let o = play_turns(ma, mb, config.turns, config.noise, rng, Some(&mut actions));
             (o, actions)
         } else {
             let table = tables[p].as_ref();
-            let o = play_planned(plans[p], ma, mb, config.turns, &noise, &mut rng, table);
+            let o = play_planned(plans[p], ma, mb, config.turns, &noise, rng, table);
             (o, Vec::new())
         }
     };
@@ -852,7 +872,7 @@ pub fn run(config: &TournamentConfig) -> Tournament {
         // every pair is live: no pair is fixed when actions are recorded
         map_in_order(units, play).into_iter().unzip()
     } else {
-        (map_in_order(units, |i| play(i).0), Vec::new())
+        (map_in_order(units, |rng, i| play(rng, i).0), Vec::new())
     };
     let mut next = 0;
     let outcomes = fixed
@@ -875,15 +895,22 @@ pub fn run(config: &TournamentConfig) -> Tournament {
 }
 
 /// `f` over `units`, results in unit order, in parallel; with one thread on the calling
-/// thread (no hand-over to the pool). The results are the same either way.
+/// thread (no hand-over to the pool). `f` gets a generator to re-key, one per worker (its
+/// words depend only on the seed `f` gives it). The results are the same either way.
 fn map_in_order<T: Send>(
     units: std::ops::Range<usize>,
-    f: impl Fn(usize) -> T + Sync + Send,
+    f: impl Fn(&mut MatchStream, usize) -> T + Sync + Send,
 ) -> Vec<T> {
+    let init = || MatchStream::new(0);
     if rayon::current_num_threads() == 1 {
-        units.map(f).collect()
+        let mut rng = init();
+        units.map(|i| f(&mut rng, i)).collect()
     } else {
-        units.into_par_iter().with_min_len(64).map(f).collect()
+        units
+            .into_par_iter()
+            .with_min_len(64)
+            .map_init(init, f)
+            .collect()
     }
 }
 
@@ -1051,10 +1078,10 @@ mod tests {
                     let n = Coin::new(noise);
                     let p = plan(&ma, &mb, &n);
                     seen.push(p);
-                    // tables (narrow and wide) shared by all seeds, as by the repetitions of a
+                    // tables (of each width) shared by all seeds, as by the repetitions of a
                     // tournament
-                    let tables =
-                        [TABLE_REPS, WIDE_REPS].map(|reps| PairTable::for_plan(p, &ma, &mb, reps));
+                    let tables = [TABLE_REPS, WIDE_REPS, WIDER_REPS]
+                        .map(|reps| PairTable::for_plan(p, &ma, &mb, reps));
                     for seed in 0..12 {
                         let want = play_turns(&ma, &mb, turns, noise, &mut stream(seed), None);
                         let got = play_planned(p, &ma, &mb, turns, &n, &mut stream(seed), None);
@@ -1127,8 +1154,9 @@ mod tests {
 
     /// Repetition r of a pair has its own stream, so its result does not depend on how many
     /// repetitions are played, although more repetitions switch on lookup tables (and wider
-    /// ones from [`WIDE_REPS`]): the first three repetitions of tournaments of 3, 4 and
-    /// WIDE_REPS repetitions are the same, and they equal recorded turn-by-turn play.
+    /// ones from [`WIDE_REPS`] and [`WIDER_REPS`]): the first three repetitions of
+    /// tournaments of 3, 4, WIDE_REPS and WIDER_REPS repetitions are the same, and they equal
+    /// recorded turn-by-turn play.
     #[test]
     fn a_repetition_does_not_depend_on_the_number_of_repetitions() {
         let names = [
@@ -1155,7 +1183,7 @@ mod tests {
         };
         let reference = first3(3, true);
         assert_eq!(reference.len(), 21 * 3);
-        for reps in [TABLE_REPS - 1, TABLE_REPS, WIDE_REPS] {
+        for reps in [TABLE_REPS - 1, TABLE_REPS, WIDE_REPS, WIDER_REPS] {
             assert_eq!(first3(reps, false), reference, "{reps} repetitions");
         }
     }
