@@ -459,26 +459,39 @@ mod tests {
         assert!((0..8).any(|_| m5.next_word() != other.next_u32()));
     }
 
-    /// The word version of a chunk trial equals the bit-by-bit one, for every chunk of
-    /// widths 1 to 12 (and samples of 32-bit chunks), every start, and coins of short, long and
-    /// lead-zero expansions.
-    #[test]
-    fn chunk_trials_equal_bit_by_bit_trials() {
-        let ps = [
+    /// Probabilities for coin tests: simple fractions, ones with long and short expansions,
+    /// tiny p whose expansion spans more than one word (slow path), a subnormal, and p just
+    /// below 1.
+    pub(super) fn sample_ps() -> Vec<f64> {
+        vec![
             0.0,
             1.0,
             0.5,
             0.25,
             0.75,
+            0.0625,
             1.0 / 3.0,
             0.1,
-            0.9,
             0.3,
-            0.0625,
+            0.9,
+            0.01,
             1e-5,
-            1e-30,
+            0.999,
             0.999_999,
-        ];
+            2f64.powi(-40),
+            0.1 * 2f64.powi(-20),
+            1e-300,
+            5e-324,
+            1.0 - f64::EPSILON / 2.0,
+        ]
+    }
+
+    /// The word version of a chunk trial equals the bit-by-bit one, for every chunk of
+    /// widths 1 to 12 (and samples of 32-bit chunks), every start, and coins of short, long and
+    /// lead-zero expansions.
+    #[test]
+    fn chunk_trials_equal_bit_by_bit_trials() {
+        let ps = sample_ps();
         let mut rng = stream(11);
         for p in ps {
             let c = Coin::new(p);
@@ -662,25 +675,7 @@ mod skip_tests {
 
     #[test]
     fn coin_trials_equal_the_bit_by_bit_comparison() {
-        let mut ps = vec![
-            0.0,
-            1.0,
-            0.5,
-            0.25,
-            0.75,
-            1.0 / 3.0,
-            0.1,
-            0.01,
-            0.999,
-            2f64.powi(-40),
-        ];
-        // tiny p whose expansion spans more than one word (slow path), and a subnormal
-        ps.extend([
-            0.1 * 2f64.powi(-20),
-            1e-300,
-            5e-324,
-            1.0 - f64::EPSILON / 2.0,
-        ]);
+        let mut ps = super::tests::sample_ps();
         let mut gen = stream(99);
         for _ in 0..40 {
             ps.push((gen.next_u64() >> 11) as f64 / (1u64 << 53) as f64);
