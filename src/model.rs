@@ -353,7 +353,7 @@ pub struct NegotiationContext<'a> {
 
 /// Net per-round value of membership for a state (DESIGN 2.8):
 ///
-/// value = f (u_in - u_out) - sovereignty_cost x sovereignty_weight + norm + [member] exit_cost
+/// value = f (u_in - u_out) - sovereignty_cost x sovereignty_weight + norm + \[member\] exit_cost
 ///
 /// where f is the share of its partners in the treaty, u_out its utility outside the treaty
 /// (see [`StateView::u_out`]; mutual defection if unknown), and u_in its experienced utility with treaty

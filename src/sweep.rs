@@ -40,7 +40,7 @@ use std::time::{Duration, Instant};
 /// Arguments of `regime sweep`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SweepArgs {
-    /// Scenario file with a [sweep] table.
+    /// Scenario file with a `[sweep]` table.
     pub scenario: PathBuf,
     /// Continue an interrupted sweep (from `<out>.partial`) with the same command.
     #[arg(long)]
