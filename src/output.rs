@@ -102,6 +102,10 @@ pub fn num(x: f64) -> String {
     if x.is_finite() {
         if x == 0.0 {
             "0".into()
+        } else if x.fract() == 0.0 && x.abs() < INTEGER_EXACT {
+            // the same digits as `Display` (a whole f64 prints without a point), without the
+            // shortest-representation search: scores with whole payoffs are whole
+            (x as i64).to_string()
         } else {
             format!("{x}")
         }
@@ -109,6 +113,10 @@ pub fn num(x: f64) -> String {
         String::new()
     }
 }
+
+/// Whole numbers below this magnitude convert to `i64` exactly (2^53: every integer of that
+/// size is an f64).
+const INTEGER_EXACT: f64 = 9_007_199_254_740_992.0;
 
 /// Formats an optional number; `None` is an empty cell.
 pub fn opt_num(x: Option<f64>) -> String {
@@ -537,6 +545,39 @@ pub fn write_manifest(dir: &OutputDir, manifest: &serde_json::Value) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path for whole numbers writes exactly what `Display` writes.
+    #[test]
+    fn whole_numbers_are_formatted_as_display_does() {
+        let mut xs = vec![
+            1.0,
+            -1.0,
+            5.0,
+            600.0,
+            -204.0,
+            1e15,
+            -1e15,
+            4_503_599_627_370_497.0,
+        ];
+        xs.extend([
+            INTEGER_EXACT - 1.0,
+            -(INTEGER_EXACT - 1.0),
+            INTEGER_EXACT,
+            1e300,
+        ]);
+        xs.extend((0..2000).map(|i| (i as f64 * 7.3).round() - 4000.0));
+        for x in xs {
+            let want = if x == 0.0 {
+                "0".to_string()
+            } else {
+                format!("{x}")
+            };
+            assert_eq!(num(x), want, "{x}");
+        }
+        assert_eq!(num(-0.0), "0");
+        assert_eq!(num(0.5), "0.5");
+        assert_eq!(num(f64::NAN), "");
+    }
 
     #[test]
     fn numbers_are_plain_decimals() {
