@@ -205,6 +205,14 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
     // The numbers of a row depend only on the pair and its outcome counts, which repeat from
     // one repetition to the next (always, for deterministic pairs): format them once per run of
     // equal rows.
+    // A cooperation share is a count over the turns: format each count once.
+    let mut shares: Vec<Option<String>> = vec![None; (t.config.turns as usize + 1).min(1 << 16)];
+    let mut share = |count: u64| match shares.get_mut(count as usize) {
+        Some(cell) => cell
+            .get_or_insert_with(|| num(count as f64 / turns))
+            .clone(),
+        None => num(count as f64 / turns),
+    };
     type RowKey = (usize, usize, [u64; 4]);
     let mut last: Option<(RowKey, [String; 4])> = None;
     for r in t.matches() {
@@ -215,8 +223,8 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
                 let cells = [
                     num(r.score_a(g)),
                     num(r.score_b(g)),
-                    num(r.cooperations_a() as f64 / turns),
-                    num(r.cooperations_b() as f64 / turns),
+                    share(r.cooperations_a()),
+                    share(r.cooperations_b()),
                 ];
                 &last.insert((key, cells)).1
             }
