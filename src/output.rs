@@ -123,6 +123,60 @@ pub fn opt_num(x: Option<f64>) -> String {
     x.map(num).unwrap_or_default()
 }
 
+/// `fields` encoded as [`Csv::row`] writes them (quoted where needed, comma-separated,
+/// ending in a newline).
+pub fn encode_fields(fields: &[&str]) -> Vec<u8> {
+    // a small buffer: the default 8 KiB would be allocated and zeroed per call
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .buffer_capacity(256)
+        .from_writer(Vec::new());
+    w.write_record(fields)
+        .expect("writing to memory cannot fail");
+    w.into_inner().expect("flushing to memory cannot fail")
+}
+
+/// A CSV file written as bytes already encoded by [`encode_fields`], for files of many rows
+/// that repeat but for a field or two (`matches.csv`); errors name the file.
+pub struct CsvBytes {
+    path: PathBuf,
+    out: std::io::BufWriter<fs::File>,
+}
+
+impl CsvBytes {
+    /// Creates the file and writes the header.
+    pub fn create(path: PathBuf, header: &[&str]) -> Result<CsvBytes> {
+        let f = fs::File::create(&path).map_err(|source| RegimeError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        let mut c = CsvBytes {
+            path,
+            out: std::io::BufWriter::with_capacity(1 << 16, f),
+        };
+        c.write(&encode_fields(header))?;
+        Ok(c)
+    }
+
+    /// Writes encoded rows.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out
+            .write_all(bytes)
+            .map_err(|source| RegimeError::Write {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    /// Flushes to disk.
+    pub fn flush(&mut self) -> Result<()> {
+        self.out.flush().map_err(|source| RegimeError::Write {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
 /// A CSV writer bound to a path, with errors naming the file.
 pub struct Csv {
     path: PathBuf,
@@ -190,7 +244,7 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
     let g = &t.config.payoffs;
     let names: Vec<String> = t.config.strategies.iter().map(|s| s.name()).collect();
     let turns = t.config.turns.max(1) as f64;
-    let mut m = Csv::create(
+    let mut m = CsvBytes::create(
         dir.file("matches.csv"),
         &[
             "player_a",
@@ -202,9 +256,6 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
             "cooperation_b",
         ],
     )?;
-    // The numbers of a row depend only on the pair and its outcome counts, which repeat from
-    // one repetition to the next (always, for deterministic pairs): format them once per run of
-    // equal rows.
     // A cooperation share is a count over the turns: format each count once.
     let mut shares: Vec<Option<String>> = vec![None; (t.config.turns as usize + 1).min(1 << 16)];
     let mut share = |count: u64| match shares.get_mut(count as usize) {
@@ -213,33 +264,45 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
             .clone(),
         None => num(count as f64 / turns),
     };
-    type RowKey = (usize, usize, [u64; 4]);
-    let mut last: Option<(RowKey, [String; 4])> = None;
+    // A row is the pair's names, the repetition, and numbers that depend only on the pair and
+    // its outcome counts, which repeat from one repetition to the next (always, for pairs that
+    // read no random bits): encode the names once per pair and the numbers once per run of
+    // equal rows; only the repetition is written per row (digits, never quoted).
+    let mut names_enc: Option<((usize, usize), Vec<u8>)> = None;
+    let mut numbers_enc: Option<([u64; 4], Vec<u8>)> = None;
+    let mut rows = Vec::new();
     for r in t.matches() {
-        let key = (r.a, r.b, r.outcomes);
-        let cells = match &last {
-            Some((k, cells)) if *k == key => cells,
-            _ => {
-                let cells = [
-                    num(r.score_a(g)),
-                    num(r.score_b(g)),
-                    share(r.cooperations_a()),
-                    share(r.cooperations_b()),
-                ];
-                &last.insert((key, cells)).1
-            }
+        let pair = (r.a, r.b);
+        if names_enc.as_ref().is_none_or(|(k, _)| *k != pair) {
+            // "a,b,\n" without the newline
+            let mut enc = encode_fields(&[&names[r.a], &names[r.b], ""]);
+            enc.pop();
+            names_enc = Some((pair, enc));
+            numbers_enc = None;
+        }
+        if numbers_enc.as_ref().is_none_or(|(k, _)| *k != r.outcomes) {
+            let cells = [
+                num(r.score_a(g)),
+                num(r.score_b(g)),
+                share(r.cooperations_a()),
+                share(r.cooperations_b()),
+            ];
+            // ",score_a,score_b,cooperation_a,cooperation_b\n"
+            let enc = encode_fields(&["", &cells[0], &cells[1], &cells[2], &cells[3]]);
+            numbers_enc = Some((r.outcomes, enc));
+        }
+        let (Some((_, head)), Some((_, tail))) = (&names_enc, &numbers_enc) else {
+            unreachable!("both are encoded above");
         };
-        let rep = r.rep.to_string();
-        m.row([
-            names[r.a].as_str(),
-            names[r.b].as_str(),
-            rep.as_str(),
-            cells[0].as_str(),
-            cells[1].as_str(),
-            cells[2].as_str(),
-            cells[3].as_str(),
-        ])?;
+        rows.extend_from_slice(head);
+        write!(rows, "{}", r.rep).expect("writing to memory cannot fail");
+        rows.extend_from_slice(tail);
+        if rows.len() >= 1 << 16 {
+            m.write(&rows)?;
+            rows.clear();
+        }
     }
+    m.write(&rows)?;
     m.flush()?;
     let mut k = Csv::create(
         dir.file("ranking.csv"),
@@ -553,6 +616,36 @@ pub fn write_manifest(dir: &OutputDir, manifest: &serde_json::Value) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A `matches.csv` row put together from encoded pieces (names with an empty third field,
+    /// less the newline; the repetition; an empty first field and the numbers) is the row the
+    /// csv writer writes whole, also for names that need quoting.
+    #[test]
+    fn rows_from_encoded_pieces_equal_whole_rows() {
+        let names = [
+            "tit_for_tat",
+            "memory_one(0.9,0.1,0.8,0.2)",
+            "say \"hi\"",
+            "two\nlines",
+            "",
+            " padded ",
+        ];
+        for a in names {
+            for b in names {
+                let cells = ["600", "-1.5", "0.515", ""];
+                let whole = encode_fields(&[a, b, "17", cells[0], cells[1], cells[2], cells[3]]);
+                let mut head = encode_fields(&[a, b, ""]);
+                assert_eq!(head.pop(), Some(b'\n'));
+                let tail = encode_fields(&["", cells[0], cells[1], cells[2], cells[3]]);
+                let pieced = [head, b"17".to_vec(), tail].concat();
+                assert_eq!(
+                    String::from_utf8_lossy(&pieced),
+                    String::from_utf8_lossy(&whole),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+    }
 
     /// The fast path for whole numbers writes exactly what `Display` writes.
     #[test]
