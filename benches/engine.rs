@@ -53,6 +53,35 @@ fn tournament_deterministic(c: &mut Criterion) {
     g.finish();
 }
 
+/// The tournament of `benches/peers/compare_axelrod.sh` (the 8 deterministic strategies plus
+/// gtft and random, 200 turns, 1000 repetitions) in-process, warm: the engine's side of the
+/// Axelrod-Python ratio without a fresh process's first-call costs.
+fn tournament_axelrod(c: &mut Criterion) {
+    let names = [
+        "cooperator",
+        "defector",
+        "tit_for_tat",
+        "grudger",
+        "win_stay_lose_shift",
+        "tit_for_two_tats",
+        "suspicious_tit_for_tat",
+        "alternator",
+        "gtft",
+        "random",
+    ];
+    let cfg = TournamentConfig {
+        strategies: names
+            .iter()
+            .map(|s| Strategy::parse(s).expect("strategy"))
+            .collect(),
+        ..tournament_config(200, 1000, 0.0)
+    };
+    let mut g = c.benchmark_group("tournament_axelrod_10_strategies");
+    g.throughput(Throughput::Elements(cfg.pair_rounds()));
+    g.bench_function("1000_reps", |b| b.iter(|| tournament::run(&cfg)));
+    g.finish();
+}
+
 /// The same matches played turn by turn (no cycle skipping), single thread.
 fn tournament_turn_by_turn(c: &mut Criterion) {
     let g_payoffs = Payoffs::STANDARD;
@@ -107,6 +136,6 @@ criterion_group! {
     name = benches;
     // Criterion's own charts need system fonts; the figures we need are the numbers.
     config = Criterion::default().without_plots();
-    targets = tournament_deterministic, tournament_turn_by_turn, full_model
+    targets = tournament_deterministic, tournament_axelrod, tournament_turn_by_turn, full_model
 }
 criterion_main!(benches);
