@@ -483,6 +483,23 @@ fn tournament_command(
         )
         .into());
     }
+    // Counts and the ranking's sums must stay exact: turns x repetitions x matches of a
+    // strategy at most 2^53 (an f64 holds every whole number up to there).
+    let n = parsed.len() as u64;
+    let most = (n + 1)
+        .checked_mul(u64::from(reps))
+        .and_then(|x| x.checked_mul(turns));
+    if most.is_none_or(|x| x > 1 << 53) {
+        return Err(RegimeError::argument(
+            "--turns/--reps",
+            format!(
+                "turns x reps x {} (the matches of a strategy) at most 2^53 = 9007199254740992",
+                n + 1
+            ),
+            format!("{turns}/{reps}"),
+        )
+        .into());
+    }
     let config = TournamentConfig {
         strategies: parsed,
         turns,

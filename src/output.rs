@@ -257,7 +257,8 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
         ],
     )?;
     // A cooperation share is a count over the turns: format each count once.
-    let mut shares: Vec<Option<String>> = vec![None; (t.config.turns as usize + 1).min(1 << 16)];
+    let mut shares: Vec<Option<String>> =
+        vec![None; t.config.turns.min((1 << 16) - 1) as usize + 1];
     let mut share = |count: u64| match shares.get_mut(count as usize) {
         Some(cell) => cell
             .get_or_insert_with(|| num(count as f64 / turns))

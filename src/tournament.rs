@@ -803,9 +803,9 @@ impl TournamentConfig {
         (0..n).flat_map(|a| (a..n).map(move |b| (a, b))).collect()
     }
 
-    /// Total pair-rounds (turns over all matches and repetitions).
+    /// Total pair-rounds (turns over all matches and repetitions), saturating at `u64::MAX`.
     pub fn pair_rounds(&self) -> u64 {
-        self.pairs().len() as u64 * self.reps as u64 * self.turns
+        (self.pairs().len() as u64 * self.reps as u64).saturating_mul(self.turns)
     }
 }
 

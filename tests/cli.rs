@@ -831,6 +831,17 @@ fn tournament_rejects_bad_strategies_noise_and_turns() {
     t("tft,gtft(1.5)", &[], &["--strategies", "gtft(1.5)"]);
     t("tft,alld", &["--noise", "1.5"], &["--noise", "1.5"]);
     t("tft,alld", &["--turns", "0"], &["--turns"]);
+    // sums over a strategy's turns must stay exact (and not overflow)
+    t(
+        "tft,alld",
+        &["--turns", "18446744073709551615"],
+        &["--turns/--reps", "2^53", "18446744073709551615/1"],
+    );
+    t(
+        "tft,alld",
+        &["--turns", "1000000000000", "--reps", "4000"],
+        &["--turns/--reps", "2^53"],
+    );
 }
 
 #[test]
