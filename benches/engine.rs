@@ -57,18 +57,9 @@ fn tournament_deterministic(c: &mut Criterion) {
 /// gtft and random, 200 turns, 1000 repetitions) in-process, warm: the engine's side of the
 /// Axelrod-Python ratio without a fresh process's first-call costs.
 fn tournament_axelrod(c: &mut Criterion) {
-    let names = [
-        "cooperator",
-        "defector",
-        "tit_for_tat",
-        "grudger",
-        "win_stay_lose_shift",
-        "tit_for_two_tats",
-        "suspicious_tit_for_tat",
-        "alternator",
-        "gtft",
-        "random",
-    ];
+    // the ten strategies that take no parameters, as in the script
+    let names = &Strategy::NAMES[..10];
+    assert_eq!(names[9], "random");
     let cfg = TournamentConfig {
         strategies: names
             .iter()
