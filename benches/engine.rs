@@ -5,13 +5,13 @@
 #![allow(clippy::result_large_err)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use regime::experiment::run_replicates;
-use regime::game::Payoffs;
-use regime::rng::stream;
-use regime::scenario;
-use regime::sim::Record;
-use regime::strategy::Strategy;
-use regime::tournament::{self, TournamentConfig};
+use regime::analysis::experiment::run_replicates;
+use regime::engine::rng::stream;
+use regime::engine::sim::Record;
+use regime::engine::tournament::{self, TournamentConfig};
+use regime::io::scenario;
+use regime::model::game::Payoffs;
+use regime::model::strategy::Strategy;
 use std::time::Duration;
 
 const MEMORY_ONE: [&str; 8] = [

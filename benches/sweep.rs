@@ -7,8 +7,8 @@
 #![allow(clippy::result_large_err)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use regime::scenario;
-use regime::sweep::{sweep_command, Common, SweepArgs};
+use regime::analysis::sweep::{sweep_command, Common, SweepArgs};
+use regime::io::scenario;
 use std::path::PathBuf;
 use std::time::Duration;
 

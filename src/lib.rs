@@ -1,10 +1,17 @@
 //! `regime`: rational states playing repeated prisoner's dilemmas over international migration
 //! regimes, under realist and institutionalist rule sets.
 //!
-//! The library is organised after the model's concepts: [`game`] (stage games), [`strategy`]
-//! (repeated-game strategies as finite-state machines, after Axelrod-Python), [`tournament`]
-//! (round-robin tournaments), [`rng`] (reproducible random streams), [`stats`] (interval
-//! estimates and survival curves), [`plot`] (figures from any of the tool's CSVs).
+//! The library is organised by concern; `ARCHITECTURE.md` maps the parts and what each may not
+//! import:
+//! - [`model`]: the theory (states, stage games, strategies, rule sets, compliance, regimes,
+//!   negotiation, learning, shocks), with no I/O and no loop;
+//! - [`engine`]: running the model (the round loop, fast play, random streams, world
+//!   generation, tournaments); it hands results back and writes no files;
+//! - [`io`]: the scenario format, CSV outputs and manifests;
+//! - [`analysis`]: replicates and paired comparisons, sweeps, statistics;
+//! - [`plot`]: figures from any of the tool's CSVs.
+//!
+//! The command line (`src/cli/`, clap) sits on top and is not part of the library.
 #![warn(missing_docs)]
 // Errors carry the file, line, field, expectation and finding a user needs; they are created
 // only on the failure path, so their size does not matter for speed.
@@ -12,19 +19,11 @@
 // Simulation code indexes parallel per-state arrays by state; index loops say that plainly.
 #![allow(clippy::needless_range_loop)]
 
+pub mod analysis;
+pub mod engine;
 pub mod error;
-pub mod experiment;
-pub mod game;
+pub mod io;
 pub mod model;
-pub mod output;
 pub mod plot;
-pub mod rng;
-pub mod scenario;
-pub mod sim;
-pub mod stats;
-pub mod strategy;
-pub mod sweep;
-pub mod tournament;
-pub mod world;
 
 pub use error::{RegimeError, Result};

@@ -19,16 +19,18 @@
 // lint for the same reason, and the closure passed to `run_replicates` returns it.
 #![allow(clippy::result_large_err)]
 
-use regime::experiment;
-use regime::game::Payoffs;
+use regime::analysis::experiment;
+use regime::engine::rng;
+use regime::engine::sim::{
+    self, Event, EventKind, Record, RunId, RunOutput, StateRow, TimeseriesRow,
+};
+use regime::engine::tournament;
+use regime::engine::world;
+use regime::io::output;
+use regime::io::scenario::{self, Rules, Scenario};
 use regime::model;
-use regime::output;
-use regime::rng;
-use regime::scenario::{self, Rules, Scenario};
-use regime::sim::{self, Event, EventKind, Record, RunId, RunOutput, StateRow, TimeseriesRow};
-use regime::strategy::Strategy;
-use regime::tournament;
-use regime::world;
+use regime::model::game::Payoffs;
+use regime::model::strategy::Strategy;
 use std::path::PathBuf;
 
 /// Tolerance for sums of a few payoffs.
@@ -1416,7 +1418,7 @@ fn civil_society_access_raises_norm_pressure() {
 /// - m = 0.6 with decision access: 0.6 x 1.75 = 1.05, clamped to 1: all 600 detected.
 #[test]
 fn civil_society_access_raises_monitoring() {
-    use regime::scenario::CivilSocietyAccess as Access;
+    use regime::io::scenario::CivilSocietyAccess as Access;
     let factors = [
         Access::None,
         Access::Observer,

@@ -192,7 +192,8 @@ fn comparison_csv() -> String {
                 .filter(|&k| emergence(r, i, k).is_some())
                 .count() as u64;
             let n = REPLICATES as u64;
-            let (low, high) = regime::stats::wilson_interval(emerged, n, regime::stats::Z95);
+            let (low, high) =
+                regime::analysis::stats::wilson_interval(emerged, n, regime::analysis::stats::Z95);
             let median = if emerged * 2 >= n { "20" } else { "" };
             writeln!(
                 csv,
@@ -236,7 +237,11 @@ fn points_csv(rule_sets: &[&str], axes: &[(&str, Vec<f64>)]) -> String {
                     - 0.1 * i as f64)
                     .clamp(0.0, 1.0);
                 let emerged = (p * runs as f64).round() as u64;
-                let (low, high) = regime::stats::wilson_interval(emerged, runs, regime::stats::Z95);
+                let (low, high) = regime::analysis::stats::wilson_interval(
+                    emerged,
+                    runs,
+                    regime::analysis::stats::Z95,
+                );
                 let coords: Vec<String> = coords.iter().map(|c| c.to_string()).collect();
                 writeln!(
                     csv,

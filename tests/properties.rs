@@ -14,14 +14,14 @@ use std::path::Path;
 use proptest::prelude::*;
 // The model's `Strategy` enum shadows proptest's trait of the same name; keep the trait's methods.
 use proptest::strategy::Strategy as _;
-use regime::game::{Action, Payoffs};
+use regime::engine::rng::stream;
+use regime::engine::sim::{self, EventKind, Record, RunId, RunOutput, TimeseriesRow};
+use regime::engine::tournament::{play_deterministic, play_match, play_turns};
+use regime::engine::world::{self, World};
+use regime::io::scenario::{self, Scenario};
+use regime::model::game::{Action, Payoffs};
+use regime::model::strategy::Strategy;
 use regime::model::Status;
-use regime::rng::stream;
-use regime::scenario::{self, Scenario};
-use regime::sim::{self, EventKind, Record, RunId, RunOutput, TimeseriesRow};
-use regime::strategy::Strategy;
-use regime::tournament::{play_deterministic, play_match, play_turns};
-use regime::world::{self, World};
 
 /// Tolerance of float identities that hold exactly in real arithmetic but are summed in a
 /// different order by the engine (relative to the size of the numbers).

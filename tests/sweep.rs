@@ -2,8 +2,8 @@
 //! split and after a real SIGKILL, the design's guarantees (Latin hypercube strata, common
 //! random numbers across rule sets), and located errors for bad `[sweep]` tables.
 
-use regime::scenario;
-use regime::sweep::{AxisValue, Design, Levels, Plan, Shard, SweepSpec, Target};
+use regime::analysis::sweep::{AxisValue, Design, Levels, Plan, Shard, SweepSpec, Target};
+use regime::io::scenario;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -566,7 +566,7 @@ fn shard_blocks_are_contiguous_and_cover_every_point() {
 fn points_count_censored_runs_and_give_kaplan_meier_medians() {
     let d = Dir::new();
     let runs = d.path("runs.csv");
-    let header = regime::sweep::runs_header(&["k".to_string()]).join(",");
+    let header = regime::analysis::sweep::runs_header(&["k".to_string()]).join(",");
     let row = |point: u32, rep: u32, emerged: Option<u32>, coop: f64| {
         format!(
             "{point},{rep},{},1,realist,0.5,labour,0,{},{},,0,,,absent,1,0.5,0.5,{coop},{coop},1,1,10,4",
@@ -589,7 +589,7 @@ fn points_count_censored_runs_and_give_kaplan_meier_medians() {
     fs::write(&runs, text).expect("write");
     let points = d.path("points.csv");
     assert_eq!(
-        regime::sweep::points_from_runs(&runs, &points).expect("points"),
+        regime::analysis::sweep::points_from_runs(&runs, &points).expect("points"),
         2
     );
     let p = fs::read_to_string(points).expect("read");

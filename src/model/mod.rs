@@ -3,8 +3,11 @@
 //!
 //! Payoff tables are stored as `[CC, CD, DC, DD]` from the owner's view, i.e. `[R, S, T, P]`.
 
-use crate::scenario::{Issue, MembersSpec, RegimeSpec, Rules};
-use crate::world::{State, World};
+pub mod game;
+pub mod strategy;
+
+use crate::engine::world::{State, World};
+use crate::io::scenario::{Issue, MembersSpec, RegimeSpec, Rules};
 
 /// Status of an issue's regime (DESIGN 2.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -451,7 +454,7 @@ pub fn treaty_fixed_point(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::game::Payoffs;
+    use crate::model::game::Payoffs;
 
     fn rules(k: f64) -> Rules {
         Rules {
@@ -516,13 +519,13 @@ mod tests {
             sustain_rounds: 3,
             ..RegimeSpec::default()
         };
-        let issue = crate::scenario::Issue {
+        let issue = crate::io::scenario::Issue {
             name: "x".into(),
             kind: "migration".into(),
             payoffs: Payoffs::STANDARD,
             allow_any_game: false,
             shifts: Default::default(),
-            civil_society_access: crate::scenario::CivilSocietyAccess::None,
+            civil_society_access: crate::io::scenario::CivilSocietyAccess::None,
             sovereignty_weight: 1.0,
             forum: None,
             initial_regime: None,

@@ -8,14 +8,14 @@
 //! located back in the text by its dotted path.
 
 use crate::error::{Location, RegimeError, Result};
-use crate::game::Payoffs;
-use crate::strategy::Strategy;
+use crate::model::game::Payoffs;
+use crate::model::strategy::Strategy;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The world scenario, embedded so that `regime run` works with no file at all.
-pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/world.toml");
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/world.toml");
 /// Name shown for the embedded scenario in messages and manifests.
 pub const DEFAULT_SCENARIO_NAME: &str = "<embedded scenarios/world.toml>";
 

@@ -1,10 +1,10 @@
 //! Output files: tidy CSVs and the manifest (DESIGN 3), written into a temporary directory that
 //! is renamed into place only when complete, so no half-written output is ever left behind.
 
+use crate::engine::sim::{Event, RunOutput};
+use crate::engine::tournament::Tournament;
 use crate::error::{RegimeError, Result};
-use crate::scenario::Scenario;
-use crate::sim::{Event, RunOutput};
-use crate::tournament::Tournament;
+use crate::io::scenario::Scenario;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -6,9 +6,9 @@
 //! systems: the engine follows the joint machine state until it repeats and then extends the
 //! cycle arithmetically, which gives exactly the counts of turn-by-turn play.
 
-use crate::game::{Action, Payoffs};
-use crate::rng::{derive_seed, stream, Bits, Coin, MatchStream, Words};
-use crate::strategy::{Machine, Strategy, MAX_STATES};
+use crate::engine::rng::{derive_seed, stream, Bits, Coin, MatchStream, Words};
+use crate::model::game::{Action, Payoffs};
+use crate::model::strategy::{Machine, Strategy, MAX_STATES};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -3,9 +3,9 @@
 //! A world is drawn once per replicate from its own stream, so every rule set of a replicate
 //! plays in the same world (common random numbers).
 
-use crate::rng::{derive_seed, stream, Stream};
-use crate::scenario::{Dist, Scenario, StateSpec, StrategyMix};
-use crate::strategy::Strategy;
+use crate::engine::rng::{derive_seed, stream, Stream};
+use crate::io::scenario::{Dist, Scenario, StateSpec, StrategyMix};
+use crate::model::strategy::Strategy;
 use rand::Rng;
 use rand_distr::{Distribution, Normal, Pareto};
 
@@ -310,7 +310,7 @@ fn topology(scenario: &Scenario, states: &[State], rng: &mut Stream) -> Vec<(u32
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario;
+    use crate::io::scenario;
     use std::path::Path;
 
     fn scen(extra: &str, n: usize) -> Scenario {

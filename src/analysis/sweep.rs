@@ -22,13 +22,13 @@
 //! (same sweep hash, every shard exactly once) and concatenates them into the files one machine
 //! would have written. The format of the `[sweep]` table is in `docs/sweep.md`.
 
+use crate::analysis::stats;
+use crate::engine::rng::{derive_seed, stream};
+use crate::engine::sim::{self, Record, RunId};
+use crate::engine::world;
 use crate::error::{Location, RegimeError, Result};
-use crate::output::{self, num, OutputDir, EMERGENCE_COLUMNS, SUMMARY_COLUMNS};
-use crate::rng::{derive_seed, stream};
-use crate::scenario::{self, Scenario};
-use crate::sim::{self, Record, RunId};
-use crate::stats;
-use crate::world;
+use crate::io::output::{self, num, OutputDir, EMERGENCE_COLUMNS, SUMMARY_COLUMNS};
+use crate::io::scenario::{self, Scenario};
 use rand::{Rng, RngCore};
 use rayon::prelude::*;
 use std::fs;
@@ -37,20 +37,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Arguments of `regime sweep`.
-#[derive(Debug, Clone, clap::Args)]
+/// What `regime sweep` was asked to do (the command line's arguments, without clap).
+#[derive(Debug, Clone)]
 pub struct SweepArgs {
     /// Scenario file with a `[sweep]` table.
     pub scenario: PathBuf,
     /// Continue an interrupted sweep (from `<out>.partial`) with the same command.
-    #[arg(long)]
     pub resume: bool,
     /// Run only shard I of N, a contiguous block of points (1-based, e.g. 2/8); combine the
     /// shards with `regime merge`.
-    #[arg(long)]
     pub shard: Option<String>,
     /// Also draw the standard figures.
-    #[arg(long)]
     pub plots: bool,
 }
 

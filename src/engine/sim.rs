@@ -26,12 +26,12 @@
 //! derived from the run seed, so rule sets of a replicate share their random numbers
 //! (common random numbers) as far as their decisions allow.
 
-use crate::game::{Action, Payoffs};
+use crate::engine::rng::{derive_seed, stream, threshold, BernoulliSkip, Stream};
+use crate::engine::world::World;
+use crate::io::scenario::{CivilSocietyAccess, Rules, Scenario, ShockSpec};
+use crate::model::game::{Action, Payoffs};
+use crate::model::strategy::{expected_outcomes, Machine, Strategy, MAX_STATES};
 use crate::model::{self, Status};
-use crate::rng::{derive_seed, stream, threshold, BernoulliSkip, Stream};
-use crate::scenario::{CivilSocietyAccess, Rules, Scenario, ShockSpec};
-use crate::strategy::{expected_outcomes, Machine, Strategy, MAX_STATES};
-use crate::world::World;
 use rand::{Rng, RngCore};
 
 const PLAY_STREAM: u64 = 2;
@@ -1556,12 +1556,12 @@ fn apply_shock(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario;
+    use crate::io::scenario;
 
     /// Full record of one run, as text.
     fn record(s: &Scenario, rules: &Rules, full_play_only: bool) -> String {
         FULL_PLAY_ONLY.with(|c| c.set(full_play_only));
-        let w = crate::world::generate(s, s.seed);
+        let w = crate::engine::world::generate(s, s.seed);
         let id = RunId {
             run_id: 0,
             replicate: 0,

@@ -5,13 +5,13 @@
 //! executed in parallel in fixed batches and handed to the sink in run order, so outputs are
 //! byte-identical at any thread count and memory stays bounded by the batch.
 
+use crate::analysis::stats;
+use crate::engine::rng::derive_seed;
+use crate::engine::sim::{self, Record, RunId, RunOutput};
+use crate::engine::world;
 use crate::error::Result;
-use crate::output::{num, Csv, OutputDir, EMERGENCE_COLUMNS};
-use crate::rng::derive_seed;
-use crate::scenario::{Rules, Scenario};
-use crate::sim::{self, Record, RunId, RunOutput};
-use crate::stats;
-use crate::world;
+use crate::io::output::{num, Csv, OutputDir, EMERGENCE_COLUMNS};
+use crate::io::scenario::{Rules, Scenario};
 use rayon::prelude::*;
 
 /// Runs processed together before being handed to the sink.

@@ -29,8 +29,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontDesc};
 
+use crate::analysis::stats;
 use crate::error::RegimeError;
-use crate::stats;
 use crate::Result;
 
 /// Size in pixels of a single-panel figure when none is requested.
@@ -2020,7 +2020,7 @@ fn format_number(value: f64) -> String {
 // ---------------------------------------------------------------------------------------------
 
 /// The embedded font (DejaVu Sans; licence in `assets/fonts/LICENSE`).
-static FONT_DATA: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+static FONT_DATA: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 /// Registers the embedded font with plotters, once per process.
 fn ensure_font() -> Result<()> {

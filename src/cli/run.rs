@@ -1,0 +1,162 @@
+//! `regime run` and `regime compare`: replicates under one or more rule sets on common random
+//! numbers, the CSVs, the comparison table and (with `--plots`) the standard figures.
+
+use super::{default_out, load, progress, Common};
+use anyhow::Context;
+use regime::analysis::experiment::{self, Comparison};
+use regime::engine::sim::Record;
+use regime::error::RegimeError;
+use regime::io::output::{self, OutputDir, RunWriter};
+use regime::io::scenario::{Rules, Scenario};
+use std::path::Path;
+use std::time::Instant;
+
+/// `regime run [SCENARIO]`: the scenario's own rule sets.
+pub fn run(
+    c: &Common,
+    scenario: Option<&Path>,
+    reps: Option<u64>,
+    plots: bool,
+) -> anyhow::Result<()> {
+    let s = load(scenario, c)?;
+    let reps = reps.unwrap_or(s.replicates);
+    if reps == 0 {
+        return Err(RegimeError::argument("--reps", "a number >= 1", "0").into());
+    }
+    let rule_sets = s.rule_sets.clone();
+    run_command("run", &s, &rule_sets, reps, plots, c, false)
+}
+
+/// `regime compare SCENARIO --rule-sets A,B`: named rule sets (presets or the scenario's).
+pub fn compare(
+    c: &Common,
+    scenario: &Path,
+    rule_sets: &[String],
+    reps: u64,
+    plots: bool,
+) -> anyhow::Result<()> {
+    let s = load(Some(scenario), c)?;
+    if reps == 0 {
+        return Err(RegimeError::argument("--reps", "a number >= 1", "0").into());
+    }
+    let resolved = resolve_rule_sets(&s, rule_sets)?;
+    run_command("compare", &s, &resolved, reps, plots, c, true)
+}
+
+fn resolve_rule_sets(s: &Scenario, names: &[String]) -> anyhow::Result<Vec<(String, Rules)>> {
+    let mut out = Vec::new();
+    for n in names {
+        let n = n.trim();
+        if let Some((_, r)) = s.rule_sets.iter().find(|(name, _)| name == n) {
+            out.push((n.to_string(), *r));
+        } else if let Some(r) = Rules::preset(n) {
+            out.push((n.to_string(), r));
+        } else {
+            return Err(RegimeError::argument(
+                "--rule-sets",
+                "realist, institutionalist, or a rule set named in the scenario's rule_sets",
+                n,
+            )
+            .into());
+        }
+    }
+    if out.is_empty() {
+        return Err(RegimeError::argument("--rule-sets", "at least one rule set", "none").into());
+    }
+    Ok(out)
+}
+
+fn run_command(
+    command: &str,
+    s: &Scenario,
+    rule_sets: &[(String, Rules)],
+    reps: u64,
+    plots: bool,
+    c: &Common,
+    compare: bool,
+) -> anyhow::Result<()> {
+    let target = default_out(c, command, &s.name);
+    let dir = OutputDir::create(&target, c.force)?;
+    let started = Instant::now();
+    let mut writer = RunWriter::create(&dir)?;
+    let mut comparison = Comparison {
+        rule_sets: rule_sets.iter().map(|r| r.0.clone()).collect(),
+        ..Default::default()
+    };
+    let pb = progress(c.quiet, reps * rule_sets.len() as u64, command);
+    let pair_rounds = experiment::run_replicates(s, rule_sets, reps, Record::Full, |o| {
+        writer.write(s, &o)?;
+        comparison.add(&o);
+        pb.inc(1);
+        Ok(())
+    })?;
+    pb.finish_and_clear();
+    writer.finish()?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let rows = comparison.write(&dir, s)?;
+    let diffs = comparison.differences(s);
+    let table = experiment::comparison_table(&rows, &diffs, &comparison.rule_sets);
+    let manifest = manifest(command, s, rule_sets, reps, elapsed, pair_rounds);
+    output::write_manifest(&dir, &manifest)?;
+    if plots {
+        let figs = if compare {
+            regime::plot::compare_figures(dir.temp_path())?
+        } else {
+            regime::plot::run_figures(dir.temp_path())?
+        };
+        if !c.quiet {
+            eprintln!("drew {} figures", figs.len());
+        }
+    }
+    let done = dir
+        .commit()
+        .context("moving the finished outputs into place")?;
+    if !c.quiet || compare {
+        println!("{table}");
+    }
+    if !c.quiet {
+        eprintln!(
+            "{} runs ({} replicates x {} rule sets) of `{}` in {:.2} s ({:.3e} pair-rounds/s); outputs in {}",
+            reps * rule_sets.len() as u64,
+            reps,
+            rule_sets.len(),
+            s.name,
+            elapsed,
+            pair_rounds as f64 / elapsed.max(1e-9),
+            done.display()
+        );
+    }
+    Ok(())
+}
+
+fn manifest(
+    command: &str,
+    s: &Scenario,
+    rule_sets: &[(String, Rules)],
+    reps: u64,
+    elapsed: f64,
+    pair_rounds: u64,
+) -> serde_json::Value {
+    let seeds: Vec<u64> = (0..reps)
+        .map(|r| experiment::replicate_seed(s.seed, r))
+        .collect();
+    serde_json::json!({
+        "tool": "regime",
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": command,
+        "arguments": std::env::args().collect::<Vec<_>>(),
+        "scenario_source": s.source,
+        "scenario_sha256": s.hash(),
+        "scenario": s,
+        "scenario_text": s.text,
+        "master_seed": s.seed,
+        "replicates": reps,
+        "rule_sets": rule_sets.iter().map(|(n, r)| serde_json::json!({"name": n, "mechanisms": r})).collect::<Vec<_>>(),
+        "replicate_seeds": seeds,
+        "threads": rayon::current_num_threads(),
+        "seconds": elapsed,
+        "pair_rounds": pair_rounds,
+        "pair_rounds_per_second": pair_rounds as f64 / elapsed.max(1e-9),
+        "note": "CSV outputs depend only on the scenario, the seed and the arguments, never on threads or timing; `seconds` and `threads` here are the only machine-dependent fields."
+    })
+}

@@ -1,0 +1,9 @@
+//! Files in and out: the scenario format ([`scenario`]: serde file types, `--set` overrides,
+//! validation with file, line and field, resolution into model types, states and edge CSVs) and
+//! the outputs ([`output`]: atomic output directories, CSV encoding, manifests).
+//!
+//! `io` may import [`crate::model`] and [`crate::engine`]'s result types; it must never import
+//! [`crate::analysis`], [`crate::plot`] or clap.
+
+pub mod output;
+pub mod scenario;
