@@ -139,3 +139,37 @@ impl RegimeError {
 
 /// Result alias used across the library.
 pub type Result<T> = std::result::Result<T, RegimeError>;
+
+/// The closest of `candidates` to a misspelt `found`, as ` (did you mean `x`?)`, or an empty
+/// string when none is close (Jaro–Winkler similarity above 0.8; the first of equally close
+/// candidates wins). Used by every message that rejects a name: scenario keys, strategies,
+/// sweep keys and CSV columns.
+pub fn did_you_mean<'a, I>(found: &str, candidates: I) -> String
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(c, found);
+        if score > 0.8 && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn did_you_mean_names_the_closest_candidate_or_nothing() {
+        assert_eq!(
+            did_you_mean("monitorng", ["sanctions", "monitoring"]),
+            " (did you mean `monitoring`?)"
+        );
+        assert_eq!(did_you_mean("zzz", ["sanctions", "monitoring"]), "");
+        assert_eq!(did_you_mean("x", std::iter::empty()), "");
+    }
+}

@@ -26,7 +26,7 @@ use crate::analysis::stats;
 use crate::engine::rng::{derive_seed, stream};
 use crate::engine::sim::{self, Record, RunId};
 use crate::engine::world;
-use crate::error::{Location, RegimeError, Result};
+use crate::error::{did_you_mean, Location, RegimeError, Result};
 use crate::io::output::{self, num, OutputDir, EMERGENCE_COLUMNS, SUMMARY_COLUMNS};
 use crate::io::scenario::{self, Scenario};
 use rand::{Rng, RngCore};
@@ -325,16 +325,6 @@ fn describe_item(it: &toml_edit::Item) -> String {
     }
 }
 
-fn did_you_mean(found: &str, candidates: &[&str]) -> String {
-    candidates
-        .iter()
-        .map(|c| (strsim::jaro_winkler(c, found), *c))
-        .filter(|(s, _)| *s > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| format!(" (did you mean `{c}`?)"))
-        .unwrap_or_default()
-}
-
 /// Rounds to 12 significant decimals, so that `0.1 + 3 x 0.1` is written `0.4`.
 fn round12(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {
@@ -409,7 +399,7 @@ impl SweepSpec {
                     &entry_span(sweep, k),
                     &format!("sweep.{}", quoted_key(k)),
                     format!("one of {}", SWEEP_KEYS.join(", ")),
-                    format!("unknown key `{k}`{}", did_you_mean(k, &SWEEP_KEYS)),
+                    format!("unknown key `{k}`{}", did_you_mean(k, SWEEP_KEYS)),
                 ));
             }
         }
@@ -423,7 +413,7 @@ impl SweepSpec {
                     let found = describe_item(it);
                     let hint = it
                         .as_str()
-                        .map(|x| did_you_mean(x, &["grid", "random", "latin_hypercube"]))
+                        .map(|x| did_you_mean(x, ["grid", "random", "latin_hypercube"]))
                         .unwrap_or_default();
                     return Err(r.err(
                         &entry_span(sweep, "design"),
@@ -572,7 +562,7 @@ fn read_axis(
                 &entry_span(spec, k),
                 &sub(k),
                 format!("one of {}", AXIS_KEYS.join(", ")),
-                format!("unknown key `{k}`{}", did_you_mean(k, &AXIS_KEYS)),
+                format!("unknown key `{k}`{}", did_you_mean(k, AXIS_KEYS)),
             ));
         }
     }

@@ -1243,15 +1243,7 @@ fn suggest_key(msg: &str) -> String {
         .filter(|(i, _)| *i > 0 && i % 2 == 0)
         .map(|(_, s)| s)
         .collect();
-    let best = candidates
-        .iter()
-        .map(|c| (strsim::jaro_winkler(c, found), *c))
-        .fold((0.0, ""), |a, b| if b.0 > a.0 { b } else { a });
-    if best.0 > 0.8 {
-        format!("{msg} (did you mean `{}`?)", best.1)
-    } else {
-        msg.to_string()
-    }
+    format!("{msg}{}", crate::error::did_you_mean(found, candidates))
 }
 
 /// True when a `--set` path (with `*` wildcards) names the field path `field`.

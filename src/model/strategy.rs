@@ -220,15 +220,7 @@ impl Strategy {
                 Ok(Strategy::MemoryOne { p, first })
             }
             _ => {
-                let best = Strategy::NAMES
-                    .iter()
-                    .map(|n| (strsim::jaro_winkler(n, &lname), *n))
-                    .fold((0.0, ""), |a, b| if b.0 > a.0 { b } else { a });
-                let hint = if best.0 > 0.8 {
-                    format!(" (did you mean `{}`?)", best.1)
-                } else {
-                    String::new()
-                };
+                let hint = crate::error::did_you_mean(&lname, Strategy::NAMES.iter().copied());
                 Err(format!(
                     "one of {}, or an alias ALLC, ALLD, TFT, GRIM, WSLS, TF2T, STFT, GTFT; found `{t}`{hint}",
                     Strategy::NAMES.join(", ")

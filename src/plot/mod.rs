@@ -544,14 +544,7 @@ impl Table {
         if let Some(col) = self.optional(name) {
             return Ok(col);
         }
-        let closest = self
-            .headers
-            .iter()
-            .map(|h| (strsim::jaro_winkler(h, name), h))
-            .filter(|(score, _)| *score > 0.8)
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, h)| format!(" (did you mean `{h}`?)"))
-            .unwrap_or_default();
+        let closest = crate::error::did_you_mean(name, self.headers.iter().map(String::as_str));
         Err(RegimeError::argument(
             argument,
             format!(
