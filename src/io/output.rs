@@ -241,8 +241,18 @@ fn csv_write(path: &Path, e: csv::Error) -> RegimeError {
 
 /// Writes `matches.csv`, `ranking.csv` and (when recorded) `actions.csv`.
 pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
-    let g = &t.config.payoffs;
     let names: Vec<String> = t.config.strategies.iter().map(|s| s.name()).collect();
+    write_matches(dir, t, &names)?;
+    write_ranking(dir, t)?;
+    if t.config.record_actions {
+        write_actions(dir, t, &names)?;
+    }
+    Ok(())
+}
+
+/// `matches.csv`: one row per match and repetition.
+fn write_matches(dir: &OutputDir, t: &Tournament, names: &[String]) -> Result<()> {
+    let g = &t.config.payoffs;
     let turns = t.config.turns.max(1) as f64;
     let mut m = CsvBytes::create(
         dir.file("matches.csv"),
@@ -304,7 +314,11 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
         }
     }
     m.write(&rows)?;
-    m.flush()?;
+    m.flush()
+}
+
+/// `ranking.csv`: the strategies by mean score per turn.
+fn write_ranking(dir: &OutputDir, t: &Tournament) -> Result<()> {
     let mut k = Csv::create(
         dir.file("ranking.csv"),
         &[
@@ -328,30 +342,31 @@ pub fn write_tournament(dir: &OutputDir, t: &Tournament) -> Result<()> {
             r.matches.to_string(),
         ])?;
     }
-    k.flush()?;
-    if t.config.record_actions {
-        let mut a = Csv::create(
-            dir.file("actions.csv"),
-            &[
-                "player_a", "player_b", "rep", "turn", "action_a", "action_b",
-            ],
-        )?;
-        for (r, acts) in t.matches().zip(&t.actions) {
-            let rep = r.rep.to_string();
-            for (turn, (x, y)) in acts.iter().enumerate() {
-                a.row([
-                    names[r.a].as_str(),
-                    names[r.b].as_str(),
-                    rep.as_str(),
-                    (turn + 1).to_string().as_str(),
-                    x.as_char().encode_utf8(&mut [0; 4]),
-                    y.as_char().encode_utf8(&mut [0; 4]),
-                ])?;
-            }
+    k.flush()
+}
+
+/// `actions.csv`: every turn's two actions (with `--record-actions`).
+fn write_actions(dir: &OutputDir, t: &Tournament, names: &[String]) -> Result<()> {
+    let mut a = Csv::create(
+        dir.file("actions.csv"),
+        &[
+            "player_a", "player_b", "rep", "turn", "action_a", "action_b",
+        ],
+    )?;
+    for (r, acts) in t.matches().zip(&t.actions) {
+        let rep = r.rep.to_string();
+        for (turn, (x, y)) in acts.iter().enumerate() {
+            a.row([
+                names[r.a].as_str(),
+                names[r.b].as_str(),
+                rep.as_str(),
+                (turn + 1).to_string().as_str(),
+                x.as_char().encode_utf8(&mut [0; 4]),
+                y.as_char().encode_utf8(&mut [0; 4]),
+            ])?;
         }
-        a.flush()?;
     }
-    Ok(())
+    a.flush()
 }
 
 /// Columns shared by `comparison.csv` and `points.csv`: how often and how soon a binding regime
@@ -506,6 +521,24 @@ impl RunWriter {
             out.id.seed.to_string(),
             out.id.rule_set.clone(),
         ];
+        self.write_timeseries(&id, scenario, out)?;
+        self.write_events(&id, scenario, out)?;
+        self.write_states(&id, scenario, out)?;
+        for k in 0..out.summaries.len() {
+            let mut row = id.to_vec();
+            row.extend(summary_fields(scenario, out, k));
+            self.summary.row(row)?;
+        }
+        Ok(())
+    }
+
+    /// `timeseries.csv`: one row per round, issue and group (and `all`).
+    fn write_timeseries(
+        &mut self,
+        id: &[String],
+        scenario: &Scenario,
+        out: &RunOutput,
+    ) -> Result<()> {
         let world = out.final_world.as_ref();
         let group_name = |g: Option<usize>| match (g, world) {
             (Some(g), Some(w)) => w.groups[g].clone(),
@@ -531,6 +564,12 @@ impl RunWriter {
             ]);
             self.timeseries.row(row)?;
         }
+        Ok(())
+    }
+
+    /// `events.csv`: one row per logged event.
+    fn write_events(&mut self, id: &[String], scenario: &Scenario, out: &RunOutput) -> Result<()> {
+        let world = out.final_world.as_ref();
         for e in &out.events {
             let Event {
                 round,
@@ -557,37 +596,38 @@ impl RunWriter {
             ]);
             self.events.row(row)?;
         }
-        if let Some(w) = world {
-            for s in &out.states {
-                let st = &w.states[s.state];
-                let mut row = id.to_vec();
-                row.extend([
-                    st.name.clone(),
-                    w.groups[st.group].clone(),
-                    st.region.clone(),
-                    scenario.issues[s.issue].name.clone(),
-                    num(s.attributes[0]),
-                    num(s.attributes[1]),
-                    num(s.attributes[2]),
-                    num(s.attributes[3]),
-                    num(s.attributes[4]),
-                    num(st.sovereignty_cost),
-                    num(st.discount),
-                    s.initial_strategy.name(),
-                    s.final_strategy.name(),
-                    (s.member as u8).to_string(),
-                    num(s.mean_payoff),
-                    num(s.mean_utility),
-                    num(s.cooperation),
-                    s.times_detected.to_string(),
-                ]);
-                self.states.row(row)?;
-            }
-        }
-        for k in 0..out.summaries.len() {
+        Ok(())
+    }
+
+    /// `states.csv`: one row per state and issue at the end of the run (full records only).
+    fn write_states(&mut self, id: &[String], scenario: &Scenario, out: &RunOutput) -> Result<()> {
+        let Some(w) = out.final_world.as_ref() else {
+            return Ok(());
+        };
+        for s in &out.states {
+            let st = &w.states[s.state];
             let mut row = id.to_vec();
-            row.extend(summary_fields(scenario, out, k));
-            self.summary.row(row)?;
+            row.extend([
+                st.name.clone(),
+                w.groups[st.group].clone(),
+                st.region.clone(),
+                scenario.issues[s.issue].name.clone(),
+                num(s.attributes[0]),
+                num(s.attributes[1]),
+                num(s.attributes[2]),
+                num(s.attributes[3]),
+                num(s.attributes[4]),
+                num(st.sovereignty_cost),
+                num(st.discount),
+                s.initial_strategy.name(),
+                s.final_strategy.name(),
+                (s.member as u8).to_string(),
+                num(s.mean_payoff),
+                num(s.mean_utility),
+                num(s.cooperation),
+                s.times_detected.to_string(),
+            ]);
+            self.states.row(row)?;
         }
         Ok(())
     }
