@@ -818,64 +818,80 @@ pub fn run(config: &TournamentConfig) -> Tournament {
         .map(|s| s.machine(&config.payoffs))
         .collect();
     let pairs = config.pairs();
-    // A match without noise that never reaches a state where a machine randomises (two
-    // deterministic machines, or e.g. gtft against tit_for_tat) reads no random bits and is
-    // the same in every repetition: play it once (as Axelrod-Python's deterministic cache
-    // does for deterministic pairs).
-    let fixed: Vec<Option<[u64; 4]>> = pairs
+    let fixed = fixed_outcomes(config, &machines, &pairs);
+    let noise = Coin::new(config.noise);
+    let plans: Vec<Plan> = pairs
+        .iter()
+        .map(|&(a, b)| plan(&machines[a], &machines[b], &noise))
+        .collect();
+    let tables = pair_tables(config, &machines, &pairs, &plans, &fixed);
+    // The pairs played repetition by repetition, in output order.
+    let live: Vec<usize> = (0..pairs.len()).filter(|&p| fixed[p].is_none()).collect();
+    let setup = LivePlay {
+        config,
+        machines: &machines,
+        pairs: &pairs,
+        plans: &plans,
+        tables: &tables,
+        noise: &noise,
+        live: &live,
+    };
+    let (played, actions) = setup.play_all();
+    let outcomes = outcome_index(&fixed, config.reps as usize);
+    Tournament {
+        config: config.clone(),
+        pairs,
+        outcomes,
+        played,
+        actions,
+    }
+}
+
+/// A match without noise that never reaches a state where a machine randomises (two
+/// deterministic machines, or e.g. gtft against tit_for_tat) reads no random bits and is the
+/// same in every repetition: its outcomes, played once (as Axelrod-Python's deterministic cache
+/// does for deterministic pairs); `None` for pairs played repetition by repetition.
+fn fixed_outcomes(
+    config: &TournamentConfig,
+    machines: &[Machine],
+    pairs: &[(usize, usize)],
+) -> Vec<Option<[u64; 4]>> {
+    pairs
         .iter()
         .map(|&(a, b)| {
             let (ma, mb) = (&machines[a], &machines[b]);
             (config.noise == 0.0 && !config.record_actions && reads_no_bits(ma, mb, config.turns))
                 .then(|| play_deterministic(ma, mb, config.turns))
         })
-        .collect();
-    let noise = Coin::new(config.noise);
-    let plans: Vec<Plan> = pairs
+        .collect()
+}
+
+/// Lookup tables for pairs played in more than a few repetitions.
+fn pair_tables(
+    config: &TournamentConfig,
+    machines: &[Machine],
+    pairs: &[(usize, usize)],
+    plans: &[Plan],
+    fixed: &[Option<[u64; 4]>],
+) -> Vec<Option<PairTable>> {
+    pairs
         .iter()
-        .map(|&(a, b)| plan(&machines[a], &machines[b], &noise))
-        .collect();
-    // Lookup tables for pairs played in more than a few repetitions.
-    let tables: Vec<Option<PairTable>> = pairs
-        .iter()
-        .zip(&plans)
-        .zip(&fixed)
+        .zip(plans)
+        .zip(fixed)
         .map(|((&(a, b), &p), f)| {
             if f.is_some() || config.reps < TABLE_REPS {
                 return None;
             }
             PairTable::for_plan(p, &machines[a], &machines[b], config.reps)
         })
-        .collect();
-    // The pairs played repetition by repetition; unit i is repetition i % reps of the
-    // (i / reps)-th of them, in output order (a, b, rep).
-    let live: Vec<usize> = (0..pairs.len()).filter(|&p| fixed[p].is_none()).collect();
-    let reps = config.reps as usize;
-    let units = 0..live.len() * reps;
-    // Each worker re-keys one generator for every match it plays.
-    let play = |rng: &mut MatchStream, i: usize| {
-        let (p, rep) = (live[i / reps], (i % reps) as u64);
-        let (a, b) = pairs[p];
-        rng.reseed(derive_seed(config.seed, &[p as u64, rep]));
-        let (ma, mb) = (&machines[a], &machines[b]);
-        if config.record_actions {
-            let mut actions = Vec::new();
-            let o = play_turns(ma, mb, config.turns, config.noise, rng, Some(&mut actions));
-            (o, actions)
-        } else {
-            let table = tables[p].as_ref();
-            let o = play_planned(plans[p], ma, mb, config.turns, &noise, rng, table);
-            (o, Vec::new())
-        }
-    };
-    let (played, actions): (Vec<[u64; 4]>, Vec<MatchActions>) = if config.record_actions {
-        // every pair is live: no pair is fixed when actions are recorded
-        map_in_order(units, play).into_iter().unzip()
-    } else {
-        (map_in_order(units, |rng, i| play(rng, i).0), Vec::new())
-    };
+        .collect()
+}
+
+/// Where each pair's outcomes are: once for a fixed pair, or `reps` entries from `start` of
+/// the played outcomes.
+fn outcome_index(fixed: &[Option<[u64; 4]>], reps: usize) -> Vec<PairOutcomes> {
     let mut next = 0;
-    let outcomes = fixed
+    fixed
         .iter()
         .map(|f| match *f {
             Some(o) => PairOutcomes::Every(o),
@@ -884,13 +900,60 @@ pub fn run(config: &TournamentConfig) -> Tournament {
                 PairOutcomes::Each { start: next - reps }
             }
         })
-        .collect();
-    Tournament {
-        config: config.clone(),
-        pairs,
-        outcomes,
-        played,
-        actions,
+        .collect()
+}
+
+/// What playing the live pairs needs: unit i is repetition i % reps of the (i / reps)-th live
+/// pair, in output order (a, b, rep).
+struct LivePlay<'a> {
+    config: &'a TournamentConfig,
+    machines: &'a [Machine],
+    pairs: &'a [(usize, usize)],
+    plans: &'a [Plan],
+    tables: &'a [Option<PairTable>],
+    noise: &'a Coin,
+    live: &'a [usize],
+}
+
+impl LivePlay<'_> {
+    /// Every unit's outcomes (and actions, when recorded), in unit order.
+    fn play_all(&self) -> (Vec<[u64; 4]>, Vec<MatchActions>) {
+        let units = 0..self.live.len() * self.config.reps as usize;
+        if self.config.record_actions {
+            // every pair is live: no pair is fixed when actions are recorded
+            map_in_order(units, |rng, i| self.play_recorded(rng, i))
+                .into_iter()
+                .unzip()
+        } else {
+            (map_in_order(units, |rng, i| self.play(rng, i)), Vec::new())
+        }
+    }
+
+    /// The machines of unit `i`, with `rng` re-keyed for it (each worker re-keys one generator
+    /// for every match it plays).
+    fn unit(&self, rng: &mut MatchStream, i: usize) -> (usize, &Machine, &Machine) {
+        let reps = self.config.reps as usize;
+        let (p, rep) = (self.live[i / reps], (i % reps) as u64);
+        let (a, b) = self.pairs[p];
+        rng.reseed(derive_seed(self.config.seed, &[p as u64, rep]));
+        (p, &self.machines[a], &self.machines[b])
+    }
+
+    /// Unit `i` by its plan.
+    fn play(&self, rng: &mut MatchStream, i: usize) -> [u64; 4] {
+        let (p, ma, mb) = self.unit(rng, i);
+        let table = self.tables[p].as_ref();
+        let c = self.config;
+        play_planned(self.plans[p], ma, mb, c.turns, self.noise, rng, table)
+    }
+
+    /// Unit `i` turn by turn, keeping its actions.
+    fn play_recorded(&self, rng: &mut MatchStream, i: usize) -> ([u64; 4], MatchActions) {
+        let (_, ma, mb) = self.unit(rng, i);
+        let mut actions = Vec::new();
+        let c = self.config;
+        let o = play_turns(ma, mb, c.turns, c.noise, rng, Some(&mut actions));
+        (o, actions)
     }
 }
 
