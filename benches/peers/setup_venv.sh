@@ -15,7 +15,7 @@
 #   PEERS_PYTHON=/abs/path/to/target/peers-venv/bin/python
 # (progress and diagnostics go to stderr). If python3, its venv module, pip or
 # PyPI is unavailable it prints "setup_venv: ERROR: ..." and exits non-zero
-# (exit 3), so callers such as tests/axelrod_crosscheck.rs can skip loudly.
+# (exit 3), so callers such as tests/it/axelrod_crosscheck.rs can skip loudly.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -13,7 +13,7 @@
 //!
 //! Tests marked `#[ignore = "FAILS: ..."]` state a requirement the engine does not meet (issue
 //! #3); they are kept failing, not weakened. Run them with
-//! `cargo test --test mechanisms -- --ignored`.
+//! `cargo test --release --test it mechanisms -- --ignored`.
 
 // `RegimeError` is large by design (it carries file, line and field); the library allows this
 // lint for the same reason, and the closure passed to `run_replicates` returns it.
@@ -37,7 +37,7 @@ use std::path::PathBuf;
 const EPS: f64 = 1e-9;
 
 /// The base scenario (everything off).
-const BASE: &str = include_str!("data/mechanisms/base.toml");
+const BASE: &str = include_str!("../data/mechanisms/base.toml");
 
 fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/mechanisms")

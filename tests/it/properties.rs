@@ -340,7 +340,7 @@ fn scenario_text(p: &Params) -> String {
 }
 
 /// `cases` cases (or `PROPTEST_CASES` for a longer search, e.g. `PROPTEST_CASES=5000 cargo test
-/// --release --test properties`); failures are printed with the generated scenario, not
+/// --release --test it properties`); failures are printed with the generated scenario, not
 /// persisted, since the default persistence looks for a `src/` next to the test file.
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
@@ -583,7 +583,7 @@ fn check_run(s: &Scenario, w: &World, out: &RunOutput) -> Result<(), String> {
                 && close(sum.final_member_share, last.member_share),
             "final_member_share"
         );
-        // Regression (see tests/cli.rs): the summed share rounded above 1 by an ulp.
+        // Regression (see tests/it/cli.rs): the summed share rounded above 1 by an ulp.
         ensure!(
             (0.0..=1.0).contains(&sum.final_power_share),
             "final_power_share {}",

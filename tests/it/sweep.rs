@@ -9,8 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_regime");
-
 /// Seven generated states in two blocs, one issue, short runs: fast enough for many runs.
 const WORLD: &str = r#"
 name = "tiny"
@@ -67,30 +65,10 @@ replicates = {replicates}
     )
 }
 
-struct Dir {
-    tmp: tempfile::TempDir,
-}
-
-impl Dir {
-    fn new() -> Dir {
-        Dir {
-            tmp: tempfile::tempdir().expect("temporary directory"),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.tmp.path().join(name)
-    }
-
-    fn scenario(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.path(name);
-        fs::write(&p, text).expect("write scenario");
-        p
-    }
-}
+use super::common::{Work as Dir, BIN};
 
 fn regime(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("run regime")
+    super::common::output(None, args)
 }
 
 fn sweep(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
@@ -140,7 +118,7 @@ fn stderr(o: &Output) -> String {
 #[test]
 fn outputs_do_not_depend_on_the_thread_count() {
     let d = Dir::new();
-    let s = d.scenario("grid.toml", &grid(30));
+    let s = d.write("grid.toml", &grid(30));
     let one = d.path("one");
     let two = d.path("two");
     ok(&sweep(&s, &one, &["--threads", "1"]));
@@ -166,7 +144,7 @@ fn outputs_do_not_depend_on_the_thread_count() {
 #[test]
 fn merged_shards_equal_one_sweep_byte_for_byte() {
     let d = Dir::new();
-    let s = d.scenario("grid.toml", &grid(7));
+    let s = d.write("grid.toml", &grid(7));
     let whole = d.path("whole");
     ok(&sweep(&s, &whole, &[]));
     for n in [2u64, 5] {
@@ -191,8 +169,8 @@ fn merged_shards_equal_one_sweep_byte_for_byte() {
 #[test]
 fn merge_refuses_missing_duplicate_and_foreign_shards() {
     let d = Dir::new();
-    let s = d.scenario("grid.toml", &grid(2));
-    let other = d.scenario("other.toml", &grid(3));
+    let s = d.write("grid.toml", &grid(2));
+    let other = d.write("other.toml", &grid(3));
     let s1 = d.path("s1");
     let s2 = d.path("s2");
     let f2 = d.path("f2");
@@ -269,7 +247,7 @@ fn resume_after_sigkill_gives_the_uninterrupted_files() {
     let d = Dir::new();
     // Big enough to be killed mid-way in both debug and release builds.
     let reps = if cfg!(debug_assertions) { 600 } else { 8000 };
-    let s = d.scenario("grid.toml", &grid(reps));
+    let s = d.write("grid.toml", &grid(reps));
     let whole = d.path("whole");
     ok(&sweep(&s, &whole, &[]));
     let total = fs::metadata(whole.join("runs.csv"))
@@ -322,7 +300,7 @@ fn resume_after_sigkill_gives_the_uninterrupted_files() {
 fn resume_refuses_a_different_sweep() {
     let d = Dir::new();
     let reps = if cfg!(debug_assertions) { 600 } else { 8000 };
-    let s = d.scenario("grid.toml", &grid(reps));
+    let s = d.write("grid.toml", &grid(reps));
     let out = d.path("out");
     assert!(kill_during(&s, &out, false, 2_000));
     let o = sweep(&s, &out, &["--resume", "--seed", "99"]);
@@ -343,8 +321,8 @@ fn resume_refuses_a_different_sweep() {
 #[test]
 fn a_rule_set_axis_runs_each_point_on_common_random_numbers() {
     let d = Dir::new();
-    let without_axis = d.scenario("a.toml", &grid(4));
-    let with_axis = d.scenario(
+    let without_axis = d.write("a.toml", &grid(4));
+    let with_axis = d.write(
         "b.toml",
         &grid(4).replace(
             "[sweep.axes]\n",
@@ -374,7 +352,7 @@ fn a_rule_set_axis_runs_each_point_on_common_random_numbers() {
     assert_ne!(rows[0][3], rows[2][3]);
 
     // A single rule set on the axis gives exactly that rule set's rows of the full sweep.
-    let only = d.scenario(
+    let only = d.write(
         "c.toml",
         &grid(4).replace(
             "[sweep.axes]\n",
@@ -537,7 +515,7 @@ continuum = {{ range = [0.0, 1.0], step = 0.25, links = {{ \"rules.mix.relative_
     );
     // And it runs: the custom rule set is resolved at every point.
     let d = Dir::new();
-    let s = d.scenario("mix.toml", &text);
+    let s = d.write("mix.toml", &text);
     let out = d.path("mix");
     ok(&sweep(&s, &out, &[]));
     let points = fs::read_to_string(out.join("points.csv")).expect("points.csv");
@@ -629,7 +607,7 @@ fn points_count_censored_runs_and_give_kaplan_meier_medians() {
 fn bad(table: &str) -> String {
     let d = Dir::new();
     let text = format!("{WORLD}\n{table}");
-    let s = d.scenario("bad.toml", &text);
+    let s = d.write("bad.toml", &text);
     let o = sweep(&s, &d.path("out"), &[]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
@@ -747,12 +725,12 @@ fn other_mistakes_are_located_too() {
     }
     // No [sweep] table at all.
     let d = Dir::new();
-    let s = d.scenario("plain.toml", WORLD);
+    let s = d.write("plain.toml", WORLD);
     let o = sweep(&s, &d.path("out"), &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("[sweep]"), "{}", stderr(&o));
     // A bad --shard.
-    let s = d.scenario("grid.toml", &grid(1));
+    let s = d.write("grid.toml", &grid(1));
     let o = sweep(&s, &d.path("out"), &["--shard", "3/2"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--shard"));
@@ -761,7 +739,7 @@ fn other_mistakes_are_located_too() {
 #[test]
 fn an_existing_output_is_not_overwritten_without_force() {
     let d = Dir::new();
-    let s = d.scenario("grid.toml", &grid(1));
+    let s = d.write("grid.toml", &grid(1));
     let out = d.path("out");
     ok(&sweep(&s, &out, &[]));
     let o = sweep(&s, &out, &[]);

@@ -13,7 +13,7 @@
 //! test prints `SKIPPED axelrod cross-check: <reason>` straight to stderr (visible even without
 //! `--nocapture`) and returns. Set `REGIME_REQUIRE_AXELROD=1` to make that a failure instead.
 //!
-//! Run it with `cargo test --test axelrod_crosscheck -- --nocapture`. The first run installs
+//! Run it with `cargo test --release --test it axelrod_crosscheck -- --nocapture`. The first run installs
 //! Axelrod-Python (about 40 s); later runs reuse the venv. Each Python run spends ~15 s in
 //! `import axelrod`, so the Python runs for the payoff sets are started concurrently.
 
@@ -62,9 +62,7 @@ const ACTIONS_HEADER: &[&str] = &[
 /// At most this many mismatches are listed per payoff set and file.
 const MAX_LISTED: usize = 40;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use super::common::{repo as root, BIN};
 
 /// Writes straight to the process's stderr, bypassing the test harness's output capture.
 fn shout(msg: &str) {
@@ -421,7 +419,7 @@ fn deterministic_matches_equal_axelrod_python() {
         }
     };
     let script = root().join("benches/peers/axelrod_tournament.py");
-    let regime = env!("CARGO_BIN_EXE_regime");
+    let regime = BIN;
     let tmp = tempfile::tempdir().expect("temporary directory");
     // Per payoff set: regime without --record-actions (its fast path: cycles of
     // deterministic matches are skipped), regime with it (turn by turn), and Axelrod.

@@ -12,7 +12,7 @@
 //! new random stream), re-bless them and commit the new files with a note saying why:
 //!
 //! ```text
-//! REGIME_BLESS=1 cargo test --test cli golden
+//! REGIME_BLESS=1 cargo test --release --test it cli::golden
 //! ```
 //!
 //! Floating-point output goes through `exp`/`ln` of the platform's libm; the files were blessed
@@ -34,157 +34,8 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_regime");
-const BLESS_VAR: &str = "REGIME_BLESS";
-
-// -------------------------------------------------------------------------------------------
-// Helpers
-// -------------------------------------------------------------------------------------------
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    repo().join("tests/data").join(name)
-}
-
-fn shipped(name: &str) -> PathBuf {
-    repo().join("scenarios").join(name)
-}
-
-fn golden(name: &str) -> PathBuf {
-    repo().join("tests/golden").join(name)
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().expect("test paths are UTF-8").to_string()
-}
-
-/// What a run of the binary did.
-struct Outcome {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    command: String,
-}
-
-impl Outcome {
-    fn ok(self) -> Outcome {
-        assert_eq!(
-            self.code,
-            Some(0),
-            "`{}` failed\nstdout:\n{}\nstderr:\n{}",
-            self.command,
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-}
-
-/// Runs `regime ARGS` with `cwd` as the working directory.
-fn regime(cwd: &Path, args: &[&str]) -> Outcome {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("cannot start the regime binary");
-    Outcome {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        command: format!("regime {}", args.join(" ")),
-    }
-}
-
-/// A scratch directory the binary runs in.
-struct Work {
-    dir: tempfile::TempDir,
-}
-
-impl Work {
-    fn new() -> Work {
-        Work {
-            dir: tempfile::tempdir().expect("cannot create a temporary directory"),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.path(name);
-        fs::write(&p, text).expect("cannot write a test file");
-        p
-    }
-
-    /// Copies a fixture of `tests/data/` into the directory.
-    fn copy_fixture(&self, name: &str) -> PathBuf {
-        let p = self.path(name);
-        fs::copy(fixture(name), &p).expect("cannot copy a fixture");
-        p
-    }
-
-    /// The golden fixture with its states CSV, so that a mutated copy still resolves
-    /// `states_file`.
-    fn golden_scenario(&self, text: &str) -> PathBuf {
-        self.copy_fixture("golden-states.csv");
-        self.write("scenario.toml", text)
-    }
-
-    fn entries(&self) -> BTreeSet<String> {
-        fs::read_dir(self.dir.path())
-            .expect("cannot list the work directory")
-            .map(|e| {
-                e.expect("directory entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect()
-    }
-
-    fn run(&self, args: &[&str]) -> Outcome {
-        regime(self.dir.path(), args)
-    }
-
-    /// Runs a command that must fail on its input: exit code 2, every `needle` in the message,
-    /// and nothing written (no output directory, no `.NAME.tmp-*`, no default `out/`).
-    fn input_error(&self, args: &[&str], needles: &[&str]) -> String {
-        let before = self.entries();
-        let o = self.run(args);
-        let after = self.entries();
-        assert_eq!(
-            o.code,
-            Some(2),
-            "`{}` should exit with 2 (bad input)\nstdout:\n{}\nstderr:\n{}",
-            o.command,
-            o.stdout,
-            o.stderr
-        );
-        let created: Vec<&String> = after.difference(&before).collect();
-        assert!(
-            created.is_empty(),
-            "`{}` failed but left {:?} behind",
-            o.command,
-            created
-        );
-        for n in needles {
-            assert!(
-                o.stderr.contains(n),
-                "`{}`: the message should contain {:?}\nstderr:\n{}",
-                o.command,
-                n,
-                o.stderr
-            );
-        }
-        o.stderr
-    }
-}
+use super::common::{fixture, golden, repo, s, shipped, Work, BLESS_VAR};
 
 /// Replaces the single occurrence of `from` in `text`.
 fn mutate(text: &str, from: &str, to: &str) -> String {
@@ -1065,7 +916,7 @@ fn check_golden(produced: &Path, name: &str) {
     }
     let want = fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "cannot read golden file {}: {e}\nCreate it with `{BLESS_VAR}=1 cargo test --test cli golden`.",
+            "cannot read golden file {}: {e}\nCreate it with `{BLESS_VAR}=1 cargo test --release --test it cli::golden`.",
             path.display()
         )
     });
@@ -1091,7 +942,7 @@ fn check_golden(produced: &Path, name: &str) {
         panic!(
             "{} changed: the seeded outputs are no longer what was published.\n{first}\n\
              If (and only if) the change of results is deliberate, re-bless with\n  \
-             {BLESS_VAR}=1 cargo test --test cli golden\nand commit tests/golden/ with a note of why.",
+             {BLESS_VAR}=1 cargo test --release --test it cli::golden\nand commit tests/golden/ with a note of why.",
             path.display()
         );
     }

@@ -1,0 +1,11 @@
+//! The integration tests, compiled as one binary (as ripgrep does): `cargo test --test it`.
+//! Each module is one area; `common` holds what they share (the binary, repository paths,
+//! scratch directories, the check that a failed command left nothing behind).
+
+mod axelrod_crosscheck;
+mod cli;
+mod common;
+mod mechanisms;
+mod plot;
+mod properties;
+mod sweep;
