@@ -1,4 +1,4 @@
-//! Random-number streams (DESIGN section 4).
+//! Random-number streams (docs/ODD.md §7.12).
 //!
 //! One master seed. Every unit of work (a run, a tournament match and repetition) gets its own
 //! ChaCha8 stream whose seed is derived from the master seed and the unit's indices by SplitMix64

@@ -1,4 +1,4 @@
-//! Output files: tidy CSVs and the manifest (DESIGN 3), written into a temporary directory that
+//! Output files: tidy CSVs and the manifest (docs/outputs.md), written into a temporary directory that
 //! is renamed into place only when complete, so no half-written output is ever left behind.
 
 use crate::engine::sim::{Event, RunOutput};

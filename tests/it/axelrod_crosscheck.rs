@@ -1,4 +1,4 @@
-//! Cross-check of `regime tournament` against Axelrod-Python (DESIGN.md 2.5: deterministic
+//! Cross-check of `regime tournament` against Axelrod-Python (docs/ODD.md §7.3: deterministic
 //! matches without noise must give exactly Axelrod-Python's scores).
 //!
 //! For every pair (with self-play) of the deterministic strategies, plus a few deterministic

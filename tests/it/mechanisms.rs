@@ -1,4 +1,4 @@
-//! Mechanism tests (issue #3): each test shows ONE mechanism of the model (DESIGN 2.6-2.9,
+//! Mechanism tests (issue #3): each test shows ONE mechanism of the model (docs/ODD.md §2 and §7,
 //! `src/model.rs`) at work in the engine (`src/sim.rs`), with everything else held fixed: the
 //! same scenario, world and seed, and one parameter changed.
 //!
@@ -903,7 +903,7 @@ fn transaction_cost_cut_adds_tc_per_cooperative_member_move() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The hegemonic veto, emergence and path dependence (DESIGN 2.8)
+// The hegemonic veto, emergence and path dependence (docs/ODD.md §7.7, §7.9)
 // ---------------------------------------------------------------------------------------------
 
 /// A receiving hegemon (power 10 of 110) with a prohibitive sovereignty cost and five senders
@@ -971,7 +971,7 @@ fn hegemonic_veto_blocks_emergence_while_the_strongest_receiver_stays_out() {
     assert_eq!(c.summaries[0].emergence_round, Some(2));
 }
 
-/// "If they leave, it collapses" (DESIGN 2.6): the hegemon joins (cost 0) and the regime
+/// "If they leave, it collapses" (docs/ODD.md §7.7): the hegemon joins (cost 0) and the regime
 /// emerges with the veto on; in 2007 its sovereignty cost jumps by 1000, it withdraws at the
 /// negotiation of round 7, and from round 8 the veto fails although the senders (100/110 of
 /// the power) stay: collapse logged in round 10, collapse round 8. Without the veto the same
@@ -1597,7 +1597,7 @@ fn security_weight_lowers_receivers_membership() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Informal fora (GFMD; DESIGN 2.8)
+// Informal fora (GFMD; docs/ODD.md §7.4)
 // ---------------------------------------------------------------------------------------------
 
 /// Sixteen TFT states (120 pairs) with misperception 0.05 and no other noise, over 30 rounds:
@@ -1653,7 +1653,7 @@ fn informal_forum_cuts_misperception() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Events (DESIGN 2.9)
+// Events (docs/ODD.md §4.11, §7.10)
 // ---------------------------------------------------------------------------------------------
 
 /// A regime's life cycle, with every event type. A hegemon that stays out (prohibitive cost),
@@ -1906,7 +1906,7 @@ fn a_refugee_surge_securitises_every_state_it_reaches() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Common random numbers (DESIGN 4; src/experiment.rs)
+// Common random numbers (docs/ODD.md §7.12; src/analysis/experiment.rs)
 // ---------------------------------------------------------------------------------------------
 
 /// Under `run_replicates` with two rule sets, replicate r has the same seed and the same world
@@ -2027,7 +2027,7 @@ to_year = 2016
 }
 
 // ---------------------------------------------------------------------------------------------
-// Learning (DESIGN 2.7)
+// Learning (docs/ODD.md §7.8)
 // ---------------------------------------------------------------------------------------------
 
 /// A lattice scenario for the Nowak & May (1992) spatial game: `side` x `side` torus, Moore
@@ -2393,7 +2393,7 @@ fn simultaneous_revision_is_independent_of_the_order_of_states() {
 
 /// Ties. X plays A (TFT) and B (GRIM); A and B each also play two cooperators. In round 0 A
 /// and B both earn 3R = 9 and X 2R = 6, so X copies "the best scorer among its neighbours"
-/// (DESIGN 2.7) but there are two, with different strategies. The tie-break does not depend on
+/// (docs/ODD.md §7.8) but there are two, with different strategies. The tie-break does not depend on
 /// the order of states: X keeps its own strategy if a tied best scorer uses it, else it takes
 /// the tied strategy first by name. So an ALLC X becomes `grudger` (before `tit_for_tat`),
 /// and a TFT X stays TFT (A, a best scorer, plays it), whether A or B is listed first. The run

@@ -508,7 +508,7 @@ fn check_run(s: &Scenario, w: &World, out: &RunOutput) -> Result<(), String> {
             "group members sum to {members}, all = {}",
             all.members
         );
-        // Status definitions (DESIGN 2.8) hold when the round is recorded: the status was
+        // Status definitions (docs/ODD.md §7.7) hold when the round is recorded: the status was
         // assessed with this round's membership.
         match all.status {
             Status::Absent => ensure!(
