@@ -100,7 +100,9 @@ impl<'a> Run<'a> {
             self.play(ii, round, monitoring);
             self.assess_regime(ii, round);
             self.record_round(ii, round, states.clone());
-            if !last && (round + 1) % self.scenario.learning.interval == 0 && learns(self.scenario)
+            if !last
+                && (round + 1).is_multiple_of(self.scenario.learning.interval)
+                && learns(self.scenario)
             {
                 learn(
                     &mut self.issues[ii],
@@ -109,7 +111,7 @@ impl<'a> Run<'a> {
                     &self.graph,
                 );
             }
-            if !last && (round + 1) % self.scenario.regime.negotiation_interval == 0 {
+            if !last && (round + 1).is_multiple_of(self.scenario.regime.negotiation_interval) {
                 self.negotiate(ii, round, monitoring);
             }
             self.issues[ii].round.clear(states.clone());
