@@ -28,10 +28,10 @@
 //! derived from the run seed, so rule sets of a replicate share their random numbers
 //! (common random numbers) as far as their decisions allow.
 //!
-//! The parts: [`schedule`] (the [`schedule::Run`] engine: set-up, one named step per phase of
-//! a round, finish), [`state`] (per-issue run state), [`tally`] (what is counted, and the
-//! payoff pass of play), [`play`] (deciding moves: standing, treaty play, transition tables),
-//! [`learn`], [`negotiate`], [`shocks`] and [`record`] (time series, events, summaries).
+//! The parts (private modules): `schedule` (the `Run` engine: set-up, one named step per
+//! phase of a round, finish), `state` (per-issue run state), `tally` (what is counted, and the
+//! payoff pass of play), `play` (deciding moves: standing, treaty play, transition tables),
+//! `learn`, `negotiate`, `shocks` and `record` (time series, events, summaries).
 //!
 //! This module may import [`crate::model`], [`crate::io::scenario`] (the resolved scenario it
 //! runs) and the engine's [`rng`](crate::engine::rng) and [`world`](crate::engine::world); never
