@@ -104,12 +104,7 @@ impl<'a> Run<'a> {
                 && (round + 1).is_multiple_of(self.scenario.learning.interval)
                 && learns(self.scenario)
             {
-                learn(
-                    &mut self.issues[ii],
-                    self.scenario,
-                    &self.catalogue,
-                    &self.graph,
-                );
+                self.learn(ii);
             }
             if !last && (round + 1).is_multiple_of(self.scenario.regime.negotiation_interval) {
                 self.negotiate(ii, round, monitoring);
@@ -232,6 +227,16 @@ impl<'a> Run<'a> {
         rt.negotiation.add_round(&rt.round, states.clone());
         rt.learning.add_round(&rt.round, states);
         rt.negotiation.rounds += 1;
+    }
+
+    /// Step 6: strategy revision (ODD 7.8).
+    fn learn(&mut self, ii: usize) {
+        learn(
+            &mut self.issues[ii],
+            self.scenario,
+            &self.catalogue,
+            &self.graph,
+        );
     }
 
     /// Step 7: negotiation (ODD 7.9) and its events.
