@@ -1,0 +1,304 @@
+//! The engine: one run of a scenario under one rule set (ODD 3 "Process overview and
+//! scheduling", ODD 7.4-7.10 for the submodels, ODD 7.12 for the random streams).
+//!
+//! Within a round everything happens in this fixed order:
+//! 1. shocks of the round are applied, in file order (a random shock draws every round);
+//!    then, issue by issue:
+//! 2. every state decides whether it would comply with the treaty (members act on it);
+//! 3. every linked pair plays the stage game once;
+//! 4. the regime is assessed (criterion, emergence, collapse, strength) and the round is
+//!    recorded;
+//! 5. at the end of a learning interval states revise strategies, all at once;
+//! 6. at the end of a negotiation interval states ratify or withdraw, all at once.
+//!
+//! Nothing is revised after the last round, so the last recorded round is the final state.
+//!
+//! Between members the treaty governs play (institutionalised reciprocity, Keohane 1986): a
+//! complying member cooperates with a member unless that member is in bad standing (it
+//! defected while the complier was in good standing, as far as the complier saw) or monitoring
+//! caught it cheating on at least a quarter of its treaty partners (systematic cheating, made
+//! known to all members); such a punishment is lawful, and a state in bad standing accepts it
+//! rather than answering it (contrite reciprocity, Sugden 1986), so that errors do not echo.
+//! Any other defection toward a member is cheating: detected with probability `monitoring` and
+//! then sanctioned.
+//!
+//! Per-pair memory lives in flat arrays indexed by edge; strategies are finite-state machines
+//! dispatched by table lookup; counters are kept running, never recomputed from histories.
+//! Each purpose (play of an issue, shocks, learning, negotiation) has its own random stream
+//! derived from the run seed, so rule sets of a replicate share their random numbers
+//! (common random numbers) as far as their decisions allow.
+//!
+//! The parts (private modules): `schedule` (the `Run` engine: set-up, one named step per
+//! phase of a round, finish), `state` (per-issue run state), `tally` (what is counted, and the
+//! payoff pass of play), `play` (deciding moves: standing, treaty play, transition tables),
+//! `learn`, `negotiate`, `shocks` and `record` (time series, events, summaries).
+//!
+//! This module may import [`crate::model`], [`crate::io::scenario`] (the resolved scenario it
+//! runs) and the engine's [`rng`](crate::engine::rng) and [`world`](crate::engine::world); never
+//! [`crate::analysis`], [`crate::plot`], output writers or clap.
+
+mod learn;
+mod negotiate;
+mod play;
+mod record;
+mod schedule;
+mod shocks;
+mod state;
+mod tally;
+
+use crate::engine::world::World;
+use crate::io::scenario::{Rules, Scenario};
+use crate::model::strategy::Strategy;
+use crate::model::Status;
+
+/// Stream index of the play of an issue (ODD 7.12).
+const PLAY_STREAM: u64 = 2;
+/// Stream index of the shocks (ODD 7.12).
+const SHOCK_STREAM: u64 = 3;
+/// Stream index of the learning of an issue (ODD 7.12).
+const LEARN_STREAM: u64 = 4;
+/// Stream index of the negotiation of an issue (ODD 7.12).
+const NEGOTIATE_STREAM: u64 = 5;
+
+/// How much a run records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// Only the per-issue summary (sweeps).
+    Summary,
+    /// Time series, events and per-state results too.
+    Full,
+}
+
+/// Identifies a run in outputs.
+#[derive(Debug, Clone)]
+pub struct RunId {
+    /// 0-based run index.
+    pub run_id: u64,
+    /// Replicate index.
+    pub replicate: u64,
+    /// The run's seed (shared by the rule sets of a replicate).
+    pub seed: u64,
+    /// Rule-set name.
+    pub rule_set: String,
+}
+
+/// One row of `timeseries.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeseriesRow {
+    /// Round.
+    pub round: u64,
+    /// Issue index.
+    pub issue: usize,
+    /// Group index, or `None` for all states.
+    pub group: Option<usize>,
+    /// States in the group.
+    pub states: u32,
+    /// Share of C moves made by the group this round.
+    pub cooperation: f64,
+    /// Mean payoff per interaction.
+    pub mean_payoff: f64,
+    /// Mean utility per interaction.
+    pub mean_utility: f64,
+    /// Regime status.
+    pub status: Status,
+    /// Members in the group.
+    pub members: u32,
+    /// Members / states of the group.
+    pub member_share: f64,
+    /// Members' share of the group's power.
+    pub member_power_share: f64,
+    /// Share of member-to-member moves by the group's members that were C.
+    pub compliance: Option<f64>,
+    /// Regime strength.
+    pub strength: f64,
+}
+
+/// Event kinds (`events.csv`, docs/outputs.md; ODD 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// A state joined the regime.
+    Ratified,
+    /// A member left.
+    Withdrew,
+    /// Members' cheating on members was detected; one row per round and issue (value: number
+    /// of detections, detail: number of states detected). Per-state totals are in `states.csv`.
+    CheatingDetected,
+    /// Detected cheaters paid sanctions; one row per round and issue (value: total penalty).
+    Sanctioned,
+    /// A shock happened (value: its change).
+    Shock,
+    /// The regime became binding (value: the emergence round).
+    RegimeEmerged,
+    /// The regime collapsed (value: the collapse round).
+    RegimeCollapsed,
+}
+
+impl EventKind {
+    /// The name in `events.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Ratified => "ratified",
+            EventKind::Withdrew => "withdrew",
+            EventKind::CheatingDetected => "cheating_detected",
+            EventKind::Sanctioned => "sanctioned",
+            EventKind::Shock => "shock",
+            EventKind::RegimeEmerged => "regime_emerged",
+            EventKind::RegimeCollapsed => "regime_collapsed",
+        }
+    }
+}
+
+/// One row of `events.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Round.
+    pub round: u64,
+    /// Issue index (None for shocks to attributes, which affect all issues).
+    pub issue: Option<usize>,
+    /// State index (None for issue-level events).
+    pub state: Option<usize>,
+    /// Kind.
+    pub kind: EventKind,
+    /// A number (see [`EventKind`]).
+    pub value: f64,
+    /// Free text.
+    pub detail: String,
+}
+
+/// Per-issue result of a run (a row of `summary.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueSummary {
+    /// Issue index.
+    pub issue: usize,
+    /// The regime existed at the start (left-truncated).
+    pub preexisting: bool,
+    /// First round the emergence criterion held (of the streak that made it binding).
+    pub emergence_round: Option<u64>,
+    /// First round of the failing streak that collapsed it.
+    pub collapse_round: Option<u64>,
+    /// Status after the last round.
+    pub final_status: Status,
+    /// Members at the end.
+    pub final_members: u32,
+    /// Members / states at the end.
+    pub final_member_share: f64,
+    /// Members' power share at the end.
+    pub final_power_share: f64,
+    /// Mean over rounds of the share of C moves.
+    pub mean_cooperation: f64,
+    /// Share of C moves in the last round.
+    pub final_cooperation: f64,
+    /// Mean payoff per interaction over the run.
+    pub mean_payoff: f64,
+    /// Mean utility per interaction over the run.
+    pub mean_utility: f64,
+}
+
+/// Per state and issue results (a row of `states.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateRow {
+    /// State index.
+    pub state: usize,
+    /// Issue index.
+    pub issue: usize,
+    /// Attributes at the end (after shocks): power, position, security, economy, rights.
+    pub attributes: [f64; 5],
+    /// Initial strategy.
+    pub initial_strategy: Strategy,
+    /// Final strategy.
+    pub final_strategy: Strategy,
+    /// Member at the end.
+    pub member: bool,
+    /// Mean payoff per interaction.
+    pub mean_payoff: f64,
+    /// Mean utility per interaction.
+    pub mean_utility: f64,
+    /// Share of its moves that were C.
+    pub cooperation: f64,
+    /// Times its cheating on members was detected.
+    pub times_detected: u64,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// Identity.
+    pub id: RunId,
+    /// Per-issue summaries.
+    pub summaries: Vec<IssueSummary>,
+    /// Time series (Record::Full only).
+    pub timeseries: Vec<TimeseriesRow>,
+    /// Events (Record::Full only).
+    pub events: Vec<Event>,
+    /// Per state and issue (Record::Full only).
+    pub states: Vec<StateRow>,
+    /// The world's states after shocks (Record::Full only).
+    pub final_world: Option<World>,
+    /// Stage games played (pair-rounds).
+    pub pair_rounds: u64,
+}
+
+/// Runs one scenario replicate under one rule set.
+pub fn run(
+    scenario: &Scenario,
+    world: &World,
+    rules: &Rules,
+    id: RunId,
+    record: Record,
+) -> RunOutput {
+    let mut engine = schedule::Run::set_up(scenario, world, rules, id, record);
+    for round in 0..scenario.rounds {
+        engine.play_round(round);
+    }
+    engine.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::play::FULL_PLAY_ONLY;
+    use super::*;
+    use crate::io::scenario;
+
+    /// Full record of one run, as text.
+    fn record(s: &Scenario, rules: &Rules, full_play_only: bool) -> String {
+        FULL_PLAY_ONLY.with(|c| c.set(full_play_only));
+        let w = crate::engine::world::generate(s, s.seed);
+        let id = RunId {
+            run_id: 0,
+            replicate: 0,
+            seed: s.seed,
+            rule_set: "test".into(),
+        };
+        let out = run(s, &w, rules, id, Record::Full);
+        FULL_PLAY_ONLY.with(|c| c.set(false));
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}",
+            out.summaries, out.timeseries, out.events, out.states
+        )
+    }
+
+    /// The transition tables are a cache: every shipped scenario under both rule sets, with
+    /// noise as shipped and with much more of it, gives exactly the run of playing every edge
+    /// in full (same moves, same random numbers, same sums to the last bit).
+    #[test]
+    fn transition_tables_equal_full_play() {
+        let noisier = ["noise.implementation=0.2", "noise.misperception=0.3"];
+        for name in ["teaching", "hegemon", "civil-society", "spatial"] {
+            let path = format!("scenarios/{name}.toml");
+            for sets in [&[][..], &noisier[..]] {
+                let sets: Vec<String> = sets.iter().map(|x| x.to_string()).collect();
+                let s = scenario::load(std::path::Path::new(&path), &sets)
+                    .unwrap_or_else(|e| panic!("{path}: {e}"));
+                for (set, rules) in &s.rule_sets {
+                    let fast = record(&s, rules, false);
+                    let full = record(&s, rules, true);
+                    assert!(
+                        fast == full,
+                        "{name} {set} {sets:?}: table play differs from full play"
+                    );
+                    assert!(fast.len() > 1000, "{name}: the run recorded nothing");
+                }
+            }
+        }
+    }
+}

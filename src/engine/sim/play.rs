@@ -1,0 +1,466 @@
+//! Deciding moves: pass 1 of play (ODD 7.6, steps 1-3). Standing (contrite reciprocity),
+//! treaty play between members, strategy machines outside the treaty, implementation noise,
+//! misperception and detection draws, and the transition tables that play most edges by one
+//! lookup with exactly the same result and random numbers (ODD 7.6, "How the engine computes
+//! this"; draw order ODD 7.12).
+//!
+//! [`play_issue`] runs pass 1 ([`decide_moves`]) and pass 2 ([`super::tally::tally_payoffs`])
+//! over buffers owned by the engine ([`PlayScratch`]), so a round allocates nothing. May import
+//! [`crate::model`], [`crate::engine::rng`], [`crate::io::scenario`] and the sibling modules of
+//! [`super`].
+
+use super::state::IssueState;
+use super::tally::{self, Sums};
+use crate::engine::rng::{BernoulliSkip, Stream};
+use crate::io::scenario::Rules;
+use crate::model::game::Action;
+use crate::model::strategy::{Machine, MAX_STATES};
+use rand::RngCore;
+
+/// Buffers of the play of an issue's round, owned by the engine and reused every round (their
+/// contents never outlive a round).
+#[derive(Default)]
+pub(super) struct PlayScratch {
+    /// Everything the loop reads about each state.
+    pub players: Vec<Player>,
+    /// Each state's kind ([`Transitions::kind`]).
+    pub kinds: Vec<usize>,
+    /// This round's move code of each edge (pass 1 to pass 2).
+    pub moves: Vec<u8>,
+    /// Each state's payoff table outside and inside the treaty (pass 2).
+    pub pay: Vec<[f64; 8]>,
+    /// Each state's sums (pass 2).
+    pub sums: Vec<Sums>,
+}
+
+impl PlayScratch {
+    /// Buffers for a graph of `edges` edges.
+    pub fn new(edges: usize) -> Self {
+        PlayScratch {
+            moves: vec![0; edges],
+            ..PlayScratch::default()
+        }
+    }
+
+    /// Loads the states' current play-relevant attributes into [`PlayScratch::players`] and
+    /// their kinds.
+    fn load_players(&mut self, rt: &IssueState, k_eff: &[f64]) {
+        let n = rt.strat.len();
+        self.players.clear();
+        self.players.extend((0..n).map(|i| Player {
+            game: rt.game[i],
+            k: k_eff[i],
+            strat: rt.strat[i],
+            member: rt.member[i],
+            complies: rt.comply[i],
+            flagged: rt.flagged[i],
+        }));
+        self.kinds.clear();
+        self.kinds
+            .extend(self.players.iter().map(Transitions::kind));
+    }
+}
+
+/// The conditions of a round's play: noise, misperception and monitoring.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PlayConditions {
+    /// Implementation noise: probability that a move flips.
+    pub implementation: f64,
+    /// Misperception probability outside the treaty `[0]` and between members `[1]` (ODD 7.4).
+    pub misperception: [f64; 2],
+    /// Detection threshold of a cheating move ([`crate::engine::rng::threshold`] of the
+    /// effective monitoring).
+    pub detect_t: u64,
+}
+
+/// Every edge plays the stage game once (ODD 7.6): pass 1 decides the moves, pass 2 adds up
+/// payoffs and counts into the issue's round tally, so that neither loop juggles the other's
+/// variables.
+pub(super) fn play_issue(
+    rt: &mut IssueState,
+    scratch: &mut PlayScratch,
+    edges: &[(u32, u32)],
+    k_eff: &[f64],
+    rules: &Rules,
+    conditions: PlayConditions,
+) {
+    scratch.load_players(rt, k_eff);
+    decide_moves(rt, scratch, edges, conditions);
+    tally::tally_payoffs(rt, scratch, edges, rules);
+}
+
+/// Standing bit: own standing good.
+const SELF_GOOD: u8 = 1;
+/// Standing bit: partner's standing good.
+const PARTNER_GOOD: u8 = 2;
+const GOOD_BOTH: u8 = SELF_GOOD | PARTNER_GOOD;
+
+/// Contrite tit-for-tat's standing (Sugden 1986): the partner falls into bad standing by
+/// defecting while I am in good standing and regains it by cooperating; the same for me.
+#[inline]
+fn update_standing(standing: u8, own: Action, seen: Action) -> u8 {
+    let self_good = standing & SELF_GOOD != 0;
+    let partner_good = standing & PARTNER_GOOD != 0;
+    let partner_next = seen == Action::C || !self_good;
+    let self_next = own == Action::C || !partner_good;
+    (self_next as u8) | ((partner_next as u8) << 1)
+}
+
+/// The move of machine `m` in `state` when it needs no random number: threshold 0 defects,
+/// 2^32 cooperates; `None` when the state randomises.
+#[inline]
+fn certain_move(m: &Machine, state: u8) -> Option<Action> {
+    match m.coop_threshold[state as usize] {
+        0 => Some(Action::D),
+        t if t >= 1 << 32 => Some(Action::C),
+        _ => None,
+    }
+}
+
+/// The move of machine `m` in `state`, drawing a number only when the state randomises.
+#[inline]
+fn decide(m: &Machine, state: u8, rng: &mut Stream) -> Action {
+    certain_move(m, state).unwrap_or_else(|| {
+        if (rng.next_u32() as u64) < m.coop_threshold[state as usize] {
+            Action::C
+        } else {
+            Action::D
+        }
+    })
+}
+
+/// Everything the loop reads about a state, in one cache line.
+#[derive(Clone, Copy)]
+pub(super) struct Player {
+    /// Its stage game (payoffs R, S, T, P).
+    pub game: [f64; 4],
+    /// Its relative-gains weight.
+    pub k: f64,
+    /// Its strategy (index into the catalogue).
+    pub strat: u8,
+    /// A member of the treaty.
+    pub member: bool,
+    /// Its compliance disposition this round.
+    pub complies: bool,
+    /// A known systematic cheater this round.
+    pub flagged: bool,
+}
+
+/// The state of an edge between rounds, packed in 10 bits: a's and b's strategy-machine states
+/// (3 bits each, [`MAX_STATES`] = 8) and each side's treaty standing (2 bits each).
+pub(super) type PairState = u16;
+
+const _: () = assert!(MAX_STATES <= 8);
+
+/// The pair state of a fresh edge: both machines in their first state, both in good standing.
+pub(super) const PAIR_START: PairState = pack(0, 0, GOOD_BOTH, GOOD_BOTH);
+
+#[inline(always)]
+const fn pack(sa: u8, sb: u8, st_a: u8, st_b: u8) -> PairState {
+    sa as u16 | (sb as u16) << 3 | (st_a as u16) << 6 | (st_b as u16) << 8
+}
+
+#[inline(always)]
+fn unpack(ps: PairState) -> (u8, u8, u8, u8) {
+    (
+        (ps & 7) as u8,
+        (ps >> 3 & 7) as u8,
+        (ps >> 6 & 3) as u8,
+        (ps >> 8 & 3) as u8,
+    )
+}
+
+/// A pair state with one side's machine reset to its first state (after a change of strategy).
+pub(super) fn reset_machine(ps: PairState, side_a: bool) -> PairState {
+    if side_a {
+        ps & !7
+    } else {
+        ps & !(7 << 3)
+    }
+}
+
+/// Move code of an edge's round: bit 1 is a's move and bit 0 b's move (1 = D); the flags
+/// follow. This one: a's (b's) move conforms to the treaty (cooperation or a lawful
+/// punishment; always set outside a treaty).
+pub(super) const CONFORM_A: u8 = 1 << 2;
+pub(super) const CONFORM_B: u8 = 1 << 3;
+/// Move-code bit: both are members (the edge is played under the treaty).
+pub(super) const BOTH: u8 = 1 << 4;
+/// Move-code bits: a's (b's) cheating was detected this round.
+pub(super) const DETECTED_A: u8 = 1 << 5;
+pub(super) const DETECTED_B: u8 = 1 << 6;
+
+#[inline(always)]
+fn move_code(xa: Action, xb: Action, punish: (bool, bool), both: bool) -> u8 {
+    let (da, db) = (xa == Action::D, xb == Action::D);
+    (da as u8) << 1
+        | db as u8
+        | ((!both || !da || punish.0) as u8) << 2
+        | ((!both || !db || punish.1) as u8) << 3
+        | (both as u8) << 4
+}
+
+/// Treaty play (contrite reciprocity, Sugden 1986; Boyd 1989): a complier in good standing
+/// punishes a partner in bad standing, or a partner known to cheat systematically; a state in
+/// bad standing (it defected against a partner in good standing) accepts the punishment instead
+/// of answering it, so that implementation errors do not echo. A non-complier cheats.
+/// Returns the moves and whether each is a punishment.
+#[inline(always)]
+fn treaty_moves(pa: &Player, pb: &Player, st_a: u8, st_b: u8) -> (Action, Action, bool, bool) {
+    let punish_a = pa.complies
+        && !pa.flagged
+        && st_a & SELF_GOOD != 0
+        && (st_a & PARTNER_GOOD == 0 || pb.flagged);
+    let punish_b = pb.complies
+        && !pb.flagged
+        && st_b & SELF_GOOD != 0
+        && (st_b & PARTNER_GOOD == 0 || pa.flagged);
+    let xa = if pa.complies && !punish_a {
+        Action::C
+    } else {
+        Action::D
+    };
+    let xb = if pb.complies && !punish_b {
+        Action::C
+    } else {
+        Action::D
+    };
+    (xa, xb, punish_a, punish_b)
+}
+
+/// The pair state after a round with moves `xa`, `xb` as made and as seen by the other side:
+/// machines step on (own move, move seen); standings update (contrite reciprocity). A known
+/// systematic cheater is in bad standing with every member: punishing it keeps the punisher's
+/// own standing, and it accepts the punishment.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn advance(
+    ma: &Machine,
+    mb: &Machine,
+    pa: &Player,
+    pb: &Player,
+    both: bool,
+    ps: PairState,
+    (xa, xb): (Action, Action),
+    (seen_by_a, seen_by_b): (Action, Action),
+) -> PairState {
+    let (sa, sb, mut st_a, mut st_b) = unpack(ps);
+    if both {
+        if pb.flagged {
+            st_a &= !PARTNER_GOOD;
+            st_b &= !SELF_GOOD;
+        }
+        if pa.flagged {
+            st_b &= !PARTNER_GOOD;
+            st_a &= !SELF_GOOD;
+        }
+    }
+    pack(
+        ma.step(sa, xa, seen_by_a),
+        mb.step(sb, xb, seen_by_b),
+        update_standing(st_a, xa, seen_by_a),
+        update_standing(st_b, xb, seen_by_b),
+    )
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests switch the transition tables off to compare with playing every edge in full.
+    pub(super) static FULL_PLAY_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether [`decide_moves`] may use the transition tables (always, outside tests).
+#[inline(always)]
+fn tables_enabled() -> bool {
+    #[cfg(test)]
+    {
+        !FULL_PLAY_ONLY.with(|c| c.get())
+    }
+    #[cfg(not(test))]
+    {
+        true
+    }
+}
+
+/// A [`Transitions`] entry not yet worked out.
+const UNKNOWN: u32 = 0;
+/// A [`Transitions`] entry whose moves are random (a machine randomises in its state).
+const RANDOM_MOVES: u32 = 1;
+/// Flag of a [`Transitions`] entry with certain moves.
+const CERTAIN: u32 = 1 << 31;
+/// A [`Transitions`] entry holds the next pair state in its low bits and the move code above.
+const PAIR_BITS: u32 = 10;
+const PAIR_MASK: u32 = (1 << PAIR_BITS) - 1;
+
+/// What each kind of pair does from each pair state when no noise event falls on it.
+///
+/// A state's kind is its strategy, membership, compliance and whether it is a known cheater
+/// ([`Transitions::kind`]); these and the pair state decide the moves of a round completely,
+/// unless a machine randomises or a noise or misperception trial succeeds. For each pair of
+/// kinds a table over the 1,024 pair states holds the next pair state and the move code
+/// ([`CERTAIN`] | code << [`PAIR_BITS`] | next), [`RANDOM_MOVES`], or [`UNKNOWN`] until
+/// first needed.
+/// The tables depend only on the strategy machines, so they are filled lazily and kept for
+/// the whole run: after the first rounds, most edges are played by one lookup.
+pub(super) struct Transitions {
+    /// Table index + 1 of each (kind a, kind b), 0 when none is allocated yet.
+    index: Vec<u32>,
+    kinds: usize,
+    tables: Vec<Box<[u32; 1024]>>,
+}
+
+impl Transitions {
+    /// No tables yet, for a catalogue of `machines` strategies.
+    pub(super) fn new(machines: usize) -> Self {
+        let kinds = machines * 8;
+        Transitions {
+            index: vec![0; kinds * kinds],
+            kinds,
+            tables: Vec::new(),
+        }
+    }
+
+    #[inline(always)]
+    fn kind(p: &Player) -> usize {
+        p.strat as usize * 8
+            + (p.member as usize) * 4
+            + (p.complies as usize) * 2
+            + p.flagged as usize
+    }
+
+    /// The table of a pair of kinds, allocated on first use.
+    #[inline(always)]
+    fn table(&mut self, ka: usize, kb: usize) -> usize {
+        let slot = &mut self.index[ka * self.kinds + kb];
+        if *slot == 0 {
+            self.tables.push(Box::new([UNKNOWN; 1024]));
+            *slot = self.tables.len() as u32;
+        }
+        *slot as usize - 1
+    }
+
+    /// Works out an entry: the round from pair state `ps` without noise events.
+    #[cold]
+    fn entry(ma: &Machine, mb: &Machine, pa: &Player, pb: &Player, ps: PairState) -> u32 {
+        let both = pa.member && pb.member;
+        let (sa, sb, st_a, st_b) = unpack(ps);
+        let (xa, xb, punish) = if both {
+            let (xa, xb, punish_a, punish_b) = treaty_moves(pa, pb, st_a, st_b);
+            (xa, xb, (punish_a, punish_b))
+        } else {
+            match (certain_move(ma, sa), certain_move(mb, sb)) {
+                (Some(xa), Some(xb)) => (xa, xb, (false, false)),
+                _ => return RANDOM_MOVES,
+            }
+        };
+        let next = advance(ma, mb, pa, pb, both, ps, (xa, xb), (xb, xa));
+        CERTAIN | (move_code(xa, xb, punish, both) as u32) << PAIR_BITS | next as u32
+    }
+}
+
+/// Pass 1 of play, the hot loop: every edge's moves, as a move code plus detection bits in
+/// `scratch.moves`, and its next pair state.
+///
+/// Random numbers per pair, in order: a's choice and b's choice (only when their machine
+/// randomises in its state), then a's and b's implementation-noise trials and b's and a's
+/// misperception trials (Bernoulli processes, see [`BernoulliSkip`]), then a detection draw for
+/// each cheating member.
+///
+/// Most edges, most rounds, are played by one table lookup ([`Transitions`]): when the pair's
+/// moves are certain and no noise or misperception trial of the edge succeeds (the processes'
+/// gaps are at least two), the tabulated moves and next pair state are exactly those of
+/// playing the edge in full, and the random numbers consumed are the same.
+fn decide_moves(
+    rt: &mut IssueState,
+    scratch: &mut PlayScratch,
+    edges: &[(u32, u32)],
+    conditions: PlayConditions,
+) {
+    let PlayConditions {
+        implementation,
+        misperception,
+        detect_t,
+    } = conditions;
+    let players = &scratch.players[..];
+    let kind = &scratch.kinds[..];
+    let moves = &mut scratch.moves[..edges.len()];
+    let machines = &rt.machines[..];
+    let rng = &mut rt.rng;
+    let pair = &mut rt.pair[..edges.len()];
+    let trans = &mut rt.transitions;
+    // Noise trials are Bernoulli processes simulated by geometric skipping (exact in
+    // distribution, far fewer random draws). Fresh processes each round: memorylessness
+    // makes that exact too, and lets probabilities change between rounds.
+    let mut noise = BernoulliSkip::new(implementation, rng);
+    let mut misread = [
+        BernoulliSkip::new(misperception[0], rng),
+        BernoulliSkip::new(misperception[1], rng),
+    ];
+    let tables = tables_enabled();
+    let mut cur = usize::MAX;
+    let mut row = 0;
+    for (e, &(a, b)) in edges.iter().enumerate() {
+        let (a, b) = (a as usize, b as usize);
+        if a != cur {
+            cur = a;
+            row = kind[a] * trans.kinds;
+        }
+        let ps = pair[e];
+        let slot = trans.index[row + kind[b]];
+        let entry = if slot > 0 && a != b && tables {
+            trans.tables[slot as usize - 1][ps as usize]
+        } else {
+            UNKNOWN
+        };
+        let code = (entry >> PAIR_BITS) as u8 & (BOTH | CONFORM_A | CONFORM_B | 0b11);
+        let both = code & BOTH != 0;
+        if entry & CERTAIN != 0
+            && noise.gap() >= 2
+            && misread[both as usize].gap() >= 2
+            && (code & (CONFORM_A | CONFORM_B) == CONFORM_A | CONFORM_B || detect_t == 0)
+        {
+            // Certain moves and no noise event on this edge: four failed trials, no other
+            // random numbers, the tabulated moves and next pair state.
+            noise.skip(2);
+            misread[both as usize].skip(2);
+            pair[e] = (entry & PAIR_MASK) as PairState;
+            moves[e] = code;
+            continue;
+        }
+        let pa_ = &players[a];
+        let pb_ = &players[b];
+        let ma = &machines[pa_.strat as usize];
+        let mb = &machines[pb_.strat as usize];
+        if entry == UNKNOWN && a != b && tables {
+            let t = trans.table(kind[a], kind[b]);
+            trans.tables[t][ps as usize] = Transitions::entry(ma, mb, pa_, pb_, ps);
+        }
+        let both = a != b && pa_.member && pb_.member;
+        let (sa, sb, st_a, st_b) = unpack(ps);
+        let (mut xa, mut xb, punish_a, punish_b) = if both {
+            treaty_moves(pa_, pb_, st_a, st_b)
+        } else {
+            (decide(ma, sa, rng), decide(mb, sb, rng), false, false)
+        };
+        if noise.trial(rng) {
+            xa = xa.flip();
+        }
+        if noise.trial(rng) {
+            xb = xb.flip();
+        }
+        let m = &mut misread[both as usize];
+        let seen_by_b = if m.trial(rng) { xa.flip() } else { xa };
+        let seen_by_a = if m.trial(rng) { xb.flip() } else { xb };
+        pair[e] = advance(ma, mb, pa_, pb_, both, ps, (xa, xb), (seen_by_a, seen_by_b));
+        // A non-conforming move between members is detected with the monitoring
+        // probability (a's draw first).
+        let code = move_code(xa, xb, (punish_a, punish_b), both);
+        let detected_a =
+            code & CONFORM_A == 0 && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
+        let detected_b =
+            code & CONFORM_B == 0 && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
+        moves[e] = code
+            | if detected_a { DETECTED_A } else { 0 }
+            | if detected_b { DETECTED_B } else { 0 };
+    }
+}

@@ -1,0 +1,292 @@
+//! The engine of one run ([`Run`]): set-up, one named step per phase of a round in the order of
+//! ODD 3 (shocks; then per issue compliance, play, regime assessment, recording and tallies,
+//! learning, negotiation) and a finish step (summaries).
+//!
+//! Per-state work is written over ranges of states where that is natural, so that it could
+//! later be split into blocks. May import [`crate::model`], [`crate::engine::rng`],
+//! [`crate::engine::world`], [`crate::io::scenario`] and the sibling modules of [`super`].
+
+use std::ops::Range;
+
+use super::learn::{learn, learns};
+use super::negotiate::negotiate;
+use super::play::{play_issue, PlayConditions, PlayScratch};
+use super::record;
+use super::shocks::{apply_shock, shock_fires};
+use super::state::{Catalogue, Graph, IssueState};
+use super::{Record, RunId, RunOutput, SHOCK_STREAM};
+use crate::engine::rng::{derive_seed, stream, threshold, Stream};
+use crate::engine::world::World;
+use crate::io::scenario::{Issue, Rules, Scenario};
+use crate::model;
+
+/// One run in progress: the world, the per-issue state, the reusable buffers of play and the
+/// output gathered so far.
+pub(super) struct Run<'a> {
+    scenario: &'a Scenario,
+    rules: &'a Rules,
+    /// Time series, events and per-state rows are recorded.
+    full: bool,
+    /// The states (attributes change through shocks).
+    world: World,
+    graph: Graph,
+    catalogue: Catalogue,
+    issues: Vec<IssueState>,
+    shock_rng: Stream,
+    /// Each issue's veto players (ODD 7.7).
+    veto: Vec<Vec<usize>>,
+    scratch: PlayScratch,
+    out: RunOutput,
+}
+
+impl<'a> Run<'a> {
+    /// Everything at the start of the run (ODD 5).
+    pub fn set_up(
+        scenario: &'a Scenario,
+        world: &World,
+        rules: &'a Rules,
+        id: RunId,
+        record: Record,
+    ) -> Self {
+        let world = world.clone();
+        let graph = Graph::new(&world, rules);
+        let catalogue = Catalogue::new(scenario, &world);
+        let issues: Vec<IssueState> = scenario
+            .issues
+            .iter()
+            .enumerate()
+            .map(|(ii, is)| {
+                let context = (scenario, rules, &world);
+                IssueState::new(ii, is, context, &catalogue, &graph, id.seed)
+            })
+            .collect();
+        let shock_rng = stream(derive_seed(id.seed, &[SHOCK_STREAM]));
+        let veto = veto_players_by_issue(scenario, &world);
+        let scratch = PlayScratch::new(graph.edges.len());
+        Run {
+            scenario,
+            rules,
+            full: record == Record::Full,
+            world,
+            graph,
+            catalogue,
+            issues,
+            shock_rng,
+            veto,
+            scratch,
+            out: RunOutput {
+                id,
+                summaries: Vec::new(),
+                timeseries: Vec::new(),
+                events: Vec::new(),
+                states: Vec::new(),
+                final_world: None,
+                pair_rounds: 0,
+            },
+        }
+    }
+
+    /// One round: shocks, then every issue in file order (ODD 3).
+    pub fn play_round(&mut self, round: u64) {
+        if self.apply_shocks(round) {
+            self.refresh_after_shock();
+        }
+        // Nothing is revised after the last round: its outcome is the run's final state.
+        let last = round + 1 == self.scenario.rounds;
+        let states = 0..self.world.states.len();
+        for ii in 0..self.issues.len() {
+            let monitoring = self.issues[ii].institutions.monitoring(self.rules);
+            self.decide_compliance(ii, monitoring, states.clone());
+            self.play(ii, round, monitoring);
+            self.assess_regime(ii, round);
+            self.record_round(ii, round, states.clone());
+            if !last
+                && (round + 1).is_multiple_of(self.scenario.learning.interval)
+                && learns(self.scenario)
+            {
+                self.learn(ii);
+            }
+            if !last && (round + 1).is_multiple_of(self.scenario.regime.negotiation_interval) {
+                self.negotiate(ii, round, monitoring);
+            }
+            self.issues[ii].round.clear(states.clone());
+        }
+    }
+
+    /// Step 1: the shocks of the round, in file order (ODD 7.10); whether attributes changed.
+    fn apply_shocks(&mut self, round: u64) -> bool {
+        let year = self.scenario.year(round);
+        let mut changed = false;
+        for shock in &self.scenario.shocks {
+            if shock_fires(shock, year, round, &mut self.shock_rng) {
+                changed |= apply_shock(
+                    shock,
+                    self.scenario,
+                    &mut self.world,
+                    &mut self.issues,
+                    round,
+                    self.full.then_some(&mut self.out.events),
+                );
+            }
+        }
+        changed
+    }
+
+    /// After a shock to attributes: every stage game, partners' mean table and the veto
+    /// players anew.
+    fn refresh_after_shock(&mut self) {
+        for (rt, is) in self.issues.iter_mut().zip(&self.scenario.issues) {
+            rt.refresh_games(is, &self.world, self.rules, &self.graph);
+        }
+        self.veto = veto_players_by_issue(self.scenario, &self.world);
+    }
+
+    /// Step 2: every state's compliance disposition (ODD 7.5).
+    fn decide_compliance(&mut self, ii: usize, monitoring: f64, states: Range<usize>) {
+        let rt = &mut self.issues[ii];
+        for i in states {
+            rt.comply[i] = model::complies(
+                &rt.game[i],
+                &rt.partner[i],
+                self.graph.k_eff[i],
+                self.world.states[i].discount,
+                self.rules,
+                monitoring,
+            );
+        }
+    }
+
+    /// Step 3: every edge plays the stage game once (ODD 7.6); then the systematic cheaters are
+    /// flagged for the next round.
+    fn play(&mut self, ii: usize, round: u64, monitoring: f64) {
+        let rt = &mut self.issues[ii];
+        let mis = rt
+            .institutions
+            .misperception(self.scenario.noise.misperception, round);
+        let conditions = PlayConditions {
+            implementation: self.scenario.noise.implementation,
+            misperception: [mis, mis * (1.0 - monitoring)],
+            detect_t: threshold(monitoring),
+        };
+        let edges = &self.graph.edges;
+        play_issue(
+            rt,
+            &mut self.scratch,
+            edges,
+            &self.graph.k_eff,
+            self.rules,
+            conditions,
+        );
+        self.out.pair_rounds += edges.len() as u64;
+        flag_systematic_cheaters(rt, 0..self.world.states.len());
+    }
+
+    /// Step 4: the regime assessment (ODD 7.7) and its events.
+    fn assess_regime(&mut self, ii: usize, round: u64) {
+        let (scenario, rules) = (self.scenario, self.rules);
+        let n = self.world.states.len();
+        let rt = &mut self.issues[ii];
+        let members = rt.members();
+        let power: f64 = (0..n)
+            .filter(|&i| rt.member[i])
+            .map(|i| self.world.states[i].power)
+            .sum::<f64>()
+            .min(1.0);
+        let m2m: u64 = rt.round.treaty_moves.iter().map(|&x| x as u64).sum();
+        let m2m_coop: u64 = rt.round.treaty_conforming.iter().map(|&x| x as u64).sum();
+        let compliance = (m2m > 0).then(|| m2m_coop as f64 / m2m as f64);
+        let veto_ok = !rules.hegemonic_veto || self.veto[ii].iter().all(|&v| rt.member[v]);
+        let holds = model::criterion_holds(
+            &scenario.regime,
+            members as f64 / n as f64,
+            power,
+            veto_ok,
+            compliance,
+        );
+        let transition =
+            rt.regime
+                .update(round, holds, members, compliance, &scenario.regime, rules);
+        if self.full {
+            let events = &mut self.out.events;
+            record::regime_event(events, transition, scenario, round, ii);
+            record::detection_events(events, rt, rules, round, ii);
+        }
+    }
+
+    /// Step 5: the round's time series (before learning and negotiation change who is who),
+    /// then the round's counts added to the learning, negotiation and run tallies.
+    fn record_round(&mut self, ii: usize, round: u64, states: Range<usize>) {
+        let rt = &mut self.issues[ii];
+        let degree = &self.graph.degree;
+        rt.total.add_cooperation_share(&rt.round, degree);
+        if self.full {
+            let rows = &mut self.out.timeseries;
+            record::timeseries_rows(rows, rt, &self.world, degree, round, ii);
+        }
+        rt.total.add_round(&rt.round, degree, states.clone());
+        rt.negotiation.add_round(&rt.round, states.clone());
+        rt.learning.add_round(&rt.round, states);
+        rt.negotiation.rounds += 1;
+    }
+
+    /// Step 6: strategy revision (ODD 7.8).
+    fn learn(&mut self, ii: usize) {
+        learn(
+            &mut self.issues[ii],
+            self.scenario,
+            &self.catalogue,
+            &self.graph,
+        );
+    }
+
+    /// Step 7: negotiation (ODD 7.9) and its events.
+    fn negotiate(&mut self, ii: usize, round: u64, monitoring: f64) {
+        let context = (self.scenario, self.rules, &self.world);
+        let changes = negotiate(&mut self.issues[ii], &self.graph, context, monitoring);
+        if self.full {
+            record::membership_events(&mut self.out.events, &changes, round, ii);
+        }
+    }
+
+    /// The end of the run: per-issue summaries and, with a full record, per-state rows and the
+    /// final world.
+    pub fn finish(mut self) -> RunOutput {
+        for (ii, rt) in self.issues.iter().enumerate() {
+            let summary = record::issue_summary(rt, &self.world, self.scenario.rounds, ii);
+            self.out.summaries.push(summary);
+            if self.full {
+                let strategies = &self.catalogue.strategies;
+                record::state_rows(&mut self.out.states, rt, &self.world, strategies, ii);
+            }
+        }
+        if self.full {
+            self.out.final_world = Some(self.world);
+        }
+        self.out
+    }
+}
+
+/// A state is a known cheater when monitoring caught it cheating on at least a quarter of its
+/// treaty partners this round: systematic, not accidental, non-compliance (ODD 7.6, D19).
+fn flag_systematic_cheaters(rt: &mut IssueState, states: Range<usize>) {
+    let r = &rt.round;
+    for i in states {
+        rt.flagged[i] = r.detected[i] > 0 && 4 * r.detected[i] >= r.treaty_moves[i];
+    }
+}
+
+/// Each issue's veto players (ODD 7.7, D18): the most powerful receiving states on migration
+/// issues, the most powerful states on the others.
+fn veto_players_by_issue(scenario: &Scenario, world: &World) -> Vec<Vec<usize>> {
+    let count = scenario.regime.veto_players as usize;
+    scenario
+        .issues
+        .iter()
+        .map(|is| model::veto_players(world, count, is_migration_issue(is)))
+        .collect()
+}
+
+/// Whether the issue is a migration issue (as opposed to a comparison issue).
+fn is_migration_issue(is: &Issue) -> bool {
+    is.kind == "migration"
+}

@@ -1,0 +1,291 @@
+//! The state of a run: who plays whom ([`Graph`]), the strategies in play ([`Catalogue`]) and
+//! everything one issue keeps between rounds ([`IssueState`]): strategies, memberships, pair
+//! memories, the regime, the issue's institutions, its tallies and its random streams (ODD 2,
+//! "State variables"; ODD 5, initialisation).
+//!
+//! May import [`crate::model`], [`crate::io::scenario`], the engine's
+//! [`rng`](crate::engine::rng) and [`world`](crate::engine::world) and the sibling modules of
+//! [`super`].
+
+use super::play::{PairState, Transitions, PAIR_START};
+use super::tally::{LearningTally, NegotiationTally, RoundTally, RunTally};
+use super::{LEARN_STREAM, NEGOTIATE_STREAM, PLAY_STREAM};
+use crate::engine::rng::{derive_seed, stream, Stream};
+use crate::engine::world::World;
+use crate::io::scenario::{CivilSocietyAccess, Issue, Rules, Scenario};
+use crate::model::game::Payoffs;
+use crate::model::strategy::{expected_outcomes, Machine, Strategy};
+use crate::model::{self, RegimeTracker};
+
+/// Who plays whom: the interaction graph in the forms the steps need.
+pub(super) struct Graph {
+    /// Edges `(a, b)`, sorted, `a <= b` (`a == b`: lattice self-interaction).
+    pub edges: Vec<(u32, u32)>,
+    /// Each state's partners (without itself).
+    pub neighbours: Vec<Vec<u32>>,
+    /// Each state's incident edges: (edge, is side a).
+    pub incident: Vec<Vec<(u32, bool)>>,
+    /// Stage games each state plays per round and issue (self-interaction counts once).
+    pub degree: Vec<u32>,
+    /// Each state's relative-gains weight (ODD 7.2), diluted by its number of partners.
+    pub k_eff: Vec<f64>,
+}
+
+impl Graph {
+    /// The graph of `world` and the relative-gains weights under `rules`.
+    pub fn new(world: &World, rules: &Rules) -> Self {
+        let n = world.states.len();
+        let edges = world.edges.clone();
+        let neighbours = world.neighbours();
+        let mut incident: Vec<Vec<(u32, bool)>> = vec![Vec::new(); n];
+        for (e, &(a, b)) in edges.iter().enumerate() {
+            incident[a as usize].push((e as u32, true));
+            if a != b {
+                incident[b as usize].push((e as u32, false));
+            }
+        }
+        let degree: Vec<u32> = incident.iter().map(|v| v.len() as u32).collect();
+        let k_eff: Vec<f64> = neighbours
+            .iter()
+            .map(|nb| model::relative_gains_weight(rules, nb.len()))
+            .collect();
+        Graph {
+            edges,
+            neighbours,
+            incident,
+            degree,
+            k_eff,
+        }
+    }
+}
+
+/// The strategies of a run: the learning set and every initial strategy. States hold indices
+/// into it.
+pub(super) struct Catalogue {
+    /// The strategies.
+    pub strategies: Vec<Strategy>,
+    /// Rank of each strategy by name (order-free tie-breaking in imitation, ODD 7.8).
+    pub name_rank: Vec<u16>,
+    /// Indices of the learning set (`[learning] strategies`).
+    pub learn_set: Vec<u8>,
+}
+
+impl Catalogue {
+    /// The learning set, then the states' initial strategies not in it, in order of states.
+    pub fn new(scenario: &Scenario, world: &World) -> Self {
+        let mut strategies: Vec<Strategy> = scenario.learning_strategies.clone();
+        for s in &world.states {
+            for st in &s.strategies {
+                if !strategies.contains(st) {
+                    strategies.push(*st);
+                }
+            }
+        }
+        let name_rank: Vec<u16> = {
+            let mut order: Vec<usize> = (0..strategies.len()).collect();
+            order.sort_by_key(|&c| strategies[c].name());
+            let mut rank = vec![0u16; strategies.len()];
+            for (r, &c) in order.iter().enumerate() {
+                rank[c] = r as u16;
+            }
+            rank
+        };
+        let learn_set: Vec<u8> = scenario
+            .learning_strategies
+            .iter()
+            .map(|s| strategies.iter().position(|c| c == s).unwrap_or(0) as u8)
+            .collect();
+        Catalogue {
+            strategies,
+            name_rank,
+            learn_set,
+        }
+    }
+
+    /// The index of `strategy` (0 if absent).
+    fn index(&self, strategy: &Strategy) -> u8 {
+        self.strategies
+            .iter()
+            .position(|c| c == strategy)
+            .unwrap_or(0) as u8
+    }
+}
+
+/// An issue's institutions as they stand in the run (institutional shocks change them,
+/// ODD 7.10): civil-society access, extra monitoring and the informal forum (ODD 7.4).
+pub(super) struct Institutions {
+    /// Civil-society access.
+    pub access: CivilSocietyAccess,
+    /// Monitoring added by institutional shocks.
+    pub monitoring_extra: f64,
+    /// The round the forum opens, if any.
+    pub forum_from: Option<u64>,
+    /// The forum's information (share of misperception it removes).
+    pub forum_information: f64,
+}
+
+impl Institutions {
+    /// Effective monitoring under `rules` (ODD 7.4).
+    pub fn monitoring(&self, rules: &Rules) -> f64 {
+        (rules.monitoring * self.access.monitoring_factor() + self.monitoring_extra).clamp(0.0, 1.0)
+    }
+
+    /// Misperception in `round` (ODD 7.4): reduced by an open forum.
+    pub fn misperception(&self, base: f64, round: u64) -> f64 {
+        let forum = self.forum_from.is_some_and(|f| round >= f);
+        base * if forum {
+            1.0 - self.forum_information
+        } else {
+            1.0
+        }
+    }
+}
+
+/// Everything one issue keeps between rounds.
+pub(super) struct IssueState {
+    /// The issue's base payoffs.
+    pub base: Payoffs,
+    /// Its institutions as they stand.
+    pub institutions: Institutions,
+    /// Weight of the sovereignty cost on this issue.
+    pub sovereignty_weight: f64,
+    /// The catalogue's strategy machines under this issue's payoffs.
+    pub machines: Vec<Machine>,
+    /// Expected outcome counts over a learning interval, [candidate * n + partner].
+    pub outcome_table: Vec<[f64; 4]>,
+    /// Each state's strategy (catalogue index).
+    pub strat: Vec<u8>,
+    /// Each state's initial strategy.
+    pub initial_strat: Vec<u8>,
+    /// Each state's stage game.
+    pub game: Vec<[f64; 4]>,
+    /// Mean payoff table of each state's partners (cached; refreshed after shocks).
+    pub partner: Vec<[f64; 4]>,
+    /// Per edge: both machine states and both sides' treaty standing ([`PairState`]).
+    /// Standing is as each side sees it (contrite reciprocity in the treaty): bit 0 own
+    /// standing good, bit 1 partner's standing good.
+    pub pair: Vec<PairState>,
+    /// Each kind of pair's moves from each pair state, filled as needed.
+    pub transitions: Transitions,
+    /// Systematic cheating detected last round (known to all members this round).
+    pub flagged: Vec<bool>,
+    /// Each state's membership of the treaty.
+    pub member: Vec<bool>,
+    /// Each state's compliance disposition this round.
+    pub comply: Vec<bool>,
+    /// The regime's status, streaks and strength.
+    pub regime: RegimeTracker,
+    /// This round's counts.
+    pub round: RoundTally,
+    /// Counts since the last strategy revision.
+    pub learning: LearningTally,
+    /// Counts since the last negotiation.
+    pub negotiation: NegotiationTally,
+    /// Counts over the whole run.
+    pub total: RunTally,
+    /// Play stream.
+    pub rng: Stream,
+    /// Learning stream.
+    pub learn_rng: Stream,
+    /// Negotiation stream.
+    pub negotiate_rng: Stream,
+}
+
+impl IssueState {
+    /// Issue `ii` at the start of a run with seed `seed` (ODD 5).
+    pub fn new(
+        ii: usize,
+        is: &Issue,
+        (scenario, rules, world): (&Scenario, &Rules, &World),
+        catalogue: &Catalogue,
+        graph: &Graph,
+        seed: u64,
+    ) -> Self {
+        let n = world.states.len();
+        let machines: Vec<Machine> = catalogue
+            .strategies
+            .iter()
+            .map(|s| s.machine(&is.payoffs))
+            .collect();
+        let outcome_table = outcome_table(&machines, scenario.learning.interval as usize);
+        let strat: Vec<u8> = world
+            .states
+            .iter()
+            .map(|s| catalogue.index(&s.strategies[ii]))
+            .collect();
+        let member = model::initial_members(is, world);
+        let regime = RegimeTracker::new(is, scenario.start_year, member.iter().any(|&m| m));
+        let game: Vec<[f64; 4]> = world
+            .states
+            .iter()
+            .map(|s| model::stage_game(is, s, rules))
+            .collect();
+        let partner = partner_games(&game, &graph.neighbours);
+        IssueState {
+            base: is.payoffs,
+            institutions: Institutions {
+                access: is.civil_society_access,
+                monitoring_extra: 0.0,
+                forum_from: is.forum.map(|f| {
+                    f.from_year
+                        .map_or(0, |y| (y - scenario.start_year).max(0) as u64)
+                }),
+                forum_information: is.forum.map_or(0.0, |f| f.information),
+            },
+            sovereignty_weight: is.sovereignty_weight,
+            machines,
+            outcome_table,
+            initial_strat: strat.clone(),
+            strat,
+            game,
+            partner,
+            pair: vec![PAIR_START; graph.edges.len()],
+            transitions: Transitions::new(catalogue.strategies.len()),
+            flagged: vec![false; n],
+            member,
+            comply: vec![true; n],
+            regime,
+            round: RoundTally::new(n),
+            learning: LearningTally::new(n),
+            negotiation: NegotiationTally::new(n),
+            total: RunTally::new(n),
+            rng: stream(derive_seed(seed, &[PLAY_STREAM, ii as u64])),
+            learn_rng: stream(derive_seed(seed, &[LEARN_STREAM, ii as u64])),
+            negotiate_rng: stream(derive_seed(seed, &[NEGOTIATE_STREAM, ii as u64])),
+        }
+    }
+
+    /// Recomputes every state's stage game and the partners' mean tables (after a shock to
+    /// attributes).
+    pub fn refresh_games(&mut self, is: &Issue, world: &World, rules: &Rules, graph: &Graph) {
+        for (i, s) in world.states.iter().enumerate() {
+            self.game[i] = model::stage_game(is, s, rules);
+        }
+        self.partner = partner_games(&self.game, &graph.neighbours);
+    }
+
+    /// Number of members.
+    pub fn members(&self) -> u32 {
+        self.member.iter().filter(|&&m| m).count() as u32
+    }
+}
+
+/// Expected outcome counts of every pair of machines over `interval` turns (ODD 7.8).
+fn outcome_table(machines: &[Machine], interval: usize) -> Vec<[f64; 4]> {
+    let nc = machines.len();
+    let mut table = vec![[0.0; 4]; nc * nc];
+    for a in 0..nc {
+        for b in 0..nc {
+            table[a * nc + b] = expected_outcomes(&machines[a], &machines[b], interval);
+        }
+    }
+    table
+}
+
+/// Mean payoff table of each state's partners.
+fn partner_games(game: &[[f64; 4]], neighbours: &[Vec<u32>]) -> Vec<[f64; 4]> {
+    neighbours
+        .iter()
+        .map(|nb| model::mean_partner_game(game, nb))
+        .collect()
+}

@@ -1,0 +1,330 @@
+//! What a run counts, per state and issue: this round ([`RoundTally`]), since the last
+//! strategy revision ([`LearningTally`]), since the last negotiation ([`NegotiationTally`]) and
+//! over the whole run ([`RunTally`]); and the second pass of play, which adds up the payoffs and
+//! counts of the moves decided by [`super::play`] (ODD 7.6, steps 4-6).
+//!
+//! Every sum is formed in a fixed order (edges in sorted order, then states in index order), so
+//! results are the same to the last bit however the work is arranged. May import
+//! [`crate::io::scenario`] and the sibling modules of [`super`]; nothing outside the engine and
+//! the model.
+
+use std::ops::Range;
+
+use super::play::{PlayScratch, BOTH, CONFORM_A, CONFORM_B, DETECTED_A, DETECTED_B};
+use super::state::IssueState;
+use crate::io::scenario::Rules;
+
+/// What each state did and got in the current round of an issue; cleared after the round.
+#[derive(Debug, Clone, Default)]
+pub(super) struct RoundTally {
+    /// Summed payoff (after transaction-cost cuts and sanctions).
+    pub payoff: Vec<f64>,
+    /// Summed utility (relative gains, ODD 7.2).
+    pub utility: Vec<f64>,
+    /// Moves that were C.
+    pub cooperated: Vec<u32>,
+    /// Moves toward treaty partners (both sides members).
+    pub treaty_moves: Vec<u32>,
+    /// Moves toward treaty partners that conformed to the treaty (C or a lawful punishment).
+    pub treaty_conforming: Vec<u32>,
+    /// Times its cheating on a treaty partner was detected.
+    pub detected: Vec<u32>,
+}
+
+impl RoundTally {
+    /// Zero counts for `n` states.
+    pub fn new(n: usize) -> Self {
+        RoundTally {
+            payoff: vec![0.0; n],
+            utility: vec![0.0; n],
+            cooperated: vec![0; n],
+            treaty_moves: vec![0; n],
+            treaty_conforming: vec![0; n],
+            detected: vec![0; n],
+        }
+    }
+
+    /// Sets the counts of the states in `states` back to zero.
+    pub fn clear(&mut self, states: Range<usize>) {
+        for i in states {
+            self.payoff[i] = 0.0;
+            self.utility[i] = 0.0;
+            self.cooperated[i] = 0;
+            self.treaty_moves[i] = 0;
+            self.treaty_conforming[i] = 0;
+            self.detected[i] = 0;
+        }
+    }
+}
+
+/// What each state earned since the last strategy revision (ODD 7.8: `W_i`).
+#[derive(Debug, Clone, Default)]
+pub(super) struct LearningTally {
+    /// Summed utility since the last revision.
+    pub utility: Vec<f64>,
+}
+
+impl LearningTally {
+    /// Zero for `n` states.
+    pub fn new(n: usize) -> Self {
+        LearningTally {
+            utility: vec![0.0; n],
+        }
+    }
+
+    /// Adds the round's utilities of the states in `states`.
+    pub fn add_round(&mut self, round: &RoundTally, states: Range<usize>) {
+        for i in states {
+            self.utility[i] += round.utility[i];
+        }
+    }
+}
+
+/// What happened since the last negotiation (ODD 7.9: `Q_i`, `Q^in_i`, `t_n`, and the observed
+/// compliance of the treaty).
+#[derive(Debug, Clone, Default)]
+pub(super) struct NegotiationTally {
+    /// Each state's summed utility (`Q_i`).
+    pub utility: Vec<f64>,
+    /// Each state's summed utility from play with treaty partners (`Q^in_i`); added during play.
+    pub utility_in_treaty: Vec<f64>,
+    /// Rounds played (`t_n`).
+    pub rounds: u64,
+    /// Moves between treaty partners, all states.
+    pub treaty_moves: u64,
+    /// Moves between treaty partners that conformed to the treaty, all states.
+    pub treaty_conforming: u64,
+}
+
+impl NegotiationTally {
+    /// Zero for `n` states.
+    pub fn new(n: usize) -> Self {
+        NegotiationTally {
+            utility: vec![0.0; n],
+            utility_in_treaty: vec![0.0; n],
+            rounds: 0,
+            treaty_moves: 0,
+            treaty_conforming: 0,
+        }
+    }
+
+    /// Adds the round's utilities of the states in `states`.
+    pub fn add_round(&mut self, round: &RoundTally, states: Range<usize>) {
+        for i in states {
+            self.utility[i] += round.utility[i];
+        }
+    }
+
+    /// Starts a new negotiation interval.
+    pub fn clear(&mut self) {
+        for i in 0..self.utility.len() {
+            self.utility_in_treaty[i] = 0.0;
+            self.utility[i] = 0.0;
+        }
+        self.treaty_moves = 0;
+        self.treaty_conforming = 0;
+        self.rounds = 0;
+    }
+}
+
+/// Totals over the whole run (`summary.csv` and `states.csv`).
+#[derive(Debug, Clone, Default)]
+pub(super) struct RunTally {
+    /// Each state's summed payoff.
+    pub payoff: Vec<f64>,
+    /// Each state's summed utility.
+    pub utility: Vec<f64>,
+    /// Each state's moves (stage games played).
+    pub moves: Vec<u64>,
+    /// Each state's moves that were C.
+    pub cooperated: Vec<u64>,
+    /// Times each state's cheating was detected.
+    pub detected: Vec<u64>,
+    /// Sum over rounds of the share of C moves of all states.
+    pub cooperation_share_sum: f64,
+    /// Share of C moves of all states in the latest round.
+    pub last_cooperation_share: f64,
+}
+
+impl RunTally {
+    /// Zero for `n` states.
+    pub fn new(n: usize) -> Self {
+        RunTally {
+            payoff: vec![0.0; n],
+            utility: vec![0.0; n],
+            moves: vec![0; n],
+            cooperated: vec![0; n],
+            detected: vec![0; n],
+            cooperation_share_sum: 0.0,
+            last_cooperation_share: 0.0,
+        }
+    }
+
+    /// Records the share of C moves of all states in the round (`degree`: stage games per state
+    /// and round).
+    pub fn add_cooperation_share(&mut self, round: &RoundTally, degree: &[u32]) {
+        let total_moves: u64 = degree.iter().map(|&x| x as u64).sum();
+        let total_coop: u64 = round.cooperated.iter().map(|&x| x as u64).sum();
+        self.last_cooperation_share = if total_moves > 0 {
+            total_coop as f64 / total_moves as f64
+        } else {
+            0.0
+        };
+        self.cooperation_share_sum += self.last_cooperation_share;
+    }
+
+    /// Adds the round's counts of the states in `states`.
+    pub fn add_round(&mut self, round: &RoundTally, degree: &[u32], states: Range<usize>) {
+        for i in states {
+            self.payoff[i] += round.payoff[i];
+            self.utility[i] += round.utility[i];
+            self.moves[i] += degree[i] as u64;
+            self.cooperated[i] += round.cooperated[i] as u64;
+            self.detected[i] += round.detected[i] as u64;
+        }
+    }
+}
+
+/// Everything the payoff pass adds up for a state in a round.
+///
+/// Utilities are formed once per state at the end: the sum over partners of
+/// pi_i - k (pi_j - pi_i) is (1 + k) sum pi_i - k sum pi_j.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Sums {
+    payoff: f64,
+    partner: f64,
+    self_payoff: f64,
+    payoff_in: f64,
+    partner_in: f64,
+    coop: u32,
+    m2m: u32,
+    m2m_coop: u32,
+    detected: u32,
+}
+
+impl Sums {
+    fn add(&mut self, o: &Sums) {
+        self.payoff += o.payoff;
+        self.partner += o.partner;
+        self.self_payoff += o.self_payoff;
+        self.payoff_in += o.payoff_in;
+        self.partner_in += o.partner_in;
+        self.coop += o.coop;
+        self.m2m += o.m2m;
+        self.m2m_coop += o.m2m_coop;
+        self.detected += o.detected;
+    }
+}
+
+/// Pass 2 of play (ODD 7.6, steps 4-6): the payoffs and counts of the moves in
+/// `scratch.moves`, added to the issue's round tally (and the member-pair utility to its
+/// negotiation tally).
+pub(super) fn tally_payoffs(
+    rt: &mut IssueState,
+    scratch: &mut PlayScratch,
+    edges: &[(u32, u32)],
+    rules: &Rules,
+) {
+    fill_payoff_tables(scratch, rules);
+    sum_edges(scratch, edges, rules.sanctions);
+    add_sums(rt, scratch);
+}
+
+/// Each state's payoff table, outside a treaty and inside (where cooperation costs
+/// `transaction_cost_cut` less), indexed by `both * 4 + own * 2 + partner`.
+fn fill_payoff_tables(scratch: &mut PlayScratch, rules: &Rules) {
+    let tc = rules.transaction_cost_cut;
+    scratch.pay.clear();
+    scratch.pay.extend(scratch.players.iter().map(|p| {
+        let g = p.game;
+        [g[0], g[1], g[2], g[3], g[0] + tc, g[1] + tc, g[2], g[3]]
+    }));
+}
+
+/// Adds up every edge's payoffs and counts into `scratch.sums`, edge by edge in sorted order.
+/// Edges are sorted by their first state, so the first state's sums are kept in registers and
+/// written once per run of edges.
+fn sum_edges(scratch: &mut PlayScratch, edges: &[(u32, u32)], sanction: f64) {
+    let pay = &scratch.pay[..];
+    let sums = &mut scratch.sums;
+    sums.clear();
+    sums.resize(scratch.players.len(), Sums::default());
+    // Running sums of the current first state `cur`.
+    let mut cur = usize::MAX;
+    let mut acc = Sums::default();
+    for (&(a, b), &m) in edges.iter().zip(scratch.moves.iter()) {
+        let (a, b) = (a as usize, b as usize);
+        if a != cur {
+            if cur != usize::MAX {
+                sums[cur].add(&acc);
+            }
+            cur = a;
+            acc = Sums::default();
+        }
+        let both = usize::from(m & BOTH != 0);
+        let (da, db) = (usize::from(m >> 1 & 1), usize::from(m & 1));
+        let mut pa = pay[a][both * 4 + da * 2 + db];
+        let mut pb = pay[b][both * 4 + db * 2 + da];
+        let (ca, cb) = ((da ^ 1) as u32, (db ^ 1) as u32);
+        if a == b {
+            // Self-interaction (lattice): counted once, no relative gains against oneself.
+            acc.payoff += pa;
+            acc.self_payoff += pa;
+            acc.coop += ca;
+            continue;
+        }
+        if m & (DETECTED_A | DETECTED_B) != 0 {
+            if m & DETECTED_A != 0 {
+                pa -= sanction;
+                acc.detected += 1;
+            }
+            if m & DETECTED_B != 0 {
+                pb -= sanction;
+                sums[b].detected += 1;
+            }
+        }
+        let both_u = both as u32;
+        acc.m2m += both_u;
+        acc.m2m_coop += both_u & u32::from(m & CONFORM_A != 0);
+        acc.payoff += pa;
+        acc.partner += pb;
+        acc.coop += ca;
+        let s = &mut sums[b];
+        s.m2m += both_u;
+        s.m2m_coop += both_u & u32::from(m & CONFORM_B != 0);
+        s.payoff += pb;
+        s.partner += pa;
+        s.coop += cb;
+        if both != 0 {
+            acc.payoff_in += pa;
+            acc.partner_in += pb;
+            s.payoff_in += pb;
+            s.partner_in += pa;
+        }
+    }
+    if cur != usize::MAX {
+        sums[cur].add(&acc);
+    }
+}
+
+/// Forms each state's utilities from its sums and adds everything to the issue's tallies.
+fn add_sums(rt: &mut IssueState, scratch: &PlayScratch) {
+    let round = &mut rt.round;
+    let negotiation = &mut rt.negotiation;
+    let mut m2m_total = 0u64;
+    let mut m2m_coop_total = 0u64;
+    for (i, s) in scratch.sums.iter().enumerate() {
+        let k = scratch.players[i].k;
+        round.payoff[i] += s.payoff;
+        round.utility[i] += (1.0 + k) * (s.payoff - s.self_payoff) - k * s.partner + s.self_payoff;
+        negotiation.utility_in_treaty[i] += (1.0 + k) * s.payoff_in - k * s.partner_in;
+        round.cooperated[i] += s.coop;
+        round.treaty_moves[i] += s.m2m;
+        round.treaty_conforming[i] += s.m2m_coop;
+        round.detected[i] += s.detected;
+        m2m_total += s.m2m as u64;
+        m2m_coop_total += s.m2m_coop as u64;
+    }
+    negotiation.treaty_moves += m2m_total;
+    negotiation.treaty_conforming += m2m_coop_total;
+}
