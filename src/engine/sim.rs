@@ -28,10 +28,10 @@
 
 use crate::engine::rng::{derive_seed, stream, threshold, BernoulliSkip, Stream};
 use crate::engine::world::World;
-use crate::io::scenario::{CivilSocietyAccess, Rules, Scenario, ShockSpec};
 use crate::model::game::{Action, Payoffs};
 use crate::model::strategy::{expected_outcomes, Machine, Strategy, MAX_STATES};
 use crate::model::{self, Status};
+use crate::model::{CivilSocietyAccess, LearningRule, Rules, Scenario, Shock, ShockKind};
 use rand::{Rng, RngCore};
 
 const PLAY_STREAM: u64 = 2;
@@ -418,13 +418,7 @@ pub fn run(
         scenario
             .issues
             .iter()
-            .map(|is| {
-                model::veto_players(
-                    world,
-                    scenario.regime.veto_players as usize,
-                    is.kind == "migration",
-                )
-            })
+            .map(|is| model::veto_players(world, scenario.regime.veto_players as usize, is.kind))
             .collect()
     };
     let mut veto = veto_for(&world);
@@ -618,7 +612,7 @@ pub fn run(
             let last = round + 1 == scenario.rounds;
             if !last
                 && (round + 1) % scenario.learning.interval == 0
-                && scenario.learning.rule != "none"
+                && scenario.learning.rule != LearningRule::None
             {
                 learn(rt, scenario, &learn_set, &neighbours, &incident, &k_eff);
             }
@@ -1283,8 +1277,8 @@ fn learn(
     let temperature = scenario.learning.temperature;
     for i in 0..n {
         let nb = &neighbours[i];
-        match scenario.learning.rule.as_str() {
-            "imitate_best" => {
+        match scenario.learning.rule {
+            LearningRule::ImitateBest => {
                 // Copy the strategy of the best scorer among neighbours and self. Ties: keep
                 // one's own strategy if a best scorer uses it, else take the tied strategy
                 // first by name, so the result never depends on the order of states.
@@ -1309,7 +1303,7 @@ fn learn(
                 }
                 next[i] = choice.unwrap_or(rt.strat[i]);
             }
-            "fermi" if !nb.is_empty() => {
+            LearningRule::Fermi if !nb.is_empty() => {
                 let j = nb[rt.learn_rng.random_range(0..nb.len() as u64) as usize] as usize;
                 let p = 1.0 / (1.0 + ((rt.w_util[i] - rt.w_util[j]) / temperature).exp());
                 let u: f64 = rt.learn_rng.random();
@@ -1317,7 +1311,7 @@ fn learn(
                     next[i] = rt.strat[j];
                 }
             }
-            "best_response" => {
+            LearningRule::BestResponse => {
                 // Expected utility of each candidate against the partners' current strategies
                 // over one learning interval. Members play the treaty with members, so only
                 // partners outside the treaty relationship count.
@@ -1353,7 +1347,7 @@ fn learn(
                 }
                 next[i] = best;
             }
-            _ => {}
+            LearningRule::Fermi | LearningRule::None => {}
         }
         if mutation_t > 0 && (rt.learn_rng.next_u32() as u64) < mutation_t && !learn_set.is_empty()
         {
@@ -1478,7 +1472,7 @@ fn negotiate(
 }
 
 fn apply_shock(
-    shock: &ShockSpec,
+    shock: &Shock,
     scenario: &Scenario,
     world: &mut World,
     issues: &mut [IssueRt],
@@ -1489,14 +1483,10 @@ fn apply_shock(
         .issue
         .as_ref()
         .and_then(|name| scenario.issues.iter().position(|i| &i.name == name));
-    if shock.kind == "institutional" {
+    if shock.kind == ShockKind::Institutional {
         if let Some(ii) = issue_index {
             let rt = &mut issues[ii];
-            if let Some(a) = shock
-                .civil_society_access
-                .as_deref()
-                .and_then(CivilSocietyAccess::parse)
-            {
+            if let Some(a) = shock.civil_society_access {
                 rt.access = a;
             }
             if shock.forum == Some(true) && rt.forum_from.is_none() {
@@ -1532,9 +1522,9 @@ fn apply_shock(
             continue;
         }
         targets += 1;
-        model::apply_attribute_shock(s, &shock.kind, shock.change);
+        model::apply_attribute_shock(s, shock.kind, shock.change);
     }
-    if shock.kind == "power" {
+    if shock.kind == ShockKind::Power {
         let total: f64 = world.states.iter().map(|s| s.power).sum();
         for s in world.states.iter_mut() {
             s.power /= total;
@@ -1547,7 +1537,7 @@ fn apply_shock(
             state: None,
             kind: EventKind::Shock,
             value: shock.change,
-            detail: format!("{} ({} states)", shock.kind, targets),
+            detail: format!("{} ({} states)", shock.kind.name(), targets),
         });
     }
     true

@@ -1,79 +1,21 @@
-//! The states of a replicate and who plays whom (DESIGN 2.2 and 2.4).
+//! World generation: draws the states of a replicate and who plays whom (ODD 5 and 7.11).
 //!
 //! A world is drawn once per replicate from its own stream, so every rule set of a replicate
-//! plays in the same world (common random numbers).
+//! plays in the same world (common random numbers). The types are the model's
+//! ([`crate::model::world`]); this module may import the model and `engine::rng`, nothing from
+//! `io`, `analysis`, `plot` or clap.
 
 use crate::engine::rng::{derive_seed, stream, Stream};
-use crate::io::scenario::{Dist, Scenario, StateSpec, StrategyMix};
+use crate::model::population::{Dist, StateTemplate, StrategyMix};
+use crate::model::scenario::Scenario;
 use crate::model::strategy::Strategy;
+use crate::model::world::TopologyKind;
+pub use crate::model::world::{State, World};
 use rand::Rng;
 use rand_distr::{Distribution, Normal, Pareto};
 
 /// Stream label of world generation within a run seed.
 pub const WORLD_STREAM: u64 = 1;
-
-/// One state's attributes (thesis concepts; DESIGN 2.2).
-#[derive(Debug, Clone, PartialEq)]
-pub struct State {
-    /// Name.
-    pub name: String,
-    /// Index into [`World::groups`].
-    pub group: usize,
-    /// Region.
-    pub region: String,
-    /// Share of capabilities (all states sum to 1).
-    pub power: f64,
-    /// Net migration position in [-1, 1].
-    pub position: f64,
-    /// Securitisation of migration.
-    pub security: f64,
-    /// Economic interest in migration.
-    pub economy: f64,
-    /// Weight on migrants' rights.
-    pub rights: f64,
-    /// Per-round cost of being bound by a binding regime.
-    pub sovereignty_cost: f64,
-    /// Discount factor.
-    pub discount: f64,
-    /// Initial strategy per issue (scenario issue order).
-    pub strategies: Vec<Strategy>,
-}
-
-impl State {
-    /// How much the state receives migrants: max(position, 0).
-    pub fn receiving(&self) -> f64 {
-        self.position.max(0.0)
-    }
-    /// How much the state sends migrants: max(-position, 0).
-    pub fn sending(&self) -> f64 {
-        (-self.position).max(0.0)
-    }
-}
-
-/// States, groups and the interaction graph of one replicate.
-#[derive(Debug, Clone)]
-pub struct World {
-    /// The states.
-    pub states: Vec<State>,
-    /// Group names in order of first appearance.
-    pub groups: Vec<String>,
-    /// Interaction pairs (i <= j; i == j only for lattice self-interaction), sorted.
-    pub edges: Vec<(u32, u32)>,
-}
-
-impl World {
-    /// Neighbour lists (excluding self-loops), in edge order.
-    pub fn neighbours(&self) -> Vec<Vec<u32>> {
-        let mut n = vec![Vec::new(); self.states.len()];
-        for &(a, b) in &self.edges {
-            if a != b {
-                n[a as usize].push(b);
-                n[b as usize].push(a);
-            }
-        }
-        n
-    }
-}
 
 fn draw(d: &Dist, lo: f64, hi: f64, rng: &mut Stream) -> f64 {
     let x = match *d {
@@ -190,7 +132,7 @@ pub fn generate(scenario: &Scenario, run_seed: u64) -> World {
     }
 }
 
-fn from_spec(s: &StateSpec, group: usize, issues: &[&str]) -> State {
+fn from_spec(s: &StateTemplate, group: usize, issues: &[&str]) -> State {
     let base = Strategy::parse(&s.strategy).unwrap_or(Strategy::TitForTat);
     State {
         name: s.name.clone(),
@@ -215,7 +157,7 @@ fn from_spec(s: &StateSpec, group: usize, issues: &[&str]) -> State {
     }
 }
 
-/// Builds the interaction graph (DESIGN 2.4). Random graphs draw from the world stream in a
+/// Builds the interaction graph (ODD 7.11). Random graphs draw from the world stream in a
 /// fixed order (pairs in lexicographic order), so graphs are reproducible.
 fn topology(scenario: &Scenario, states: &[State], rng: &mut Stream) -> Vec<(u32, u32)> {
     let n = states.len();
@@ -232,19 +174,19 @@ fn topology(scenario: &Scenario, states: &[State], rng: &mut Stream) -> Vec<(u32
         }
         e
     };
-    match t.kind.as_str() {
-        "complete" => edges = all_pairs(&mut |_, _| true),
-        "regional" => {
+    match t.kind {
+        TopologyKind::Complete => edges = all_pairs(&mut |_, _| true),
+        TopologyKind::Regional => {
             let p = t.cross_region_probability.unwrap_or(0.0);
             edges = all_pairs(&mut |i, j| {
                 states[i].region == states[j].region || rng.random::<f64>() < p
             });
         }
-        "random" => {
+        TopologyKind::Random => {
             let p = t.probability.unwrap_or(0.0);
             edges = all_pairs(&mut |_, _| rng.random::<f64>() < p);
         }
-        "scale_free" => {
+        TopologyKind::ScaleFree => {
             // Barabasi-Albert: a complete core of m + 1 states, then each new state links to m
             // distinct existing states chosen with probability proportional to degree.
             let m = t.links_per_node.unwrap_or(1) as usize;
@@ -272,7 +214,7 @@ fn topology(scenario: &Scenario, states: &[State], rng: &mut Stream) -> Vec<(u32
                 }
             }
         }
-        "lattice" => {
+        TopologyKind::Lattice => {
             // Square torus, Moore neighbourhood (8 neighbours), states in row-major order.
             let w = t.width.unwrap_or(0) as usize;
             let h = t.height.unwrap_or(0) as usize;
@@ -290,7 +232,7 @@ fn topology(scenario: &Scenario, states: &[State], rng: &mut Stream) -> Vec<(u32
                 }
             }
         }
-        "edge_list" => {
+        TopologyKind::EdgeList => {
             let index = |name: &str| states.iter().position(|s| s.name == name);
             for (a, b) in &scenario.edges {
                 if let (Some(i), Some(j)) = (index(a), index(b)) {
@@ -300,7 +242,6 @@ fn topology(scenario: &Scenario, states: &[State], rng: &mut Stream) -> Vec<(u32
                 }
             }
         }
-        _ => {}
     }
     edges.sort_unstable();
     edges.dedup();

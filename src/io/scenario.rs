@@ -10,6 +10,11 @@
 use crate::error::{Location, RegimeError, Result};
 use crate::model::game::Payoffs;
 use crate::model::strategy::Strategy;
+use crate::model::{
+    Bloc, Dist, Forum, InitialRegime, IssueKind, Learning, LearningRule, Members, Noise,
+    RegimeCriteria, Shock, ShockKind, StateTemplate, StrategyMix, Topology, TopologyKind,
+};
+pub use crate::model::{CivilSocietyAccess, Issue, Rules, Scenario, Shifts, StateSource};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -180,28 +185,24 @@ pub struct StateSpec {
     pub strategies: BTreeMap<String, String>,
 }
 
-/// A distribution for a generated field.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Dist {
-    /// Always this value.
-    Constant(f64),
-    /// Uniform on [a, b].
-    Uniform([f64; 2]),
-    /// Normal with mean and standard deviation (then clamped to the field's range).
-    Normal {
-        /// Mean.
-        mean: f64,
-        /// Standard deviation.
-        sd: f64,
-    },
-    /// Pareto with scale (minimum) and shape.
-    Pareto {
-        /// Minimum value.
-        scale: f64,
-        /// Tail index.
-        shape: f64,
-    },
+impl StateSpec {
+    /// The model's template of this state.
+    fn into_template(self) -> StateTemplate {
+        StateTemplate {
+            name: self.name,
+            group: self.group,
+            region: self.region,
+            power: self.power,
+            position: self.position,
+            security: self.security,
+            economy: self.economy,
+            rights: self.rights,
+            sovereignty_cost: self.sovereignty_cost,
+            discount: self.discount,
+            strategy: self.strategy,
+            strategies: self.strategies,
+        }
+    }
 }
 
 const DIST_EXPECTED: &str =
@@ -255,14 +256,20 @@ impl<'de> Deserialize<'de> for Dist {
     }
 }
 
-/// A strategy, or a mixture of strategies with shares (blocs only).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum StrategyMix {
-    /// One strategy for every state.
-    One(String),
-    /// Shares of strategies; each state draws one.
-    Mix(BTreeMap<String, f64>),
+impl<'de> Deserialize<'de> for StrategyMix {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        /// The file's form: a strategy name, or a table of shares.
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            One(String),
+            Mix(BTreeMap<String, f64>),
+        }
+        Ok(match Written::deserialize(d)? {
+            Written::One(s) => StrategyMix::One(s),
+            Written::Mix(m) => StrategyMix::Mix(m),
+        })
+    }
 }
 
 /// `[[blocs]]`: generated states.
@@ -299,27 +306,6 @@ pub struct BlocSpec {
     pub strategies: BTreeMap<String, StrategyMix>,
 }
 
-/// Attribute-to-payoff shifts of an issue area (see [`crate::model::stage_game`]).
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Shifts {
-    /// T_i += this x security_weight x security_i x receiving_i.
-    #[serde(default)]
-    pub temptation_per_security: f64,
-    /// R_i += this x economy_i.
-    #[serde(default)]
-    pub reward_per_economy: f64,
-    /// R_i += this x rights_i.
-    #[serde(default)]
-    pub reward_per_rights: f64,
-    /// R_i += this x sending_i (sending states gain more from cooperation).
-    #[serde(default)]
-    pub reward_per_sending: f64,
-    /// S_i -= this x security_weight x security_i x receiving_i.
-    #[serde(default)]
-    pub sucker_per_security: f64,
-}
-
 /// `forum = { ... }`: an informal, non-binding forum (GFMD, regional consultative processes).
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -334,6 +320,27 @@ pub struct ForumSpec {
 
 fn default_forum_information() -> f64 {
     0.5
+}
+
+impl BlocSpec {
+    /// The model's bloc.
+    fn into_bloc(self) -> Bloc {
+        Bloc {
+            group: self.group,
+            region: self.region,
+            count: self.count,
+            names: self.names,
+            power: self.power,
+            position: self.position,
+            security: self.security,
+            economy: self.economy,
+            rights: self.rights,
+            sovereignty_cost: self.sovereignty_cost,
+            discount: self.discount,
+            strategy: self.strategy,
+            strategies: self.strategies,
+        }
+    }
 }
 
 /// Members of a regime that exists at the start.
@@ -555,239 +562,22 @@ pub struct ShockSpec {
     pub monitoring: Option<f64>,
 }
 
-// ---------------------------------------------------------------------------------------------
-// The resolved scenario
-// ---------------------------------------------------------------------------------------------
-
-/// The mechanisms of a rule set (DESIGN 2.6). `realist` and `institutionalist` are presets;
-/// each field can be overridden, so a sweep can move continuously between the theories.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Rules {
-    /// Relative-gains sensitivity k: u_i = pi_i - k (pi_j - pi_i) (Grieco 1988).
-    pub relative_gains: f64,
-    /// Dilution of relative gains over many partners: k_eff = k / (1 + d (m - 1)) with m the
-    /// number of partners (Snidal 1991).
-    pub relative_gains_dilution: f64,
-    /// Weight of security salience in receivers' payoffs and sovereignty costs: security first
-    /// (thesis ch. 2 and 5, realism: security > economy > rights).
-    pub security_weight: f64,
-    /// A binding regime needs the most powerful receiving states (hegemonic stability; thesis
-    /// ch. 5: powerful receiving states block binding rules).
-    pub hegemonic_veto: bool,
-    /// Probability a member's cheating is detected and made known to all members (Keohane 1984).
-    pub monitoring: f64,
-    /// Payoff penalty of a detected cheater (institutionalised reciprocity; Keohane & Martin 1995).
-    pub sanctions: f64,
-    /// Payoff added to cooperation between members: institutions cut transaction costs
-    /// (Keohane 1984).
-    pub transaction_cost_cut: f64,
-    /// Growth rate of regime strength with compliant age; exit costs grow with strength
-    /// (historical institutionalism; Pierson 2000).
-    pub path_dependence: f64,
-    /// Legitimacy gain of joining per unit share of states already in (norm cascade;
-    /// Finnemore & Sikkink 1998).
-    pub norm_pressure: f64,
-}
-
-impl Rules {
-    /// Realism: relative gains, security first, a hegemonic veto, institutions change nothing.
-    pub const REALIST: Rules = Rules {
-        relative_gains: 0.5,
-        relative_gains_dilution: 0.0,
-        security_weight: 1.0,
-        hegemonic_veto: true,
-        monitoring: 0.0,
-        sanctions: 0.0,
-        transaction_cost_cut: 0.0,
-        path_dependence: 0.0,
-        norm_pressure: 0.1,
-    };
-
-    /// Institutionalism: absolute gains; institutions monitor, sanction, cut transaction costs
-    /// and lock cooperation in.
-    pub const INSTITUTIONALIST: Rules = Rules {
-        relative_gains: 0.0,
-        relative_gains_dilution: 0.0,
-        security_weight: 0.3,
-        hegemonic_veto: false,
-        monitoring: 0.8,
-        sanctions: 2.0,
-        transaction_cost_cut: 0.5,
-        path_dependence: 0.1,
-        norm_pressure: 0.5,
-    };
-
-    /// The preset of that name.
-    pub fn preset(name: &str) -> Option<Rules> {
-        match name {
-            "realist" => Some(Rules::REALIST),
-            "institutionalist" => Some(Rules::INSTITUTIONALIST),
-            _ => None,
-        }
+/// Overrides a preset's mechanisms with the fields a `[rules.NAME]` table sets.
+fn apply_overrides(rules: &mut Rules, o: &RulesSpec) {
+    macro_rules! set {
+        ($($f:ident),*) => {$( if let Some(v) = o.$f { rules.$f = v; } )*};
     }
-
-    fn apply(&mut self, o: &RulesSpec) {
-        macro_rules! set {
-            ($($f:ident),*) => {$( if let Some(v) = o.$f { self.$f = v; } )*};
-        }
-        set!(
-            relative_gains,
-            relative_gains_dilution,
-            security_weight,
-            hegemonic_veto,
-            monitoring,
-            sanctions,
-            transaction_cost_cut,
-            path_dependence,
-            norm_pressure
-        );
-    }
-}
-
-/// Civil-society access to an issue's institutions (thesis ch. 3-4): raises monitoring and
-/// norm pressure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CivilSocietyAccess {
-    /// No access.
-    None,
-    /// Observer status.
-    Observer,
-    /// Consultative status.
-    Consultative,
-    /// A share in decisions (the ILO's tripartism).
-    Decision,
-}
-
-impl CivilSocietyAccess {
-    /// Parses `none | observer | consultative | decision`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "none" => Some(Self::None),
-            "observer" => Some(Self::Observer),
-            "consultative" => Some(Self::Consultative),
-            "decision" => Some(Self::Decision),
-            _ => None,
-        }
-    }
-
-    /// 0, 1, 2 or 3.
-    pub fn level(self) -> f64 {
-        match self {
-            Self::None => 0.0,
-            Self::Observer => 1.0,
-            Self::Consultative => 2.0,
-            Self::Decision => 3.0,
-        }
-    }
-
-    /// Factor on the rule set's monitoring: 1 + 0.25 per level (NGOs report violations to
-    /// institutions that monitor). Multiplicative, so under realism (monitoring 0) civil
-    /// society adds no monitoring: institutions change nothing by themselves.
-    pub fn monitoring_factor(self) -> f64 {
-        1.0 + 0.25 * self.level()
-    }
-
-    /// Factor on norm pressure: 1 + 0.25 per level (NGOs as norm entrepreneurs).
-    pub fn norm_factor(self) -> f64 {
-        1.0 + 0.25 * self.level()
-    }
-}
-
-/// A resolved issue area.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Issue {
-    /// Name.
-    pub name: String,
-    /// migration | comparison.
-    pub kind: String,
-    /// Base payoffs.
-    pub payoffs: Payoffs,
-    /// Whether a non-PD game was admitted.
-    pub allow_any_game: bool,
-    /// Attribute-to-payoff shifts.
-    pub shifts: Shifts,
-    /// Civil-society access at the start.
-    pub civil_society_access: CivilSocietyAccess,
-    /// Share of a state's sovereignty cost this issue's regime costs.
-    pub sovereignty_weight: f64,
-    /// Informal forum.
-    pub forum: Option<ForumSpec>,
-    /// Regime in place at the start.
-    pub initial_regime: Option<InitialRegimeSpec>,
-}
-
-/// How states are generated for a replicate.
-#[derive(Debug, Clone, Serialize)]
-pub struct StateSource {
-    /// States given one by one (from `[[states]]` and `states_file`), resolved.
-    pub fixed: Vec<StateSpec>,
-    /// Blocs to draw.
-    pub blocs: Vec<BlocSpec>,
-}
-
-/// A fully validated scenario.
-#[derive(Debug, Clone, Serialize)]
-pub struct Scenario {
-    /// Name.
-    pub name: String,
-    /// Description.
-    pub description: Option<String>,
-    /// Where it came from (file path or the embedded name).
-    pub source: String,
-    /// Year of round 0.
-    pub start_year: i64,
-    /// Rounds.
-    pub rounds: u64,
-    /// Master seed.
-    pub seed: u64,
-    /// Default replicates.
-    pub replicates: u64,
-    /// Rule sets in order, fully resolved.
-    pub rule_sets: Vec<(String, Rules)>,
-    /// Topology.
-    pub topology: TopologySpec,
-    /// Edge list read from `topology.file`, as (source, target) names.
-    pub edges: Vec<(String, String)>,
-    /// Noise.
-    pub noise: NoiseSpec,
-    /// States.
-    pub states: StateSource,
-    /// Issue areas.
-    pub issues: Vec<Issue>,
-    /// Regime settings.
-    pub regime: RegimeSpec,
-    /// Learning settings.
-    pub learning: LearningSpec,
-    /// Strategies learning draws from, parsed.
-    #[serde(skip)]
-    pub learning_strategies: Vec<Strategy>,
-    /// Shocks.
-    pub shocks: Vec<ShockSpec>,
-    /// Sweep table, if any.
-    pub sweep: Option<toml::Value>,
-    /// The scenario text after `--set` overrides (hashed into the manifest).
-    #[serde(skip)]
-    pub text: String,
-}
-
-impl Scenario {
-    /// Total number of states a replicate has.
-    pub fn state_count(&self) -> u64 {
-        self.states.fixed.len() as u64 + self.states.blocs.iter().map(|b| b.count).sum::<u64>()
-    }
-
-    /// Year of a round.
-    pub fn year(&self, round: u64) -> i64 {
-        self.start_year + round as i64
-    }
-
-    /// SHA-256 of the scenario text after overrides, hex.
-    pub fn hash(&self) -> String {
-        use sha2::Digest;
-        let d = sha2::Sha256::digest(self.text.as_bytes());
-        d.iter().map(|b| format!("{b:02x}")).collect()
-    }
+    set!(
+        relative_gains,
+        relative_gains_dilution,
+        security_weight,
+        hegemonic_veto,
+        monitoring,
+        sanctions,
+        transaction_cost_cut,
+        path_dependence,
+        norm_pressure
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1449,7 +1239,7 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
             )
         })?;
         if let Some(s) = spec {
-            rules.apply(s);
+            apply_overrides(&mut rules, s);
         }
         if rule_sets.iter().any(|(n, _): &(String, Rules)| n == name) {
             return Err(v.err(
@@ -1499,13 +1289,13 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
         ] {
             v.finite(&p(&format!("shifts.{f}")), x)?;
         }
-        if !matches!(is.kind.as_str(), "migration" | "comparison") {
-            return Err(v.err(
+        let kind = IssueKind::parse(&is.kind).ok_or_else(|| {
+            v.err(
                 &p("kind"),
                 "migration or comparison",
                 format!("`{}`", is.kind),
-            ));
-        }
+            )
+        })?;
         let access = CivilSocietyAccess::parse(&is.civil_society_access).ok_or_else(|| {
             v.err(
                 &p("civil_society_access"),
@@ -1545,14 +1335,24 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
         }
         issues.push(Issue {
             name: is.name.clone(),
-            kind: is.kind.clone(),
+            kind,
             payoffs: is.payoffs,
             allow_any_game: is.allow_any_game,
             shifts: is.shifts,
             civil_society_access: access,
             sovereignty_weight: is.sovereignty_weight,
-            forum: is.forum,
-            initial_regime: is.initial_regime.clone(),
+            forum: is.forum.map(|f| Forum {
+                from_year: f.from_year,
+                information: f.information,
+            }),
+            initial_regime: is.initial_regime.as_ref().map(|r| InitialRegime {
+                since_year: r.since_year,
+                members: match &r.members {
+                    MembersSpec::All(_) => Members::All,
+                    MembersSpec::Groups(g) => Members::Groups(g.clone()),
+                    MembersSpec::Share(x) => Members::Share(*x),
+                },
+            }),
         });
     }
     let issue_names: Vec<&str> = issues.iter().map(|i| i.name.as_str()).collect();
@@ -1646,13 +1446,20 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
     // Topology
     let t = &raw.topology;
     let mut edges = Vec::new();
-    match t.kind.as_str() {
-        "complete" => {}
-        "regional" => v.unit(
+    let topology_kind = TopologyKind::parse(&t.kind).ok_or_else(|| {
+        v.err(
+            "topology.kind",
+            "complete, regional, random, scale_free, lattice or edge_list",
+            format!("`{}`", t.kind),
+        )
+    })?;
+    match topology_kind {
+        TopologyKind::Complete => {}
+        TopologyKind::Regional => v.unit(
             "topology.cross_region_probability",
             t.cross_region_probability.unwrap_or(0.0),
         )?,
-        "random" => {
+        TopologyKind::Random => {
             let pr = t.probability.ok_or_else(|| {
                 v.err(
                     "topology.probability",
@@ -1662,7 +1469,7 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
             })?;
             v.unit("topology.probability", pr)?;
         }
-        "scale_free" => {
+        TopologyKind::ScaleFree => {
             let m = t.links_per_node.ok_or_else(|| {
                 v.err(
                     "topology.links_per_node",
@@ -1678,7 +1485,7 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
                 ));
             }
         }
-        "lattice" => {
+        TopologyKind::Lattice => {
             let (w, h) = (t.width.unwrap_or(0), t.height.unwrap_or(0));
             if w < 3 || h < 3 {
                 return Err(v.err(
@@ -1695,7 +1502,7 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
                 ));
             }
         }
-        "edge_list" => {
+        TopologyKind::EdgeList => {
             let f = t.file.as_ref().ok_or_else(|| {
                 v.err(
                     "topology.file",
@@ -1705,15 +1512,8 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
             })?;
             edges = read_edges(&base_dir.join(f), &names)?;
         }
-        other => {
-            return Err(v.err(
-                "topology.kind",
-                "complete, regional, random, scale_free, lattice or edge_list",
-                format!("`{other}`"),
-            ))
-        }
     }
-    if t.self_interaction.is_some() && t.kind != "lattice" {
+    if t.self_interaction.is_some() && topology_kind != TopologyKind::Lattice {
         return Err(v.err(
             "topology.self_interaction",
             "self_interaction only with kind = \"lattice\"",
@@ -1736,16 +1536,13 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
 
     // Learning
     let l = &raw.learning;
-    if !matches!(
-        l.rule.as_str(),
-        "imitate_best" | "fermi" | "best_response" | "none"
-    ) {
-        return Err(v.err(
+    let rule = LearningRule::parse(&l.rule).ok_or_else(|| {
+        v.err(
             "learning.rule",
             "imitate_best, fermi, best_response or none",
             format!("`{}`", l.rule),
-        ));
-    }
+        )
+    })?;
     if l.interval == 0 {
         return Err(v.err("learning.interval", "a number of rounds > 0", "0"));
     }
@@ -1755,7 +1552,7 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
     for (i, s) in l.strategies.iter().enumerate() {
         learning_strategies.push(v.strategy(&format!("learning.strategies[{i}]"), s)?);
     }
-    if learning_strategies.is_empty() && (l.mutation > 0.0 || l.rule == "best_response") {
+    if learning_strategies.is_empty() && (l.mutation > 0.0 || rule == LearningRule::BestResponse) {
         return Err(v.err(
             "learning.strategies",
             "at least one strategy for best_response or mutation",
@@ -1764,21 +1561,13 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
     }
 
     // Shocks
+    let mut shocks = Vec::new();
     for (i, s) in raw.shocks.iter().enumerate() {
         let p = |f: &str| format!("shocks[{i}].{f}");
-        let kinds = [
-            "security",
-            "economy",
-            "rights",
-            "position",
-            "power",
-            "sovereignty_cost",
-            "refugee_surge",
-            "institutional",
-        ];
-        if !kinds.contains(&s.kind.as_str()) {
-            return Err(v.err(&p("kind"), kinds.join(", "), format!("`{}`", s.kind)));
-        }
+        let kind = ShockKind::parse(&s.kind).ok_or_else(|| {
+            let kinds: Vec<&str> = ShockKind::ALL.iter().map(|k| k.name()).collect();
+            v.err(&p("kind"), kinds.join(", "), format!("`{}`", s.kind))
+        })?;
         match (s.year, s.round, s.probability) {
             (Some(_), Some(_), _) => {
                 return Err(v.err(&p("round"), "either year or round, not both", "both"))
@@ -1824,7 +1613,8 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
                 ));
             }
         }
-        if s.kind == "institutional" {
+        let mut access = None;
+        if kind == ShockKind::Institutional {
             let iss = s.issue.as_ref().ok_or_else(|| {
                 v.err(
                     &p("issue"),
@@ -1840,13 +1630,13 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
                 ));
             }
             if let Some(a) = &s.civil_society_access {
-                if CivilSocietyAccess::parse(a).is_none() {
-                    return Err(v.err(
+                access = Some(CivilSocietyAccess::parse(a).ok_or_else(|| {
+                    v.err(
                         &p("civil_society_access"),
                         "none, observer, consultative or decision",
                         format!("`{a}`"),
-                    ));
-                }
+                    )
+                })?);
             }
             if let Some(m) = s.monitoring {
                 v.range(&p("monitoring"), m, -1.0, 1.0)?;
@@ -1862,6 +1652,22 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
                 format!("`{}`", s.kind),
             ));
         }
+        shocks.push(Shock {
+            year: s.year,
+            round: s.round,
+            kind,
+            group: s.group.clone(),
+            region: s.region.clone(),
+            states: s.states.clone(),
+            change: s.change,
+            probability: s.probability,
+            from_year: s.from_year,
+            to_year: s.to_year,
+            issue: s.issue.clone(),
+            civil_society_access: access,
+            forum: s.forum,
+            monitoring: s.monitoring,
+        });
     }
 
     Ok(Scenario {
@@ -1873,18 +1679,44 @@ fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario
         seed: raw.seed,
         replicates: raw.replicates,
         rule_sets,
-        topology: raw.topology,
+        topology: Topology {
+            kind: topology_kind,
+            cross_region_probability: t.cross_region_probability,
+            probability: t.probability,
+            links_per_node: t.links_per_node,
+            width: t.width,
+            height: t.height,
+            self_interaction: t.self_interaction,
+            file: t.file.clone(),
+        },
         edges,
-        noise: raw.noise,
+        noise: Noise {
+            implementation: raw.noise.implementation,
+            misperception: raw.noise.misperception,
+        },
         states: StateSource {
-            fixed,
-            blocs: raw.blocs,
+            fixed: fixed.into_iter().map(StateSpec::into_template).collect(),
+            blocs: raw.blocs.into_iter().map(BlocSpec::into_bloc).collect(),
         },
         issues,
-        regime: raw.regime,
-        learning: raw.learning,
+        regime: RegimeCriteria {
+            negotiation_interval: r.negotiation_interval,
+            min_member_share: r.min_member_share,
+            min_power_share: r.min_power_share,
+            min_compliance: r.min_compliance,
+            sustain_rounds: r.sustain_rounds,
+            veto_players: r.veto_players,
+            decision_noise: r.decision_noise,
+        },
+        learning: Learning {
+            rule,
+            interval: l.interval,
+            mutation: l.mutation,
+            temperature: l.temperature,
+            strategies: l.strategies.clone(),
+        },
         learning_strategies,
-        shocks: raw.shocks,
+        shocks,
         sweep: raw.sweep,
         text: v.text.to_string(),
     })
