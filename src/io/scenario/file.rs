@@ -468,31 +468,31 @@ pub struct RulesSpec {
     /// Preset the rule set starts from (default: the preset of the same name).
     #[serde(default)]
     pub base: Option<String>,
-    /// See [`Rules::relative_gains`].
+    /// See [`crate::model::Rules::relative_gains`].
     #[serde(default)]
     pub relative_gains: Option<f64>,
-    /// See [`Rules::relative_gains_dilution`].
+    /// See [`crate::model::Rules::relative_gains_dilution`].
     #[serde(default)]
     pub relative_gains_dilution: Option<f64>,
-    /// See [`Rules::security_weight`].
+    /// See [`crate::model::Rules::security_weight`].
     #[serde(default)]
     pub security_weight: Option<f64>,
-    /// See [`Rules::hegemonic_veto`].
+    /// See [`crate::model::Rules::hegemonic_veto`].
     #[serde(default)]
     pub hegemonic_veto: Option<bool>,
-    /// See [`Rules::monitoring`].
+    /// See [`crate::model::Rules::monitoring`].
     #[serde(default)]
     pub monitoring: Option<f64>,
-    /// See [`Rules::sanctions`].
+    /// See [`crate::model::Rules::sanctions`].
     #[serde(default)]
     pub sanctions: Option<f64>,
-    /// See [`Rules::transaction_cost_cut`].
+    /// See [`crate::model::Rules::transaction_cost_cut`].
     #[serde(default)]
     pub transaction_cost_cut: Option<f64>,
-    /// See [`Rules::path_dependence`].
+    /// See [`crate::model::Rules::path_dependence`].
     #[serde(default)]
     pub path_dependence: Option<f64>,
-    /// See [`Rules::norm_pressure`].
+    /// See [`crate::model::Rules::norm_pressure`].
     #[serde(default)]
     pub norm_pressure: Option<f64>,
 }

@@ -4,7 +4,7 @@
 //! Reading happens in three steps, so that every error can name the file, the line and column,
 //! and the field: the text is parsed into a syntax tree that keeps positions (`toml_edit`);
 //! `--set path=value` overrides are applied to that tree ([`overrides`]); the result is
-//! deserialised into strict structs ([`file`]; unknown keys are errors) and every value is
+//! deserialised into strict structs ([`mod@file`]; unknown keys are errors) and every value is
 //! range-checked and converted into the model's types, section by section ([`resolve`]), each
 //! problem located back in the text by its dotted path ([`validate`]). States and edges may come
 //! from CSV files ([`states_csv`], [`edges_csv`]).
