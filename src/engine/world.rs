@@ -1,79 +1,21 @@
-//! The states of a replicate and who plays whom (DESIGN 2.2 and 2.4).
+//! World generation: draws the states of a replicate and who plays whom (ODD 5 and 7.11).
 //!
 //! A world is drawn once per replicate from its own stream, so every rule set of a replicate
-//! plays in the same world (common random numbers).
+//! plays in the same world (common random numbers). The types are the model's
+//! ([`crate::model::world`]); this module may import the model and `engine::rng`, nothing from
+//! `io`, `analysis`, `plot` or clap.
 
 use crate::engine::rng::{derive_seed, stream, Stream};
-use crate::io::scenario::{Dist, Scenario, StateSpec, StrategyMix};
+use crate::model::population::{Bloc, Dist, StateTemplate, StrategyMix};
+use crate::model::scenario::Scenario;
 use crate::model::strategy::Strategy;
+use crate::model::world::TopologyKind;
+pub use crate::model::world::{State, World};
 use rand::Rng;
 use rand_distr::{Distribution, Normal, Pareto};
 
 /// Stream label of world generation within a run seed.
 pub const WORLD_STREAM: u64 = 1;
-
-/// One state's attributes (thesis concepts; DESIGN 2.2).
-#[derive(Debug, Clone, PartialEq)]
-pub struct State {
-    /// Name.
-    pub name: String,
-    /// Index into [`World::groups`].
-    pub group: usize,
-    /// Region.
-    pub region: String,
-    /// Share of capabilities (all states sum to 1).
-    pub power: f64,
-    /// Net migration position in [-1, 1].
-    pub position: f64,
-    /// Securitisation of migration.
-    pub security: f64,
-    /// Economic interest in migration.
-    pub economy: f64,
-    /// Weight on migrants' rights.
-    pub rights: f64,
-    /// Per-round cost of being bound by a binding regime.
-    pub sovereignty_cost: f64,
-    /// Discount factor.
-    pub discount: f64,
-    /// Initial strategy per issue (scenario issue order).
-    pub strategies: Vec<Strategy>,
-}
-
-impl State {
-    /// How much the state receives migrants: max(position, 0).
-    pub fn receiving(&self) -> f64 {
-        self.position.max(0.0)
-    }
-    /// How much the state sends migrants: max(-position, 0).
-    pub fn sending(&self) -> f64 {
-        (-self.position).max(0.0)
-    }
-}
-
-/// States, groups and the interaction graph of one replicate.
-#[derive(Debug, Clone)]
-pub struct World {
-    /// The states.
-    pub states: Vec<State>,
-    /// Group names in order of first appearance.
-    pub groups: Vec<String>,
-    /// Interaction pairs (i <= j; i == j only for lattice self-interaction), sorted.
-    pub edges: Vec<(u32, u32)>,
-}
-
-impl World {
-    /// Neighbour lists (excluding self-loops), in edge order.
-    pub fn neighbours(&self) -> Vec<Vec<u32>> {
-        let mut n = vec![Vec::new(); self.states.len()];
-        for &(a, b) in &self.edges {
-            if a != b {
-                n[a as usize].push(b);
-                n[b as usize].push(a);
-            }
-        }
-        n
-    }
-}
 
 fn draw(d: &Dist, lo: f64, hi: f64, rng: &mut Stream) -> f64 {
     let x = match *d {
@@ -138,44 +80,12 @@ pub fn generate(scenario: &Scenario, run_seed: u64) -> World {
     let mut states = Vec::with_capacity(scenario.state_count() as usize);
     for s in &scenario.states.fixed {
         let g = group_index(&s.group, &mut groups);
-        states.push(from_spec(s, g, &issues));
+        states.push(from_template(s, g, &issues));
     }
     for b in &scenario.states.blocs {
         let g = group_index(&b.group, &mut groups);
         for k in 0..b.count as usize {
-            let name = b
-                .names
-                .get(k)
-                .cloned()
-                .unwrap_or_else(|| format!("{}-{}", b.group, k + 1));
-            let power = draw(&b.power, 1e-9, f64::MAX, &mut rng);
-            let position = draw(&b.position, -1.0, 1.0, &mut rng);
-            let security = draw(&b.security, 0.0, 1.0, &mut rng);
-            let economy = draw(&b.economy, 0.0, 1.0, &mut rng);
-            let rights = draw(&b.rights, 0.0, 1.0, &mut rng);
-            let sovereignty_cost = draw(&b.sovereignty_cost, 0.0, f64::MAX, &mut rng);
-            let discount = draw(&b.discount, 0.001, 0.999, &mut rng);
-            let base = draw_mix(&b.strategy, &mut rng);
-            let strategies = issues
-                .iter()
-                .map(|i| match b.strategies.get(*i) {
-                    Some(m) => draw_mix(m, &mut rng),
-                    None => base,
-                })
-                .collect();
-            states.push(State {
-                name,
-                group: g,
-                region: b.region.clone(),
-                power,
-                position,
-                security,
-                economy,
-                rights,
-                sovereignty_cost,
-                discount,
-                strategies,
-            });
+            states.push(draw_state(b, k, g, &issues, &mut rng));
         }
     }
     let total: f64 = states.iter().map(|s| s.power).sum();
@@ -190,7 +100,45 @@ pub fn generate(scenario: &Scenario, run_seed: u64) -> World {
     }
 }
 
-fn from_spec(s: &StateSpec, group: usize, issues: &[&str]) -> State {
+/// Draws the `k`-th state of a bloc (attributes in a fixed order, then strategies).
+fn draw_state(b: &Bloc, k: usize, g: usize, issues: &[&str], rng: &mut Stream) -> State {
+    let name = b
+        .names
+        .get(k)
+        .cloned()
+        .unwrap_or_else(|| format!("{}-{}", b.group, k + 1));
+    let power = draw(&b.power, 1e-9, f64::MAX, rng);
+    let position = draw(&b.position, -1.0, 1.0, rng);
+    let security = draw(&b.security, 0.0, 1.0, rng);
+    let economy = draw(&b.economy, 0.0, 1.0, rng);
+    let rights = draw(&b.rights, 0.0, 1.0, rng);
+    let sovereignty_cost = draw(&b.sovereignty_cost, 0.0, f64::MAX, rng);
+    let discount = draw(&b.discount, 0.001, 0.999, rng);
+    let base = draw_mix(&b.strategy, rng);
+    let strategies = issues
+        .iter()
+        .map(|i| match b.strategies.get(*i) {
+            Some(m) => draw_mix(m, rng),
+            None => base,
+        })
+        .collect();
+    State {
+        name,
+        group: g,
+        region: b.region.clone(),
+        power,
+        position,
+        security,
+        economy,
+        rights,
+        sovereignty_cost,
+        discount,
+        strategies,
+    }
+}
+
+/// A listed state, with its per-issue strategies (validated when the scenario was read).
+fn from_template(s: &StateTemplate, group: usize, issues: &[&str]) -> State {
     let base = Strategy::parse(&s.strategy).unwrap_or(Strategy::TitForTat);
     State {
         name: s.name.clone(),
@@ -215,95 +163,110 @@ fn from_spec(s: &StateSpec, group: usize, issues: &[&str]) -> State {
     }
 }
 
-/// Builds the interaction graph (DESIGN 2.4). Random graphs draw from the world stream in a
+/// Builds the interaction graph (ODD 7.11). Random graphs draw from the world stream in a
 /// fixed order (pairs in lexicographic order), so graphs are reproducible.
 fn topology(scenario: &Scenario, states: &[State], rng: &mut Stream) -> Vec<(u32, u32)> {
     let n = states.len();
     let t = &scenario.topology;
-    let mut edges: Vec<(u32, u32)> = Vec::new();
-    let all_pairs = |keep: &mut dyn FnMut(usize, usize) -> bool| -> Vec<(u32, u32)> {
-        let mut e = Vec::new();
-        for i in 0..n {
-            for j in i + 1..n {
-                if keep(i, j) {
-                    e.push((i as u32, j as u32));
-                }
-            }
-        }
-        e
-    };
-    match t.kind.as_str() {
-        "complete" => edges = all_pairs(&mut |_, _| true),
-        "regional" => {
+    let mut edges = match t.kind {
+        TopologyKind::Complete => all_pairs(n, &mut |_, _| true),
+        TopologyKind::Regional => {
             let p = t.cross_region_probability.unwrap_or(0.0);
-            edges = all_pairs(&mut |i, j| {
+            all_pairs(n, &mut |i, j| {
                 states[i].region == states[j].region || rng.random::<f64>() < p
-            });
+            })
         }
-        "random" => {
+        TopologyKind::Random => {
             let p = t.probability.unwrap_or(0.0);
-            edges = all_pairs(&mut |_, _| rng.random::<f64>() < p);
+            all_pairs(n, &mut |_, _| rng.random::<f64>() < p)
         }
-        "scale_free" => {
-            // Barabasi-Albert: a complete core of m + 1 states, then each new state links to m
-            // distinct existing states chosen with probability proportional to degree.
-            let m = t.links_per_node.unwrap_or(1) as usize;
-            let mut ends: Vec<u32> = Vec::new();
-            for i in 0..=m.min(n - 1) {
-                for j in i + 1..=m.min(n - 1) {
-                    edges.push((i as u32, j as u32));
-                    ends.push(i as u32);
-                    ends.push(j as u32);
-                }
-            }
-            for new in m + 1..n {
-                let mut chosen: Vec<u32> = Vec::with_capacity(m);
-                while chosen.len() < m {
-                    let k = rng.random_range(0..ends.len() as u64) as usize;
-                    let target = ends[k];
-                    if !chosen.contains(&target) {
-                        chosen.push(target);
-                    }
-                }
-                for &c in &chosen {
-                    edges.push((c, new as u32));
-                    ends.push(c);
-                    ends.push(new as u32);
-                }
-            }
-        }
-        "lattice" => {
-            // Square torus, Moore neighbourhood (8 neighbours), states in row-major order.
-            let w = t.width.unwrap_or(0) as usize;
-            let h = t.height.unwrap_or(0) as usize;
-            for y in 0..h {
-                for x in 0..w {
-                    let i = y * w + x;
-                    if t.self_interaction.unwrap_or(false) {
-                        edges.push((i as u32, i as u32));
-                    }
-                    for (dx, dy) in [(1, 0), (1, 1), (0, 1), (w - 1, 1)] {
-                        let j = ((y + dy) % h) * w + (x + dx) % w;
-                        let (a, b) = if i < j { (i, j) } else { (j, i) };
-                        edges.push((a as u32, b as u32));
-                    }
-                }
-            }
-        }
-        "edge_list" => {
-            let index = |name: &str| states.iter().position(|s| s.name == name);
-            for (a, b) in &scenario.edges {
-                if let (Some(i), Some(j)) = (index(a), index(b)) {
-                    if i != j {
-                        edges.push((i.min(j) as u32, i.max(j) as u32));
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
+        TopologyKind::ScaleFree => scale_free(n, t.links_per_node.unwrap_or(1) as usize, rng),
+        TopologyKind::Lattice => lattice(
+            t.width.unwrap_or(0) as usize,
+            t.height.unwrap_or(0) as usize,
+            t.self_interaction.unwrap_or(false),
+        ),
+        TopologyKind::EdgeList => listed(states, &scenario.edges),
+    };
     edges.sort_unstable();
     edges.dedup();
+    edges
+}
+
+/// The pairs i < j that `keep` accepts, in lexicographic order.
+fn all_pairs(n: usize, keep: &mut dyn FnMut(usize, usize) -> bool) -> Vec<(u32, u32)> {
+    let mut e = Vec::new();
+    for i in 0..n {
+        for j in i + 1..n {
+            if keep(i, j) {
+                e.push((i as u32, j as u32));
+            }
+        }
+    }
+    e
+}
+
+/// Barabasi-Albert: a complete core of m + 1 states, then each new state links to m distinct
+/// existing states chosen with probability proportional to degree.
+fn scale_free(n: usize, m: usize, rng: &mut Stream) -> Vec<(u32, u32)> {
+    let mut edges = Vec::new();
+    let mut ends: Vec<u32> = Vec::new();
+    for i in 0..=m.min(n - 1) {
+        for j in i + 1..=m.min(n - 1) {
+            edges.push((i as u32, j as u32));
+            ends.push(i as u32);
+            ends.push(j as u32);
+        }
+    }
+    for new in m + 1..n {
+        let mut chosen: Vec<u32> = Vec::with_capacity(m);
+        while chosen.len() < m {
+            let k = rng.random_range(0..ends.len() as u64) as usize;
+            let target = ends[k];
+            if !chosen.contains(&target) {
+                chosen.push(target);
+            }
+        }
+        for &c in &chosen {
+            edges.push((c, new as u32));
+            ends.push(c);
+            ends.push(new as u32);
+        }
+    }
+    edges
+}
+
+/// Square torus, Moore neighbourhood (8 neighbours), states in row-major order; with
+/// `self_interaction` every state also plays itself (Nowak & May 1992).
+fn lattice(w: usize, h: usize, self_interaction: bool) -> Vec<(u32, u32)> {
+    let mut edges = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            if self_interaction {
+                edges.push((i as u32, i as u32));
+            }
+            for (dx, dy) in [(1, 0), (1, 1), (0, 1), (w - 1, 1)] {
+                let j = ((y + dy) % h) * w + (x + dx) % w;
+                let (a, b) = if i < j { (i, j) } else { (j, i) };
+                edges.push((a as u32, b as u32));
+            }
+        }
+    }
+    edges
+}
+
+/// The edges of an edge list, by state name (self-links dropped).
+fn listed(states: &[State], pairs: &[(String, String)]) -> Vec<(u32, u32)> {
+    let index = |name: &str| states.iter().position(|s| s.name == name);
+    let mut edges = Vec::new();
+    for (a, b) in pairs {
+        if let (Some(i), Some(j)) = (index(a), index(b)) {
+            if i != j {
+                edges.push((i.min(j) as u32, i.max(j) as u32));
+            }
+        }
+    }
     edges
 }
 

@@ -1,5 +1,5 @@
 //! Strategies of the repeated game, defined exactly as in Axelrod-Python 4.x so that results
-//! can be cross-checked turn by turn (DESIGN 2.5).
+//! can be cross-checked turn by turn (ODD 7.3).
 //!
 //! Every strategy is compiled into a small finite-state [`Machine`]: a table of cooperation
 //! probabilities per state and a transition table indexed by (state, own move, perceived

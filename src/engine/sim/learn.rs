@@ -3,24 +3,22 @@
 //! once. Rules: imitate the best (Nowak & May 1992), Fermi imitation (Szabó & Tőke 1998), best
 //! response; then mutation.
 //!
-//! May import [`crate::model`], [`crate::engine::rng`], [`crate::io::scenario`] and the sibling
+//! May import [`crate::model`], [`crate::engine::rng`] and the sibling
 //! modules of [`super`].
 
 use super::play::reset_machine;
 use super::state::{Catalogue, Graph, IssueState};
 use crate::engine::rng::threshold;
-use crate::io::scenario::Scenario;
 use crate::model;
+use crate::model::{LearningRule, Scenario};
 use rand::{Rng, RngCore};
-
-/// The scenario's learning rule, as named in the scenario file.
-pub(super) fn learning_rule_of(scenario: &Scenario) -> &str {
-    scenario.learning.rule.as_str()
-}
 
 /// Whether states revise strategies at all (the rule is not `none`).
 pub(super) fn learns(scenario: &Scenario) -> bool {
-    learning_rule_of(scenario) != "none"
+    match scenario.learning.rule {
+        LearningRule::ImitateBest | LearningRule::Fermi | LearningRule::BestResponse => true,
+        LearningRule::None => false,
+    }
 }
 
 /// One revision of every state's strategy (ODD 7.8); resets the learning tally.
@@ -36,18 +34,21 @@ pub(super) fn learn(
     let mut next = rt.strat.clone();
     let mutation_t = threshold(scenario.learning.mutation);
     let temperature = scenario.learning.temperature;
-    let rule = learning_rule_of(scenario);
+    let rule = scenario.learning.rule;
     for i in 0..n {
         let nb = &graph.neighbours[i];
         match rule {
-            "imitate_best" => next[i] = imitate_best(rt, i, nb, &catalogue.name_rank),
-            "fermi" if !nb.is_empty() => {
+            LearningRule::ImitateBest => next[i] = imitate_best(rt, i, nb, &catalogue.name_rank),
+            LearningRule::Fermi if !nb.is_empty() => {
                 if let Some(s) = fermi(rt, i, nb, temperature) {
                     next[i] = s;
                 }
             }
-            "best_response" => next[i] = best_response(rt, i, nb, learn_set, graph.k_eff[i]),
-            _ => {}
+            LearningRule::BestResponse => {
+                next[i] = best_response(rt, i, nb, learn_set, graph.k_eff[i])
+            }
+            // A state without partners has no one to compare with.
+            LearningRule::Fermi | LearningRule::None => {}
         }
         if mutation_t > 0 && (rt.learn_rng.next_u32() as u64) < mutation_t && !learn_set.is_empty()
         {

@@ -33,9 +33,10 @@
 //! payoff pass of play), `play` (deciding moves: standing, treaty play, transition tables),
 //! `learn`, `negotiate`, `shocks` and `record` (time series, events, summaries).
 //!
-//! This module may import [`crate::model`], [`crate::io::scenario`] (the resolved scenario it
-//! runs) and the engine's [`rng`](crate::engine::rng) and [`world`](crate::engine::world); never
-//! [`crate::analysis`], [`crate::plot`], output writers or clap.
+//! This module may import [`crate::model`] (with the resolved scenario it runs) and the
+//! engine's [`rng`](crate::engine::rng) and [`world`](crate::engine::world); never
+//! [`crate::io`], [`crate::analysis`], [`crate::plot`] or clap. (Its unit tests load shipped
+//! scenarios through `io`.)
 
 mod learn;
 mod negotiate;
@@ -47,9 +48,9 @@ mod state;
 mod tally;
 
 use crate::engine::world::World;
-use crate::io::scenario::{Rules, Scenario};
 use crate::model::strategy::Strategy;
 use crate::model::Status;
+use crate::model::{Rules, Scenario};
 
 /// Stream index of the play of an issue (ODD 7.12).
 const PLAY_STREAM: u64 = 2;

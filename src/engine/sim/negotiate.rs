@@ -3,13 +3,13 @@
 //! drawn per state, and all ratify or withdraw at once (the simultaneous fixed point of
 //! [`model::treaty_fixed_point`]).
 //!
-//! May import [`crate::model`], [`crate::engine::world`], [`crate::io::scenario`] and the
+//! May import [`crate::model`], [`crate::engine::world`] and the
 //! sibling modules of [`super`].
 
 use super::state::{Graph, IssueState};
 use crate::engine::world::World;
-use crate::io::scenario::{Rules, Scenario};
 use crate::model;
+use crate::model::{Rules, Scenario};
 use rand::Rng;
 
 /// One negotiation of an issue (ODD 7.9); returns (state, joined) for every change and resets

@@ -6,15 +6,15 @@
 //!
 //! [`play_issue`] runs pass 1 ([`decide_moves`]) and pass 2 ([`super::tally::tally_payoffs`])
 //! over buffers owned by the engine ([`PlayScratch`]), so a round allocates nothing. May import
-//! [`crate::model`], [`crate::engine::rng`], [`crate::io::scenario`] and the sibling modules of
+//! [`crate::model`], [`crate::engine::rng`] and the sibling modules of
 //! [`super`].
 
 use super::state::IssueState;
 use super::tally::{self, Sums};
 use crate::engine::rng::{BernoulliSkip, Stream};
-use crate::io::scenario::Rules;
 use crate::model::game::Action;
 use crate::model::strategy::{Machine, MAX_STATES};
+use crate::model::Rules;
 use rand::RngCore;
 
 /// Buffers of the play of an issue's round, owned by the engine and reused every round (their

@@ -3,14 +3,14 @@
 //! described in docs/outputs.md).
 //!
 //! Writes no files. May import [`crate::model`], [`crate::engine::world`],
-//! [`crate::io::scenario`] and the sibling modules of [`super`].
+//! the sibling modules of [`super`].
 
 use super::state::IssueState;
 use super::{Event, EventKind, IssueSummary, StateRow, TimeseriesRow};
 use crate::engine::world::World;
-use crate::io::scenario::{Rules, Scenario};
 use crate::model::strategy::Strategy;
 use crate::model::Transition;
+use crate::model::{Rules, Scenario};
 
 /// The round's `timeseries.csv` rows of issue `ii`: all states, then each group.
 #[inline(never)]

@@ -4,7 +4,7 @@
 //!
 //! Per-state work is written over ranges of states where that is natural, so that it could
 //! later be split into blocks. May import [`crate::model`], [`crate::engine::rng`],
-//! [`crate::engine::world`], [`crate::io::scenario`] and the sibling modules of [`super`].
+//! [`crate::engine::world`] and the sibling modules of [`super`].
 
 use std::ops::Range;
 
@@ -17,8 +17,8 @@ use super::state::{Catalogue, Graph, IssueState};
 use super::{Record, RunId, RunOutput, SHOCK_STREAM};
 use crate::engine::rng::{derive_seed, stream, threshold, Stream};
 use crate::engine::world::World;
-use crate::io::scenario::{Issue, Rules, Scenario};
 use crate::model;
+use crate::model::{Rules, Scenario};
 
 /// One run in progress: the world, the per-issue state, the reusable buffers of play and the
 /// output gathered so far.
@@ -282,11 +282,6 @@ fn veto_players_by_issue(scenario: &Scenario, world: &World) -> Vec<Vec<usize>> 
     scenario
         .issues
         .iter()
-        .map(|is| model::veto_players(world, count, is_migration_issue(is)))
+        .map(|is| model::veto_players(world, count, is.kind))
         .collect()
-}
-
-/// Whether the issue is a migration issue (as opposed to a comparison issue).
-fn is_migration_issue(is: &Issue) -> bool {
-    is.kind == "migration"
 }

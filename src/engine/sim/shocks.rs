@@ -1,26 +1,20 @@
 //! Shocks (ODD 7.10): when a shock fires, and what it does to the states' attributes or to an
 //! issue's institutions.
 //!
-//! The dispatch on a shock's kind and on civil-society access is kept in [`apply_shock`] and
-//! [`access_of`]. May import [`crate::model`], [`crate::engine::world`], [`crate::io::scenario`]
+//! May import [`crate::model`], [`crate::engine::world`]
 //! and the sibling modules of [`super`].
 
 use super::state::IssueState;
 use super::{Event, EventKind};
 use crate::engine::rng::Stream;
 use crate::engine::world::World;
-use crate::io::scenario::{CivilSocietyAccess, Scenario, ShockSpec};
 use crate::model;
+use crate::model::{Scenario, Shock, ShockKind};
 use rand::Rng;
 
 /// Whether `shock` fires in `round` (`year`). A random shock always draws from the shock
 /// stream, so the stream does not depend on the window.
-pub(super) fn shock_fires(
-    shock: &ShockSpec,
-    year: i64,
-    round: u64,
-    shock_rng: &mut Stream,
-) -> bool {
+pub(super) fn shock_fires(shock: &Shock, year: i64, round: u64, shock_rng: &mut Stream) -> bool {
     match shock.probability {
         Some(p) => {
             let in_window = shock.from_year.is_none_or(|y| year >= y)
@@ -38,33 +32,34 @@ pub(super) fn shock_fires(
 /// Applies a shock that fired; returns whether states' attributes changed (then stage games
 /// and veto players must be recomputed).
 pub(super) fn apply_shock(
-    shock: &ShockSpec,
+    shock: &Shock,
     scenario: &Scenario,
     world: &mut World,
     issues: &mut [IssueState],
     round: u64,
     events: Option<&mut Vec<Event>>,
 ) -> bool {
-    if shock.kind == "institutional" {
-        apply_institutional_shock(shock, scenario, issues, round, events);
-        false
-    } else {
-        apply_attribute_shock(shock, world, round, events);
-        true
+    match shock.kind {
+        ShockKind::Institutional => {
+            apply_institutional_shock(shock, scenario, issues, round, events);
+            false
+        }
+        ShockKind::Security
+        | ShockKind::Economy
+        | ShockKind::Rights
+        | ShockKind::Position
+        | ShockKind::Power
+        | ShockKind::SovereigntyCost
+        | ShockKind::RefugeeSurge => {
+            apply_attribute_shock(shock, world, round, events);
+            true
+        }
     }
-}
-
-/// The new civil-society access an institutional shock sets, if any.
-pub(super) fn access_of(shock: &ShockSpec) -> Option<CivilSocietyAccess> {
-    shock
-        .civil_society_access
-        .as_deref()
-        .and_then(CivilSocietyAccess::parse)
 }
 
 /// An institutional shock changes one issue's access, forum or monitoring.
 fn apply_institutional_shock(
-    shock: &ShockSpec,
+    shock: &Shock,
     scenario: &Scenario,
     issues: &mut [IssueState],
     round: u64,
@@ -76,7 +71,7 @@ fn apply_institutional_shock(
         .and_then(|name| scenario.issues.iter().position(|i| &i.name == name));
     if let Some(ii) = issue_index {
         let inst = &mut issues[ii].institutions;
-        if let Some(a) = access_of(shock) {
+        if let Some(a) = shock.civil_society_access {
             inst.access = a;
         }
         if shock.forum == Some(true) && inst.forum_from.is_none() {
@@ -102,7 +97,7 @@ fn apply_institutional_shock(
 /// A shock to the attributes of the targeted states (all filters must match; all states if
 /// none); power is renormalised to sum 1 after a power shock.
 fn apply_attribute_shock(
-    shock: &ShockSpec,
+    shock: &Shock,
     world: &mut World,
     round: u64,
     events: Option<&mut Vec<Event>>,
@@ -120,9 +115,9 @@ fn apply_attribute_shock(
             continue;
         }
         targets += 1;
-        model::apply_attribute_shock(s, &shock.kind, shock.change);
+        model::apply_attribute_shock(s, shock.kind, shock.change);
     }
-    if shock.kind == "power" {
+    if shock.kind == ShockKind::Power {
         let total: f64 = world.states.iter().map(|s| s.power).sum();
         for s in world.states.iter_mut() {
             s.power /= total;
@@ -135,7 +130,7 @@ fn apply_attribute_shock(
             state: None,
             kind: EventKind::Shock,
             value: shock.change,
-            detail: format!("{} ({} states)", shock.kind, targets),
+            detail: format!("{} ({} states)", shock.kind.name(), targets),
         });
     }
 }

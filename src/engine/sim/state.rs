@@ -3,7 +3,7 @@
 //! memories, the regime, the issue's institutions, its tallies and its random streams (ODD 2,
 //! "State variables"; ODD 5, initialisation).
 //!
-//! May import [`crate::model`], [`crate::io::scenario`], the engine's
+//! May import [`crate::model`], the engine's
 //! [`rng`](crate::engine::rng) and [`world`](crate::engine::world) and the sibling modules of
 //! [`super`].
 
@@ -12,10 +12,10 @@ use super::tally::{LearningTally, NegotiationTally, RoundTally, RunTally};
 use super::{LEARN_STREAM, NEGOTIATE_STREAM, PLAY_STREAM};
 use crate::engine::rng::{derive_seed, stream, Stream};
 use crate::engine::world::World;
-use crate::io::scenario::{CivilSocietyAccess, Issue, Rules, Scenario};
 use crate::model::game::Payoffs;
 use crate::model::strategy::{expected_outcomes, Machine, Strategy};
 use crate::model::{self, RegimeTracker};
+use crate::model::{CivilSocietyAccess, Issue, Rules, Scenario};
 
 /// Who plays whom: the interaction graph in the forms the steps need.
 pub(super) struct Graph {

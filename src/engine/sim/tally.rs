@@ -5,14 +5,14 @@
 //!
 //! Every sum is formed in a fixed order (edges in sorted order, then states in index order), so
 //! results are the same to the last bit however the work is arranged. May import
-//! [`crate::io::scenario`] and the sibling modules of [`super`]; nothing outside the engine and
+//! the sibling modules of [`super`]; nothing outside the engine and
 //! the model.
 
 use std::ops::Range;
 
 use super::play::{PlayScratch, BOTH, CONFORM_A, CONFORM_B, DETECTED_A, DETECTED_B};
 use super::state::IssueState;
-use crate::io::scenario::Rules;
+use crate::model::Rules;
 
 /// What each state did and got in the current round of an issue; cleared after the round.
 #[derive(Debug, Clone, Default)]

@@ -1,0 +1,214 @@
+//! Scenario files: the TOML format users write, its validation, and its resolution into the
+//! model's [`Scenario`] the engine runs.
+//!
+//! Reading happens in three steps, so that every error can name the file, the line and column,
+//! and the field: the text is parsed into a syntax tree that keeps positions (`toml_edit`);
+//! `--set path=value` overrides are applied to that tree ([`overrides`]); the result is
+//! deserialised into strict structs ([`mod@file`]; unknown keys are errors) and every value is
+//! range-checked and converted into the model's types, section by section ([`resolve`]), each
+//! problem located back in the text by its dotted path ([`validate`]). States and edges may come
+//! from CSV files ([`states_csv`], [`edges_csv`]).
+//!
+//! May import the model and `error`; nothing from `engine`, `analysis`, `plot` or clap.
+
+pub mod edges_csv;
+pub mod file;
+pub mod overrides;
+pub mod resolve;
+pub mod states_csv;
+pub mod validate;
+
+use crate::error::{Location, RegimeError, Result};
+use overrides::{parse_path, path_matches, Seg};
+use std::path::Path;
+use validate::{path_at, Validator};
+
+pub use crate::model::{CivilSocietyAccess, Issue, Rules, Scenario, Shifts, StateSource};
+pub use file::{
+    BlocSpec, ForumSpec, InitialRegimeSpec, IssueSpec, LearningSpec, MembersSpec, NoiseSpec,
+    RegimeSpec, RulesSpec, ScenarioFile, ShockSpec, StateSpec, TopologySpec,
+};
+pub use overrides::apply_sets;
+pub use validate::line_col;
+
+/// The world scenario, embedded so that `regime run` works with no file at all.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../../scenarios/world.toml");
+/// Name shown for the embedded scenario in messages and manifests.
+pub const DEFAULT_SCENARIO_NAME: &str = "<embedded scenarios/world.toml>";
+
+/// Reads, overrides, validates and resolves a scenario file.
+pub fn load(path: &Path, sets: &[String]) -> Result<Scenario> {
+    let text = std::fs::read_to_string(path).map_err(|source| RegimeError::ReadInput {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    parse(&text, &path.display().to_string(), &base, sets)
+}
+
+/// Reads the embedded default scenario (the world scenario).
+pub fn load_default(sets: &[String]) -> Result<Scenario> {
+    parse(
+        DEFAULT_SCENARIO,
+        DEFAULT_SCENARIO_NAME,
+        Path::new("scenarios"),
+        sets,
+    )
+}
+
+/// Parses scenario text (with `--set` overrides) and validates it.
+pub fn parse(text: &str, file: &str, base_dir: &Path, sets: &[String]) -> Result<Scenario> {
+    if text.trim().is_empty() {
+        return Err(RegimeError::Parse {
+            location: at(file, Some(1), Some(1)),
+            message: "the scenario file is empty; it needs at least `name`, `rounds` and one [[issues]] table (see scenarios/teaching.toml)".into(),
+        });
+    }
+    // Syntax first, with positions (in the text as written, also after overrides).
+    let syntax_error = |e| syntax_error(text, file, e);
+    text.parse::<toml_edit::ImDocument<String>>()
+        .map_err(syntax_error)?;
+    let original = text;
+    let text = apply_sets(text, sets)?;
+    let doc = text
+        .parse::<toml_edit::ImDocument<String>>()
+        .map_err(syntax_error)?;
+    let set_paths: Vec<(Vec<Seg>, String)> = sets
+        .iter()
+        .filter_map(|s| {
+            let (p, _) = s.split_once('=')?;
+            Some((parse_path(p).ok()?, s.clone()))
+        })
+        .collect();
+    let raw: file::ScenarioFile = toml::from_str(&text).map_err(|e| {
+        let written = WrittenText {
+            file,
+            original,
+            text: &text,
+            doc: &doc,
+            sets,
+            set_paths: &set_paths,
+        };
+        written.deserialize_error(e)
+    })?;
+    let v = Validator {
+        file: file.to_string(),
+        text: &text,
+        doc: &doc,
+        sets: set_paths,
+    };
+    resolve::resolve(raw, &v, base_dir)
+}
+
+fn at(file: &str, line: Option<usize>, column: Option<usize>) -> Location {
+    Location {
+        file: file.to_string(),
+        line,
+        column,
+    }
+}
+
+/// A TOML syntax error, naming the key on the offending line when there is one (`key = ...`).
+fn syntax_error(text: &str, file: &str, e: toml_edit::TomlError) -> RegimeError {
+    let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+    let first = e.message().lines().next().unwrap_or("").to_string();
+    let key = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .and_then(|l| l.split_once('='))
+        .map(|(k, _)| k.trim().trim_matches('"').to_string())
+        .filter(|k| !k.is_empty() && !k.starts_with('[') && !k.contains(' '));
+    let message = match key {
+        Some(k) => format!("TOML syntax error in the value of `{k}`: {first}"),
+        None => format!("TOML syntax error: {first}"),
+    };
+    RegimeError::Parse {
+        location: at(file, Some(line), Some(col)),
+        message,
+    }
+}
+
+/// The scenario text as written and after `--set` overrides, for locating deserialisation
+/// errors.
+struct WrittenText<'a> {
+    file: &'a str,
+    original: &'a str,
+    text: &'a str,
+    doc: &'a toml_edit::ImDocument<String>,
+    sets: &'a [String],
+    set_paths: &'a [(Vec<Seg>, String)],
+}
+
+impl WrittenText<'_> {
+    /// The `--set` that wrote a field, if one did.
+    fn set_that_wrote(&self, field: &str) -> Option<String> {
+        let f = parse_path(field).ok()?;
+        self.set_paths
+            .iter()
+            .find(|(p, _)| path_matches(p, &f))
+            .map(|(_, s)| s.clone())
+    }
+
+    /// A deserialisation error (wrong type, unknown key) located at its field. An error in a
+    /// value that came from `--set` is reported as the command line's.
+    fn deserialize_error(&self, e: toml::de::Error) -> RegimeError {
+        let span = e.span();
+        let (line, col) = span
+            .clone()
+            .map(|s| line_col(self.text, s.start))
+            .unwrap_or((1, 1));
+        let field = span
+            .and_then(|s| path_at(self.doc, s.start))
+            .unwrap_or_else(|| "(top level)".into());
+        let found = suggest_key(e.message());
+        let unknown_key_from_set =
+            !self.sets.is_empty() && toml::from_str::<file::ScenarioFile>(self.original).is_ok();
+        let location = match self.set_that_wrote(&field) {
+            Some(set) => at(&format!("--set {set} (command line)"), None, None),
+            None if unknown_key_from_set => at(
+                &format!("--set {} (command line)", self.sets.join(" --set ")),
+                None,
+                None,
+            ),
+            None => at(self.file, Some(line), Some(col)),
+        };
+        RegimeError::InvalidField {
+            location,
+            field,
+            expected: "a valid value".into(),
+            found,
+        }
+    }
+}
+
+/// Adds a "did you mean" to serde's unknown-field messages.
+fn suggest_key(msg: &str) -> String {
+    // serde: "unknown field `foo`, expected one of `a`, `b`" or "expected `a` or `b`"
+    let Some(rest) = msg.strip_prefix("unknown field `") else {
+        return msg.to_string();
+    };
+    let Some(end) = rest.find('`') else {
+        return msg.to_string();
+    };
+    let found = &rest[..end];
+    // rest[end..] is "`, expected one of `a`, `b`": names are the even pieces after the first.
+    let candidates: Vec<&str> = rest[end..]
+        .split('`')
+        .enumerate()
+        .filter(|(i, _)| *i > 0 && i % 2 == 0)
+        .map(|(_, s)| s)
+        .collect();
+    format!("{msg}{}", crate::error::did_you_mean(found, candidates))
+}
+/// A CSV read error, located at its line.
+fn csv_err(path: &Path, e: csv::Error) -> RegimeError {
+    let line = e.position().map(|p| p.line() as usize);
+    RegimeError::Parse {
+        location: Location {
+            file: path.display().to_string(),
+            line,
+            column: None,
+        },
+        message: format!("CSV: {e}"),
+    }
+}

@@ -1,0 +1,823 @@
+//! Resolution: every section of a deserialised scenario file range-checked and converted into
+//! the model's types, one function per section, in the order errors are reported (header,
+//! noise, rule sets, issues, states, topology, regime, learning, shocks).
+//!
+//! Part of `io::scenario`; may import the model and `error`, nothing from `engine`,
+//! `analysis`, `plot` or clap.
+
+use super::edges_csv::read_edges;
+use super::file::{
+    BlocSpec, IssueSpec, LearningSpec, MembersSpec, NoiseSpec, RegimeSpec, RulesSpec, ScenarioFile,
+    ShockSpec, StateSpec, TopologySpec,
+};
+use super::states_csv::read_states_csv;
+use super::validate::Validator;
+use crate::error::Result;
+use crate::model::strategy::Strategy;
+use crate::model::{
+    CivilSocietyAccess, Dist, Forum, InitialRegime, Issue, IssueKind, Learning, LearningRule,
+    Members, Noise, RegimeCriteria, Rules, Scenario, Shock, ShockKind, StateSource, StrategyMix,
+    Topology, TopologyKind,
+};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+/// Validates a scenario file and builds the model's [`Scenario`].
+pub(super) fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Result<Scenario> {
+    check_header(&raw, v)?;
+    let noise = resolve_noise(&raw.noise, v)?;
+    let rule_sets = resolve_rule_sets(&raw.rules, &raw.rule_sets, v)?;
+    let issues = resolve_issues(&raw.issues, raw.start_year, v)?;
+    let issue_names: Vec<&str> = issues.iter().map(|i| i.name.as_str()).collect();
+    let states = resolve_states(&raw, &issue_names, v, base_dir)?;
+    let (topology, edges) = resolve_topology(&raw.topology, &states, v, base_dir)?;
+    let regime = resolve_regime(&raw.regime, v)?;
+    let (learning, learning_strategies) = resolve_learning(&raw.learning, v)?;
+    let shocks = resolve_shocks(&raw, &states, &issue_names, v)?;
+    Ok(Scenario {
+        name: raw.name,
+        description: raw.description,
+        source: v.file.clone(),
+        start_year: raw.start_year,
+        rounds: raw.rounds,
+        seed: raw.seed,
+        replicates: raw.replicates,
+        rule_sets,
+        topology,
+        edges,
+        noise,
+        states: states.source,
+        issues,
+        regime,
+        learning,
+        learning_strategies,
+        shocks,
+        sweep: raw.sweep,
+        text: v.text.to_string(),
+    })
+}
+
+/// Name, rounds and replicates.
+fn check_header(raw: &ScenarioFile, v: &Validator) -> Result<()> {
+    if raw.name.trim().is_empty() {
+        return Err(v.err("name", "a non-empty name", "\"\""));
+    }
+    if raw.rounds == 0 {
+        return Err(v.err("rounds", "a number of rounds > 0", "0"));
+    }
+    if raw.replicates == 0 {
+        return Err(v.err("replicates", "a number > 0", "0"));
+    }
+    Ok(())
+}
+
+/// `[noise]`.
+fn resolve_noise(n: &NoiseSpec, v: &Validator) -> Result<Noise> {
+    v.unit("noise.implementation", n.implementation)?;
+    v.unit("noise.misperception", n.misperception)?;
+    Ok(Noise {
+        implementation: n.implementation,
+        misperception: n.misperception,
+    })
+}
+
+/// `[rules.NAME]` tables and `rule_sets`: every rule set a replicate runs, fully resolved.
+fn resolve_rule_sets(
+    specs: &BTreeMap<String, RulesSpec>,
+    names: &[String],
+    v: &Validator,
+) -> Result<Vec<(String, Rules)>> {
+    for (name, spec) in specs {
+        check_rules_spec(name, spec, v)?;
+    }
+    if names.is_empty() {
+        return Err(v.err("rule_sets", "at least one rule set", "[]"));
+    }
+    let mut rule_sets = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let spec = specs.get(name);
+        let base = spec
+            .and_then(|s| s.base.clone())
+            .unwrap_or_else(|| name.clone());
+        let mut rules = Rules::preset(&base).ok_or_else(|| {
+            v.err(
+                &format!("rule_sets[{i}]"),
+                "realist, institutionalist, or a rule set defined in [rules.NAME] with a base",
+                format!("`{name}`"),
+            )
+        })?;
+        if let Some(s) = spec {
+            apply_overrides(&mut rules, s);
+        }
+        if rule_sets.iter().any(|(n, _): &(String, Rules)| n == name) {
+            return Err(v.err(
+                &format!("rule_sets[{i}]"),
+                "distinct rule sets",
+                format!("`{name}` twice"),
+            ));
+        }
+        rule_sets.push((name.clone(), rules));
+    }
+    Ok(rule_sets)
+}
+
+/// One `[rules.NAME]` table: a known base, and values in range.
+fn check_rules_spec(name: &str, spec: &RulesSpec, v: &Validator) -> Result<()> {
+    let p = |f: &str| format!("rules.{name}.{f}");
+    if let Some(b) = &spec.base {
+        if Rules::preset(b).is_none() {
+            return Err(v.err(&p("base"), "realist or institutionalist", format!("`{b}`")));
+        }
+    } else if Rules::preset(name).is_none() {
+        return Err(v.err(
+            &format!("rules.{name}"),
+            "a preset name (realist, institutionalist) or a `base = \"realist\"|\"institutionalist\"`",
+            format!("a custom rule set `{name}` without `base`"),
+        ));
+    }
+    for (f, x) in [
+        ("relative_gains", spec.relative_gains),
+        ("relative_gains_dilution", spec.relative_gains_dilution),
+        ("security_weight", spec.security_weight),
+        ("sanctions", spec.sanctions),
+        ("transaction_cost_cut", spec.transaction_cost_cut),
+        ("path_dependence", spec.path_dependence),
+        ("norm_pressure", spec.norm_pressure),
+    ] {
+        if let Some(x) = x {
+            v.non_negative(&p(f), x)?;
+        }
+    }
+    if let Some(m) = spec.monitoring {
+        v.unit(&p("monitoring"), m)?;
+    }
+    Ok(())
+}
+
+/// Overrides a preset's mechanisms with the fields a `[rules.NAME]` table sets.
+fn apply_overrides(rules: &mut Rules, o: &RulesSpec) {
+    macro_rules! set {
+        ($($f:ident),*) => {$( if let Some(v) = o.$f { rules.$f = v; } )*};
+    }
+    set!(
+        relative_gains,
+        relative_gains_dilution,
+        security_weight,
+        hegemonic_veto,
+        monitoring,
+        sanctions,
+        transaction_cost_cut,
+        path_dependence,
+        norm_pressure
+    );
+}
+
+/// `[[issues]]`: at least one, names unique.
+fn resolve_issues(specs: &[IssueSpec], start_year: i64, v: &Validator) -> Result<Vec<Issue>> {
+    if specs.is_empty() {
+        return Err(v.err("issues", "at least one [[issues]] table", "none"));
+    }
+    let mut issues: Vec<Issue> = Vec::new();
+    for (i, is) in specs.iter().enumerate() {
+        if is.name.trim().is_empty() {
+            return Err(v.err(&format!("issues[{i}].name"), "a non-empty name", "\"\""));
+        }
+        if issues.iter().any(|x| x.name == is.name) {
+            return Err(v.err(
+                &format!("issues[{i}].name"),
+                "a unique issue name",
+                format!("`{}` twice", is.name),
+            ));
+        }
+        issues.push(resolve_issue(i, is, start_year, v)?);
+    }
+    Ok(issues)
+}
+
+/// One issue (name already checked): its game, shifts, kind, civil-society access, forum and initial regime.
+fn resolve_issue(i: usize, is: &IssueSpec, start_year: i64, v: &Validator) -> Result<Issue> {
+    let p = |f: &str| format!("issues[{i}].{f}");
+    check_game(is, v, &p)?;
+    let kind = IssueKind::parse(&is.kind).ok_or_else(|| {
+        v.err(
+            &p("kind"),
+            "migration or comparison",
+            format!("`{}`", is.kind),
+        )
+    })?;
+    let access = CivilSocietyAccess::parse(&is.civil_society_access).ok_or_else(|| {
+        v.err(
+            &p("civil_society_access"),
+            "none, observer, consultative or decision",
+            format!("`{}`", is.civil_society_access),
+        )
+    })?;
+    v.non_negative(&p("sovereignty_weight"), is.sovereignty_weight)?;
+    if let Some(f) = &is.forum {
+        v.unit(&p("forum.information"), f.information)?;
+    }
+    let initial_regime = match &is.initial_regime {
+        Some(ir) => Some(InitialRegime {
+            since_year: ir.since_year,
+            members: resolve_members(&ir.members, v, &p("initial_regime.members"))?,
+        }),
+        None => None,
+    };
+    if let Some(ir) = &initial_regime {
+        if ir.since_year > start_year {
+            return Err(v.err(
+                &p("initial_regime.since_year"),
+                format!("a year <= start_year ({start_year})"),
+                ir.since_year.to_string(),
+            ));
+        }
+    }
+    Ok(Issue {
+        name: is.name.clone(),
+        kind,
+        payoffs: is.payoffs,
+        allow_any_game: is.allow_any_game,
+        shifts: is.shifts,
+        civil_society_access: access,
+        sovereignty_weight: is.sovereignty_weight,
+        forum: is.forum.map(|f| Forum {
+            from_year: f.from_year,
+            information: f.information,
+        }),
+        initial_regime,
+    })
+}
+
+/// An issue's payoffs (a strict prisoner's dilemma unless `allow_any_game`) and shifts.
+fn check_game(is: &IssueSpec, v: &Validator, p: &dyn Fn(&str) -> String) -> Result<()> {
+    if !is.payoffs.is_finite() {
+        return Err(v.err(&p("payoffs"), "finite payoffs", format!("{:?}", is.payoffs)));
+    }
+    if !is.allow_any_game {
+        if let Some(why) = is.payoffs.strict_pd_violation() {
+            return Err(v.err(
+                &p("payoffs"),
+                format!("a strict prisoner's dilemma ({why}); set `allow_any_game = true` to admit any 2x2 game"),
+                format!("t = {}, r = {}, p = {}, s = {}", is.payoffs.t, is.payoffs.r, is.payoffs.p, is.payoffs.s),
+            ));
+        }
+    }
+    for (f, x) in [
+        ("temptation_per_security", is.shifts.temptation_per_security),
+        ("reward_per_economy", is.shifts.reward_per_economy),
+        ("reward_per_rights", is.shifts.reward_per_rights),
+        ("reward_per_sending", is.shifts.reward_per_sending),
+        ("sucker_per_security", is.shifts.sucker_per_security),
+    ] {
+        v.finite(&p(&format!("shifts.{f}")), x)?;
+    }
+    Ok(())
+}
+
+/// `initial_regime.members`: `"all"`, a list of groups, or a share in (0, 1].
+fn resolve_members(m: &MembersSpec, v: &Validator, path: &str) -> Result<Members> {
+    match m {
+        MembersSpec::All(s) if s != "all" => Err(v.err(
+            path,
+            "\"all\", a list of groups, or a share in (0, 1]",
+            format!("`{s}`"),
+        )),
+        MembersSpec::Share(x) if !(*x > 0.0 && *x <= 1.0) => {
+            Err(v.err(path, "a share in (0, 1]", x.to_string()))
+        }
+        MembersSpec::All(_) => Ok(Members::All),
+        MembersSpec::Groups(g) => Ok(Members::Groups(g.clone())),
+        MembersSpec::Share(x) => Ok(Members::Share(*x)),
+    }
+}
+
+/// The states of a scenario, resolved, with what later sections check names against.
+struct ResolvedStates {
+    /// The model's states and blocs.
+    source: StateSource,
+    /// Every state name (listed, from the CSV, and generated by blocs).
+    names: HashSet<String>,
+    /// Number of states a replicate has.
+    count: u64,
+}
+
+impl ResolvedStates {
+    /// Whether a group has states.
+    fn has_group(&self, g: &str) -> bool {
+        self.source.fixed.iter().any(|x| x.group == g)
+            || self.source.blocs.iter().any(|b| b.group == g)
+    }
+}
+
+/// `[[states]]`, `states_file` and `[[blocs]]`: at least two states, names unique.
+fn resolve_states(
+    raw: &ScenarioFile,
+    issue_names: &[&str],
+    v: &Validator,
+    base_dir: &Path,
+) -> Result<ResolvedStates> {
+    let fixed = listed_states(raw, issue_names, v, base_dir)?;
+    let mut names = HashSet::new();
+    for s in &fixed {
+        if !names.insert(s.name.clone()) {
+            return Err(v.err(
+                "states",
+                "unique state names",
+                format!("`{}` twice", s.name),
+            ));
+        }
+    }
+    for (i, b) in raw.blocs.iter().enumerate() {
+        check_bloc(i, b, issue_names, v, &mut names)?;
+    }
+    let count = fixed.len() as u64 + raw.blocs.iter().map(|b| b.count).sum::<u64>();
+    if count < 2 {
+        return Err(v.err(
+            "states",
+            "at least two states (from [[states]], states_file or [[blocs]])",
+            count.to_string(),
+        ));
+    }
+    Ok(ResolvedStates {
+        source: StateSource {
+            fixed: fixed.into_iter().map(StateSpec::into_template).collect(),
+            blocs: raw.blocs.iter().cloned().map(BlocSpec::into_bloc).collect(),
+        },
+        names,
+        count,
+    })
+}
+
+/// States listed one by one, then those of `states_file`, each checked.
+fn listed_states(
+    raw: &ScenarioFile,
+    issue_names: &[&str],
+    v: &Validator,
+    base_dir: &Path,
+) -> Result<Vec<StateSpec>> {
+    let mut fixed: Vec<StateSpec> = raw.states.clone();
+    if let Some(f) = &raw.states_file {
+        let path = base_dir.join(f);
+        fixed.extend(read_states_csv(&path, v, "states_file")?);
+    }
+    for (i, s) in fixed.iter().enumerate() {
+        let from_csv = i >= raw.states.len();
+        let p = |f: &str| {
+            if from_csv {
+                format!("states_file.{f}")
+            } else {
+                format!("states[{i}].{f}")
+            }
+        };
+        check_state(s, v, &p, issue_names)?;
+    }
+    Ok(fixed)
+}
+
+/// One bloc: count, names, distributions and strategies; its state names join `names`.
+fn check_bloc(
+    i: usize,
+    b: &BlocSpec,
+    issue_names: &[&str],
+    v: &Validator,
+    names: &mut HashSet<String>,
+) -> Result<()> {
+    let p = |f: &str| format!("blocs[{i}].{f}");
+    if b.count == 0 {
+        return Err(v.err(&p("count"), "a count > 0", "0"));
+    }
+    if !b.names.is_empty() && b.names.len() as u64 != b.count {
+        return Err(v.err(
+            &p("names"),
+            format!("{} names (count)", b.count),
+            b.names.len().to_string(),
+        ));
+    }
+    check_bloc_distributions(b, v, &p)?;
+    check_mix(&b.strategy, v, &p("strategy"))?;
+    for (issue, m) in &b.strategies {
+        if !issue_names.contains(&issue.as_str()) {
+            return Err(v.err(
+                &p(&format!("strategies.{issue}")),
+                format!("an issue name ({})", issue_names.join(", ")),
+                format!("`{issue}`"),
+            ));
+        }
+        check_mix(m, v, &p(&format!("strategies.{issue}")))?;
+    }
+    let blocnames: Vec<String> = if b.names.is_empty() {
+        (1..=b.count).map(|k| format!("{}-{k}", b.group)).collect()
+    } else {
+        b.names.clone()
+    };
+    for n in blocnames {
+        if !names.insert(n.clone()) {
+            return Err(v.err(&p("group"), "unique state names", format!("`{n}` twice")));
+        }
+    }
+    Ok(())
+}
+
+/// A bloc's attribute distributions, each within its attribute's range.
+fn check_bloc_distributions(b: &BlocSpec, v: &Validator, p: &dyn Fn(&str) -> String) -> Result<()> {
+    v.dist(&p("power"), &b.power, 0.0, f64::INFINITY, true)?;
+    v.dist(&p("position"), &b.position, -1.0, 1.0, false)?;
+    v.dist(&p("security"), &b.security, 0.0, 1.0, false)?;
+    v.dist(&p("economy"), &b.economy, 0.0, 1.0, false)?;
+    v.dist(&p("rights"), &b.rights, 0.0, 1.0, false)?;
+    v.dist(
+        &p("sovereignty_cost"),
+        &b.sovereignty_cost,
+        0.0,
+        f64::INFINITY,
+        false,
+    )?;
+    v.dist(&p("discount"), &b.discount, 0.0, 1.0, false)?;
+    if let Dist::Constant(d) = b.discount {
+        v.open_unit(&p("discount"), d)?;
+    }
+    Ok(())
+}
+
+/// `[topology]`: the kind's parameters, and the edge list when the kind reads one.
+fn resolve_topology(
+    t: &TopologySpec,
+    states: &ResolvedStates,
+    v: &Validator,
+    base_dir: &Path,
+) -> Result<(Topology, Vec<(String, String)>)> {
+    let kind = TopologyKind::parse(&t.kind).ok_or_else(|| {
+        v.err(
+            "topology.kind",
+            "complete, regional, random, scale_free, lattice or edge_list",
+            format!("`{}`", t.kind),
+        )
+    })?;
+    let mut edges = Vec::new();
+    match kind {
+        TopologyKind::Complete => {}
+        TopologyKind::Regional => v.unit(
+            "topology.cross_region_probability",
+            t.cross_region_probability.unwrap_or(0.0),
+        )?,
+        TopologyKind::Random => {
+            let pr = t.probability.ok_or_else(|| {
+                v.err(
+                    "topology.probability",
+                    "a link probability for kind = \"random\"",
+                    "none",
+                )
+            })?;
+            v.unit("topology.probability", pr)?;
+        }
+        TopologyKind::ScaleFree => check_scale_free(t, states.count, v)?,
+        TopologyKind::Lattice => check_lattice(t, states.count, v)?,
+        TopologyKind::EdgeList => {
+            let f = t.file.as_ref().ok_or_else(|| {
+                v.err(
+                    "topology.file",
+                    "a CSV file of edges for kind = \"edge_list\"",
+                    "none",
+                )
+            })?;
+            edges = read_edges(&base_dir.join(f), &states.names)?;
+        }
+    }
+    if t.self_interaction.is_some() && kind != TopologyKind::Lattice {
+        return Err(v.err(
+            "topology.self_interaction",
+            "self_interaction only with kind = \"lattice\"",
+            t.kind.clone(),
+        ));
+    }
+    let topology = Topology {
+        kind,
+        cross_region_probability: t.cross_region_probability,
+        probability: t.probability,
+        links_per_node: t.links_per_node,
+        width: t.width,
+        height: t.height,
+        self_interaction: t.self_interaction,
+        file: t.file.clone(),
+    };
+    Ok((topology, edges))
+}
+
+/// `scale_free`: links per new state in [1, states - 1].
+fn check_scale_free(t: &TopologySpec, n_states: u64, v: &Validator) -> Result<()> {
+    let m = t.links_per_node.ok_or_else(|| {
+        v.err(
+            "topology.links_per_node",
+            "links_per_node >= 1 for kind = \"scale_free\"",
+            "none",
+        )
+    })?;
+    if m == 0 || m >= n_states {
+        return Err(v.err(
+            "topology.links_per_node",
+            format!("a number in [1, {}]", n_states - 1),
+            m.to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// `lattice`: a torus of at least 3 x 3 with one cell per state.
+fn check_lattice(t: &TopologySpec, n_states: u64, v: &Validator) -> Result<()> {
+    let (w, h) = (t.width.unwrap_or(0), t.height.unwrap_or(0));
+    if w < 3 || h < 3 {
+        return Err(v.err(
+            "topology.width",
+            "width >= 3 and height >= 3 for kind = \"lattice\"",
+            format!("{w} x {h}"),
+        ));
+    }
+    if w * h != n_states {
+        return Err(v.err(
+            "topology.width",
+            format!("width x height equal to the number of states ({n_states})"),
+            format!("{w} x {h} = {}", w * h),
+        ));
+    }
+    Ok(())
+}
+
+/// `[regime]`.
+fn resolve_regime(r: &RegimeSpec, v: &Validator) -> Result<RegimeCriteria> {
+    if r.negotiation_interval == 0 {
+        return Err(v.err("regime.negotiation_interval", "a number of rounds > 0", "0"));
+    }
+    v.unit("regime.min_member_share", r.min_member_share)?;
+    v.unit("regime.min_power_share", r.min_power_share)?;
+    v.unit("regime.min_compliance", r.min_compliance)?;
+    if r.sustain_rounds == 0 {
+        return Err(v.err("regime.sustain_rounds", "a number of rounds > 0", "0"));
+    }
+    v.non_negative("regime.decision_noise", r.decision_noise)?;
+    Ok(RegimeCriteria {
+        negotiation_interval: r.negotiation_interval,
+        min_member_share: r.min_member_share,
+        min_power_share: r.min_power_share,
+        min_compliance: r.min_compliance,
+        sustain_rounds: r.sustain_rounds,
+        veto_players: r.veto_players,
+        decision_noise: r.decision_noise,
+    })
+}
+
+/// `[learning]`, with the strategies it draws from parsed.
+fn resolve_learning(l: &LearningSpec, v: &Validator) -> Result<(Learning, Vec<Strategy>)> {
+    let rule = LearningRule::parse(&l.rule).ok_or_else(|| {
+        v.err(
+            "learning.rule",
+            "imitate_best, fermi, best_response or none",
+            format!("`{}`", l.rule),
+        )
+    })?;
+    if l.interval == 0 {
+        return Err(v.err("learning.interval", "a number of rounds > 0", "0"));
+    }
+    v.unit("learning.mutation", l.mutation)?;
+    v.positive("learning.temperature", l.temperature)?;
+    let mut strategies = Vec::new();
+    for (i, s) in l.strategies.iter().enumerate() {
+        strategies.push(v.strategy(&format!("learning.strategies[{i}]"), s)?);
+    }
+    let needs_strategies = match rule {
+        LearningRule::BestResponse => true,
+        LearningRule::ImitateBest | LearningRule::Fermi | LearningRule::None => l.mutation > 0.0,
+    };
+    if strategies.is_empty() && needs_strategies {
+        return Err(v.err(
+            "learning.strategies",
+            "at least one strategy for best_response or mutation",
+            "[]",
+        ));
+    }
+    let learning = Learning {
+        rule,
+        interval: l.interval,
+        mutation: l.mutation,
+        temperature: l.temperature,
+        strategies: l.strategies.clone(),
+    };
+    Ok((learning, strategies))
+}
+
+/// `[[shocks]]`, in file order.
+fn resolve_shocks(
+    raw: &ScenarioFile,
+    states: &ResolvedStates,
+    issue_names: &[&str],
+    v: &Validator,
+) -> Result<Vec<Shock>> {
+    let mut shocks = Vec::new();
+    for (i, s) in raw.shocks.iter().enumerate() {
+        let p = |f: &str| format!("shocks[{i}].{f}");
+        let kind = ShockKind::parse(&s.kind).ok_or_else(|| {
+            let kinds: Vec<&str> = ShockKind::ALL.iter().map(|k| k.name()).collect();
+            v.err(&p("kind"), kinds.join(", "), format!("`{}`", s.kind))
+        })?;
+        check_shock_timing(s, raw, v, &p)?;
+        check_shock_targets(s, states, v, &p)?;
+        let access = match kind {
+            ShockKind::Institutional => check_institutional(s, issue_names, v, &p)?,
+            ShockKind::Security
+            | ShockKind::Economy
+            | ShockKind::Rights
+            | ShockKind::Position
+            | ShockKind::Power
+            | ShockKind::SovereigntyCost
+            | ShockKind::RefugeeSurge => {
+                check_not_institutional(s, v, &p)?;
+                None
+            }
+        };
+        shocks.push(Shock {
+            year: s.year,
+            round: s.round,
+            kind,
+            group: s.group.clone(),
+            region: s.region.clone(),
+            states: s.states.clone(),
+            change: s.change,
+            probability: s.probability,
+            from_year: s.from_year,
+            to_year: s.to_year,
+            issue: s.issue.clone(),
+            civil_society_access: access,
+            forum: s.forum,
+            monitoring: s.monitoring,
+        });
+    }
+    Ok(shocks)
+}
+
+/// When a shock happens: a year or a round (not both), or a probability per round; a year
+/// within the run.
+fn check_shock_timing(
+    s: &ShockSpec,
+    raw: &ScenarioFile,
+    v: &Validator,
+    p: &dyn Fn(&str) -> String,
+) -> Result<()> {
+    match (s.year, s.round, s.probability) {
+        (Some(_), Some(_), _) => {
+            return Err(v.err(&p("round"), "either year or round, not both", "both"))
+        }
+        (None, None, None) => {
+            return Err(v.err(
+                &p("year"),
+                "a year, a round, or a probability (random shock)",
+                "none",
+            ))
+        }
+        (_, _, Some(pr)) => v.unit(&p("probability"), pr)?,
+        (Some(_), None, None) | (None, Some(_), None) => {}
+    }
+    if let Some(y) = s.year {
+        let last = raw.start_year + raw.rounds as i64 - 1;
+        if y < raw.start_year || y > last {
+            return Err(v.err(
+                &p("year"),
+                format!("a year in [{}, {last}]", raw.start_year),
+                y.to_string(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What a shock hits: a finite change, a known group, known states.
+fn check_shock_targets(
+    s: &ShockSpec,
+    states: &ResolvedStates,
+    v: &Validator,
+    p: &dyn Fn(&str) -> String,
+) -> Result<()> {
+    v.finite(&p("change"), s.change)?;
+    if let Some(g) = &s.group {
+        if !states.has_group(g) {
+            return Err(v.err(
+                &p("group"),
+                "a group of the scenario's states",
+                format!("`{g}`"),
+            ));
+        }
+    }
+    for (k, n) in s.states.iter().enumerate() {
+        if !states.names.contains(n) {
+            return Err(v.err(
+                &p(&format!("states[{k}]")),
+                "a state name",
+                format!("`{n}`"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An institutional shock: the issue it changes, and its new civil-society access (returned)
+/// and monitoring.
+fn check_institutional(
+    s: &ShockSpec,
+    issue_names: &[&str],
+    v: &Validator,
+    p: &dyn Fn(&str) -> String,
+) -> Result<Option<CivilSocietyAccess>> {
+    let iss = s.issue.as_ref().ok_or_else(|| {
+        v.err(
+            &p("issue"),
+            "the issue an institutional shock changes",
+            "none",
+        )
+    })?;
+    if !issue_names.contains(&iss.as_str()) {
+        return Err(v.err(
+            &p("issue"),
+            format!("an issue name ({})", issue_names.join(", ")),
+            format!("`{iss}`"),
+        ));
+    }
+    let mut access = None;
+    if let Some(a) = &s.civil_society_access {
+        access = Some(CivilSocietyAccess::parse(a).ok_or_else(|| {
+            v.err(
+                &p("civil_society_access"),
+                "none, observer, consultative or decision",
+                format!("`{a}`"),
+            )
+        })?);
+    }
+    if let Some(m) = s.monitoring {
+        v.range(&p("monitoring"), m, -1.0, 1.0)?;
+    }
+    Ok(access)
+}
+
+/// An attribute shock sets none of the institutional fields.
+fn check_not_institutional(s: &ShockSpec, v: &Validator, p: &dyn Fn(&str) -> String) -> Result<()> {
+    if s.issue.is_some()
+        || s.civil_society_access.is_some()
+        || s.forum.is_some()
+        || s.monitoring.is_some()
+    {
+        return Err(v.err(
+            &p("kind"),
+            "kind = \"institutional\" for issue, civil_society_access, forum or monitoring",
+            format!("`{}`", s.kind),
+        ));
+    }
+    Ok(())
+}
+
+fn check_mix(m: &StrategyMix, v: &Validator, path: &str) -> Result<()> {
+    match m {
+        StrategyMix::One(s) => v.strategy(path, s).map(|_| ()),
+        StrategyMix::Mix(map) => {
+            if map.is_empty() {
+                return Err(v.err(path, "a strategy or a table of shares", "{}"));
+            }
+            let mut total = 0.0;
+            for (s, share) in map {
+                v.strategy(path, s)?;
+                v.non_negative(path, *share)?;
+                total += share;
+            }
+            if total <= 0.0 {
+                return Err(v.err(path, "shares that sum to more than 0", total.to_string()));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn check_state(
+    s: &StateSpec,
+    v: &Validator,
+    p: &dyn Fn(&str) -> String,
+    issues: &[&str],
+) -> Result<()> {
+    if s.name.trim().is_empty() {
+        return Err(v.err(&p("name"), "a non-empty name", "\"\""));
+    }
+    v.positive(&p("power"), s.power)?;
+    v.range(&p("position"), s.position, -1.0, 1.0)?;
+    v.unit(&p("security"), s.security)?;
+    v.unit(&p("economy"), s.economy)?;
+    v.unit(&p("rights"), s.rights)?;
+    v.non_negative(&p("sovereignty_cost"), s.sovereignty_cost)?;
+    v.open_unit(&p("discount"), s.discount)?;
+    v.strategy(&p("strategy"), &s.strategy)?;
+    for (issue, st) in &s.strategies {
+        if !issues.contains(&issue.as_str()) {
+            return Err(v.err(
+                &p(&format!("strategies.{issue}")),
+                format!("an issue name ({})", issues.join(", ")),
+                format!("`{issue}`"),
+            ));
+        }
+        v.strategy(&p(&format!("strategies.{issue}")), st)?;
+    }
+    Ok(())
+}

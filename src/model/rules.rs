@@ -1,0 +1,89 @@
+//! Rule sets: the mechanisms each theory switches on (ODD 2, "Rule set"; thesis ch. 2 and 4).
+//!
+//! Plain data; may import nothing from `io`, `engine`, `analysis`, `plot` or clap.
+
+use serde::Serialize;
+
+/// The mechanisms of a rule set (ODD 2). `realist` and `institutionalist` are presets;
+/// each field can be overridden, so a sweep can move continuously between the theories.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Rules {
+    /// Relative-gains sensitivity k: u_i = pi_i - k (pi_j - pi_i) (Grieco 1988).
+    pub relative_gains: f64,
+    /// Dilution of relative gains over many partners: k_eff = k / (1 + d (m - 1)) with m the
+    /// number of partners (Snidal 1991).
+    pub relative_gains_dilution: f64,
+    /// Weight of security salience in receivers' payoffs and sovereignty costs: security first
+    /// (thesis ch. 2 and 5, realism: security > economy > rights).
+    pub security_weight: f64,
+    /// A binding regime needs the most powerful receiving states (hegemonic stability; thesis
+    /// ch. 5: powerful receiving states block binding rules).
+    pub hegemonic_veto: bool,
+    /// Probability a member's cheating is detected and made known to all members (Keohane 1984).
+    pub monitoring: f64,
+    /// Payoff penalty of a detected cheater (institutionalised reciprocity; Keohane & Martin 1995).
+    pub sanctions: f64,
+    /// Payoff added to cooperation between members: institutions cut transaction costs
+    /// (Keohane 1984).
+    pub transaction_cost_cut: f64,
+    /// Growth rate of regime strength with compliant age; exit costs grow with strength
+    /// (historical institutionalism; Pierson 2000).
+    pub path_dependence: f64,
+    /// Legitimacy gain of joining per unit share of states already in (norm cascade;
+    /// Finnemore & Sikkink 1998).
+    pub norm_pressure: f64,
+}
+
+impl Rules {
+    /// Realism: relative gains, security first, a hegemonic veto, institutions change nothing.
+    pub const REALIST: Rules = Rules {
+        relative_gains: 0.5,
+        relative_gains_dilution: 0.0,
+        security_weight: 1.0,
+        hegemonic_veto: true,
+        monitoring: 0.0,
+        sanctions: 0.0,
+        transaction_cost_cut: 0.0,
+        path_dependence: 0.0,
+        norm_pressure: 0.1,
+    };
+
+    /// Institutionalism: absolute gains; institutions monitor, sanction, cut transaction costs
+    /// and lock cooperation in.
+    pub const INSTITUTIONALIST: Rules = Rules {
+        relative_gains: 0.0,
+        relative_gains_dilution: 0.0,
+        security_weight: 0.3,
+        hegemonic_veto: false,
+        monitoring: 0.8,
+        sanctions: 2.0,
+        transaction_cost_cut: 0.5,
+        path_dependence: 0.1,
+        norm_pressure: 0.5,
+    };
+
+    /// The preset of that name.
+    pub fn preset(name: &str) -> Option<Rules> {
+        match name {
+            "realist" => Some(Rules::REALIST),
+            "institutionalist" => Some(Rules::INSTITUTIONALIST),
+            _ => None,
+        }
+    }
+}
+
+/// A rule set with every mechanism off and relative-gains sensitivity `k` (unit tests).
+#[cfg(test)]
+pub(crate) fn no_mechanisms(k: f64) -> Rules {
+    Rules {
+        relative_gains: k,
+        relative_gains_dilution: 0.0,
+        security_weight: 0.0,
+        hegemonic_veto: false,
+        monitoring: 0.0,
+        sanctions: 0.0,
+        transaction_cost_cut: 0.0,
+        path_dependence: 0.0,
+        norm_pressure: 0.0,
+    }
+}

@@ -1,0 +1,146 @@
+//! The states of a replicate and who plays whom (ODD 2 and 7.11): [`State`], [`World`] and the
+//! [`Topology`] a world's interaction graph is built from.
+//!
+//! Plain data; generating a world is the engine's (`engine::world`). May import nothing from
+//! `io`, `engine`, `analysis`, `plot` or clap.
+
+use crate::model::strategy::Strategy;
+use serde::Serialize;
+
+/// One state's attributes (thesis concepts; ODD 2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// Name.
+    pub name: String,
+    /// Index into [`World::groups`].
+    pub group: usize,
+    /// Region.
+    pub region: String,
+    /// Share of capabilities (all states sum to 1).
+    pub power: f64,
+    /// Net migration position in [-1, 1].
+    pub position: f64,
+    /// Securitisation of migration.
+    pub security: f64,
+    /// Economic interest in migration.
+    pub economy: f64,
+    /// Weight on migrants' rights.
+    pub rights: f64,
+    /// Per-round cost of being bound by a binding regime.
+    pub sovereignty_cost: f64,
+    /// Discount factor.
+    pub discount: f64,
+    /// Initial strategy per issue (scenario issue order).
+    pub strategies: Vec<Strategy>,
+}
+
+impl State {
+    /// How much the state receives migrants: max(position, 0).
+    pub fn receiving(&self) -> f64 {
+        self.position.max(0.0)
+    }
+    /// How much the state sends migrants: max(-position, 0).
+    pub fn sending(&self) -> f64 {
+        (-self.position).max(0.0)
+    }
+}
+
+/// States, groups and the interaction graph of one replicate.
+#[derive(Debug, Clone)]
+pub struct World {
+    /// The states.
+    pub states: Vec<State>,
+    /// Group names in order of first appearance.
+    pub groups: Vec<String>,
+    /// Interaction pairs (i <= j; i == j only for lattice self-interaction), sorted.
+    pub edges: Vec<(u32, u32)>,
+}
+
+impl World {
+    /// Neighbour lists (excluding self-loops), in edge order.
+    pub fn neighbours(&self) -> Vec<Vec<u32>> {
+        let mut n = vec![Vec::new(); self.states.len()];
+        for &(a, b) in &self.edges {
+            if a != b {
+                n[a as usize].push(b);
+                n[b as usize].push(a);
+            }
+        }
+        n
+    }
+}
+
+/// The shape of the interaction graph (ODD 7.11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TopologyKind {
+    /// Everyone plays everyone.
+    Complete,
+    /// Everyone in a region, plus random cross-region links.
+    Regional,
+    /// Erdos-Renyi random graph.
+    Random,
+    /// Barabasi-Albert preferential attachment.
+    ScaleFree,
+    /// A torus with Moore neighbourhoods (Nowak & May 1992).
+    Lattice,
+    /// Links listed in a CSV file.
+    EdgeList,
+}
+
+impl TopologyKind {
+    /// Every kind, in the order error messages list them.
+    pub const ALL: [TopologyKind; 6] = [
+        TopologyKind::Complete,
+        TopologyKind::Regional,
+        TopologyKind::Random,
+        TopologyKind::ScaleFree,
+        TopologyKind::Lattice,
+        TopologyKind::EdgeList,
+    ];
+
+    /// The name in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            TopologyKind::Complete => "complete",
+            TopologyKind::Regional => "regional",
+            TopologyKind::Random => "random",
+            TopologyKind::ScaleFree => "scale_free",
+            TopologyKind::Lattice => "lattice",
+            TopologyKind::EdgeList => "edge_list",
+        }
+    }
+
+    /// Parses a name of [`TopologyKind::name`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+impl std::fmt::Display for TopologyKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Who plays whom: the graph kind and its parameters (the parameters a kind does not use are
+/// kept as given, so that the resolved scenario shows everything that was written).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Topology {
+    /// The graph kind.
+    pub kind: TopologyKind,
+    /// regional: probability of each cross-region link.
+    pub cross_region_probability: Option<f64>,
+    /// random: Erdos-Renyi link probability.
+    pub probability: Option<f64>,
+    /// scale_free: links each new state makes (Barabasi-Albert m).
+    pub links_per_node: Option<u64>,
+    /// lattice: width of the torus.
+    pub width: Option<u64>,
+    /// lattice: height of the torus.
+    pub height: Option<u64>,
+    /// lattice: each state also plays itself (Nowak & May 1992).
+    pub self_interaction: Option<bool>,
+    /// edge_list: the CSV with `source,target` state names the edges were read from.
+    pub file: Option<String>,
+}
