@@ -24,6 +24,7 @@ pub mod issue;
 pub mod learning;
 pub mod negotiation;
 pub mod population;
+pub mod probability;
 pub mod regime;
 pub mod rules;
 pub mod scenario;

@@ -52,10 +52,10 @@ pub struct Machine {
     pub states: u8,
     /// Probability of cooperating in each state.
     pub p_coop: [f64; MAX_STATES],
-    /// Threshold on a uniform `u32` draw (see [`crate::engine::rng::threshold`]).
+    /// Threshold on a uniform `u32` draw (see [`crate::model::probability::threshold`]).
     pub coop_threshold: [u64; MAX_STATES],
     /// The exact cooperation trial of each state, read from random bits (tournaments).
-    pub coin: [crate::engine::rng::Coin; MAX_STATES],
+    pub coin: [crate::model::probability::Coin; MAX_STATES],
     /// Next state, indexed by `state * 4 + own * 2 + partner` (C = 0, D = 1).
     pub next: [u8; MAX_STATES * 4],
     /// True when every state's move is certain: the machine consumes no random numbers.
@@ -74,15 +74,15 @@ impl Machine {
             states: n as u8,
             p_coop: [0.0; MAX_STATES],
             coop_threshold: [0; MAX_STATES],
-            coin: [crate::engine::rng::Coin::new(0.0); MAX_STATES],
+            coin: [crate::model::probability::Coin::new(0.0); MAX_STATES],
             next: [0; MAX_STATES * 4],
             deterministic: true,
             block: [[0; 16]; MAX_STATES],
         };
         for (s, &p) in p_coop.iter().enumerate() {
             m.p_coop[s] = p;
-            m.coop_threshold[s] = crate::engine::rng::threshold(p);
-            m.coin[s] = crate::engine::rng::Coin::new(p);
+            m.coop_threshold[s] = crate::model::probability::threshold(p);
+            m.coin[s] = crate::model::probability::Coin::new(p);
             if p != 0.0 && p != 1.0 {
                 m.deterministic = false;
             }
