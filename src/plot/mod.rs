@@ -31,6 +31,7 @@ use plotters::style::{register_font, FontDesc};
 
 use crate::analysis::stats;
 use crate::error::RegimeError;
+use crate::io::table::Table;
 use crate::Result;
 
 /// Size in pixels of a single-panel figure when none is requested.
@@ -121,11 +122,8 @@ pub fn plot_csv_sized(
     }
     let format = ImageFormat::of(output)?;
     let table = Table::read(csv)?;
-    if table.rows.is_empty() {
-        return Err(csv_error(
-            csv,
-            "the file has a header but no data rows: nothing to plot",
-        ));
+    if table.is_empty() {
+        return Err(table.error("the file has a header but no data rows: nothing to plot"));
     }
     let x = table.column_for_argument("--x", &spec.x)?;
     let y = table.column_for_argument("--y", &spec.y)?;
@@ -161,7 +159,7 @@ pub fn run_figures(dir: &Path) -> Result<Vec<PathBuf>> {
     let all_rows = group_all_filter(&timeseries);
     let time = TimeColumn::of(&timeseries)?;
     let issue = timeseries.require("issue")?;
-    let rule_set = timeseries.optional("rule_set");
+    let rule_set = timeseries.column("rule_set");
     let issues = timeseries.distinct(issue, &all_rows);
     let several_rule_sets = rule_set
         .map(|col| timeseries.distinct(col, &all_rows).len() > 1)
@@ -426,9 +424,9 @@ pub fn sweep_figures(dir: &Path, axes: &[String]) -> Result<Vec<PathBuf>> {
         .map(|axis| points.column_for_argument("sweep axis", axis))
         .collect::<Result<Vec<_>>>()?;
     let issue = points.require("issue")?;
-    let rule_set = points.optional("rule_set");
+    let rule_set = points.column("rule_set");
     let probability = points.require("emergence_probability")?;
-    let every_row: Vec<usize> = (0..points.rows.len()).collect();
+    let every_row: Vec<usize> = points.all_rows();
     let issues = points.distinct(issue, &every_row);
     let mut written = Vec::new();
     for issue_name in &issues {
@@ -469,157 +467,14 @@ pub fn sweep_figures(dir: &Path, axes: &[String]) -> Result<Vec<PathBuf>> {
 // Reading CSVs
 // ---------------------------------------------------------------------------------------------
 
-/// A CSV read whole: the tool's CSVs are summaries, small enough for memory.
-struct Table {
-    path: PathBuf,
-    headers: Vec<String>,
-    rows: Vec<csv::StringRecord>,
-    /// 1-based line of each row in the file, for error messages.
-    lines: Vec<u64>,
-}
-
-impl Table {
-    fn read(path: &Path) -> Result<Table> {
-        let file = fs::File::open(path).map_err(|source| RegimeError::ReadInput {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(std::io::BufReader::new(file));
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| csv_error(path, &e.to_string()))?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        if headers.iter().all(|h| h.is_empty()) {
-            return Err(csv_error(path, "the file is empty (no header row)"));
-        }
-        let mut rows = Vec::new();
-        let mut lines = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| csv_error(path, &e.to_string()))?;
-            lines.push(record.position().map(|p| p.line()).unwrap_or(0));
-            rows.push(record);
-        }
-        Ok(Table {
-            path: path.to_path_buf(),
-            headers,
-            rows,
-            lines,
-        })
-    }
-
-    /// Reads `path` if it exists.
-    fn read_optional(path: &Path) -> Result<Option<Table>> {
-        if path.exists() {
-            Table::read(path).map(Some)
-        } else {
-            Ok(None)
-        }
-    }
-
-    fn optional(&self, name: &str) -> Option<usize> {
-        self.headers.iter().position(|h| h == name)
-    }
-
-    fn available(&self) -> String {
-        self.headers.join(", ")
-    }
-
-    /// A column the tool's own output must have.
-    fn require(&self, name: &str) -> Result<usize> {
-        self.optional(name).ok_or_else(|| {
-            csv_error(
-                &self.path,
-                &format!("missing column `{name}` (columns: {})", self.available()),
-            )
-        })
-    }
-
-    /// A column the user named on the command line: an unknown name is an argument error that
-    /// lists the columns (and the closest one, for typos).
-    fn column_for_argument(&self, argument: &str, name: &str) -> Result<usize> {
-        if let Some(col) = self.optional(name) {
-            return Ok(col);
-        }
-        let closest = crate::error::did_you_mean(name, self.headers.iter().map(String::as_str));
-        Err(RegimeError::argument(
-            argument,
-            format!(
-                "a column of {} (one of: {})",
-                self.path.display(),
-                self.available()
-            ),
-            format!("`{name}`{closest}"),
-        ))
-    }
-
-    fn text(&self, row: usize, col: usize) -> &str {
-        self.rows[row].get(col).unwrap_or("")
-    }
-
-    /// The number in a cell; `None` when the cell is empty (missing, e.g. censored).
-    fn number(&self, row: usize, col: usize) -> Result<Option<f64>> {
-        let text = self.text(row, col);
-        if text.is_empty() {
-            return Ok(None);
-        }
-        match text.parse::<f64>() {
-            Ok(value) if value.is_finite() => Ok(Some(value)),
-            _ => Err(self.cell_error(row, col, text)),
-        }
-    }
-
-    /// A number that must be there.
-    fn required_number(&self, row: usize, col: usize) -> Result<f64> {
-        self.number(row, col)?
-            .ok_or_else(|| self.cell_error(row, col, ""))
-    }
-
-    fn cell_error(&self, row: usize, col: usize, found: &str) -> RegimeError {
-        csv_error(
-            &self.path,
-            &format!(
-                "line {}, column {} (`{}`): expected a number, found `{}`",
-                self.lines[row],
-                col + 1,
-                self.headers[col],
-                found
-            ),
-        )
-    }
-
-    /// Distinct values of a column over `rows`, in order of first appearance.
-    fn distinct(&self, col: usize, rows: &[usize]) -> Vec<String> {
-        let mut seen = BTreeSet::new();
-        let mut values = Vec::new();
-        for &row in rows {
-            let value = self.text(row, col);
-            if seen.insert(value) {
-                values.push(value.to_string());
-            }
-        }
-        values
-    }
-}
-
-fn csv_error(path: &Path, message: &str) -> RegimeError {
-    RegimeError::Csv {
-        path: path.to_path_buf(),
-        message: message.to_string(),
-    }
-}
-
 /// Rows of a time series that describe all states (`group == "all"`); every row when the file
 /// has no `group` column.
 fn group_all_filter(table: &Table) -> Vec<usize> {
-    match table.optional("group") {
-        Some(group) => (0..table.rows.len())
+    match table.column("group") {
+        Some(group) => (0..table.len())
             .filter(|&r| table.text(r, group) == "all")
             .collect(),
-        None => (0..table.rows.len()).collect(),
+        None => (0..table.len()).collect(),
     }
 }
 
@@ -646,7 +501,7 @@ struct TimeColumn {
 
 impl TimeColumn {
     fn of(table: &Table) -> Result<TimeColumn> {
-        let name = if table.optional("year").is_some() {
+        let name = if table.column("year").is_some() {
             "year"
         } else {
             "round"
@@ -875,16 +730,16 @@ fn regime_marks(
     let mark = |table: &Table, row: usize, issue: usize, x: f64, collapsed: bool| RegimeMark {
         issue: table.text(row, issue).to_string(),
         rule_set: table
-            .optional("rule_set")
+            .column("rule_set")
             .map(|c| table.text(row, c).to_string())
             .unwrap_or_default(),
         x,
         collapsed,
     };
-    if let Some((table, issue)) = summary.and_then(|t| t.optional("issue").map(|i| (t, i))) {
-        let emerged = table.optional(&format!("emergence_{}", time.label));
-        let collapsed = table.optional(&format!("collapse_{}", time.label));
-        for row in 0..table.rows.len() {
+    if let Some((table, issue)) = summary.and_then(|t| t.column("issue").map(|i| (t, i))) {
+        let emerged = table.column(&format!("emergence_{}", time.label));
+        let collapsed = table.column(&format!("collapse_{}", time.label));
+        for row in 0..table.len() {
             for (col, is_collapse) in [(emerged, false), (collapsed, true)] {
                 if let Some(col) = col {
                     if let Some(x) = table.number(row, col)? {
@@ -897,13 +752,13 @@ fn regime_marks(
     }
     if let Some(table) = events {
         let (Some(issue), Some(event), Some(x_col)) = (
-            table.optional("issue"),
-            table.optional("event"),
-            table.optional(&time.label),
+            table.column("issue"),
+            table.column("event"),
+            table.column(&time.label),
         ) else {
             return Ok(marks);
         };
-        for row in 0..table.rows.len() {
+        for row in 0..table.len() {
             let collapsed = match table.text(row, event) {
                 "regime_emerged" => false,
                 "regime_collapsed" => true,
@@ -935,8 +790,8 @@ fn events_timeline(events: &Table) -> Result<Figure> {
     let time = TimeColumn::of(events)?;
     let event = events.require("event")?;
     let issue = events.require("issue")?;
-    let rule_set = events.optional("rule_set");
-    let every_row: Vec<usize> = (0..events.rows.len()).collect();
+    let rule_set = events.column("rule_set");
+    let every_row: Vec<usize> = events.all_rows();
     let mut types: Vec<String> = events.distinct(event, &every_row);
     types.sort_by_key(|t| {
         let rank = EVENT_ORDER
@@ -1032,7 +887,7 @@ fn survival_figure(summary: &Table) -> Result<Figure> {
     let rule_set = summary.require("rule_set")?;
     let emergence = summary.require("emergence_round")?;
     let rounds = summary.require("rounds")?;
-    let every_row: Vec<usize> = (0..summary.rows.len()).collect();
+    let every_row: Vec<usize> = summary.all_rows();
     let issues = summary.distinct(issue, &every_row);
     let rule_sets = summary.distinct(rule_set, &every_row);
     let mut styles = StyleBook::default();
@@ -1120,7 +975,7 @@ fn emergence_figure(comparison: &Table) -> Result<Figure> {
     let probability = comparison.require("emergence_probability")?;
     let low = comparison.require("emergence_ci_low")?;
     let high = comparison.require("emergence_ci_high")?;
-    let every_row: Vec<usize> = (0..comparison.rows.len()).collect();
+    let every_row: Vec<usize> = comparison.all_rows();
     let issues = comparison.distinct(issue, &every_row);
     let rule_sets = comparison.distinct(rule_set, &every_row);
     let mut styles = StyleBook::default();
@@ -1390,17 +1245,14 @@ fn lines_from_table(
     y: usize,
     by: Option<usize>,
 ) -> Result<(Figure, PlotReport)> {
-    let every_row: Vec<usize> = (0..table.rows.len()).collect();
+    let every_row: Vec<usize> = (0..table.len()).collect();
     let label_cols: Vec<usize> = by.into_iter().collect();
     let collected = Collected::gather(table, &[], &label_cols, x, y, &every_row)?;
     if collected.rows_used == 0 {
-        return Err(csv_error(
-            &table.path,
-            &format!(
-                "no row has both `{}` and `{}`: nothing to plot",
-                spec.x, spec.y
-            ),
-        ));
+        return Err(table.error(&format!(
+            "no row has both `{}` and `{}`: nothing to plot",
+            spec.x, spec.y
+        )));
     }
     // Series in sorted order (numerically when every label is a number), so that e.g. replicate
     // 10 follows replicate 9 and styles do not depend on row order.
@@ -1468,19 +1320,16 @@ fn heatmap_from_table(
     z: usize,
     by: Option<usize>,
 ) -> Result<(Figure, PlotReport)> {
-    let every_row: Vec<usize> = (0..table.rows.len()).collect();
+    let every_row: Vec<usize> = (0..table.len()).collect();
     let panel_cols: Vec<usize> = by.into_iter().collect();
     let heat = HeatData::gather(table, &every_row, x, y, z, &panel_cols)?;
     if heat.rows_used == 0 {
-        return Err(csv_error(
-            &table.path,
-            &format!(
-                "no row has `{}`, `{}` and `{}`: nothing to plot",
-                spec.x,
-                spec.y,
-                spec.z.as_deref().unwrap_or_default()
-            ),
-        ));
+        return Err(table.error(&format!(
+            "no row has `{}`, `{}` and `{}`: nothing to plot",
+            spec.x,
+            spec.y,
+            spec.z.as_deref().unwrap_or_default()
+        )));
     }
     let (min, max) = heat.z_range();
     let z_name = spec.z.clone().unwrap_or_default();
