@@ -46,18 +46,13 @@ use crate::error::RegimeError;
 use crate::io::table::Table;
 use crate::Result;
 
-use data::{group_all_filter, replicate_note, Collected, TimeColumn};
 use emergence::{emergence_figure, sweep_line_figure};
-use figure::{
-    Body, Figure, LegendEntry, LinesBody, Panel, Sample, StyleBook, VLine, MAX_LINES_PER_PANEL,
-    UNIT_RANGE,
-};
 use heatmap::{heatmap_from_table, phase_figure};
-use line::{lines_from_table, mean_curve};
+use line::lines_from_table;
 use render::{save_figure, save_standard, ImageFormat};
 use survival::survival_figure;
 use timeline::events_timeline;
-use timeseries::regime_marks;
+use timeseries::{compare_cooperation_figure, cooperation_figure, membership_figure, TimeSeries};
 
 /// Size in pixels of a single-panel figure when none is requested.
 pub const DEFAULT_SIZE: (u32, u32) = (1000, 620);
@@ -180,191 +175,15 @@ pub fn run_figures(dir: &Path) -> Result<Vec<PathBuf>> {
     let timeseries = Table::read(&dir.join("timeseries.csv"))?;
     let summary = Table::read_optional(&dir.join("summary.csv"))?;
     let events = Table::read_optional(&dir.join("events.csv"))?;
-
-    let all_rows = group_all_filter(&timeseries);
-    let time = TimeColumn::of(&timeseries)?;
-    let issue = timeseries.require("issue")?;
-    let rule_set = timeseries.column("rule_set");
-    let issues = timeseries.distinct(issue, &all_rows);
-    let several_rule_sets = rule_set
-        .map(|col| timeseries.distinct(col, &all_rows).len() > 1)
-        .unwrap_or(false);
+    let series = TimeSeries::of(&timeseries)?;
     let mut written = Vec::new();
 
-    // Cooperation over time: one line per issue in one panel while that stays readable, else one
-    // panel per issue with one line per rule set.
-    let (panel_cols, label_cols, legend_title) =
-        if issues.len() > 1 && !several_rule_sets && issues.len() <= MAX_LINES_PER_PANEL {
-            (Vec::new(), vec![issue], "issue")
-        } else {
-            (vec![issue], rule_set.into_iter().collect(), "rule set")
-        };
-    let cooperation = timeseries.require("cooperation")?;
-    let collected = Collected::gather(
-        &timeseries,
-        &panel_cols,
-        &label_cols,
-        time.col,
-        cooperation,
-        &all_rows,
-    )?;
-    let mut styles = StyleBook::default();
-    let (panels, banded) = collected.line_panels(&mut styles, Some(UNIT_RANGE), &[]);
-    let figure = Figure {
-        title: "Cooperation over time".to_string(),
-        subtitle: replicate_note(collected.replicates(), banded),
-        x_label: time.label.clone(),
-        y_label: "cooperation (share of C moves)".to_string(),
-        panels,
-        legend: styles.legend(Some(legend_title.to_string()), true, banded, &[]),
-    };
+    let figure = cooperation_figure(&series)?;
     written.push(save_standard(&figure, &dir.join("cooperation.svg"))?);
 
-    // Membership: one panel per issue, member share and member power share (per rule set when
-    // several), with each run's regime emergence and collapse marked.
-    let rule_set_cols: Vec<usize> = if several_rule_sets {
-        rule_set.into_iter().collect()
-    } else {
-        Vec::new()
-    };
-    let measures = [
-        (timeseries.require("member_share")?, "member share"),
-        (timeseries.require("member_power_share")?, "power share"),
-    ];
-    let mut gathered = Vec::new();
-    for (col, name) in measures {
-        let collected = Collected::gather(
-            &timeseries,
-            &[issue],
-            &rule_set_cols,
-            time.col,
-            col,
-            &all_rows,
-        )?;
-        gathered.push((name, collected));
-    }
-    let series_label = |measure: &str, rule_set: &str| {
-        if rule_set.is_empty() {
-            measure.to_string()
-        } else {
-            format!("{measure} · {rule_set}")
-        }
-    };
-    // Styles in a fixed order: per rule set, member share then power share.
-    let mut styles = StyleBook::default();
-    for rule_set_name in &gathered[0].1.labels {
-        for (name, _) in &gathered {
-            styles.style(&series_label(name, rule_set_name));
-        }
-    }
-    let marks = regime_marks(summary.as_ref(), events.as_ref(), &time)?;
-    // With several runs per line, full-height lines for every run's regime would hide the data:
-    // mark each run's emergence with a tick from the top and its collapse with one from the
-    // bottom instead.
-    let runs = gathered[0].1.replicates();
-    let ticks = runs.1 > 1;
-    let mut panels = Vec::new();
-    let mut banded = false;
-    for issue_name in &issues {
-        let mut curves = Vec::new();
-        for (name, collected) in &gathered {
-            let Some(p) = collected.panels.iter().position(|n| n == issue_name) else {
-                continue;
-            };
-            for (l, label) in collected.labels.iter().enumerate() {
-                if let Some(values) = collected.values.get(&(p, l)) {
-                    let style = styles.style(&series_label(name, label));
-                    let curve = mean_curve(values, style, Some(UNIT_RANGE));
-                    banded |= !curve.bands.is_empty();
-                    curves.push(curve);
-                }
-            }
-        }
-        let mut vlines: Vec<VLine> = marks
-            .iter()
-            .filter(|m| &m.issue == issue_name)
-            .filter_map(|m| {
-                let rule_set_label = if several_rule_sets {
-                    m.rule_set.as_str()
-                } else {
-                    ""
-                };
-                styles
-                    .find(&series_label(gathered[0].0, rule_set_label))
-                    .map(|style| VLine {
-                        x: m.x,
-                        style,
-                        collapsed: m.collapsed,
-                    })
-            })
-            .collect();
-        vlines.sort_by(|a, b| {
-            a.x.total_cmp(&b.x)
-                .then(a.style.cmp(&b.style))
-                .then(a.collapsed.cmp(&b.collapsed))
-        });
-        vlines.dedup_by(|a, b| a.x == b.x && a.style == b.style && a.collapsed == b.collapsed);
-        panels.push(Panel {
-            title: Some(issue_name.clone()),
-            body: Body::Lines(LinesBody {
-                curves,
-                vlines,
-                event_ticks: ticks,
-                y_range: Some(UNIT_RANGE),
-            }),
-        });
-    }
-    let all_vlines = || {
-        panels.iter().flat_map(|p| match &p.body {
-            Body::Lines(body) => body.vlines.as_slice(),
-            _ => &[],
-        })
-    };
-    let mut extra = Vec::new();
-    if all_vlines().any(|v| !v.collapsed) {
-        let label = if ticks {
-            "regime emerged (a run; tick at top)"
-        } else {
-            "regime emerged"
-        };
-        extra.push(LegendEntry::new(
-            label,
-            Sample::Event {
-                collapsed: false,
-                ticks,
-            },
-        ));
-    }
-    if all_vlines().any(|v| v.collapsed) {
-        let label = if ticks {
-            "regime collapsed (a run; tick at bottom)"
-        } else {
-            "regime collapsed"
-        };
-        extra.push(LegendEntry::new(
-            label,
-            Sample::Event {
-                collapsed: true,
-                ticks,
-            },
-        ));
-    }
-    let legend_title = if several_rule_sets {
-        "measure · rule set"
-    } else {
-        "measure"
-    };
-    let figure = Figure {
-        title: "Regime membership".to_string(),
-        subtitle: replicate_note(runs, banded),
-        x_label: time.label.clone(),
-        y_label: "share".to_string(),
-        panels,
-        legend: styles.legend(Some(legend_title.to_string()), true, banded, &extra),
-    };
+    let figure = membership_figure(&series, summary.as_ref(), events.as_ref())?;
     written.push(save_standard(&figure, &dir.join("membership.svg"))?);
 
-    // Events timeline.
     if let Some(events) = &events {
         let figure = events_timeline(events)?;
         written.push(save_standard(&figure, &dir.join("events.svg"))?);
@@ -385,29 +204,7 @@ pub fn compare_figures(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
 
     // Cooperation per rule set, one panel per issue.
-    let all_rows = group_all_filter(&timeseries);
-    let time = TimeColumn::of(&timeseries)?;
-    let issue = timeseries.require("issue")?;
-    let rule_set = timeseries.require("rule_set")?;
-    let cooperation = timeseries.require("cooperation")?;
-    let collected = Collected::gather(
-        &timeseries,
-        &[issue],
-        &[rule_set],
-        time.col,
-        cooperation,
-        &all_rows,
-    )?;
-    let mut styles = StyleBook::default();
-    let (panels, banded) = collected.line_panels(&mut styles, Some(UNIT_RANGE), &[]);
-    let figure = Figure {
-        title: "Cooperation by rule set".to_string(),
-        subtitle: replicate_note(collected.replicates(), banded),
-        x_label: time.label.clone(),
-        y_label: "cooperation (share of C moves)".to_string(),
-        panels,
-        legend: styles.legend(Some("rule set".to_string()), true, banded, &[]),
-    };
+    let figure = compare_cooperation_figure(&timeseries)?;
     written.push(save_standard(
         &figure,
         &dir.join("compare_cooperation.svg"),
