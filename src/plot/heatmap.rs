@@ -60,6 +60,8 @@ pub(super) fn phase_figure(
     })
 }
 
+/// The heatmap of `regime plot --z`: the mean of `z` over the cells of `x` × `y`, one panel per
+/// `by` group.
 pub(super) fn heatmap_from_table(
     table: &Table,
     spec: &PlotSpec,

@@ -92,46 +92,11 @@ pub(super) fn draw_series_legend<DB: DrawingBackend>(
     };
     for entry in entries.iter().take(shown) {
         let middle = y + LEGEND_SIZE as i32 / 2 + 1;
-        let mut text_x = sample_end + 10;
-        match entry.sample {
-            Sample::Series { style, line } => {
-                if line {
-                    draw_path(area, &[(x0, middle), (sample_end, middle)], style)?;
-                }
-                draw_marker(area, ((x0 + sample_end) / 2, middle), style, 5)?;
-            }
-            Sample::Band => {
-                area.draw(&Rectangle::new(
-                    [(x0, middle - 7), (sample_end, middle + 7)],
-                    colour(2).mix(0.18).filled(),
-                ))
-                .map_err(plot_err)?;
-            }
-            Sample::Event { collapsed, ticks } => {
-                let x = (x0 + sample_end) / 2;
-                if ticks {
-                    let (from, to) = if collapsed {
-                        (middle + 8, middle + 8 - EVENT_TICK)
-                    } else {
-                        (middle - 8, middle - 8 + EVENT_TICK)
-                    };
-                    area.draw(&PathElement::new(
-                        vec![(x, from), (x, to)],
-                        EVENT_LINE.stroke_width(2),
-                    ))
-                    .map_err(plot_err)?;
-                } else {
-                    draw_event_line(
-                        area,
-                        (x, middle - 10),
-                        (x, middle + 10),
-                        EVENT_LINE,
-                        collapsed,
-                    )?;
-                }
-            }
-            Sample::Note => text_x = x0,
-        }
+        draw_legend_sample(area, entry.sample, (x0, sample_end), middle)?;
+        let text_x = match entry.sample {
+            Sample::Note => x0,
+            _ => sample_end + 10,
+        };
         let style = match entry.sample {
             Sample::Note => font(LEGEND_SIZE - 1).color(&NOTE_TEXT),
             _ => font(LEGEND_SIZE),
@@ -144,6 +109,56 @@ pub(super) fn draw_series_legend<DB: DrawingBackend>(
         let more = format!("… and {} more", entries.len() - shown);
         area.draw_text(&more, &font(LEGEND_SIZE - 1).color(&NOTE_TEXT), (x0, y))
             .map_err(plot_err)?;
+    }
+    Ok(())
+}
+
+/// The sample of one legend entry between `x0` and `sample_end`, centred on `middle`; nothing
+/// for a note.
+fn draw_legend_sample<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    sample: Sample,
+    (x0, sample_end): (i32, i32),
+    middle: i32,
+) -> Result<()> {
+    match sample {
+        Sample::Series { style, line } => {
+            if line {
+                draw_path(area, &[(x0, middle), (sample_end, middle)], style)?;
+            }
+            draw_marker(area, ((x0 + sample_end) / 2, middle), style, 5)?;
+        }
+        Sample::Band => {
+            area.draw(&Rectangle::new(
+                [(x0, middle - 7), (sample_end, middle + 7)],
+                colour(2).mix(0.18).filled(),
+            ))
+            .map_err(plot_err)?;
+        }
+        Sample::Event { collapsed, ticks } => {
+            let x = (x0 + sample_end) / 2;
+            if ticks {
+                let (from, to) = if collapsed {
+                    (middle + 8, middle + 8 - EVENT_TICK)
+                } else {
+                    (middle - 8, middle - 8 + EVENT_TICK)
+                };
+                area.draw(&PathElement::new(
+                    vec![(x, from), (x, to)],
+                    EVENT_LINE.stroke_width(2),
+                ))
+                .map_err(plot_err)?;
+            } else {
+                draw_event_line(
+                    area,
+                    (x, middle - 10),
+                    (x, middle + 10),
+                    EVENT_LINE,
+                    collapsed,
+                )?;
+            }
+        }
+        Sample::Note => {}
     }
     Ok(())
 }

@@ -72,6 +72,8 @@ pub(super) fn thin_markers(path: &[(f64, f64)], style: usize) -> Vec<(f64, f64)>
         .collect()
 }
 
+/// The line plot of `regime plot`: `y` over `x`, one line per `by` group, the mean of replicated
+/// rows with a 95% band.
 pub(super) fn lines_from_table(
     table: &Table,
     spec: &PlotSpec,
@@ -103,25 +105,7 @@ pub(super) fn lines_from_table(
         ),
         _ => (0, 0, 0),
     };
-    let legend = if by.is_some() {
-        styles.legend(spec.by.clone(), true, banded, &[])
-    } else if banded {
-        Legend::Series {
-            title: None,
-            entries: vec![
-                LegendEntry::new(
-                    &spec.y,
-                    Sample::Series {
-                        style: 0,
-                        line: true,
-                    },
-                ),
-                LegendEntry::new("95% CI of the mean", Sample::Band),
-            ],
-        }
-    } else {
-        Legend::None
-    };
+    let legend = lines_legend(&styles, spec, by.is_some(), banded);
     let figure = Figure {
         title: spec
             .title
@@ -144,6 +128,30 @@ pub(super) fn lines_from_table(
         rows: collected.rows_used,
     };
     Ok((figure, report))
+}
+
+/// The legend of a line plot: one entry per group when `grouped` by `--by`; with a single line,
+/// the line and its band when it has one, else none.
+fn lines_legend(styles: &StyleBook, spec: &PlotSpec, grouped: bool, banded: bool) -> Legend {
+    if grouped {
+        styles.legend(spec.by.clone(), true, banded, &[])
+    } else if banded {
+        Legend::Series {
+            title: None,
+            entries: vec![
+                LegendEntry::new(
+                    &spec.y,
+                    Sample::Series {
+                        style: 0,
+                        line: true,
+                    },
+                ),
+                LegendEntry::new("95% CI of the mean", Sample::Band),
+            ],
+        }
+    } else {
+        Legend::None
+    }
 }
 
 #[cfg(test)]

@@ -6,12 +6,13 @@
 //! [`crate::io::table`].
 
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::figure::{
-    Body, Figure, HeatBody, Legend, LinesBody, Panel, PointsBody, TimelineBody, UNIT_RANGE,
+    Body, Figure, HeatBody, Legend, LinesBody, Panel, PointsBody, TimelineBody, VLine, UNIT_RANGE,
 };
 use super::marks::{draw_event_line, draw_marker, draw_path};
 use super::render::{padded_range, plot_err, with_margin, SharedRanges};
@@ -80,6 +81,13 @@ pub(super) fn draw_empty<DB: DrawingBackend>(
     .map_err(plot_err)
 }
 
+/// A chart over two numeric axes.
+type NumberChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The plotting area of a [`NumberChart`].
+type NumberArea<DB> = DrawingArea<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Lines with their bands, regime events and markers over a numeric `x`.
 pub(super) fn draw_lines_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     figure: &Figure,
@@ -99,6 +107,41 @@ pub(super) fn draw_lines_panel<DB: DrawingBackend>(
     let mut chart = panel_builder(area, panel.title.as_deref(), 76)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(plot_err)?;
+    draw_number_mesh(&mut chart, figure)?;
+    let plotting = chart.plotting_area();
+    for curve in &body.curves {
+        for band in &curve.bands {
+            plotting
+                .draw(&Polygon::new(
+                    band.clone(),
+                    colour(curve.style).mix(0.18).filled(),
+                ))
+                .map_err(plot_err)?;
+        }
+    }
+    if !body.event_ticks {
+        draw_regime_lines(plotting, &body.vlines, (y0, y1))?;
+    }
+    for curve in &body.curves {
+        draw_path(plotting, &curve.path, curve.style)?;
+    }
+    for curve in &body.curves {
+        for &point in &curve.markers {
+            draw_marker(plotting, point, curve.style, 5)?;
+        }
+    }
+    if body.event_ticks {
+        // Drawn last so that lines at 0 or 1 do not hide them.
+        draw_regime_ticks(plotting, &body.vlines, (y0, y1))?;
+    }
+    Ok(())
+}
+
+/// Axis descriptions, numeric tick labels and a light grid on a [`NumberChart`].
+fn draw_number_mesh<DB: DrawingBackend>(
+    chart: &mut NumberChart<DB>,
+    figure: &Figure,
+) -> Result<()> {
     let tick = |v: &f64| format_number(*v);
     chart
         .configure_mesh()
@@ -114,52 +157,44 @@ pub(super) fn draw_lines_panel<DB: DrawingBackend>(
         .light_line_style(TRANSPARENT)
         .axis_style(AXIS_TEXT)
         .draw()
-        .map_err(plot_err)?;
-    let plotting = chart.plotting_area();
-    for curve in &body.curves {
-        for band in &curve.bands {
-            plotting
-                .draw(&Polygon::new(
-                    band.clone(),
-                    colour(curve.style).mix(0.18).filled(),
-                ))
-                .map_err(plot_err)?;
-        }
+        .map_err(plot_err)
+}
+
+/// Regime events as full-height lines in their series' colour, from `y0` to `y1`.
+fn draw_regime_lines<DB: DrawingBackend>(
+    plotting: &NumberArea<DB>,
+    vlines: &[VLine],
+    (y0, y1): (f64, f64),
+) -> Result<()> {
+    for vline in vlines {
+        draw_event_line(
+            plotting,
+            (vline.x, y0),
+            (vline.x, y1),
+            colour(vline.style),
+            vline.collapsed,
+        )?;
     }
-    if !body.event_ticks {
-        for vline in &body.vlines {
-            draw_event_line(
-                plotting,
-                (vline.x, y0),
-                (vline.x, y1),
-                colour(vline.style),
-                vline.collapsed,
-            )?;
-        }
-    }
-    for curve in &body.curves {
-        draw_path(plotting, &curve.path, curve.style)?;
-    }
-    for curve in &body.curves {
-        for &point in &curve.markers {
-            draw_marker(plotting, point, curve.style, 5)?;
-        }
-    }
-    if body.event_ticks {
-        // Emergence hangs from the top edge, collapse stands on the bottom edge; drawn last so
-        // that lines at 0 or 1 do not hide them.
-        for vline in &body.vlines {
-            let (at, tip) = if vline.collapsed {
-                ((vline.x, y0), -EVENT_TICK)
-            } else {
-                ((vline.x, y1), EVENT_TICK)
-            };
-            let tick =
-                PathElement::new(vec![(0, 0), (0, tip)], colour(vline.style).stroke_width(2));
-            plotting
-                .draw(&(EmptyElement::at(at) + tick))
-                .map_err(plot_err)?;
-        }
+    Ok(())
+}
+
+/// Regime events as short ticks: emergence hangs from the top edge (`y1`), collapse stands on
+/// the bottom edge (`y0`).
+fn draw_regime_ticks<DB: DrawingBackend>(
+    plotting: &NumberArea<DB>,
+    vlines: &[VLine],
+    (y0, y1): (f64, f64),
+) -> Result<()> {
+    for vline in vlines {
+        let (at, tip) = if vline.collapsed {
+            ((vline.x, y0), -EVENT_TICK)
+        } else {
+            ((vline.x, y1), EVENT_TICK)
+        };
+        let tick = PathElement::new(vec![(0, 0), (0, tip)], colour(vline.style).stroke_width(2));
+        plotting
+            .draw(&(EmptyElement::at(at) + tick))
+            .map_err(plot_err)?;
     }
     Ok(())
 }
@@ -338,6 +373,15 @@ pub(super) fn draw_timeline_panel<DB: DrawingBackend>(
             ))
             .map_err(plot_err)?;
     }
+    draw_timeline_marks(plotting, body)
+}
+
+/// The marks of a timeline, issues side by side within each row, sized by their number of
+/// events.
+fn draw_timeline_marks<DB: DrawingBackend>(
+    plotting: &DrawingArea<DB, Cartesian2d<RangedCoordf64, CategoryRange>>,
+    body: &TimelineBody,
+) -> Result<()> {
     let most = body.marks.iter().map(|m| m.count).max().unwrap_or(1).max(1) as f64;
     // Rows are one unit apart; the issues share the middle of a row (half of it for a few issues,
     // most of it for many), first issue on top. Markers shrink so neighbouring issues do not
@@ -389,16 +433,7 @@ pub(super) fn draw_heat_panel<DB: DrawingBackend>(
             return draw_heat_scatter(area, figure, panel, body, xs, ys, &normalise);
         }
     }
-    let (nx, ny) = (body.x_labels.len() as f64, body.y_labels.len() as f64);
-    let (width, height) = area.dim_in_pixel();
-    let x_ticks = category_ticks(&body.x_labels, width.saturating_sub(120));
-    // Rows of labels are one text line high, so they fit more densely than columns.
-    let rows_that_fit = (height.saturating_sub(110) / (TICK_SIZE + 10)).max(2) as usize;
-    let y_step = body.y_labels.len().div_ceil(rows_that_fit).max(1);
-    let y_ticks: Vec<f64> = (0..body.y_labels.len())
-        .step_by(y_step)
-        .map(|i| i as f64)
-        .collect();
+    let (x_ticks, y_ticks) = heat_ticks(body, area.dim_in_pixel());
     let mut chart = panel_builder(area, panel.title.as_deref(), y_label_width(&body.y_labels))
         .build_cartesian_2d(
             CategoryRange::new(body.x_labels.len(), x_ticks),
@@ -420,7 +455,30 @@ pub(super) fn draw_heat_panel<DB: DrawingBackend>(
         .axis_style(AXIS_TEXT)
         .draw()
         .map_err(plot_err)?;
-    let plotting = chart.plotting_area();
+    draw_heat_cells(chart.plotting_area(), body, normalise)
+}
+
+/// Category positions to label on a heatmap of `width` × `height` pixels: columns as far as their
+/// labels fit side by side, rows as far as they fit one text line apart.
+fn heat_ticks(body: &HeatBody, (width, height): (u32, u32)) -> (Vec<f64>, Vec<f64>) {
+    let x_ticks = category_ticks(&body.x_labels, width.saturating_sub(120));
+    // Rows of labels are one text line high, so they fit more densely than columns.
+    let rows_that_fit = (height.saturating_sub(110) / (TICK_SIZE + 10)).max(2) as usize;
+    let y_step = body.y_labels.len().div_ceil(rows_that_fit).max(1);
+    let y_ticks: Vec<f64> = (0..body.y_labels.len())
+        .step_by(y_step)
+        .map(|i| i as f64)
+        .collect();
+    (x_ticks, y_ticks)
+}
+
+/// The cells of a heatmap in viridis, each labelled with its value when cells are large enough.
+fn draw_heat_cells<DB: DrawingBackend>(
+    plotting: &DrawingArea<DB, Cartesian2d<CategoryRange, CategoryRange>>,
+    body: &HeatBody,
+    normalise: impl Fn(f64) -> f64,
+) -> Result<()> {
+    let (nx, ny) = (body.x_labels.len() as f64, body.y_labels.len() as f64);
     let (plot_width, plot_height) = plotting.dim_in_pixel();
     let cell_width = plot_width as f64 / nx;
     let cell_height = plot_height as f64 / ny;
@@ -463,22 +521,7 @@ pub(super) fn draw_heat_scatter<DB: DrawingBackend>(
     let mut chart = panel_builder(area, panel.title.as_deref(), 76)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(plot_err)?;
-    let tick = |v: &f64| format_number(*v);
-    chart
-        .configure_mesh()
-        .x_desc(figure.x_label.as_str())
-        .y_desc(figure.y_label.as_str())
-        .x_labels(8)
-        .y_labels(7)
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .label_style(font(TICK_SIZE))
-        .axis_desc_style(font(AXIS_LABEL_SIZE))
-        .bold_line_style(GRID)
-        .light_line_style(TRANSPARENT)
-        .axis_style(AXIS_TEXT)
-        .draw()
-        .map_err(plot_err)?;
+    draw_number_mesh(&mut chart, figure)?;
     let plotting = chart.plotting_area();
     for &(ix, iy, z) in &body.cells {
         let (Some(&x), Some(&y)) = (xs.get(ix), ys.get(iy)) else {
