@@ -1,9 +1,11 @@
 //! Files in and out: the scenario format ([`scenario`]: serde file types, `--set` overrides,
 //! validation with file, line and field, resolution into model types, states and edge CSVs) and
-//! the outputs ([`output`]: atomic output directories, CSV encoding, manifests).
+//! the outputs ([`output`]: atomic output directories, CSV encoding, manifests), and the one
+//! reader of finished CSV tables ([`table`]: columns by name, errors with file, line and column).
 //!
 //! `io` may import [`crate::model`] and [`crate::engine`]'s result types; it must never import
 //! [`crate::analysis`], [`crate::plot`] or clap.
 
 pub mod output;
 pub mod scenario;
+pub mod table;
