@@ -1,0 +1,59 @@
+//! The columns of `runs.csv` and `points.csv`, and how their rows are quoted. Imports only
+//! `io::output`.
+
+use crate::io::output::{EMERGENCE_COLUMNS, SUMMARY_COLUMNS};
+
+/// Appends a CSV field, quoted when it has to be (as the `csv` crate does).
+pub(super) fn push_field(buf: &mut String, field: &str) {
+    if field.contains([',', '"', '\n', '\r']) {
+        buf.push('"');
+        buf.push_str(&field.replace('"', "\"\""));
+        buf.push('"');
+    } else {
+        buf.push_str(field);
+    }
+}
+
+pub(super) fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
+    let mut s = String::new();
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        push_field(&mut s, f.as_ref());
+    }
+    s.push('\n');
+    s
+}
+
+/// The header of `runs.csv` for these axis columns.
+pub fn runs_header(axis_columns: &[String]) -> Vec<String> {
+    let mut h: Vec<String> = ["point", "replicate", "run_id", "seed", "rule_set"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    h.extend(axis_columns.iter().cloned());
+    h.extend(SUMMARY_COLUMNS.iter().map(|s| s.to_string()));
+    h
+}
+
+/// Columns of `points.csv` after `point, rule_set, <axes>, issue`.
+pub const POINT_COLUMNS: [&str; 12] = {
+    let mut c = [""; 12];
+    let mut k = 0;
+    while k < EMERGENCE_COLUMNS.len() {
+        c[k] = EMERGENCE_COLUMNS[k];
+        k += 1;
+    }
+    c[10] = "final_member_share_ci_low";
+    c[11] = "final_member_share_ci_high";
+    c
+};
+
+/// Columns of `runs.csv` an axis may not take as its name.
+pub(super) fn reserved_columns() -> Vec<&'static str> {
+    let mut v = vec!["point", "replicate", "run_id", "seed", "rule_set"];
+    v.extend(SUMMARY_COLUMNS);
+    v.extend(POINT_COLUMNS);
+    v
+}

@@ -1,0 +1,285 @@
+//! Parameter sweeps (`regime sweep`, `regime merge`).
+//!
+//! A sweep runs one scenario at many *points* of its parameter space, each point `replicates`
+//! times under every rule set, and writes one row per run (`runs.csv`) and one row per point,
+//! rule set and issue (`points.csv`). It is built around three promises a research user needs
+//! when a sweep takes hours on a cluster:
+//!
+//! * **Reproducible bit for bit.** The seed of a run is `derive_seed(master, [point, replicate])`,
+//!   shared by every rule set of the point (common random numbers); sampled designs draw their
+//!   points from their own streams of the master seed. Runs are computed in parallel in chunks
+//!   and written in run order, so the files do not depend on threads, chunking, shards or
+//!   interruptions.
+//! * **Constant memory.** Runs record only their summaries and rows stream to disk as chunks
+//!   finish; `points.csv` is computed afterwards in one pass over `runs.csv`, which is sorted by
+//!   point, holding one point at a time.
+//! * **Survives being killed.** Outputs go to `<out>.partial/`; after each commit (about once a
+//!   second) `runs.csv` is fsynced and a small progress file records how many runs and bytes are
+//!   complete. `--resume` truncates `runs.csv` to the last complete length and carries on; the
+//!   finished directory is renamed to `<out>` only when complete.
+//!
+//! `--shard I/N` runs a contiguous block of points; `regime merge` checks the shards' manifests
+//! (same sweep hash, every shard exactly once) and concatenates them into the files one machine
+//! would have written. The format of the `[sweep]` table is in `docs/sweep.md`.
+//!
+//! The parts, each of which may import only the crate's `engine`, `io`, `error` and
+//! [`crate::analysis::stats`] (never clap, the CLI or the plots; only this file draws figures):
+//!
+//! * `spec` and `axis`: the `[sweep]` table read and checked, every problem named by file, line
+//!   and field;
+//! * `design`: the points of a grid, random or Latin hypercube design ([`Plan`]);
+//! * `shard`: `--shard I/N` ([`Shard`]);
+//! * `columns`: the columns of `runs.csv` and `points.csv`;
+//! * `point`: one point made concrete (its scenario) and the rows of its runs;
+//! * `partial`, `runner`, `display`: the `<out>.partial` directory, running the runs in
+//!   chunks with commits that survive `kill -9`, and the progress display;
+//! * `aggregate`: `points.csv` from `runs.csv` ([`points_from_runs`]);
+//! * `manifest` and `merge`: the manifest of a sweep and `regime merge` of shards.
+
+mod aggregate;
+mod axis;
+mod columns;
+mod design;
+mod display;
+mod manifest;
+mod merge;
+mod partial;
+mod point;
+mod runner;
+mod shard;
+mod spec;
+
+pub use aggregate::points_from_runs;
+pub use columns::{runs_header, POINT_COLUMNS};
+pub use design::Plan;
+pub use merge::merge_command;
+pub use point::sweep_hash;
+pub use shard::Shard;
+pub use spec::{Axis, AxisValue, Design, Levels, Link, SweepSpec, Target};
+
+use crate::error::{RegimeError, Result};
+use crate::io::scenario::Scenario;
+use manifest::{manifest, Timing};
+use partial::{begin, finish_rename, partial_path, sync_dir, write_atomic, write_err, Begin};
+use partial::{PROGRESS_FILE, STATE_FILE};
+use point::Sweep;
+use runner::run_cells;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What `regime sweep` was asked to do (the command line's arguments, without clap).
+#[derive(Debug, Clone)]
+pub struct SweepArgs {
+    /// Scenario file with a `[sweep]` table.
+    pub scenario: PathBuf,
+    /// Continue an interrupted sweep (from `<out>.partial`) with the same command.
+    pub resume: bool,
+    /// Run only shard I of N, a contiguous block of points (1-based, e.g. 2/8); combine the
+    /// shards with `regime merge`.
+    pub shard: Option<String>,
+    /// Also draw the standard figures.
+    pub plots: bool,
+}
+
+/// Options shared with other commands.
+#[derive(Debug, Clone)]
+pub struct Common {
+    /// Master seed override.
+    pub seed: Option<u64>,
+    /// Output directory.
+    pub out: Option<PathBuf>,
+    /// Replace an existing directory.
+    pub force: bool,
+    /// No progress output.
+    pub quiet: bool,
+    /// Threads in use.
+    pub threads: usize,
+}
+
+/// Where a sweep (or one shard of it) writes, and which runs it does.
+struct Job {
+    pub(super) out: PathBuf,
+    pub(super) partial: PathBuf,
+    pub(super) hash: String,
+    pub(super) shard: Option<Shard>,
+    /// Points of this shard.
+    pub(super) points: std::ops::Range<u64>,
+    /// (point, replicate) cells of this shard: `point x replicates + replicate`.
+    pub(super) cells: std::ops::Range<u64>,
+    pub(super) runs: u64,
+}
+
+impl Job {
+    fn shard_text(&self) -> Option<String> {
+        self.shard.map(|sh| format!("{}/{}", sh.index, sh.count))
+    }
+}
+
+/// Runs a sweep (see the module documentation and `docs/sweep.md`).
+pub fn sweep_command(s: &Scenario, args: &SweepArgs, c: &Common) -> Result<()> {
+    let started = Instant::now();
+    let spec = SweepSpec::from_scenario(s)?;
+    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    let base_dir = args
+        .scenario
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let replicates = spec.replicates;
+    let rule_sets = spec
+        .rule_set_axis
+        .as_ref()
+        .map(Vec::len)
+        .unwrap_or(s.rule_sets.len());
+    let columns = spec.columns();
+    let sweep = Sweep {
+        base: s,
+        base_dir,
+        plan: Plan::new(spec, c.seed.unwrap_or(s.seed))?,
+        replicates,
+        rule_sets,
+        columns,
+    };
+    let total_points = sweep.plan.points();
+    let points = shard
+        .map(|sh| sh.points(total_points))
+        .unwrap_or(0..total_points);
+    let cells = points.start * replicates..points.end * replicates;
+    let out = c.out.clone().unwrap_or_else(|| {
+        let mut name = format!("sweep-{}", s.name);
+        if let Some(sh) = shard {
+            name.push_str(&format!("-shard-{}-of-{}", sh.index, sh.count));
+        }
+        PathBuf::from("out").join(name)
+    });
+    if out.exists() && !c.force {
+        return Err(RegimeError::OutputExists(out));
+    }
+    let job = Job {
+        partial: partial_path(&out),
+        out,
+        hash: sweep.hash(),
+        shard,
+        runs: (cells.end - cells.start) * rule_sets as u64,
+        points,
+        cells,
+    };
+    let (from, resumed, lock) = match begin(&sweep, &job, args, c)? {
+        Begin::Run {
+            from,
+            resumed,
+            lock,
+        } => (from, resumed, lock),
+        Begin::Done(done) => {
+            if !c.quiet {
+                eprintln!(
+                    "the sweep had finished before it was interrupted; outputs in {}",
+                    done.display()
+                );
+            }
+            return Ok(());
+        }
+    };
+    let done_before = (from.next_cell - job.cells.start) * rule_sets as u64;
+    let session = Instant::now();
+    let pair_rounds = run_cells(&sweep, &job, from, c, done_before)?;
+    let run_seconds = session.elapsed().as_secs_f64();
+
+    // Finish: points.csv, figures, the manifest (whose presence marks a finished sweep), then
+    // the state files go and the directory is renamed into place.
+    let partial = &job.partial;
+    let point_rows = points_from_runs(&partial.join("runs.csv"), &partial.join("points.csv"))?;
+    if args.plots {
+        let figs = crate::plot::sweep_figures(partial, &sweep.columns)?;
+        if !c.quiet {
+            eprintln!("drew {} figures", figs.len());
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let session_runs = job.runs - done_before;
+    let manifest = manifest(
+        &sweep,
+        &job,
+        resumed,
+        Timing {
+            seconds: elapsed,
+            run_seconds,
+            pair_rounds,
+            threads: c.threads,
+        },
+        point_rows,
+    );
+    let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    write_atomic(partial, "manifest.json", format!("{text}\n").as_bytes())?;
+    fs::remove_file(partial.join(PROGRESS_FILE)).map_err(write_err(partial))?;
+    fs::remove_file(partial.join(STATE_FILE)).map_err(write_err(partial))?;
+    drop(lock);
+    sync_dir(partial)?;
+    let done = finish_rename(partial, &job.out, c.force)?;
+    if !c.quiet {
+        eprintln!(
+            "{} runs ({} points x {} replicates x {} rule sets{}) of `{}` in {:.2} s ({:.0} runs/s{}); outputs in {}",
+            job.runs,
+            job.points.end - job.points.start,
+            replicates,
+            rule_sets,
+            shard
+                .map(|sh| format!(", shard {}/{} of {total_points} points", sh.index, sh.count))
+                .unwrap_or_default(),
+            s.name,
+            elapsed,
+            session_runs as f64 / run_seconds.max(1e-9),
+            if resumed {
+                format!(", {session_runs} of them after resuming")
+            } else {
+                String::new()
+            },
+            done.display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_points() {
+        for total in [0u64, 1, 7, 100, 101] {
+            for n in 1..=9 {
+                let mut next = 0;
+                for i in 1..=n {
+                    let r = Shard { index: i, count: n }.points(total);
+                    assert_eq!(r.start, next);
+                    next = r.end;
+                }
+                assert_eq!(next, total);
+            }
+        }
+        assert!(Shard::parse("0/3").is_err());
+        assert!(Shard::parse("4/3").is_err());
+        assert!(Shard::parse("x").is_err());
+        assert_eq!(Shard::parse("2/3").ok(), Some(Shard { index: 2, count: 3 }));
+    }
+
+    #[test]
+    fn fields_are_quoted_like_the_csv_crate() {
+        let mut s = String::new();
+        push_field(&mut s, "a,b \"c\"");
+        assert_eq!(s, "\"a,b \"\"c\"\"\"");
+        assert_eq!(csv_line(&["x", "", "y"]), "x,,y\n");
+    }
+
+    #[test]
+    fn ranges_are_written_as_decimals() {
+        assert_eq!(round12(0.1 + 2.0 * 0.1), 0.3);
+        assert_eq!(num(round12(0.5 + 9.0 * 0.05)), "0.95");
+        assert_eq!(snake("blocs[0].discount"), "blocs_0_discount");
+        assert_eq!(
+            snake("rules.realist.relative_gains"),
+            "rules_realist_relative_gains"
+        );
+    }
+}
