@@ -396,3 +396,19 @@ pub(super) fn snake(s: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_written_as_decimals() {
+        assert_eq!(round12(0.1 + 2.0 * 0.1), 0.3);
+        assert_eq!(num(round12(0.5 + 9.0 * 0.05)), "0.95");
+        assert_eq!(snake("blocs[0].discount"), "blocs_0_discount");
+        assert_eq!(
+            snake("rules.realist.relative_gains"),
+            "rules_realist_relative_gains"
+        );
+    }
+}

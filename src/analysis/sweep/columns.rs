@@ -57,3 +57,16 @@ pub(super) fn reserved_columns() -> Vec<&'static str> {
     v.extend(POINT_COLUMNS);
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_like_the_csv_crate() {
+        let mut s = String::new();
+        push_field(&mut s, "a,b \"c\"");
+        assert_eq!(s, "\"a,b \"\"c\"\"\"");
+        assert_eq!(csv_line(&["x", "", "y"]), "x,,y\n");
+    }
+}

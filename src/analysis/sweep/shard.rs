@@ -31,3 +31,27 @@ impl Shard {
         at(self.index - 1)..at(self.index)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_points() {
+        for total in [0u64, 1, 7, 100, 101] {
+            for n in 1..=9 {
+                let mut next = 0;
+                for i in 1..=n {
+                    let r = Shard { index: i, count: n }.points(total);
+                    assert_eq!(r.start, next);
+                    next = r.end;
+                }
+                assert_eq!(next, total);
+            }
+        }
+        assert!(Shard::parse("0/3").is_err());
+        assert!(Shard::parse("4/3").is_err());
+        assert!(Shard::parse("x").is_err());
+        assert_eq!(Shard::parse("2/3").ok(), Some(Shard { index: 2, count: 3 }));
+    }
+}
