@@ -1,9 +1,10 @@
 //! `points.csv` from `runs.csv`: interval estimates per point, rule set and issue, computed in
 //! one pass holding one point at a time. Imports only `analysis::stats`, `error` and `io`.
 
-use super::columns::{csv_line, POINT_COLUMNS};
+use super::columns::POINT_COLUMNS;
 use crate::analysis::stats;
 use crate::error::{RegimeError, Result};
+use crate::io::output::csv_line;
 use crate::io::output::num;
 use std::fs;
 use std::io::Write;

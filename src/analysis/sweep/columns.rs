@@ -1,30 +1,7 @@
-//! The columns of `runs.csv` and `points.csv`, and how their rows are quoted. Imports only
-//! `io::output`.
+//! The columns of `runs.csv` and `points.csv`. Their rows are quoted by the crate's one CSV
+//! encoder, [`crate::io::output::csv_line`]. Imports only `io::output`.
 
 use crate::io::output::{EMERGENCE_COLUMNS, SUMMARY_COLUMNS};
-
-/// Appends a CSV field, quoted when it has to be (as the `csv` crate does).
-pub(super) fn push_field(buf: &mut String, field: &str) {
-    if field.contains([',', '"', '\n', '\r']) {
-        buf.push('"');
-        buf.push_str(&field.replace('"', "\"\""));
-        buf.push('"');
-    } else {
-        buf.push_str(field);
-    }
-}
-
-pub(super) fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
-    let mut s = String::new();
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        push_field(&mut s, f.as_ref());
-    }
-    s.push('\n');
-    s
-}
 
 /// The header of `runs.csv` for these axis columns.
 pub fn runs_header(axis_columns: &[String]) -> Vec<String> {
@@ -60,13 +37,13 @@ pub(super) fn reserved_columns() -> Vec<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::io::output::csv_line;
 
     #[test]
     fn fields_are_quoted_like_the_csv_crate() {
-        let mut s = String::new();
-        push_field(&mut s, "a,b \"c\"");
-        assert_eq!(s, "\"a,b \"\"c\"\"\"");
+        // the shared encoder (io::output), as sweep rows use it
+        let s = csv_line(&["a,b \"c\""]);
+        assert_eq!(s.trim_end_matches('\n'), "\"a,b \"\"c\"\"\"");
         assert_eq!(csv_line(&["x", "", "y"]), "x,,y\n");
     }
 }

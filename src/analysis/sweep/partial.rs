@@ -2,10 +2,11 @@
 //! `runs.csv` in the background, and how a sweep starts, resumes after `kill -9` or refuses.
 //! Imports only `error` and `std`.
 
-use super::columns::{csv_line, runs_header};
+use super::columns::runs_header;
 use super::point::Sweep;
 use super::{Common, Job, SweepArgs};
 use crate::error::{Location, RegimeError, Result};
+use crate::io::output::csv_line;
 use std::fs;
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,6 @@
 //! overrides), the checks run before a sweep starts, the rows of the runs of one (point,
 //! replicate) cell, and the hash that identifies a sweep. Imports `engine`, `error` and `io`.
 
-use super::columns::push_field;
 use super::design::Plan;
 use super::spec::{quoted_key, AxisValue, Target};
 use crate::engine::rng::derive_seed;
@@ -17,8 +16,8 @@ use std::path::PathBuf;
 /// A point made concrete: its scenario and its axis cells.
 pub(super) struct PointRun {
     pub(super) scenario: Scenario,
-    /// `,`-joined, escaped axis cells (with a trailing comma when there are axes).
-    pub(super) axis_cells: String,
+    /// The point's axis cells, in axis order.
+    pub(super) axis_cells: Vec<String>,
 }
 
 /// Everything a sweep needs to run any of its runs.
@@ -44,11 +43,7 @@ impl Sweep<'_> {
                 format!("{} at point {point}", scenario.rule_sets.len()),
             ));
         }
-        let mut axis_cells = String::new();
-        for v in &values {
-            push_field(&mut axis_cells, &v.to_cell());
-            axis_cells.push(',');
-        }
+        let axis_cells = values.iter().map(AxisValue::to_cell).collect();
         Ok(PointRun {
             scenario,
             axis_cells,
@@ -176,22 +171,22 @@ impl Sweep<'_> {
                 Record::Summary,
             );
             pair_rounds += o.pair_rounds;
-            let mut prefix = format!("{point},{replicate},{run_id},{seed},");
-            push_field(&mut prefix, name);
-            prefix.push(',');
-            prefix.push_str(&p.axis_cells);
+            let ids = [
+                point.to_string(),
+                replicate.to_string(),
+                run_id.to_string(),
+                seed.to_string(),
+                name.clone(),
+            ];
             for i in 0..o.summaries.len() {
-                out.push_str(&prefix);
-                for (j, f) in output::summary_fields(&p.scenario, &o, i)
+                let summary = output::summary_fields(&p.scenario, &o, i);
+                let row: Vec<&str> = ids
                     .iter()
-                    .enumerate()
-                {
-                    if j > 0 {
-                        out.push(',');
-                    }
-                    push_field(out, f);
-                }
-                out.push('\n');
+                    .chain(&p.axis_cells)
+                    .chain(&summary)
+                    .map(String::as_str)
+                    .collect();
+                out.push_str(&output::csv_line(&row));
             }
         }
         pair_rounds
