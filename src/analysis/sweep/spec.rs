@@ -295,131 +295,14 @@ impl SweepSpec {
             file: &s.source,
             text: &s.text,
         };
-        let doc = s
-            .text
-            .parse::<toml_edit::ImDocument<String>>()
-            .map_err(|e| RegimeError::Parse {
-                location: r.loc(&e.span()),
-                message: format!(
-                    "TOML syntax error: {}",
-                    e.message().lines().next().unwrap_or("")
-                ),
-            })?;
-        let root = doc.as_table();
-        let Some(sweep_item) = root.get("sweep") else {
-            return Err(r.err(
-                &None,
-                "sweep",
-                "a [sweep] table with `axes` (see docs/sweep.md and scenarios/sweeps/)",
-                "none",
-            ));
-        };
-        let sweep = sweep_item.as_table_like().ok_or_else(|| {
-            r.err(
-                &item_span(sweep_item),
-                "sweep",
-                "a table",
-                describe_item(sweep_item),
-            )
-        })?;
-        for (k, _) in sweep.iter() {
-            if !SWEEP_KEYS.contains(&k) {
-                return Err(r.err(
-                    &entry_span(sweep, k),
-                    &format!("sweep.{}", quoted_key(k)),
-                    format!("one of {}", SWEEP_KEYS.join(", ")),
-                    format!("unknown key `{k}`{}", did_you_mean(k, SWEEP_KEYS)),
-                ));
-            }
-        }
-        let design = match sweep.get("design") {
-            None => Design::Grid,
-            Some(it) => match it.as_str() {
-                Some("grid") => Design::Grid,
-                Some("random") => Design::Random,
-                Some("latin_hypercube") => Design::LatinHypercube,
-                _ => {
-                    let found = describe_item(it);
-                    let hint = it
-                        .as_str()
-                        .map(|x| did_you_mean(x, ["grid", "random", "latin_hypercube"]))
-                        .unwrap_or_default();
-                    return Err(r.err(
-                        &entry_span(sweep, "design"),
-                        "sweep.design",
-                        "\"grid\", \"random\" or \"latin_hypercube\"",
-                        format!("{found}{hint}"),
-                    ));
-                }
-            },
-        };
-        let positive = |key: &str, max: u64| -> Result<Option<u64>> {
-            match sweep.get(key) {
-                None => Ok(None),
-                Some(it) => match it.as_integer() {
-                    Some(n) if n >= 1 && (n as u64) <= max => Ok(Some(n as u64)),
-                    _ => Err(r.err(
-                        &entry_span(sweep, key),
-                        &format!("sweep.{key}"),
-                        format!("a whole number in [1, {max}]"),
-                        describe_item(it),
-                    )),
-                },
-            }
-        };
-        let samples = positive("samples", MAX_POINTS)?;
-        let replicates = positive("replicates", 1 << 40)?.unwrap_or(s.replicates);
-        match (design, samples) {
-            (Design::Grid, Some(n)) => {
-                return Err(r.err(
-                    &entry_span(sweep, "samples"),
-                    "sweep.samples",
-                    "no `samples` with design = \"grid\" (a grid has one point per combination of values; use design = \"random\" or \"latin_hypercube\" to draw samples)",
-                    n.to_string(),
-                ))
-            }
-            (Design::Random | Design::LatinHypercube, None) => {
-                return Err(r.err(
-                    &entry_span(sweep, "design"),
-                    "sweep.samples",
-                    format!("a number of samples for design = \"{}\"", design.name()),
-                    "none",
-                ))
-            }
-            (Design::LatinHypercube, Some(n)) if n > MAX_LHS_SAMPLES => {
-                return Err(r.err(
-                    &entry_span(sweep, "samples"),
-                    "sweep.samples",
-                    format!("at most {MAX_LHS_SAMPLES} samples for a Latin hypercube"),
-                    n.to_string(),
-                ))
-            }
-            _ => {}
-        }
-        let axes_item = sweep.get("axes").ok_or_else(|| {
-            r.err(
-                &item_span(sweep_item),
-                "sweep.axes",
-                "a table of axes, e.g. [sweep.axes] \"rules.realist.relative_gains\" = { values = [0.0, 0.5] }",
-                "none",
-            )
-        })?;
-        let axes_table = axes_item.as_table_like().ok_or_else(|| {
-            r.err(
-                &entry_span(sweep, "axes"),
-                "sweep.axes",
-                "a table of axes",
-                describe_item(axes_item),
-            )
-        })?;
-        if axes_table.is_empty() {
-            return Err(r.err(
-                &entry_span(sweep, "axes"),
-                "sweep.axes",
-                "at least one axis",
-                "an empty table",
-            ));
-        }
+        let doc = parse_text(&r)?;
+        let (sweep_item, sweep) = sweep_table(&r, doc.as_table())?;
+        check_sweep_keys(&r, sweep)?;
+        let design = read_design(&r, sweep)?;
+        let samples = read_count(&r, sweep, "samples", MAX_POINTS)?;
+        let replicates = read_count(&r, sweep, "replicates", 1 << 40)?.unwrap_or(s.replicates);
+        check_samples(&r, sweep, design, samples)?;
+        let axes_table = axes_table(&r, sweep_item, sweep)?;
         let mut axes = Vec::new();
         let mut rule_set_axis = None;
         let mut rule_set_location = None;
@@ -431,29 +314,7 @@ impl SweepSpec {
                 .ok_or_else(|| r.err(&span, &field, AXIS_EXPECTED, describe_item(item)))?;
             let axis = read_axis(&r, design, key, &field, &span, spec)?;
             if key == "rule_set" {
-                let Levels::List(values) = &axis.levels else {
-                    return Err(r.err(
-                        &span,
-                        &field,
-                        "rule_set = { values = [\"realist\", \"institutionalist\"] }",
-                        "an interval",
-                    ));
-                };
-                let mut names = Vec::new();
-                for v in values {
-                    match v {
-                        AxisValue::Text(t) => names.push(t.clone()),
-                        other => {
-                            return Err(r.err(
-                                &span,
-                                &field,
-                                "names of rule sets (strings)",
-                                other.to_toml(),
-                            ))
-                        }
-                    }
-                }
-                rule_set_axis = Some(names);
+                rule_set_axis = Some(rule_set_names(&r, &span, &field, &axis.levels)?);
                 rule_set_location = Some(axis.location.clone());
             } else {
                 axes.push(axis);
@@ -474,4 +335,189 @@ impl SweepSpec {
     pub fn columns(&self) -> Vec<String> {
         self.axes.iter().map(|a| a.column.clone()).collect()
     }
+}
+
+/// The scenario text as a TOML document (with spans, for messages).
+fn parse_text(r: &SpecReader) -> Result<toml_edit::ImDocument<String>> {
+    r.text
+        .parse::<toml_edit::ImDocument<String>>()
+        .map_err(|e| RegimeError::Parse {
+            location: r.loc(&e.span()),
+            message: format!(
+                "TOML syntax error: {}",
+                e.message().lines().next().unwrap_or("")
+            ),
+        })
+}
+
+/// The `[sweep]` item and its table.
+fn sweep_table<'d>(
+    r: &SpecReader,
+    root: &'d toml_edit::Table,
+) -> Result<(&'d toml_edit::Item, &'d dyn toml_edit::TableLike)> {
+    let Some(sweep_item) = root.get("sweep") else {
+        return Err(r.err(
+            &None,
+            "sweep",
+            "a [sweep] table with `axes` (see docs/sweep.md and scenarios/sweeps/)",
+            "none",
+        ));
+    };
+    let sweep = sweep_item.as_table_like().ok_or_else(|| {
+        r.err(
+            &item_span(sweep_item),
+            "sweep",
+            "a table",
+            describe_item(sweep_item),
+        )
+    })?;
+    Ok((sweep_item, sweep))
+}
+
+/// Every key of `[sweep]` is one of [`SWEEP_KEYS`].
+fn check_sweep_keys(r: &SpecReader, sweep: &dyn toml_edit::TableLike) -> Result<()> {
+    for (k, _) in sweep.iter() {
+        if !SWEEP_KEYS.contains(&k) {
+            return Err(r.err(
+                &entry_span(sweep, k),
+                &format!("sweep.{}", quoted_key(k)),
+                format!("one of {}", SWEEP_KEYS.join(", ")),
+                format!("unknown key `{k}`{}", did_you_mean(k, SWEEP_KEYS)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `design = "grid" | "random" | "latin_hypercube"` (default: a grid).
+fn read_design(r: &SpecReader, sweep: &dyn toml_edit::TableLike) -> Result<Design> {
+    let Some(it) = sweep.get("design") else {
+        return Ok(Design::Grid);
+    };
+    match it.as_str() {
+        Some("grid") => Ok(Design::Grid),
+        Some("random") => Ok(Design::Random),
+        Some("latin_hypercube") => Ok(Design::LatinHypercube),
+        _ => {
+            let found = describe_item(it);
+            let hint = it
+                .as_str()
+                .map(|x| did_you_mean(x, ["grid", "random", "latin_hypercube"]))
+                .unwrap_or_default();
+            Err(r.err(
+                &entry_span(sweep, "design"),
+                "sweep.design",
+                "\"grid\", \"random\" or \"latin_hypercube\"",
+                format!("{found}{hint}"),
+            ))
+        }
+    }
+}
+
+/// A whole number in `[1, max]` under `key`, if given.
+fn read_count(
+    r: &SpecReader,
+    sweep: &dyn toml_edit::TableLike,
+    key: &str,
+    max: u64,
+) -> Result<Option<u64>> {
+    match sweep.get(key) {
+        None => Ok(None),
+        Some(it) => match it.as_integer() {
+            Some(n) if n >= 1 && (n as u64) <= max => Ok(Some(n as u64)),
+            _ => Err(r.err(
+                &entry_span(sweep, key),
+                &format!("sweep.{key}"),
+                format!("a whole number in [1, {max}]"),
+                describe_item(it),
+            )),
+        },
+    }
+}
+
+/// `samples` goes with the sampled designs only (and is bounded for a Latin hypercube).
+fn check_samples(
+    r: &SpecReader,
+    sweep: &dyn toml_edit::TableLike,
+    design: Design,
+    samples: Option<u64>,
+) -> Result<()> {
+    match (design, samples) {
+        (Design::Grid, Some(n)) => Err(r.err(
+            &entry_span(sweep, "samples"),
+            "sweep.samples",
+            "no `samples` with design = \"grid\" (a grid has one point per combination of values; use design = \"random\" or \"latin_hypercube\" to draw samples)",
+            n.to_string(),
+        )),
+        (Design::Random | Design::LatinHypercube, None) => Err(r.err(
+            &entry_span(sweep, "design"),
+            "sweep.samples",
+            format!("a number of samples for design = \"{}\"", design.name()),
+            "none",
+        )),
+        (Design::LatinHypercube, Some(n)) if n > MAX_LHS_SAMPLES => Err(r.err(
+            &entry_span(sweep, "samples"),
+            "sweep.samples",
+            format!("at most {MAX_LHS_SAMPLES} samples for a Latin hypercube"),
+            n.to_string(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The non-empty `[sweep.axes]` table.
+fn axes_table<'d>(
+    r: &SpecReader,
+    sweep_item: &toml_edit::Item,
+    sweep: &'d dyn toml_edit::TableLike,
+) -> Result<&'d dyn toml_edit::TableLike> {
+    let axes_item = sweep.get("axes").ok_or_else(|| {
+        r.err(
+            &item_span(sweep_item),
+            "sweep.axes",
+            "a table of axes, e.g. [sweep.axes] \"rules.realist.relative_gains\" = { values = [0.0, 0.5] }",
+            "none",
+        )
+    })?;
+    let axes_table = axes_item.as_table_like().ok_or_else(|| {
+        r.err(
+            &entry_span(sweep, "axes"),
+            "sweep.axes",
+            "a table of axes",
+            describe_item(axes_item),
+        )
+    })?;
+    if axes_table.is_empty() {
+        return Err(r.err(
+            &entry_span(sweep, "axes"),
+            "sweep.axes",
+            "at least one axis",
+            "an empty table",
+        ));
+    }
+    Ok(axes_table)
+}
+
+/// The names of the `rule_set` axis: a list of strings.
+fn rule_set_names(
+    r: &SpecReader,
+    span: &Span,
+    field: &str,
+    levels: &Levels,
+) -> Result<Vec<String>> {
+    let Levels::List(values) = levels else {
+        return Err(r.err(
+            span,
+            field,
+            "rule_set = { values = [\"realist\", \"institutionalist\"] }",
+            "an interval",
+        ));
+    };
+    values
+        .iter()
+        .map(|v| match v {
+            AxisValue::Text(t) => Ok(t.clone()),
+            other => Err(r.err(span, field, "names of rule sets (strings)", other.to_toml())),
+        })
+        .collect()
 }
