@@ -99,18 +99,47 @@ pub struct Common {
 
 /// Where a sweep (or one shard of it) writes, and which runs it does.
 struct Job {
-    pub(super) out: PathBuf,
-    pub(super) partial: PathBuf,
-    pub(super) hash: String,
-    pub(super) shard: Option<Shard>,
+    out: PathBuf,
+    partial: PathBuf,
+    hash: String,
+    shard: Option<Shard>,
     /// Points of this shard.
-    pub(super) points: std::ops::Range<u64>,
+    points: std::ops::Range<u64>,
     /// (point, replicate) cells of this shard: `point x replicates + replicate`.
-    pub(super) cells: std::ops::Range<u64>,
-    pub(super) runs: u64,
+    cells: std::ops::Range<u64>,
+    runs: u64,
 }
 
 impl Job {
+    /// The job of `sweep` (or of one shard of it); refuses an existing output directory
+    /// unless `--force`.
+    fn new(sweep: &Sweep, shard: Option<Shard>, c: &Common) -> Result<Job> {
+        let total_points = sweep.plan.points();
+        let points = shard
+            .map(|sh| sh.points(total_points))
+            .unwrap_or(0..total_points);
+        let cells = points.start * sweep.replicates..points.end * sweep.replicates;
+        let out = c.out.clone().unwrap_or_else(|| {
+            let mut name = format!("sweep-{}", sweep.base.name);
+            if let Some(sh) = shard {
+                name.push_str(&format!("-shard-{}-of-{}", sh.index, sh.count));
+            }
+            PathBuf::from("out").join(name)
+        });
+        if out.exists() && !c.force {
+            return Err(RegimeError::OutputExists(out));
+        }
+        Ok(Job {
+            partial: partial_path(&out),
+            out,
+            hash: sweep.hash(),
+            shard,
+            runs: (cells.end - cells.start) * sweep.rule_sets as u64,
+            points,
+            cells,
+        })
+    }
+
     fn shard_text(&self) -> Option<String> {
         self.shard.map(|sh| format!("{}/{}", sh.index, sh.count))
     }
@@ -121,50 +150,8 @@ pub fn sweep_command(s: &Scenario, args: &SweepArgs, c: &Common) -> Result<()> {
     let started = Instant::now();
     let spec = SweepSpec::from_scenario(s)?;
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
-    let base_dir = args
-        .scenario
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let replicates = spec.replicates;
-    let rule_sets = spec
-        .rule_set_axis
-        .as_ref()
-        .map(Vec::len)
-        .unwrap_or(s.rule_sets.len());
-    let columns = spec.columns();
-    let sweep = Sweep {
-        base: s,
-        base_dir,
-        plan: Plan::new(spec, c.seed.unwrap_or(s.seed))?,
-        replicates,
-        rule_sets,
-        columns,
-    };
-    let total_points = sweep.plan.points();
-    let points = shard
-        .map(|sh| sh.points(total_points))
-        .unwrap_or(0..total_points);
-    let cells = points.start * replicates..points.end * replicates;
-    let out = c.out.clone().unwrap_or_else(|| {
-        let mut name = format!("sweep-{}", s.name);
-        if let Some(sh) = shard {
-            name.push_str(&format!("-shard-{}-of-{}", sh.index, sh.count));
-        }
-        PathBuf::from("out").join(name)
-    });
-    if out.exists() && !c.force {
-        return Err(RegimeError::OutputExists(out));
-    }
-    let job = Job {
-        partial: partial_path(&out),
-        out,
-        hash: sweep.hash(),
-        shard,
-        runs: (cells.end - cells.start) * rule_sets as u64,
-        points,
-        cells,
-    };
+    let sweep = Sweep::new(s, &args.scenario, spec, c.seed.unwrap_or(s.seed))?;
+    let job = Job::new(&sweep, shard, c)?;
     let (from, resumed, lock) = match begin(&sweep, &job, args, c)? {
         Begin::Run {
             from,
@@ -181,13 +168,38 @@ pub fn sweep_command(s: &Scenario, args: &SweepArgs, c: &Common) -> Result<()> {
             return Ok(());
         }
     };
-    let done_before = (from.next_cell - job.cells.start) * rule_sets as u64;
+    let done_before = (from.next_cell - job.cells.start) * sweep.rule_sets as u64;
     let session = Instant::now();
     let pair_rounds = run_cells(&sweep, &job, from, c, done_before)?;
     let run_seconds = session.elapsed().as_secs_f64();
+    let point_rows = write_points_and_figures(&sweep, &job, args, c)?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let timing = Timing {
+        seconds: elapsed,
+        run_seconds,
+        pair_rounds,
+        threads: c.threads,
+    };
+    let manifest = manifest(&sweep, &job, resumed, timing, point_rows);
+    let done = finish(&job, &manifest, lock, c.force)?;
+    if !c.quiet {
+        let session_runs = job.runs - done_before;
+        report(
+            &sweep,
+            &job,
+            resumed,
+            session_runs,
+            elapsed,
+            run_seconds,
+            &done,
+        );
+    }
+    Ok(())
+}
 
-    // Finish: points.csv, figures, the manifest (whose presence marks a finished sweep), then
-    // the state files go and the directory is renamed into place.
+/// `points.csv` from `runs.csv` and, with `--plots`, the figures. Returns the rows of
+/// `points.csv`.
+fn write_points_and_figures(sweep: &Sweep, job: &Job, args: &SweepArgs, c: &Common) -> Result<u64> {
     let partial = &job.partial;
     let point_rows = points_from_runs(&partial.join("runs.csv"), &partial.join("points.csv"))?;
     if args.plots {
@@ -196,47 +208,50 @@ pub fn sweep_command(s: &Scenario, args: &SweepArgs, c: &Common) -> Result<()> {
             eprintln!("drew {} figures", figs.len());
         }
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    let session_runs = job.runs - done_before;
-    let manifest = manifest(
-        &sweep,
-        &job,
-        resumed,
-        Timing {
-            seconds: elapsed,
-            run_seconds,
-            pair_rounds,
-            threads: c.threads,
-        },
-        point_rows,
-    );
-    let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    Ok(point_rows)
+}
+
+/// Finishes a sweep: the manifest (whose presence marks a finished sweep), then the state
+/// files go, the lock is released and the directory is renamed into place. Returns where.
+fn finish(job: &Job, manifest: &serde_json::Value, lock: fs::File, force: bool) -> Result<PathBuf> {
+    let partial = &job.partial;
+    let text = serde_json::to_string_pretty(manifest).unwrap_or_default();
     write_atomic(partial, "manifest.json", format!("{text}\n").as_bytes())?;
     fs::remove_file(partial.join(PROGRESS_FILE)).map_err(write_err(partial))?;
     fs::remove_file(partial.join(STATE_FILE)).map_err(write_err(partial))?;
     drop(lock);
     sync_dir(partial)?;
-    let done = finish_rename(partial, &job.out, c.force)?;
-    if !c.quiet {
-        eprintln!(
-            "{} runs ({} points x {} replicates x {} rule sets{}) of `{}` in {:.2} s ({:.0} runs/s{}); outputs in {}",
-            job.runs,
-            job.points.end - job.points.start,
-            replicates,
-            rule_sets,
-            shard
-                .map(|sh| format!(", shard {}/{} of {total_points} points", sh.index, sh.count))
-                .unwrap_or_default(),
-            s.name,
-            elapsed,
-            session_runs as f64 / run_seconds.max(1e-9),
-            if resumed {
-                format!(", {session_runs} of them after resuming")
-            } else {
-                String::new()
-            },
-            done.display()
-        );
-    }
-    Ok(())
+    finish_rename(partial, &job.out, force)
+}
+
+/// The closing line: runs, points, replicates, rule sets, shard, time and where the outputs are.
+fn report(
+    sweep: &Sweep,
+    job: &Job,
+    resumed: bool,
+    session_runs: u64,
+    elapsed: f64,
+    run_seconds: f64,
+    done: &Path,
+) {
+    let total_points = sweep.plan.points();
+    eprintln!(
+        "{} runs ({} points x {} replicates x {} rule sets{}) of `{}` in {:.2} s ({:.0} runs/s{}); outputs in {}",
+        job.runs,
+        job.points.end - job.points.start,
+        sweep.replicates,
+        sweep.rule_sets,
+        job.shard
+            .map(|sh| format!(", shard {}/{} of {total_points} points", sh.index, sh.count))
+            .unwrap_or_default(),
+        sweep.base.name,
+        elapsed,
+        session_runs as f64 / run_seconds.max(1e-9),
+        if resumed {
+            format!(", {session_runs} of them after resuming")
+        } else {
+            String::new()
+        },
+        done.display()
+    );
 }

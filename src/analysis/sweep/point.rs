@@ -3,7 +3,7 @@
 //! replicate) cell, and the hash that identifies a sweep. Imports `engine`, `error` and `io`.
 
 use super::design::Plan;
-use super::spec::{quoted_key, AxisValue, Target};
+use super::spec::{quoted_key, AxisValue, SweepSpec, Target};
 use crate::engine::rng::derive_seed;
 use crate::engine::sim::{self, Record, RunId};
 use crate::engine::world;
@@ -11,7 +11,7 @@ use crate::error::{RegimeError, Result};
 use crate::io::output;
 use crate::io::scenario::{self, Scenario};
 use rayon::prelude::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A point made concrete: its scenario and its axis cells.
 pub(super) struct PointRun {
@@ -30,7 +30,35 @@ pub(super) struct Sweep<'a> {
     pub(super) columns: Vec<String>,
 }
 
-impl Sweep<'_> {
+impl<'a> Sweep<'a> {
+    /// The sweep of `spec` over the base scenario `base` (read from `scenario_file`, whose
+    /// folder anchors relative paths) for the master seed `seed`.
+    pub(super) fn new(
+        base: &'a Scenario,
+        scenario_file: &Path,
+        spec: SweepSpec,
+        seed: u64,
+    ) -> Result<Sweep<'a>> {
+        let base_dir = scenario_file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let replicates = spec.replicates;
+        let rule_sets = spec
+            .rule_set_axis
+            .as_ref()
+            .map(Vec::len)
+            .unwrap_or(base.rule_sets.len());
+        let columns = spec.columns();
+        Ok(Sweep {
+            base,
+            base_dir,
+            plan: Plan::new(spec, seed)?,
+            replicates,
+            rule_sets,
+            columns,
+        })
+    }
     pub(super) fn point(&self, point: u64) -> Result<PointRun> {
         let values = self.plan.values(point);
         let sets = self.plan.overrides(point);
