@@ -198,53 +198,8 @@ impl Drop for Committer {
 pub(super) fn begin(sweep: &Sweep, job: &Job, args: &SweepArgs, c: &Common) -> Result<Begin> {
     let partial = &job.partial;
     if partial.exists() {
-        if !args.resume && !c.force {
-            return Err(RegimeError::argument(
-                "--resume",
-                format!(
-                    "--resume to continue the interrupted sweep in {}, or --force to start it again",
-                    partial.display()
-                ),
-                "neither",
-            ));
-        }
-        if !args.resume {
-            // --force: start again, unless another process is writing it right now.
-            if partial.join(STATE_FILE).exists() {
-                drop(lock_state(partial)?);
-            }
-            fs::remove_dir_all(partial).map_err(write_err(partial))?;
-        } else {
-            match read_partial(partial, &job.hash, job.shard_text().as_deref())? {
-                PartialState::Running => {
-                    let lock = lock_state(partial)?;
-                    let p = Progress::read(partial).ok_or_else(|| {
-                        RegimeError::argument(
-                            "--resume",
-                            "a partial sweep with a progress record",
-                            format!("{} has none (use --force)", partial.display()),
-                        )
-                    })?;
-                    if p.next_cell < job.cells.start || p.next_cell > job.cells.end {
-                        return Err(RegimeError::argument(
-                            "--resume",
-                            "a progress record of this sweep",
-                            format!("cell {} outside {:?}", p.next_cell, job.cells),
-                        ));
-                    }
-                    return Ok(Begin::Run {
-                        from: p,
-                        resumed: true,
-                        lock,
-                    });
-                }
-                PartialState::Finished => {
-                    return finish_rename(partial, &job.out, c.force).map(Begin::Done);
-                }
-                PartialState::Unstarted => {
-                    fs::remove_dir_all(partial).map_err(write_err(partial))?;
-                }
-            }
+        if let Some(b) = existing_partial(job, args, c)? {
+            return Ok(b);
         }
     }
     if args.resume && !c.quiet {
@@ -254,8 +209,72 @@ pub(super) fn begin(sweep: &Sweep, job: &Job, args: &SweepArgs, c: &Common) -> R
         );
     }
     sweep.check()?;
-    // A fresh partial directory: runs.csv with its header, the progress record, then the state
-    // file, whose presence says that the directory holds a started sweep.
+    start_fresh(sweep, job)
+}
+
+/// What to do with an existing `<out>.partial`: resume it (`--resume`), or remove it
+/// (`--force`, or `--resume` of a sweep whose setup never finished; then `None`), or refuse.
+fn existing_partial(job: &Job, args: &SweepArgs, c: &Common) -> Result<Option<Begin>> {
+    let partial = &job.partial;
+    if !args.resume && !c.force {
+        return Err(RegimeError::argument(
+            "--resume",
+            format!(
+                "--resume to continue the interrupted sweep in {}, or --force to start it again",
+                partial.display()
+            ),
+            "neither",
+        ));
+    }
+    if !args.resume {
+        // --force: start again, unless another process is writing it right now.
+        if partial.join(STATE_FILE).exists() {
+            drop(lock_state(partial)?);
+        }
+        fs::remove_dir_all(partial).map_err(write_err(partial))?;
+        return Ok(None);
+    }
+    match read_partial(partial, &job.hash, job.shard_text().as_deref())? {
+        PartialState::Running => resume(job).map(Some),
+        PartialState::Finished => finish_rename(partial, &job.out, c.force)
+            .map(Begin::Done)
+            .map(Some),
+        PartialState::Unstarted => {
+            fs::remove_dir_all(partial).map_err(write_err(partial))?;
+            Ok(None)
+        }
+    }
+}
+
+/// Resumes a running partial sweep from its progress record, holding its lock.
+fn resume(job: &Job) -> Result<Begin> {
+    let partial = &job.partial;
+    let lock = lock_state(partial)?;
+    let p = Progress::read(partial).ok_or_else(|| {
+        RegimeError::argument(
+            "--resume",
+            "a partial sweep with a progress record",
+            format!("{} has none (use --force)", partial.display()),
+        )
+    })?;
+    if p.next_cell < job.cells.start || p.next_cell > job.cells.end {
+        return Err(RegimeError::argument(
+            "--resume",
+            "a progress record of this sweep",
+            format!("cell {} outside {:?}", p.next_cell, job.cells),
+        ));
+    }
+    Ok(Begin::Run {
+        from: p,
+        resumed: true,
+        lock,
+    })
+}
+
+/// A fresh partial directory: `runs.csv` with its header, the progress record, then the state
+/// file, whose presence says that the directory holds a started sweep.
+fn start_fresh(sweep: &Sweep, job: &Job) -> Result<Begin> {
+    let partial = &job.partial;
     fs::create_dir_all(partial).map_err(write_err(partial))?;
     let header = csv_line(&runs_header(&sweep.columns));
     let runs = partial.join("runs.csv");
