@@ -1,5 +1,6 @@
-//! `points.csv` from `runs.csv`: interval estimates per point, rule set and issue, computed in
-//! one pass holding one point at a time. Imports only `analysis::stats`, `error` and `io`.
+//! `points.csv` from `runs.csv`: interval estimates per point, rule set and issue, computed in one
+//! pass holding one point at a time. Besides its sibling parts it may import only
+//! `analysis::stats`, `error` and `io`.
 
 use super::columns::POINT_COLUMNS;
 use crate::analysis::stats;

@@ -1,5 +1,6 @@
 //! One axis of the `[sweep]` table: its keys, its levels (`values`, `range` with `step`,
-//! `uniform`), its links and its column name. Imports only `error`, `io` and `spec`/`columns`.
+//! `uniform`), its links and its column name. Besides its sibling parts it may import only `error`
+//! and `io`.
 
 use super::columns::reserved_columns;
 use super::spec::{

@@ -1,5 +1,6 @@
 //! The columns of `runs.csv` and `points.csv`. Their rows are quoted by the crate's one CSV
-//! encoder, [`crate::io::output::csv_line`]. Imports only `io::output`.
+//! encoder, [`crate::io::output::csv_line`]. Besides its sibling parts it may import only
+//! `io::output`.
 
 use crate::io::output::{EMERGENCE_COLUMNS, SUMMARY_COLUMNS};
 

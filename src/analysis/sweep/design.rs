@@ -1,5 +1,6 @@
-//! The design: which values each point of a sweep takes (grid, random draws, Latin
-//! hypercube), from the master seed's own streams. Imports only `engine::rng` and `error`.
+//! The design: which values each point of a sweep takes (grid, random draws, Latin hypercube), from
+//! the master seed's own streams. Besides its sibling parts it may import only `engine::rng` and
+//! `error`.
 
 use super::spec::{AxisValue, Design, Levels, SweepSpec, MAX_POINTS};
 use crate::engine::rng::{derive_seed, stream};

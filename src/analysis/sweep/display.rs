@@ -1,5 +1,5 @@
-//! The progress display of a sweep: a bar on a terminal, plain lines otherwise. Imports only
-//! `indicatif` and `std`.
+//! The progress display of a sweep: a bar on a terminal, plain lines otherwise. Besides its sibling
+//! parts it may import only `indicatif` and `std`.
 
 use std::time::{Duration, Instant};
 

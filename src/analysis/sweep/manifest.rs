@@ -1,5 +1,6 @@
 //! The `manifest.json` of a sweep: what was run (scenario, seed, design, axes, shard) and the
-//! machine-dependent figures of the session. Imports only `serde_json`.
+//! machine-dependent figures of the session. Besides its sibling parts it may import only
+//! `serde_json`.
 
 use super::point::Sweep;
 use super::spec::{AxisValue, Levels, Target};

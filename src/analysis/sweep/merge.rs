@@ -1,6 +1,6 @@
 //! `regime merge`: checks the manifests of shard outputs (one sweep, every shard once) and
-//! concatenates them into the files one machine would have written. Imports only `error` and
-//! `io::output`.
+//! concatenates them into the files one machine would have written. Besides its sibling parts it
+//! may import only `error`, `io::output` and `serde_json`.
 
 use super::aggregate::points_from_runs;
 use super::partial::{partial_path, write_err};

@@ -1,6 +1,6 @@
 //! The partial directory `<out>.partial`: its state and progress files, durable commits of
 //! `runs.csv` in the background, and how a sweep starts, resumes after `kill -9` or refuses.
-//! Imports only `error` and `std`.
+//! Besides its sibling parts it may import only `error`, `serde_json` and `std`.
 
 use super::columns::runs_header;
 use super::point::Sweep;

@@ -1,6 +1,7 @@
 //! One point of a sweep made concrete: its scenario (the base scenario with the point's `--set`
-//! overrides), the checks run before a sweep starts, the rows of the runs of one (point,
-//! replicate) cell, and the hash that identifies a sweep. Imports `engine`, `error` and `io`.
+//! overrides), the checks run before a sweep starts, the rows of the runs of one (point, replicate)
+//! cell, and the hash that identifies a sweep. Besides its sibling parts it may import only
+//! `engine`, `error` and `io` (and `rayon`, `sha2`).
 
 use super::design::Plan;
 use super::spec::{quoted_key, AxisValue, SweepSpec, Target};

@@ -1,5 +1,6 @@
-//! Running the cells of a sweep: chunks of (point, replicate) cells computed in parallel,
-//! sized for about 0.2 s of work, handed in run order to the committer. Imports only `error`.
+//! Running the cells of a sweep: chunks of (point, replicate) cells computed in parallel, sized for
+//! about 0.2 s of work, handed in run order to the committer. Besides its sibling parts it may
+//! import only `error` (and `rayon`).
 
 use super::display::Display;
 use super::partial::{Committer, Progress};

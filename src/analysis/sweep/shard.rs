@@ -1,5 +1,5 @@
-//! Shards: `--shard I/N` splits the points of a sweep into N contiguous blocks. Imports only
-//! `error`.
+//! Shards: `--shard I/N` splits the points of a sweep into N contiguous blocks. Besides its sibling
+//! parts it may import only `error`.
 
 use crate::error::{RegimeError, Result};
 

@@ -1,6 +1,6 @@
-//! The `[sweep]` table: its keys, design, samples and replicates, and the types of an axis
-//! (what it changes and the values it takes); each axis is read by `axis`. Every problem is
-//! named by file, line and field. Imports only `error`, `io` and the sibling `axis`/`columns`.
+//! The `[sweep]` table: its keys, design, samples and replicates, and the types of an axis (what it
+//! changes and the values it takes); each axis is read by `axis`. Every problem is named by file,
+//! line and field. Besides its sibling parts it may import only `error` and `io`.
 
 use super::axis::{name_columns, read_axis};
 use crate::error::{did_you_mean, Location, RegimeError, Result};
