@@ -136,6 +136,13 @@ pub fn encode_fields(fields: &[&str]) -> Vec<u8> {
     w.into_inner().expect("flushing to memory cannot fail")
 }
 
+/// `fields` encoded as one CSV line by [`encode_fields`], as text (for rows assembled in
+/// memory, e.g. a sweep's `runs.csv`).
+pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
+    let fields: Vec<&str> = fields.iter().map(AsRef::as_ref).collect();
+    String::from_utf8(encode_fields(&fields)).expect("CSV of UTF-8 fields is UTF-8")
+}
+
 /// A CSV file written as bytes already encoded by [`encode_fields`], for files of many rows
 /// that repeat but for a field or two (`matches.csv`); errors name the file.
 pub struct CsvBytes {

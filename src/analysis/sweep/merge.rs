@@ -1,0 +1,251 @@
+//! `regime merge`: checks the manifests of shard outputs (one sweep, every shard once) and
+//! concatenates them into the files one machine would have written. Besides its sibling parts it
+//! may import only `error`, `io::output` and `serde_json`.
+
+use super::aggregate::points_from_runs;
+use super::partial::{partial_path, write_err};
+use crate::error::{Location, RegimeError, Result};
+use crate::io::output::{self, OutputDir};
+use std::fs;
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Merges shard outputs.
+///
+/// Every directory must be a finished `regime sweep --shard I/N` output of the same sweep
+/// (same `sweep_sha256` and N), and every shard 1..N must be given exactly once. Writes
+/// `runs.csv` (the shards' rows in shard order), `points.csv` (recomputed from it) and a
+/// `manifest.json`: the same CSVs, byte for byte, as one unsharded sweep.
+pub fn merge_command(dirs: &[PathBuf], out: &Path, force: bool) -> Result<()> {
+    let (shards, count) = read_shards(dirs)?;
+    let dir = OutputDir::create(out, force)?;
+    let merged = dir.file("runs.csv");
+    concatenate_runs(&shards, &merged)?;
+    let point_rows = points_from_runs(&merged, &dir.file("points.csv"))?;
+    let manifest = merged_manifest(&shards, count, point_rows);
+    output::write_manifest(&dir, &manifest)?;
+    dir.commit()?;
+    Ok(())
+}
+
+/// One finished shard directory and its manifest.
+struct ShardDir {
+    /// 1-based index of the shard.
+    index: u64,
+    dir: PathBuf,
+    manifest: serde_json::Value,
+}
+
+/// A merge refused: what was expected and what was found.
+fn bad(expected: String, found: String) -> RegimeError {
+    RegimeError::argument("merge", expected, found)
+}
+
+/// Reads and checks the shards' manifests: one sweep, one split, every shard once. Returns the
+/// shards in shard order and their count.
+fn read_shards(dirs: &[PathBuf]) -> Result<(Vec<ShardDir>, u64)> {
+    let mut shards: Vec<ShardDir> = Vec::new();
+    let mut reference: Option<(String, u64, PathBuf)> = None;
+    for d in dirs {
+        let m = read_manifest(d)?;
+        let hash = m
+            .get("sweep_sha256")
+            .and_then(|x| x.as_str())
+            .unwrap_or("")
+            .to_string();
+        let (index, count) = match m.get("shard") {
+            Some(serde_json::Value::Object(o)) => (
+                o.get("index").and_then(|x| x.as_u64()).unwrap_or(0),
+                o.get("count").and_then(|x| x.as_u64()).unwrap_or(0),
+            ),
+            _ => (1, 1),
+        };
+        match &reference {
+            None => reference = Some((hash.clone(), count, d.clone())),
+            Some((h, n, first)) => same_sweep(h, *n, first, &hash, index, count, d)?,
+        }
+        if let Some(other) = shards.iter().find(|s| s.index == index) {
+            return Err(bad(
+                "every shard once".into(),
+                format!(
+                    "shard {index}/{count} twice: {} and {}",
+                    other.dir.display(),
+                    d.display()
+                ),
+            ));
+        }
+        shards.push(ShardDir {
+            index,
+            dir: d.clone(),
+            manifest: m,
+        });
+    }
+    let Some((_, count, _)) = reference else {
+        return Err(bad("at least one shard directory".into(), "none".into()));
+    };
+    check_complete(&shards, count)?;
+    shards.sort_by_key(|s| s.index);
+    Ok((shards, count))
+}
+
+/// The manifest of a finished sweep output in `d`.
+fn read_manifest(d: &Path) -> Result<serde_json::Value> {
+    let mpath = d.join("manifest.json");
+    if !mpath.exists() {
+        let hint = if partial_path(d).exists() {
+            format!(
+                " ({} exists: finish that shard with --resume first)",
+                partial_path(d).display()
+            )
+        } else {
+            String::new()
+        };
+        return Err(bad(
+            "finished sweep shard directories (each with manifest.json, runs.csv)".into(),
+            format!("{}, which has no manifest.json{hint}", d.display()),
+        ));
+    }
+    let text = fs::read_to_string(&mpath).map_err(|source| RegimeError::ReadInput {
+        path: mpath.clone(),
+        source,
+    })?;
+    let m: serde_json::Value = serde_json::from_str(&text).map_err(|e| RegimeError::Parse {
+        location: Location {
+            file: mpath.display().to_string(),
+            line: Some(e.line()),
+            column: Some(e.column()),
+        },
+        message: e.to_string(),
+    })?;
+    if m.get("command").and_then(|x| x.as_str()) != Some("sweep") {
+        return Err(bad(
+            "outputs of `regime sweep --shard I/N`".into(),
+            format!("{}, which is not a sweep output", d.display()),
+        ));
+    }
+    Ok(m)
+}
+
+/// Shard `index/count` of `d`, with sweep hash `hash`, belongs to the sweep of the first
+/// directory `first` (hash `h`, split into `n`).
+fn same_sweep(
+    h: &str,
+    n: u64,
+    first: &Path,
+    hash: &str,
+    index: u64,
+    count: u64,
+    d: &Path,
+) -> Result<()> {
+    if h != hash {
+        return Err(bad(
+            format!("shards of one sweep (same scenario, overrides, seed and version as {}, sweep_sha256 {})", first.display(), &h[..h.len().min(12)]),
+            format!("{}, a shard of another sweep (sweep_sha256 {})", d.display(), &hash[..hash.len().min(12)]),
+        ));
+    }
+    if n != count {
+        return Err(bad(
+            format!("shards of one split into {n} (as {})", first.display()),
+            format!("{}, shard {index}/{count}", d.display()),
+        ));
+    }
+    Ok(())
+}
+
+/// Every shard 1..=count is there.
+fn check_complete(shards: &[ShardDir], count: u64) -> Result<()> {
+    let missing: Vec<String> = (1..=count)
+        .filter(|i| !shards.iter().any(|s| s.index == *i))
+        .map(|i| format!("{i}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(bad(
+            format!("all {count} shards of the sweep"),
+            format!(
+                "shard{} {} missing",
+                if missing.len() > 1 { "s" } else { "" },
+                missing.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Writes the shards' `runs.csv` into `merged`, in shard order, with the header once (every
+/// shard must have the same header).
+fn concatenate_runs(shards: &[ShardDir], merged: &Path) -> Result<()> {
+    let f = fs::File::create(merged).map_err(write_err(merged))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    let mut header: Option<String> = None;
+    for s in shards {
+        let path = s.dir.join("runs.csv");
+        let read_err = |source| RegimeError::ReadInput {
+            path: path.clone(),
+            source,
+        };
+        let f = fs::File::open(&path).map_err(read_err)?;
+        let mut r = std::io::BufReader::with_capacity(1 << 20, f);
+        let mut h = String::new();
+        r.read_line(&mut h).map_err(read_err)?;
+        match &header {
+            None => {
+                w.write_all(h.as_bytes()).map_err(write_err(merged))?;
+                header = Some(h);
+            }
+            Some(first) if *first != h => {
+                return Err(bad(
+                    "shards with the same runs.csv columns".into(),
+                    format!("{} has other columns", path.display()),
+                ));
+            }
+            _ => {}
+        }
+        let mut buf = Vec::new();
+        r.read_to_end(&mut buf).map_err(read_err)?;
+        w.write_all(&buf).map_err(write_err(merged))?;
+    }
+    w.flush().map_err(write_err(merged))
+}
+
+/// The manifest of the merged sweep: the first shard's, as one unsharded sweep, with where
+/// it was merged from and without the machine-dependent figures of the sessions.
+fn merged_manifest(shards: &[ShardDir], count: u64, point_rows: u64) -> serde_json::Value {
+    let mut manifest = shards[0].manifest.clone();
+    let total_runs: u64 = shards
+        .iter()
+        .map(|s| s.manifest.get("runs").and_then(|x| x.as_u64()).unwrap_or(0))
+        .sum();
+    let points = manifest.get("points").and_then(|x| x.as_u64()).unwrap_or(0);
+    if let Some(o) = manifest.as_object_mut() {
+        o.insert("shard".into(), serde_json::Value::Null);
+        o.insert("shard_points".into(), serde_json::json!([0, points]));
+        o.insert("runs".into(), serde_json::json!(total_runs));
+        o.insert("points_rows".into(), serde_json::json!(point_rows));
+        o.insert(
+            "arguments".into(),
+            serde_json::json!(std::env::args().collect::<Vec<_>>()),
+        );
+        o.insert(
+            "merged_from".into(),
+            serde_json::json!(shards
+                .iter()
+                .map(|s| serde_json::json!({
+                    "shard": format!("{}/{count}", s.index),
+                    "dir": s.dir.display().to_string(),
+                    "seconds": s.manifest.get("seconds"),
+                    "threads": s.manifest.get("threads"),
+                }))
+                .collect::<Vec<_>>()),
+        );
+        for k in [
+            "seconds",
+            "threads",
+            "resumed",
+            "run_seconds_this_session",
+            "pair_rounds_this_session",
+        ] {
+            o.remove(k);
+        }
+    }
+    manifest
+}
