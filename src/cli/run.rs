@@ -7,7 +7,7 @@ use regime::analysis::experiment::{self, Comparison};
 use regime::engine::sim::Record;
 use regime::error::RegimeError;
 use regime::io::output::{self, OutputDir, RunWriter};
-use regime::io::scenario::{Rules, Scenario};
+use regime::io::scenario::{self, Rules, Scenario};
 use std::path::Path;
 use std::time::Instant;
 
@@ -147,7 +147,7 @@ fn manifest(
         "arguments": std::env::args().collect::<Vec<_>>(),
         "scenario_source": s.source,
         "scenario_sha256": s.hash(),
-        "scenario": s,
+        "scenario": scenario::resolved_json(s),
         "scenario_text": s.text,
         "master_seed": s.seed,
         "replicates": reps,

@@ -39,7 +39,7 @@ fn describe(s: &Scenario) -> String {
 }
 
 fn resolved_view(s: &Scenario) -> serde_json::Value {
-    let mut v = serde_json::to_value(s).unwrap_or_default();
+    let mut v = regime::io::scenario::resolved_json(s);
     if let Some(obj) = v.as_object_mut() {
         obj.remove("text");
         let rs: serde_json::Map<String, serde_json::Value> = s

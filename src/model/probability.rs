@@ -109,7 +109,7 @@ impl Coin {
         }
     }
 
-    /// [`Coin::trial_in_chunk`] bit by bit: the definition that [`Bits::trial`] implements
+    /// [`Coin::trial_in_chunk`] bit by bit: the definition that `engine::rng::Bits::trial` implements
     /// word by word.
     pub fn trial_in_chunk_by_bits(&self, chunk: u32, width: u32, pos: u32) -> Option<(bool, u32)> {
         if self.len == 0 {

@@ -1,8 +1,8 @@
 //! The resolved scenario: everything a run needs, validated, with every kind parsed into an
 //! enum (ODD 2, 5 and 6). Reading it from a file is `io::scenario`'s.
 //!
-//! May import nothing from `io`, `engine`, `analysis`, `plot` or clap. The sweep design is
-//! kept as an opaque TOML value for `analysis::sweep`.
+//! May import nothing from `io`, `engine`, `analysis`, `plot` or clap. A `[sweep]` table is
+//! not part of the model: `analysis::sweep` reads it from [`Scenario::text`].
 
 use crate::model::issue::Issue;
 use crate::model::learning::Learning;
@@ -61,8 +61,6 @@ pub struct Scenario {
     pub learning_strategies: Vec<Strategy>,
     /// Shocks.
     pub shocks: Vec<Shock>,
-    /// Sweep table, if any.
-    pub sweep: Option<toml::Value>,
     /// The scenario text after `--set` overrides (hashed into the manifest).
     #[serde(skip)]
     pub text: String,

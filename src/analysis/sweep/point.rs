@@ -242,7 +242,7 @@ pub fn sweep_hash(s: &Scenario, master_seed: u64) -> String {
     h.update(s.text.as_bytes());
     // The resolved scenario too, so that states and edges read from files count; not where the
     // file was read from, which differs between machines.
-    let mut resolved = serde_json::to_value(s).unwrap_or_default();
+    let mut resolved = crate::io::scenario::resolved_json(s);
     if let Some(o) = resolved.as_object_mut() {
         o.remove("source");
     }

@@ -36,6 +36,25 @@ pub const DEFAULT_SCENARIO: &str = include_str!("../../../scenarios/world.toml")
 /// Name shown for the embedded scenario in messages and manifests.
 pub const DEFAULT_SCENARIO_NAME: &str = "<embedded scenarios/world.toml>";
 
+/// The resolved scenario as manifests and `regime validate` write it: every resolved field,
+/// plus the file's `[sweep]` table (`null` without one), which is not part of the model.
+pub fn resolved_json(s: &Scenario) -> serde_json::Value {
+    let mut v = serde_json::to_value(s).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        let sweep = sweep_table(&s.text)
+            .and_then(|t| serde_json::to_value(t).ok())
+            .unwrap_or(serde_json::Value::Null);
+        o.insert("sweep".into(), sweep);
+    }
+    v
+}
+
+/// The `[sweep]` table of a scenario text, if it has one (read by `regime sweep`).
+pub fn sweep_table(text: &str) -> Option<toml::Value> {
+    let doc: toml::Table = toml::from_str(text).ok()?;
+    doc.get("sweep").cloned()
+}
+
 /// Reads, overrides, validates and resolves a scenario file.
 pub fn load(path: &Path, sets: &[String]) -> Result<Scenario> {
     let text = std::fs::read_to_string(path).map_err(|source| RegimeError::ReadInput {

@@ -52,7 +52,6 @@ pub(super) fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Resu
         learning,
         learning_strategies,
         shocks,
-        sweep: raw.sweep,
         text: v.text.to_string(),
     })
 }
