@@ -155,6 +155,9 @@ pub struct Issue {
     pub civil_society_access: CivilSocietyAccess,
     /// Share of a state's sovereignty cost this issue's regime costs.
     pub sovereignty_weight: f64,
+    /// Base probability that cheating is seen by partners without monitoring (q in
+    /// [`crate::model::compliance::detection_probability`]; ODD 7.5).
+    pub detection: f64,
     /// Informal forum.
     pub forum: Option<Forum>,
     /// Regime in place at the start.

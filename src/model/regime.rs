@@ -256,6 +256,7 @@ mod tests {
             shifts: Default::default(),
             civil_society_access: crate::model::issue::CivilSocietyAccess::None,
             sovereignty_weight: 1.0,
+            detection: 1.0,
             forum: None,
             initial_regime: None,
         };

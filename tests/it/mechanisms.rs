@@ -395,11 +395,27 @@ fn relative_gains_raise_the_compliance_threshold_in_a_run() {
         ..r0
     };
     // The model's rule, at the two k.
-    assert!(model::complies(&t, &t, 0.0, delta, &r0, 0.0));
-    assert!(!model::complies(&t, &t, 0.5, delta, &r1, 0.0));
+    assert!(model::complies(&t, &t, 0.0, delta, &r0, 0.0, 1.0));
+    assert!(!model::complies(&t, &t, 0.5, delta, &r1, 0.0, 1.0));
     // Just either side of the k = 0.5 threshold.
-    assert!(model::complies(&t, &t, 0.5, star(0.5) + 1e-6, &r1, 0.0));
-    assert!(!model::complies(&t, &t, 0.5, star(0.5) - 1e-6, &r1, 0.0));
+    assert!(model::complies(
+        &t,
+        &t,
+        0.5,
+        star(0.5) + 1e-6,
+        &r1,
+        0.0,
+        1.0
+    ));
+    assert!(!model::complies(
+        &t,
+        &t,
+        0.5,
+        star(0.5) - 1e-6,
+        &r1,
+        0.0,
+        1.0
+    ));
 
     let (a, b) = (run(&s, &r0), run(&s, &r1));
     for r in overall(&a) {

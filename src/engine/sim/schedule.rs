@@ -144,6 +144,7 @@ impl<'a> Run<'a> {
     /// Step 2: every state's compliance disposition (ODD 7.5).
     fn decide_compliance(&mut self, ii: usize, monitoring: f64, states: Range<usize>) {
         let rt = &mut self.issues[ii];
+        let base_detection = self.scenario.issues[ii].detection;
         for i in states {
             rt.comply[i] = model::complies(
                 &rt.game[i],
@@ -152,6 +153,7 @@ impl<'a> Run<'a> {
                 self.world.states[i].discount,
                 self.rules,
                 monitoring,
+                base_detection,
             );
         }
     }

@@ -371,6 +371,10 @@ pub struct IssueSpec {
     /// (1 for migration: control over entry; small for trade, health, climate).
     #[serde(default = "default_sovereignty_weight")]
     pub sovereignty_weight: f64,
+    /// Probability that a state's cheating on this issue is seen by its partners without any
+    /// monitoring (1: the perfect observability the grim-trigger condition assumes).
+    #[serde(default = "default_detection")]
+    pub detection: f64,
     /// Informal forum.
     #[serde(default)]
     pub forum: Option<ForumSpec>,
@@ -386,6 +390,9 @@ fn default_access() -> String {
     "none".into()
 }
 fn default_sovereignty_weight() -> f64 {
+    1.0
+}
+fn default_detection() -> f64 {
     1.0
 }
 

@@ -212,6 +212,7 @@ fn resolve_issue(i: usize, is: &IssueSpec, start_year: i64, v: &Validator) -> Re
         )
     })?;
     v.non_negative(&p("sovereignty_weight"), is.sovereignty_weight)?;
+    v.unit(&p("detection"), is.detection)?;
     if let Some(f) = &is.forum {
         v.unit(&p("forum.information"), f.information)?;
     }
@@ -239,6 +240,7 @@ fn resolve_issue(i: usize, is: &IssueSpec, start_year: i64, v: &Validator) -> Re
         shifts: is.shifts,
         civil_society_access: access,
         sovereignty_weight: is.sovereignty_weight,
+        detection: is.detection,
         forum: is.forum.map(|f| Forum {
             from_year: f.from_year,
             information: f.information,
