@@ -60,6 +60,10 @@ pub enum Command {
         /// Also draw the standard figures next to the CSVs.
         #[arg(long)]
         plots: bool,
+        /// Also write negotiations.csv: every state's decision in every negotiation, with the
+        /// terms of its value of membership (one row per state, issue and negotiation: large).
+        #[arg(long)]
+        negotiations: bool,
     },
     /// Run the same replicates under several rule sets on common random numbers and compare.
     Compare {
@@ -78,6 +82,10 @@ pub enum Command {
         /// Also draw the standard figures.
         #[arg(long)]
         plots: bool,
+        /// Also write negotiations.csv: every state's decision in every negotiation, with the
+        /// terms of its value of membership (one row per state, issue and negotiation: large).
+        #[arg(long)]
+        negotiations: bool,
     },
     /// Round-robin tournament with self-play, as in Axelrod-Python.
     Tournament {
@@ -146,13 +154,27 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             scenario,
             reps,
             plots,
-        } => run::run(&c, scenario.as_deref(), reps, plots),
+            negotiations,
+        } => {
+            let extras = run::Extras {
+                plots,
+                negotiations,
+            };
+            run::run(&c, scenario.as_deref(), reps, extras)
+        }
         Command::Compare {
             scenario,
             rule_sets,
             reps,
             plots,
-        } => run::compare(&c, &scenario, &rule_sets, reps, plots),
+            negotiations,
+        } => {
+            let extras = run::Extras {
+                plots,
+                negotiations,
+            };
+            run::compare(&c, &scenario, &rule_sets, reps, extras)
+        }
         Command::Tournament {
             strategies,
             turns,

@@ -11,12 +11,21 @@ use regime::io::scenario::{self, Rules, Scenario};
 use std::path::Path;
 use std::time::Instant;
 
+/// What a run writes beyond the standard CSVs.
+#[derive(Debug, Clone, Copy)]
+pub struct Extras {
+    /// The standard figures (`--plots`).
+    pub plots: bool,
+    /// `negotiations.csv` (`--negotiations`).
+    pub negotiations: bool,
+}
+
 /// `regime run [SCENARIO]`: the scenario's own rule sets.
 pub fn run(
     c: &Common,
     scenario: Option<&Path>,
     reps: Option<u64>,
-    plots: bool,
+    extras: Extras,
 ) -> anyhow::Result<()> {
     let s = load(scenario, c)?;
     let reps = reps.unwrap_or(s.replicates);
@@ -24,7 +33,7 @@ pub fn run(
         return Err(RegimeError::argument("--reps", "a number >= 1", "0").into());
     }
     let rule_sets = s.rule_sets.clone();
-    run_command("run", &s, &rule_sets, reps, plots, c, false)
+    run_command("run", &s, &rule_sets, reps, extras, c, false)
 }
 
 /// `regime compare SCENARIO --rule-sets A,B`: named rule sets (presets or the scenario's).
@@ -33,14 +42,14 @@ pub fn compare(
     scenario: &Path,
     rule_sets: &[String],
     reps: u64,
-    plots: bool,
+    extras: Extras,
 ) -> anyhow::Result<()> {
     let s = load(Some(scenario), c)?;
     if reps == 0 {
         return Err(RegimeError::argument("--reps", "a number >= 1", "0").into());
     }
     let resolved = resolve_rule_sets(&s, rule_sets)?;
-    run_command("compare", &s, &resolved, reps, plots, c, true)
+    run_command("compare", &s, &resolved, reps, extras, c, true)
 }
 
 fn resolve_rule_sets(s: &Scenario, names: &[String]) -> anyhow::Result<Vec<(String, Rules)>> {
@@ -71,20 +80,25 @@ fn run_command(
     s: &Scenario,
     rule_sets: &[(String, Rules)],
     reps: u64,
-    plots: bool,
+    extras: Extras,
     c: &Common,
     compare: bool,
 ) -> anyhow::Result<()> {
     let target = default_out(c, command, &s.name);
     let dir = OutputDir::create(&target, c.force)?;
     let started = Instant::now();
-    let mut writer = RunWriter::create(&dir)?;
+    let mut writer = RunWriter::create(&dir, extras.negotiations)?;
+    let record = if extras.negotiations {
+        Record::FullWithNegotiations
+    } else {
+        Record::Full
+    };
     let mut comparison = Comparison {
         rule_sets: rule_sets.iter().map(|r| r.0.clone()).collect(),
         ..Default::default()
     };
     let pb = progress(c.quiet, reps * rule_sets.len() as u64, command);
-    let pair_rounds = experiment::run_replicates(s, rule_sets, reps, Record::Full, |o| {
+    let pair_rounds = experiment::run_replicates(s, rule_sets, reps, record, |o| {
         writer.write(s, &o)?;
         comparison.add(&o);
         pb.inc(1);
@@ -98,7 +112,7 @@ fn run_command(
     let table = experiment::comparison_table(&rows, &diffs, &comparison.rule_sets);
     let manifest = manifest(command, s, rule_sets, reps, elapsed, pair_rounds);
     output::write_manifest(&dir, &manifest)?;
-    if plots {
+    if extras.plots {
         let figs = if compare {
             regime::plot::compare_figures(dir.temp_path())?
         } else {

@@ -445,7 +445,30 @@ pub struct RunWriter {
     events: Csv,
     states: Csv,
     summary: Csv,
+    negotiations: Option<Csv>,
 }
+
+/// Columns of `negotiations.csv` after the run's identity: one row per negotiation, issue and
+/// state, with the terms of its value of membership (ODD 7.9).
+pub const NEGOTIATION_COLUMNS: [&str; 17] = [
+    "round",
+    "year",
+    "issue",
+    "state",
+    "member_before",
+    "share_in",
+    "expected_compliance",
+    "u_in",
+    "u_out",
+    "gain",
+    "sovereignty_cost",
+    "norm",
+    "exit_cost",
+    "value",
+    "noise",
+    "decision",
+    "member_after",
+];
 
 const ID: [&str; 4] = ["run_id", "replicate", "seed", "rule_set"];
 
@@ -457,8 +480,8 @@ fn with_id(cols: &[&str]) -> Vec<String> {
 }
 
 impl RunWriter {
-    /// Creates the files with their headers.
-    pub fn create(dir: &OutputDir) -> Result<RunWriter> {
+    /// Creates the files with their headers (`negotiations.csv` only when asked for).
+    pub fn create(dir: &OutputDir, negotiations: bool) -> Result<RunWriter> {
         let h = |cols: &[&str]| with_id(cols);
         let ts = h(&[
             "round",
@@ -498,8 +521,10 @@ impl RunWriter {
             "mean_utility",
             "cooperation",
             "times_detected",
+            "membership_value",
         ]);
         let su = h(&SUMMARY_COLUMNS);
+        let ne = h(&NEGOTIATION_COLUMNS);
         Ok(RunWriter {
             timeseries: Csv::create(
                 dir.file("timeseries.csv"),
@@ -517,6 +542,13 @@ impl RunWriter {
                 dir.file("summary.csv"),
                 &su.iter().map(String::as_str).collect::<Vec<_>>(),
             )?,
+            negotiations: match negotiations {
+                true => Some(Csv::create(
+                    dir.file("negotiations.csv"),
+                    &ne.iter().map(String::as_str).collect::<Vec<_>>(),
+                )?),
+                false => None,
+            },
         })
     }
 
@@ -531,6 +563,7 @@ impl RunWriter {
         self.write_timeseries(&id, scenario, out)?;
         self.write_events(&id, scenario, out)?;
         self.write_states(&id, scenario, out)?;
+        self.write_negotiations(&id, scenario, out)?;
         for k in 0..out.summaries.len() {
             let mut row = id.to_vec();
             row.extend(summary_fields(scenario, out, k));
@@ -606,6 +639,43 @@ impl RunWriter {
         Ok(())
     }
 
+    /// `negotiations.csv`: every state's decision in every negotiation (full records only).
+    fn write_negotiations(
+        &mut self,
+        id: &[String],
+        scenario: &Scenario,
+        out: &RunOutput,
+    ) -> Result<()> {
+        let (Some(w), Some(file)) = (out.final_world.as_ref(), self.negotiations.as_mut()) else {
+            return Ok(());
+        };
+        for r in &out.negotiations {
+            let t = &r.terms;
+            let mut row = id.to_vec();
+            row.extend([
+                r.round.to_string(),
+                scenario.year(r.round).to_string(),
+                scenario.issues[r.issue].name.clone(),
+                w.states[r.state].name.clone(),
+                (r.member_before as u8).to_string(),
+                num(t.share_in),
+                num(t.expected_compliance),
+                num(t.u_in),
+                num(t.u_out),
+                num(t.gain),
+                num(t.sovereignty_cost),
+                num(t.norm),
+                num(t.exit_cost),
+                num(t.value()),
+                num(r.noise),
+                r.decision().to_string(),
+                (r.member_after as u8).to_string(),
+            ]);
+            file.row(row)?;
+        }
+        Ok(())
+    }
+
     /// `states.csv`: one row per state and issue at the end of the run (full records only).
     fn write_states(&mut self, id: &[String], scenario: &Scenario, out: &RunOutput) -> Result<()> {
         let Some(w) = out.final_world.as_ref() else {
@@ -633,6 +703,7 @@ impl RunWriter {
                 num(s.mean_utility),
                 num(s.cooperation),
                 s.times_detected.to_string(),
+                opt_num(s.membership_value),
             ]);
             self.states.row(row)?;
         }
@@ -644,6 +715,9 @@ impl RunWriter {
         self.timeseries.flush()?;
         self.events.flush()?;
         self.states.flush()?;
+        if let Some(n) = self.negotiations.as_mut() {
+            n.flush()?;
+        }
         self.summary.flush()
     }
 }

@@ -36,7 +36,10 @@ pub mod world;
 pub use compliance::complies;
 pub use issue::{CivilSocietyAccess, Forum, InitialRegime, Issue, IssueKind, Members, Shifts};
 pub use learning::{Learning, LearningRule};
-pub use negotiation::{membership_value, treaty_fixed_point, NegotiationContext, StateView};
+pub use negotiation::{
+    membership_terms, membership_value, terms_at, treaty_fixed_point, MembershipTerms,
+    NegotiationContext, StateView,
+};
 pub use population::{Bloc, Dist, StateSource, StateTemplate, StrategyMix};
 pub use regime::{
     criterion_holds, initial_members, veto_players, RegimeCriteria, RegimeTracker, Status,

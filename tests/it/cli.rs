@@ -1448,9 +1448,109 @@ fn states_columns_match_docs() {
     let want = columns(&format!(
         "{ID}, state, group, region, issue, power, position, security, economy, rights, \
          sovereignty_cost, discount, initial_strategy, final_strategy, member, mean_payoff, \
-         mean_utility, cooperation, times_detected"
+         mean_utility, cooperation, times_detected, membership_value"
     ));
     assert_eq!(header(&run, "states.csv"), want);
+    assert!(
+        !run.join("negotiations.csv").exists(),
+        "negotiations.csv is written only with --negotiations"
+    );
+}
+
+/// `run --negotiations` on the teaching scenario, both rule sets, 3 replicates.
+fn negotiation_outputs(w: &Work) -> PathBuf {
+    let teaching = s(&shipped("teaching.toml"));
+    w.run(&[
+        "run",
+        &teaching,
+        "--reps",
+        "3",
+        "--negotiations",
+        "--out",
+        "neg",
+        "--quiet",
+    ])
+    .ok();
+    w.path("neg")
+}
+
+// negotiations.csv as documented in docs/outputs.md; its terms add up to the value, decisions
+// match the memberships, and the members after a negotiation form a stable set (no member's
+// value plus noise is negative).
+#[test]
+fn negotiation_terms_add_up_and_explain_each_decision() {
+    let w = Work::new();
+    let dir = negotiation_outputs(&w);
+    let want = columns(&format!(
+        "{ID}, round, year, issue, state, member_before, share_in, expected_compliance, u_in, \
+         u_out, gain, sovereignty_cost, norm, exit_cost, value, noise, decision, member_after"
+    ));
+    assert_eq!(header(&dir, "negotiations.csv"), want);
+    let t = Table::read(&dir.join("negotiations.csv"));
+    assert!(!t.rows.is_empty(), "the teaching scenario negotiates");
+    let c = |name: &str| t.col(name);
+    let mut decisions = BTreeSet::new();
+    for r in &t.rows {
+        let x = |name: &str| number(&r[c(name)], name);
+        let sum = x("gain") - x("sovereignty_cost") + x("norm") + x("exit_cost");
+        assert!(
+            (sum - x("value")).abs() <= 1e-12 * (1.0 + x("value").abs()),
+            "terms {sum} do not add up to the value {} in {r:?}",
+            x("value")
+        );
+        let (before, after) = (
+            r[c("member_before")].as_str(),
+            r[c("member_after")].as_str(),
+        );
+        let decision = r[c("decision")].as_str();
+        let expected = match (before, after) {
+            ("0", "1") => "joined",
+            ("1", "1") => "stayed",
+            ("1", "0") => "withdrew",
+            ("0", "0") => "stayed_out",
+            other => panic!("memberships must be 0 or 1: {other:?}"),
+        };
+        assert_eq!(decision, expected, "{r:?}");
+        decisions.insert(decision.to_string());
+        if after == "1" {
+            assert!(x("value") + x("noise") >= 0.0, "an unstable member: {r:?}");
+        }
+        assert!(
+            x("exit_cost") == 0.0 || before == "1",
+            "only members avoid an exit cost: {r:?}"
+        );
+    }
+    assert!(
+        decisions.len() >= 2,
+        "only {decisions:?} in the teaching scenario"
+    );
+}
+
+// states.csv's membership_value is the last negotiation's value of each state and issue.
+#[test]
+fn membership_value_is_the_last_negotiations_value() {
+    let w = Work::new();
+    let dir = negotiation_outputs(&w);
+    let neg = Table::read(&dir.join("negotiations.csv"));
+    let key =
+        |t: &Table, r: &Vec<String>| ["run_id", "issue", "state"].map(|k| r[t.col(k)].clone());
+    let mut last = std::collections::BTreeMap::new();
+    for r in &neg.rows {
+        last.insert(key(&neg, r), r[neg.col("value")].clone());
+    }
+    let states = Table::read(&dir.join("states.csv"));
+    let mut checked = 0;
+    for r in &states.rows {
+        let v = &r[states.col("membership_value")];
+        match last.get(&key(&states, r)) {
+            Some(want) => {
+                assert_eq!(v, want, "{r:?}");
+                checked += 1;
+            }
+            None => assert_eq!(v, "", "no negotiation, no value: {r:?}"),
+        }
+    }
+    assert!(checked > 0);
 }
 
 // summary.csv columns as documented in docs/outputs.md.

@@ -50,7 +50,7 @@ mod tally;
 use crate::engine::world::World;
 use crate::model::strategy::Strategy;
 use crate::model::Status;
-use crate::model::{Rules, Scenario};
+use crate::model::{MembershipTerms, Rules, Scenario};
 
 /// Stream index of the play of an issue (ODD 7.12).
 const PLAY_STREAM: u64 = 2;
@@ -68,6 +68,9 @@ pub enum Record {
     Summary,
     /// Time series, events and per-state results too.
     Full,
+    /// Everything of `Full`, and every state's decision in every negotiation
+    /// ([`NegotiationRow`]; `regime run --negotiations`).
+    FullWithNegotiations,
 }
 
 /// Identifies a run in outputs.
@@ -218,6 +221,41 @@ pub struct StateRow {
     pub cooperation: f64,
     /// Times its cheating on members was detected.
     pub times_detected: u64,
+    /// Its value of membership at the last negotiation, without decision noise (ODD 7.9);
+    /// `None` when no negotiation took place.
+    pub membership_value: Option<f64>,
+}
+
+/// One state's decision in one negotiation of one issue (a row of `negotiations.csv`): the
+/// terms of its value of membership once the others' membership had settled (ODD 7.9).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NegotiationRow {
+    /// Round at whose end the negotiation took place.
+    pub round: u64,
+    /// Issue index.
+    pub issue: usize,
+    /// State index.
+    pub state: usize,
+    /// Member before the negotiation.
+    pub member_before: bool,
+    /// Member after it.
+    pub member_after: bool,
+    /// The terms of the value; their sum is [`MembershipTerms::value`].
+    pub terms: MembershipTerms,
+    /// The state's logistic decision noise in this negotiation.
+    pub noise: f64,
+}
+
+impl NegotiationRow {
+    /// `joined`, `stayed`, `withdrew` or `stayed_out`.
+    pub fn decision(&self) -> &'static str {
+        match (self.member_before, self.member_after) {
+            (false, true) => "joined",
+            (true, true) => "stayed",
+            (true, false) => "withdrew",
+            (false, false) => "stayed_out",
+        }
+    }
 }
 
 /// Everything a run produced.
@@ -233,6 +271,8 @@ pub struct RunOutput {
     pub events: Vec<Event>,
     /// Per state and issue (Record::Full only).
     pub states: Vec<StateRow>,
+    /// Every state's decision in every negotiation (Record::FullWithNegotiations only).
+    pub negotiations: Vec<NegotiationRow>,
     /// The world's states after shocks (Record::Full only).
     pub final_world: Option<World>,
     /// Stage games played (pair-rounds).

@@ -7,19 +7,23 @@
 //! sibling modules of [`super`].
 
 use super::state::{Graph, IssueState};
+use super::NegotiationRow;
 use crate::engine::world::World;
 use crate::model;
 use crate::model::{Rules, Scenario};
 use rand::Rng;
 
 /// One negotiation of an issue (ODD 7.9); returns (state, joined) for every change and resets
-/// the negotiation tally.
+/// the negotiation tally. With `keep` (full records), each state's value of membership is kept
+/// for `states.csv`; with `Some(rows)` in it (the rows, the round and the issue), every state's
+/// decision and the terms of its value are recorded too.
 #[inline(never)]
 pub(super) fn negotiate(
     rt: &mut IssueState,
     graph: &Graph,
     (scenario, rules, world): (&Scenario, &Rules, &World),
     monitoring: f64,
+    keep: Option<Option<(&mut Vec<NegotiationRow>, u64, usize)>>,
 ) -> Vec<(usize, bool)> {
     let n = rt.member.len();
     let members_now = rt.member.iter().filter(|&&m| m).count();
@@ -38,6 +42,15 @@ pub(super) fn negotiate(
     let eps = decision_noise(rt, n, scenario.regime.decision_noise);
     let views = state_views(rt, graph, (scenario, rules, world), &cnt_in, &cnt_out);
     let new_members = model::treaty_fixed_point(&views, &graph.neighbours, &eps, observed, &ctx);
+    if let Some(rows) = keep {
+        let terms = model::terms_at(&views, &graph.neighbours, &new_members, observed, &ctx);
+        for (i, t) in terms.iter().enumerate() {
+            rt.membership_value[i] = t.value();
+        }
+        if let Some((rows, round, issue)) = rows {
+            record_decisions(rows, (round, issue), &rt.member, &new_members, terms, &eps);
+        }
+    }
     let mut changes = Vec::new();
     for i in 0..n {
         if new_members[i] != rt.member[i] {
@@ -143,4 +156,26 @@ fn anarchy_utility(
         total += counts[0] * u[0] + counts[1] * u[1] + counts[2] * u[2] + counts[3] * u[3];
     }
     Some(total / (partners.len() as f64 * interval as f64))
+}
+
+/// Every state's decision in one negotiation, with the terms of its value.
+fn record_decisions(
+    rows: &mut Vec<NegotiationRow>,
+    (round, issue): (u64, usize),
+    before: &[bool],
+    after: &[bool],
+    terms: Vec<model::MembershipTerms>,
+    noise: &[f64],
+) {
+    for (i, t) in terms.into_iter().enumerate() {
+        rows.push(NegotiationRow {
+            round,
+            issue,
+            state: i,
+            member_before: before[i],
+            member_after: after[i],
+            terms: t,
+            noise: noise[i],
+        });
+    }
 }

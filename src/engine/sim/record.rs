@@ -206,6 +206,7 @@ pub(super) fn state_rows(
             mean_utility: t.utility[i] / mv,
             cooperation: t.cooperated[i] as f64 / mv,
             times_detected: t.detected[i],
+            membership_value: Some(rt.membership_value[i]).filter(|v| !v.is_nan()),
         });
     }
 }

@@ -27,6 +27,8 @@ pub(super) struct Run<'a> {
     rules: &'a Rules,
     /// Time series, events and per-state rows are recorded.
     full: bool,
+    /// Keep every state's decision in every negotiation.
+    negotiation_rows: bool,
     /// The states (attributes change through shocks).
     world: World,
     graph: Graph,
@@ -66,7 +68,8 @@ impl<'a> Run<'a> {
         Run {
             scenario,
             rules,
-            full: record == Record::Full,
+            full: record != Record::Summary,
+            negotiation_rows: record == Record::FullWithNegotiations,
             world,
             graph,
             catalogue,
@@ -80,6 +83,7 @@ impl<'a> Run<'a> {
                 timeseries: Vec::new(),
                 events: Vec::new(),
                 states: Vec::new(),
+                negotiations: Vec::new(),
                 final_world: None,
                 pair_rounds: 0,
             },
@@ -244,7 +248,11 @@ impl<'a> Run<'a> {
     /// Step 7: negotiation (ODD 7.9) and its events.
     fn negotiate(&mut self, ii: usize, round: u64, monitoring: f64) {
         let context = (self.scenario, self.rules, &self.world);
-        let changes = negotiate(&mut self.issues[ii], &self.graph, context, monitoring);
+        let rows = self
+            .negotiation_rows
+            .then_some((&mut self.out.negotiations, round, ii));
+        let keep = self.full.then_some(rows);
+        let changes = negotiate(&mut self.issues[ii], &self.graph, context, monitoring, keep);
         if self.full {
             record::membership_events(&mut self.out.events, &changes, round, ii);
         }

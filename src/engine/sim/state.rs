@@ -157,6 +157,9 @@ pub(super) struct IssueState {
     pub strat: Vec<u8>,
     /// Each state's initial strategy.
     pub initial_strat: Vec<u8>,
+    /// Each state's value of membership at the last negotiation, without decision noise
+    /// (NaN before the first; full records only).
+    pub membership_value: Vec<f64>,
     /// Each state's stage game.
     pub game: Vec<[f64; 4]>,
     /// Mean payoff table of each state's partners (cached; refreshed after shocks).
@@ -236,6 +239,7 @@ impl IssueState {
             machines,
             outcome_table,
             initial_strat: strat.clone(),
+            membership_value: vec![f64::NAN; strat.len()],
             strat,
             game,
             partner,
