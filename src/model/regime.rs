@@ -223,7 +223,7 @@ impl RegimeTracker {
             self.compliant_age += 1.0;
         }
         self.strength = if self.status == Status::Binding {
-            1.0 - (-rules.path_dependence * self.compliant_age).exp()
+            1.0 - libm::exp(-rules.path_dependence * self.compliant_age)
         } else {
             0.0
         };

@@ -445,7 +445,7 @@ fn bad_row_in_states_csv_names_the_csv_line_and_column() {
     w.write("scenario.toml", &golden_text());
     let csv = fs::read_to_string(fixture("golden-states.csv")).unwrap();
     // Line 3 of the CSV (the header is line 1): discount out of range.
-    let bad = mutate(&csv, "0.9,grudger", "1.5,grudger");
+    let bad = mutate(&csv, "0.2,grudger", "1.5,grudger");
     w.write("golden-states.csv", &bad);
     w.input_error(
         &["run", "scenario.toml", "--out", "out"],
@@ -454,7 +454,7 @@ fn bad_row_in_states_csv_names_the_csv_line_and_column() {
     // A short row.
     let short = mutate(
         &csv,
-        "Gulfstan,north-receiving,asia,3.0,1.0,0.6,0.8,0.2,0.9,0.9,grudger",
+        "Gulfstan,north-receiving,asia,3.0,1.0,0.6,0.8,0.2,0.9,0.2,grudger",
         "Gulfstan,north-receiving,asia",
     );
     w.write("golden-states.csv", &short);

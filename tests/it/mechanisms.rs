@@ -561,13 +561,13 @@ fn monitoring_detects_cheaters_and_lowers_their_payoff() {
     );
 }
 
-/// Implementation errors of complying members are detected as cheating (executed moves,
-/// ODD D10): five complying members with noise 0.1 and monitoring 1; in every round the
-/// detections equal the member-to-member moves that do not conform to the treaty,
-/// (1 - compliance) x 20. The punishments the errors provoke are D moves too, but lawful: they
-/// conform and are never detected.
+/// Honest implementation errors are not cheating (issue 12; ODD D10): five complying members
+/// with noise 0.1 and monitoring 1 make non-conforming moves by mistake (compliance below 1),
+/// but a monitor detects deliberate cheating only, so nothing is detected or sanctioned (the
+/// false-positive rate is 0). Deliberate cheaters under the same noise are still detected: every
+/// cheating move that the noise did not turn into cooperation, so about 0.9 x 200.
 #[test]
-fn monitoring_detects_implementation_errors_as_cheating() {
+fn monitoring_detects_cheating_but_not_honest_implementation_errors() {
     let states = many("M", 5, |s| s);
     let s = scenario(
         &states,
@@ -578,27 +578,41 @@ fn monitoring_detects_implementation_errors_as_cheating() {
         ],
         "",
     );
-    let out = run(
-        &s,
-        &Rules {
-            monitoring: 1.0,
-            ..rules(&s)
-        },
+    let monitored = Rules {
+        monitoring: 1.0,
+        sanctions: 1.0,
+        ..rules(&s)
+    };
+    let out = run(&s, &monitored);
+    let rows = overall(&out);
+    assert!(
+        rows.iter().any(|r| r.compliance.is_some_and(|c| c < 1.0)),
+        "the noise makes members err"
     );
-    let detected = events(&out, EventKind::CheatingDetected);
-    assert!(!detected.is_empty());
-    for r in overall(&out) {
-        let d_moves = ((1.0 - r.compliance.expect("members met")) * 20.0).round();
-        let logged = detected
-            .iter()
-            .find(|e| e.round == r.round)
-            .map_or(0.0, |e| e.value);
-        assert!(
-            close(logged, d_moves),
-            "round {}: {logged} detections, {d_moves} D moves",
-            r.round
-        );
-    }
+    assert_eq!(
+        total_detected(&out),
+        0,
+        "errors are not detected as cheating"
+    );
+    assert!(events(&out, EventKind::CheatingDetected).is_empty());
+    assert!(events(&out, EventKind::Sanctioned).is_empty());
+
+    let c = scenario(
+        &many("M", 5, |s| s.discount(0.1)),
+        &[
+            "rounds=10",
+            "noise.implementation=0.1",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+        ],
+        "",
+    );
+    let out = run(&c, &monitored);
+    let d = total_detected(&out);
+    // 200 cheating moves, each kept as D with probability 0.9: 180 +- 4.2 (sd); allow +- 25.
+    assert!(
+        (155..=200).contains(&d),
+        "deliberate cheating detected: {d}"
+    );
 }
 
 /// Monitoring 1: sanctions 0 gives the same detections but no `sanctioned` rows and no payoff
@@ -2454,4 +2468,33 @@ fn imitate_best_ties_do_not_depend_on_the_order_of_states() {
         );
         assert_eq!(a_first, want, "{x}: tie-break");
     }
+}
+
+/// Standing resets when a state joins (issue 12): what states did to each other before a
+/// treaty existed does not count against them inside it. 15 tit-for-tat and 5 always-defect
+/// states, all patient (discount 0.95, so all would comply), no noise: before the first
+/// negotiation the defectors defect and the tit-for-tat states answer; all join at the end of
+/// round 4; in round 5, the first treaty round, every member complies and no one is in bad
+/// standing, so every move is C. (Before the reset, incumbents punished the entrants' old
+/// defections: cooperation 0.737 in that round.)
+#[test]
+fn standing_resets_when_a_state_joins() {
+    let mut states = many("T", 15, |s| s.strategy("tit_for_tat"));
+    states.extend(many("D", 5, |s| s.strategy("defector")));
+    let s = scenario(&states, &["rounds=8", "regime.negotiation_interval=5"], "");
+    let out = run(&s, &rules(&s));
+    let joined = events(&out, EventKind::Ratified);
+    assert_eq!(joined.len(), 20, "all join at the first negotiation");
+    assert!(joined.iter().all(|e| e.round == 4));
+    let rows = overall(&out);
+    assert!(
+        rows[4].cooperation < 0.9,
+        "defectors defect before the treaty"
+    );
+    assert_eq!(rows[5].members, 20);
+    assert_eq!(
+        rows[5].cooperation, 1.0,
+        "the first treaty round: {:?}",
+        rows[5]
+    );
 }

@@ -90,7 +90,7 @@ fn imitate_best(rt: &IssueState, i: usize, nb: &[u32], name_rank: &[u16]) -> u8 
 fn fermi(rt: &mut IssueState, i: usize, nb: &[u32], temperature: f64) -> Option<u8> {
     let w_util = &rt.learning.utility;
     let j = nb[rt.learn_rng.random_range(0..nb.len() as u64) as usize] as usize;
-    let p = 1.0 / (1.0 + ((w_util[i] - w_util[j]) / temperature).exp());
+    let p = 1.0 / (1.0 + libm::exp((w_util[i] - w_util[j]) / temperature));
     let u: f64 = rt.learn_rng.random();
     (u < p).then_some(rt.strat[j])
 }

@@ -6,6 +6,7 @@
 //! May import [`crate::model`], [`crate::engine::world`] and the
 //! sibling modules of [`super`].
 
+use super::play::reset_standing;
 use super::state::{Graph, IssueState};
 use super::NegotiationRow;
 use crate::engine::world::World;
@@ -55,6 +56,12 @@ pub(super) fn negotiate(
     for i in 0..n {
         if new_members[i] != rt.member[i] {
             changes.push((i, new_members[i]));
+            if new_members[i] {
+                // A new member starts in good standing with every partner (ODD 7.6).
+                for &(e, _) in &graph.incident[i] {
+                    rt.pair[e as usize] = reset_standing(rt.pair[e as usize]);
+                }
+            }
         }
     }
     rt.negotiation.clear();
@@ -94,7 +101,7 @@ fn decision_noise(rt: &mut IssueState, n: usize, scale: f64) -> Vec<f64> {
     (0..n)
         .map(|_| {
             let u: f64 = rt.negotiate_rng.random::<f64>().clamp(1e-12, 1.0 - 1e-12);
-            scale * (u / (1.0 - u)).ln()
+            scale * libm::log(u / (1.0 - u))
         })
         .collect()
 }

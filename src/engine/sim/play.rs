@@ -179,6 +179,13 @@ pub(super) fn reset_machine(ps: PairState, side_a: bool) -> PairState {
     }
 }
 
+/// A pair state with both sides' treaty standing good again (when one of the two joins a
+/// treaty: what they did to each other before it does not count against them inside it).
+pub(super) fn reset_standing(ps: PairState) -> PairState {
+    let (sa, sb, _, _) = unpack(ps);
+    pack(sa, sb, GOOD_BOTH, GOOD_BOTH)
+}
+
 /// Move code of an edge's round: bit 1 is a's move and bit 0 b's move (1 = D); the flags
 /// follow. This one: a's (b's) move conforms to the treaty (cooperation or a lawful
 /// punishment; always set outside a treaty).
@@ -442,6 +449,9 @@ fn decide_moves(
         } else {
             (decide(ma, sa, rng), decide(mb, sb, rng), false, false)
         };
+        // What each side meant to do: only a deliberate non-conforming move is cheating that
+        // a monitor can detect; an honest implementation error is not (ODD 7.6).
+        let intended = move_code(xa, xb, (punish_a, punish_b), both);
         if noise.trial(rng) {
             xa = xa.flip();
         }
@@ -452,13 +462,14 @@ fn decide_moves(
         let seen_by_b = if m.trial(rng) { xa.flip() } else { xa };
         let seen_by_a = if m.trial(rng) { xb.flip() } else { xb };
         pair[e] = advance(ma, mb, pa_, pb_, both, ps, (xa, xb), (seen_by_a, seen_by_b));
-        // A non-conforming move between members is detected with the monitoring
-        // probability (a's draw first).
+        // A deliberate non-conforming move between members (cheating, not an error) is
+        // detected with the monitoring probability (a's draw first).
         let code = move_code(xa, xb, (punish_a, punish_b), both);
+        let cheat = !(code | intended);
         let detected_a =
-            code & CONFORM_A == 0 && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
+            cheat & CONFORM_A != 0 && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
         let detected_b =
-            code & CONFORM_B == 0 && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
+            cheat & CONFORM_B != 0 && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
         moves[e] = code
             | if detected_a { DETECTED_A } else { 0 }
             | if detected_b { DETECTED_B } else { 0 };
