@@ -11,11 +11,22 @@ use cli::{dispatch, Cli};
 use regime::error::RegimeError;
 use std::process::ExitCode;
 
+/// The most worker threads `--threads` may ask for, as a multiple of the machine's cores: more
+/// cannot make a run faster (results never depend on the thread count) and thousands of threads
+/// can stall the machine.
+const THREADS_PER_CORE: usize = 8;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(t) = cli.common.threads {
-        if t == 0 {
-            eprintln!("error: invalid argument `--threads`: expected a number >= 1, found 0");
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let most = cores * THREADS_PER_CORE;
+        if t == 0 || t > most {
+            eprintln!(
+                "error: invalid argument `--threads`: expected a number from 1 to {most} \
+                 ({THREADS_PER_CORE} per core on this machine's {cores}), found {t}; \
+                 results do not depend on it"
+            );
             return ExitCode::from(2);
         }
         if let Err(e) = rayon::ThreadPoolBuilder::new()

@@ -37,6 +37,7 @@ impl OutputDir {
             path: parent.clone(),
             source,
         })?;
+        remove_stale_temporaries(&parent);
         let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         if tmp.exists() {
             let _ = fs::remove_dir_all(&tmp);
@@ -86,6 +87,49 @@ impl OutputDir {
         self.committed = true;
         Ok(self.target.clone())
     }
+}
+
+/// How long a temporary output directory must have been left untouched before it counts as
+/// stale (a guard for directories on a shared filesystem, written by a process on another host).
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// Removes the temporary output directories (`.NAME.tmp-PID`) that a killed process left in
+/// `parent`: those whose process no longer runs on this machine and that nobody has touched for
+/// [`STALE_AFTER`]. Where the process table cannot be read (no `/proc`), nothing is removed.
+/// Returns how many were removed.
+pub fn remove_stale_temporaries(parent: &Path) -> usize {
+    let proc_fs = Path::new("/proc/self");
+    if !proc_fs.exists() {
+        return 0;
+    }
+    let Ok(entries) = fs::read_dir(parent) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = temporary_owner(&name) else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid.to_string()).exists();
+        let idle = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= STALE_AFTER);
+        if !alive && idle && entry.path().is_dir() && fs::remove_dir_all(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The process id in a temporary output directory's name `.NAME.tmp-PID`.
+fn temporary_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let (_, pid) = rest.rsplit_once(".tmp-")?;
+    pid.parse().ok()
 }
 
 impl Drop for OutputDir {
@@ -838,5 +882,52 @@ mod tests {
         fs::write(d.file("b.csv"), "y\n").unwrap();
         d.commit().unwrap();
         assert!(target.join("b.csv").exists() && !target.join("a.csv").exists());
+    }
+
+    /// Regression (issue 14): a killed run left its `.NAME.tmp-PID` directory for ever. The next
+    /// output in the same folder removes it once its process is gone and it has been idle; a
+    /// live process's directory, a fresh one and other files are kept.
+    #[test]
+    fn stale_temporaries_of_dead_processes_are_removed() {
+        let base = tempfile::tempdir().unwrap();
+        let age = |p: &Path, ago: &str| {
+            let ok = std::process::Command::new("touch")
+                .args(["-d", ago])
+                .arg(p)
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "touch -d");
+        };
+        // pid_max is at most 2^22 on Linux: 999999999 is never a running process.
+        let dead_old = base.path().join(".run-world.tmp-999999999");
+        let dead_fresh = base.path().join(".run-x.tmp-999999998");
+        let alive_old = base
+            .path()
+            .join(format!(".run-y.tmp-{}", std::process::id()));
+        let other = base.path().join(".not-ours.tmp-abc");
+        for d in [&dead_old, &dead_fresh, &alive_old, &other] {
+            fs::create_dir(d).unwrap();
+            fs::write(d.join("timeseries.csv"), "partial").unwrap();
+        }
+        for d in [&dead_old, &alive_old, &other] {
+            age(d, "2 hours ago");
+        }
+        assert_eq!(
+            temporary_owner(".run-world.tmp-999999999"),
+            Some(999_999_999)
+        );
+        assert_eq!(temporary_owner("run.tmp-1"), None);
+        let d = OutputDir::create(&base.path().join("out"), false).unwrap();
+        d.commit().unwrap();
+        assert!(
+            !dead_old.exists(),
+            "a dead process's idle directory is removed"
+        );
+        assert!(
+            dead_fresh.exists(),
+            "a fresh one may belong to another host"
+        );
+        assert!(alive_old.exists(), "a live process's directory is kept");
+        assert!(other.exists(), "names that are not ours are kept");
     }
 }

@@ -620,6 +620,12 @@ fn command_line_argument_errors_are_input_errors() {
         &["run", &teaching, "--threads", "0", "--out", "out"],
         &["--threads"],
     );
+    // Regression (issue 14): `--threads 100000` started thousands of threads (load ~840 on two
+    // cores, no result after 40 s); now it is refused with the limit, before any work.
+    w.input_error(
+        &["run", &teaching, "--threads", "100000", "--out", "out"],
+        &["--threads", "per core", "100000"],
+    );
     w.input_error(
         &[
             "compare",

@@ -204,6 +204,36 @@ fn merge_refuses_missing_duplicate_and_foreign_shards() {
     assert!(out.join("manifest.json").exists());
 }
 
+/// Regression (issue 14): a shard whose runs.csv had lost whole lines merged with exit 0 into
+/// wrong points (n = 2 instead of 4). Every shard's rows are now checked against its manifest,
+/// and a shard with missing or cut lines is refused by name, with nothing written.
+#[test]
+fn merge_refuses_a_shard_with_missing_or_cut_rows() {
+    let d = Dir::new();
+    let s = d.write("grid.toml", &grid(2));
+    let (s1, s2) = (d.path("s1"), d.path("s2"));
+    ok(&sweep(&s, &s1, &["--shard", "1/2"]));
+    ok(&sweep(&s, &s2, &["--shard", "2/2"]));
+    let runs = s2.join("runs.csv");
+    let whole = fs::read_to_string(&runs).expect("runs.csv");
+    let out = d.path("merged");
+    let p = |x: &PathBuf| x.display().to_string();
+    let lines: Vec<&str> = whole.lines().collect();
+    let missing = lines[..lines.len() - 5].join("\n") + "\n";
+    let cut = &whole[..whole.len() - 7];
+    for (broken, found) in [(missing.as_str(), "rows"), (cut, "cut last line")] {
+        fs::write(&runs, broken).expect("write");
+        let o = regime(&["merge", &p(&s1), &p(&s2), "--out", &p(&out)]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let msg = stderr(&o);
+        assert!(msg.contains(&runs.display().to_string()), "{msg}");
+        assert!(msg.contains(found) && msg.contains("shard 2"), "{msg}");
+        assert!(!out.exists());
+    }
+    fs::write(&runs, &whole).expect("write");
+    ok(&regime(&["merge", &p(&s1), &p(&s2), "--out", &p(&out)]));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Resume after SIGKILL
 // ---------------------------------------------------------------------------------------------

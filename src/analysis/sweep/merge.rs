@@ -202,9 +202,55 @@ fn concatenate_runs(shards: &[ShardDir], merged: &Path) -> Result<()> {
         }
         let mut buf = Vec::new();
         r.read_to_end(&mut buf).map_err(read_err)?;
+        check_rows(s, &path, &buf)?;
         w.write_all(&buf).map_err(write_err(merged))?;
     }
     w.flush().map_err(write_err(merged))
+}
+
+/// Every run of a shard is in its `runs.csv`, whole: as many complete lines as its manifest
+/// records runs times issues, so that a shard with lost or cut lines is refused by name instead
+/// of being merged into wrong points.
+fn check_rows(s: &ShardDir, path: &Path, data: &[u8]) -> Result<()> {
+    let Some(expected) = expected_rows(&s.manifest) else {
+        return Ok(());
+    };
+    let lines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+    let cut = data.last().is_some_and(|&b| b != b'\n');
+    if lines == expected && !cut {
+        return Ok(());
+    }
+    let found = if cut {
+        format!("{lines} complete rows and a cut last line")
+    } else {
+        format!("{lines} rows")
+    };
+    Err(bad(
+        format!(
+            "shards whose runs.csv holds every run their manifest records ({expected} rows: \
+             runs x issues); re-run shard {} with the same command",
+            s.index
+        ),
+        format!("{} has {found}", path.display()),
+    ))
+}
+
+/// Rows a shard's `runs.csv` must have: runs x issues, where issues = rows of `points.csv` /
+/// (points x rule sets). `None` when the manifest does not say (an older `regime`).
+fn expected_rows(m: &serde_json::Value) -> Option<u64> {
+    let runs = m.get("runs")?.as_u64()?;
+    let point_rows = m.get("points_rows")?.as_u64()?;
+    let range = m.get("shard_points")?.as_array()?;
+    let points = range
+        .get(1)?
+        .as_u64()?
+        .checked_sub(range.first()?.as_u64()?)?;
+    let rule_sets = m.get("rule_sets")?.as_array()?.len() as u64;
+    let cells = points.checked_mul(rule_sets)?;
+    if cells == 0 {
+        return Some(0);
+    }
+    Some(runs * (point_rows / cells))
 }
 
 /// The manifest of the merged sweep: the first shard's, as one unsharded sweep, with where
