@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
     name = "regime",
     version,
     about = "Rational states playing repeated prisoner's dilemmas over international migration regimes: realism vs institutionalism.",
-    long_about = None
+    long_about = None,
+    after_help = "Examples:\n  regime run                                   the embedded 193-state world, both rule sets\n  regime run scenarios/teaching.toml --plots   8 states, with figures\n  regime help run                              one command's options, files and examples\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure.\nOutputs go to a temporary directory renamed into place when complete (default out/<command>-<scenario>, never overwritten without --force)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -51,6 +52,9 @@ pub struct Common {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a scenario (default: the embedded world scenario under both rule sets).
+    #[command(
+        after_help = "Examples:\n  regime run --reps 20\n  regime run scenarios/teaching.toml --reps 20 --plots --out out/teaching\n  regime run scenarios/world-data.toml --reps 2 --negotiations --set regime.decision_noise=0.05\n\nWrites timeseries.csv, events.csv, states.csv, summary.csv, comparison.csv, paired.csv, manifest.json; with --plots cooperation.svg, membership.svg, events.svg; with --negotiations negotiations.csv (columns: docs/outputs.md).\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+    )]
     Run {
         /// Scenario file (TOML). Without it, the embedded world scenario runs.
         scenario: Option<PathBuf>,
@@ -66,6 +70,9 @@ pub enum Command {
         negotiations: bool,
     },
     /// Run the same replicates under several rule sets on common random numbers and compare.
+    #[command(
+        after_help = "Examples:\n  regime compare scenarios/world.toml --reps 100 --plots --out out/world-compare\n  regime compare scenarios/hegemon.toml --rule-sets realist,institutionalist --reps 200\n\nWrites the files of `regime run` (comparison.csv and paired.csv side by side for the named rule sets); --plots adds compare_cooperation.svg, compare_survival.svg, compare_emergence.svg. Prints the comparison table.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+    )]
     Compare {
         /// Scenario file (TOML).
         scenario: PathBuf,
@@ -88,6 +95,9 @@ pub enum Command {
         negotiations: bool,
     },
     /// Round-robin tournament with self-play, as in Axelrod-Python.
+    #[command(
+        after_help = "Examples:\n  regime tournament --strategies TFT,GRIM,ALLD,ALLC,WSLS,GTFT --turns 200 --reps 10 --noise 0.01\n  regime tournament --strategies \"tit_for_tat,memory_one(1,0,0,1),gtft(0.1)\" --payoffs 4,3,1,0\n\nWrites matches.csv, ranking.csv, manifest.json (and actions.csv with --record-actions); prints the ranking. --seed sets the tournament's master seed (default 42).\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+    )]
     Tournament {
         /// Strategies, comma-separated (e.g. tit_for_tat,grudger,ALLD,gtft,"memory_one(1,0,0,1)").
         #[arg(long, required = true)]
@@ -109,19 +119,31 @@ pub enum Command {
         record_actions: bool,
     },
     /// Check a scenario and print it fully resolved.
+    #[command(
+        after_help = "Examples:\n  regime validate scenarios/world.toml\n  regime validate scenarios/world.toml --set regime.min_member_share=0.5\n\nWrites nothing; prints the scenario with every default filled in and the rule sets expanded.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+    )]
     Validate {
         /// Scenario file (TOML).
         scenario: PathBuf,
     },
     /// Parameter sweep over the scenario's [sweep] table.
+    #[command(
+        after_help = "Examples:\n  regime sweep scenarios/sweeps/relative-gains-discount.toml --plots\n  regime sweep scenarios/sweeps/continuum.toml --shard 1/4 --out out/c1   (then 2/4 ... 4/4, and regime merge)\n  regime sweep scenarios/sweeps/continuum.toml --resume                   (after an interruption, same command)\n\nWrites runs.csv (one row per run and issue), points.csv (per point, rule set and issue, with Wilson intervals), manifest.json; with --plots one figure per issue. See docs/sweep.md.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+    )]
     Sweep(sweep::SweepArgs),
     /// Combine the outputs of sweep shards into the files one sweep would have written.
+    #[command(
+        after_help = "Example:\n  regime merge out/c1 out/c2 out/c3 out/c4 --out out/continuum\n\nWrites runs.csv, points.csv and manifest.json, byte for byte those of one unsharded sweep. Refuses shards of another sweep, a shard twice or missing, and a shard whose runs.csv lacks rows its manifest records.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+    )]
     Merge {
         /// Shard output directories.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
     },
     /// Draw a line plot (or a heatmap with --z) from any CSV.
+    #[command(
+        after_help = "Examples:\n  regime plot out/run-world/timeseries.csv --x year --y cooperation --by issue -o coop.svg\n  regime plot out/rg/points.csv --x relative_gains --y discount --z emergence_probability -o rg.png\n\nWrites one SVG or PNG (by the extension of -o). Rows with the same x (replicates) are averaged, with a 95% band.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+    )]
     Plot {
         /// The CSV file.
         csv: PathBuf,

@@ -12,7 +12,7 @@ pub fn plot(
 ) -> anyhow::Result<()> {
     let report = regime::plot::plot_csv(&csv, &spec, &output)?;
     if !c.quiet {
-        eprintln!("wrote {} ({:?})", output.display(), report);
+        eprintln!("wrote {}: {report}", output.display());
     }
     Ok(())
 }

@@ -113,6 +113,24 @@ pub struct PlotReport {
     pub rows: usize,
 }
 
+impl std::fmt::Display for PlotReport {
+    /// What was drawn, in words: "8 lines (8 with a 95% band) over 488 points from 29280 rows".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            PlotKind::Line => write!(
+                f,
+                "{} lines ({} with a 95% band) over {} points from {} rows",
+                self.series, self.bands, self.points, self.rows
+            ),
+            PlotKind::Heatmap => write!(
+                f,
+                "a heatmap of {} cells in {} panels from {} rows",
+                self.cells, self.series, self.rows
+            ),
+        }
+    }
+}
+
 /// Draws one figure from a CSV: a line plot, or a heatmap when `spec.z` is given.
 ///
 /// The format follows the extension of `output` (`.svg` or `.png`). Errors name what the user can

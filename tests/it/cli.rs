@@ -1848,3 +1848,35 @@ fn plot_draws_a_figure_and_rejects_unknown_columns() {
     let svg = fs::read_to_string(w.path("f.svg")).unwrap();
     assert!(svg.contains("<svg"), "an SVG figure");
 }
+
+// Issue 14: every help page has an example, the exit codes and (for commands that write) the
+// files written.
+#[test]
+fn every_help_page_has_examples_exit_codes_and_files() {
+    let w = Work::new();
+    for (command, file) in [
+        ("run", "timeseries.csv"),
+        ("compare", "comparison.csv"),
+        ("tournament", "matches.csv"),
+        ("validate", "Writes nothing"),
+        ("sweep", "points.csv"),
+        ("merge", "runs.csv"),
+        ("plot", "SVG or PNG"),
+    ] {
+        let o = w.run(&[command, "--help"]).ok();
+        for needle in [
+            "Example",
+            "regime ",
+            "Exit codes: 0 success; 2 bad input",
+            file,
+        ] {
+            assert!(
+                o.stdout.contains(needle),
+                "`regime {command} --help` lacks {needle:?}:\n{}",
+                o.stdout
+            );
+        }
+    }
+    let o = w.run(&["--help"]).ok();
+    assert!(o.stdout.contains("Exit codes") && o.stdout.contains("Examples"));
+}
