@@ -61,13 +61,8 @@ pub enum Command {
         /// Replicates (default: the scenario's `replicates`).
         #[arg(long)]
         reps: Option<u64>,
-        /// Also draw the standard figures next to the CSVs.
-        #[arg(long)]
-        plots: bool,
-        /// Also write negotiations.csv: every state's decision in every negotiation, with the
-        /// terms of its value of membership (one row per state, issue and negotiation: large).
-        #[arg(long)]
-        negotiations: bool,
+        #[command(flatten)]
+        extras: run::Extras,
     },
     /// Run the same replicates under several rule sets on common random numbers and compare.
     #[command(
@@ -86,13 +81,8 @@ pub enum Command {
         /// Replicates.
         #[arg(long, default_value_t = 100)]
         reps: u64,
-        /// Also draw the standard figures.
-        #[arg(long)]
-        plots: bool,
-        /// Also write negotiations.csv: every state's decision in every negotiation, with the
-        /// terms of its value of membership (one row per state, issue and negotiation: large).
-        #[arg(long)]
-        negotiations: bool,
+        #[command(flatten)]
+        extras: run::Extras,
     },
     /// Round-robin tournament with self-play, as in Axelrod-Python.
     #[command(
@@ -175,28 +165,14 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Run {
             scenario,
             reps,
-            plots,
-            negotiations,
-        } => {
-            let extras = run::Extras {
-                plots,
-                negotiations,
-            };
-            run::run(&c, scenario.as_deref(), reps, extras)
-        }
+            extras,
+        } => run::run(&c, scenario.as_deref(), reps, extras),
         Command::Compare {
             scenario,
             rule_sets,
             reps,
-            plots,
-            negotiations,
-        } => {
-            let extras = run::Extras {
-                plots,
-                negotiations,
-            };
-            run::compare(&c, &scenario, &rule_sets, reps, extras)
-        }
+            extras,
+        } => run::compare(&c, &scenario, &rule_sets, reps, extras),
         Command::Tournament {
             strategies,
             turns,

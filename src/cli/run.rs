@@ -12,11 +12,14 @@ use std::path::Path;
 use std::time::Instant;
 
 /// What a run writes beyond the standard CSVs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, clap::Args)]
 pub struct Extras {
-    /// The standard figures (`--plots`).
+    /// Also draw the standard figures next to the CSVs.
+    #[arg(long)]
     pub plots: bool,
-    /// `negotiations.csv` (`--negotiations`).
+    /// Also write negotiations.csv: every state's decision in every negotiation, with the
+    /// terms of its value of membership (one row per state, issue and negotiation: large).
+    #[arg(long)]
     pub negotiations: bool,
 }
 

@@ -57,6 +57,20 @@ impl ShockKind {
         }
     }
 
+    /// Whether the shock changes an issue's institutions rather than states' attributes.
+    pub fn is_institutional(self) -> bool {
+        match self {
+            ShockKind::Institutional => true,
+            ShockKind::Security
+            | ShockKind::Economy
+            | ShockKind::Rights
+            | ShockKind::Position
+            | ShockKind::Power
+            | ShockKind::SovereigntyCost
+            | ShockKind::RefugeeSurge => false,
+        }
+    }
+
     /// Parses a name of [`ShockKind::name`].
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == s)

@@ -39,21 +39,12 @@ pub(super) fn apply_shock(
     round: u64,
     events: Option<&mut Vec<Event>>,
 ) -> bool {
-    match shock.kind {
-        ShockKind::Institutional => {
-            apply_institutional_shock(shock, scenario, issues, round, events);
-            false
-        }
-        ShockKind::Security
-        | ShockKind::Economy
-        | ShockKind::Rights
-        | ShockKind::Position
-        | ShockKind::Power
-        | ShockKind::SovereigntyCost
-        | ShockKind::RefugeeSurge => {
-            apply_attribute_shock(shock, world, round, events);
-            true
-        }
+    if shock.kind.is_institutional() {
+        apply_institutional_shock(shock, scenario, issues, round, events);
+        false
+    } else {
+        apply_attribute_shock(shock, world, round, events);
+        true
     }
 }
 

@@ -621,18 +621,11 @@ fn resolve_shocks(
         })?;
         check_shock_timing(s, raw, v, &p)?;
         check_shock_targets(s, states, v, &p)?;
-        let access = match kind {
-            ShockKind::Institutional => check_institutional(s, issue_names, v, &p)?,
-            ShockKind::Security
-            | ShockKind::Economy
-            | ShockKind::Rights
-            | ShockKind::Position
-            | ShockKind::Power
-            | ShockKind::SovereigntyCost
-            | ShockKind::RefugeeSurge => {
-                check_not_institutional(s, v, &p)?;
-                None
-            }
+        let access = if kind.is_institutional() {
+            check_institutional(s, issue_names, v, &p)?
+        } else {
+            check_not_institutional(s, v, &p)?;
+            None
         };
         shocks.push(Shock {
             year: s.year,
