@@ -44,7 +44,7 @@ pub struct Common {
     /// Override a scenario field: --set regime.min_member_share=0.5 (repeatable).
     #[arg(long = "set", global = true, value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
-    /// No progress output.
+    /// No progress or notes on standard error (result tables still go to standard output).
     #[arg(long, short, global = true)]
     pub quiet: bool,
 }

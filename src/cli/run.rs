@@ -128,9 +128,9 @@ fn run_command(
     let done = dir
         .commit()
         .context("moving the finished outputs into place")?;
-    if !c.quiet || compare {
-        println!("{table}");
-    }
+    // The table is the result: on standard output whatever --quiet says (as for compare and
+    // tournament), while --quiet silences progress and notes on standard error.
+    println!("{table}");
     if !c.quiet {
         eprintln!(
             "{} runs ({} replicates x {} rule sets) of `{}` in {:.2} s ({:.3e} pair-rounds/s); outputs in {}",

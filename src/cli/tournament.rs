@@ -48,8 +48,8 @@ pub fn tournament(
     output::write_tournament(&dir, &t)?;
     output::write_manifest(&dir, &manifest(&config, elapsed))?;
     let done = dir.commit()?;
+    print_ranking(&t);
     if !c.quiet {
-        print_ranking(&t);
         eprintln!(
             "{} pair-rounds in {:.4} s; outputs in {}",
             config.pair_rounds(),

@@ -95,7 +95,7 @@ const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(10 * 60)
 
 /// Removes the temporary output directories (`.NAME.tmp-PID`) that a killed process left in
 /// `parent`: those whose process no longer runs on this machine and that nobody has touched for
-/// [`STALE_AFTER`]. Where the process table cannot be read (no `/proc`), nothing is removed.
+/// ten minutes (`STALE_AFTER`). Where the process table cannot be read (no `/proc`), nothing is removed.
 /// Returns how many were removed.
 pub fn remove_stale_temporaries(parent: &Path) -> usize {
     let proc_fs = Path::new("/proc/self");

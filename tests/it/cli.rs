@@ -1880,3 +1880,38 @@ fn every_help_page_has_examples_exit_codes_and_files() {
     let o = w.run(&["--help"]).ok();
     assert!(o.stdout.contains("Exit codes") && o.stdout.contains("Examples"));
 }
+
+// Issue 14: `-q` hid the result table of `run` but not of `compare`. Now every command prints
+// its result on standard output and `-q` silences only standard error.
+#[test]
+fn quiet_silences_stderr_and_keeps_the_results() {
+    let w = Work::new();
+    let teaching = s(&shipped("teaching.toml"));
+    for (args, needle) in [
+        (
+            vec!["run", &teaching, "--reps", "2", "--out", "r", "-q"],
+            "P(binding)",
+        ),
+        (
+            vec!["compare", &teaching, "--reps", "2", "--out", "c", "-q"],
+            "P(binding)",
+        ),
+        (
+            vec![
+                "tournament",
+                "--strategies",
+                "TFT,ALLD",
+                "--turns",
+                "10",
+                "--out",
+                "t",
+                "-q",
+            ],
+            "score/turn",
+        ),
+    ] {
+        let o = w.run(&args).ok();
+        assert!(o.stdout.contains(needle), "{}: {}", o.command, o.stdout);
+        assert!(o.stderr.is_empty(), "{}: {}", o.command, o.stderr);
+    }
+}
