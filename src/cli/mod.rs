@@ -2,6 +2,8 @@
 //! Each command parses its arguments, calls the library and prints; the work lives in the
 //! library, which never imports this module or clap.
 
+mod compare;
+mod merge;
 mod plot;
 mod run;
 mod sweep;
@@ -172,7 +174,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             rule_sets,
             reps,
             extras,
-        } => run::compare(&c, &scenario, &rule_sets, reps, extras),
+        } => compare::compare(&c, &scenario, &rule_sets, reps, extras),
         Command::Tournament {
             strategies,
             turns,
@@ -191,7 +193,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         ),
         Command::Validate { scenario } => validate::validate(&c, &scenario),
         Command::Sweep(args) => sweep::sweep(&c, args),
-        Command::Merge { dirs } => sweep::merge(&c, &dirs),
+        Command::Merge { dirs } => merge::merge(&c, &dirs),
         Command::Plot {
             csv,
             x,

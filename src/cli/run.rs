@@ -1,5 +1,6 @@
-//! `regime run` and `regime compare`: replicates under one or more rule sets on common random
-//! numbers, the CSVs, the comparison table and (with `--plots`) the standard figures.
+//! `regime run`: replicates of a scenario under its own rule sets on common random numbers, the
+//! CSVs, the comparison table and (with `--plots`) the standard figures. `compare` shares
+//! [`run_command`].
 
 use super::{default_out, load, progress, Common};
 use anyhow::Context;
@@ -39,46 +40,9 @@ pub fn run(
     run_command("run", &s, &rule_sets, reps, extras, c, false)
 }
 
-/// `regime compare SCENARIO --rule-sets A,B`: named rule sets (presets or the scenario's).
-pub fn compare(
-    c: &Common,
-    scenario: &Path,
-    rule_sets: &[String],
-    reps: u64,
-    extras: Extras,
-) -> anyhow::Result<()> {
-    let s = load(Some(scenario), c)?;
-    if reps == 0 {
-        return Err(RegimeError::argument("--reps", "a number >= 1", "0").into());
-    }
-    let resolved = resolve_rule_sets(&s, rule_sets)?;
-    run_command("compare", &s, &resolved, reps, extras, c, true)
-}
-
-fn resolve_rule_sets(s: &Scenario, names: &[String]) -> anyhow::Result<Vec<(String, Rules)>> {
-    let mut out = Vec::new();
-    for n in names {
-        let n = n.trim();
-        if let Some((_, r)) = s.rule_sets.iter().find(|(name, _)| name == n) {
-            out.push((n.to_string(), *r));
-        } else if let Some(r) = Rules::preset(n) {
-            out.push((n.to_string(), r));
-        } else {
-            return Err(RegimeError::argument(
-                "--rule-sets",
-                "realist, institutionalist, or a rule set named in the scenario's rule_sets",
-                n,
-            )
-            .into());
-        }
-    }
-    if out.is_empty() {
-        return Err(RegimeError::argument("--rule-sets", "at least one rule set", "none").into());
-    }
-    Ok(out)
-}
-
-fn run_command(
+/// Runs the replicates, writes every file and prints the table (shared by `run` and
+/// `compare`).
+pub(super) fn run_command(
     command: &str,
     s: &Scenario,
     rule_sets: &[(String, Rules)],

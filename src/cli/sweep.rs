@@ -1,10 +1,8 @@
-//! `regime sweep` and `regime merge`: the clap arguments of a sweep, handed to
-//! [`regime::analysis::sweep`].
+//! `regime sweep`: the clap arguments of a sweep, handed to [`regime::analysis::sweep`].
 
 use super::{load, Common};
 use regime::analysis::sweep;
-use regime::error::RegimeError;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Arguments of `regime sweep`.
 #[derive(Debug, Clone, clap::Args)]
@@ -43,15 +41,5 @@ pub fn sweep(c: &Common, args: SweepArgs) -> anyhow::Result<()> {
             threads: rayon::current_num_threads(),
         },
     )?;
-    Ok(())
-}
-
-/// `regime merge SHARD... --out DIR`.
-pub fn merge(c: &Common, dirs: &[PathBuf]) -> anyhow::Result<()> {
-    let out: &Path = c
-        .out
-        .as_deref()
-        .ok_or_else(|| RegimeError::argument("--out", "the merged output directory", "none"))?;
-    sweep::merge_command(dirs, out, c.force)?;
     Ok(())
 }
