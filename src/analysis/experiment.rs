@@ -118,6 +118,8 @@ pub struct ComparisonRow {
     pub member_share: f64,
     /// Runs in which the regime collapsed.
     pub collapsed: u64,
+    /// The regime existed at the start (it counts as emerged in round 0).
+    pub preexisting: bool,
 }
 
 impl Comparison {
@@ -199,6 +201,7 @@ impl Comparison {
                     cooperation: stats::mean_ci(&coop),
                     member_share: share,
                     collapsed,
+                    preexisting: issue.initial_regime.is_some(),
                 });
             }
         }
@@ -312,61 +315,81 @@ impl Comparison {
     }
 }
 
-/// A readable table of a comparison for the terminal.
+/// The comparison table printed by `regime run` and `regime compare`: per rule set and issue,
+/// P(binding) with its interval, the median year of emergence, cooperation, final member share
+/// and P(collapse); then, for two or more rule sets, the paired differences of the last minus
+/// the first.
 pub fn comparison_table(
     rows: &[ComparisonRow],
     diffs: &[PairedDifference],
     rule_sets: &[String],
+    start_year: i64,
 ) -> String {
     let mut s = String::new();
     s.push_str(&format!(
-        "{:<16} {:<15} {:>5} {:>24} {:>7} {:>24} {:>8} {:>10}\n",
+        "{:<16} {:<16} {:>5}  {:<22} {:>11}  {:<22} {:>7} {:>11}\n",
         "rule set",
         "issue",
         "runs",
         "P(binding) [95% CI]",
-        "median",
+        "median year",
         "cooperation [95% CI]",
         "members",
         "P(collapse)"
     ));
     for r in rows {
+        let median = match (r.preexisting, r.median_round) {
+            (true, _) => "in place".to_string(),
+            (false, Some(m)) => format!("{}", start_year + m.round() as i64),
+            (false, None) => "never".to_string(),
+        };
         s.push_str(&format!(
-            "{:<16} {:<15} {:>5} {:>8.3} [{:.3}, {:.3}] {:>7} {:>8.3} [{:.3}, {:.3}] {:>8.3} {:>10.3}\n",
+            "{:<16} {:<16} {:>5}  {:<22} {:>11}  {:<22} {:>7.3} {:>11.3}\n",
             r.rule_set,
             r.issue,
             r.runs,
-            r.probability,
-            r.ci.0,
-            r.ci.1,
-            r.median_round.map(|m| format!("{m}")).unwrap_or_else(|| "-".into()),
-            r.cooperation.0,
-            r.cooperation.1,
-            r.cooperation.2,
+            format!("{:.3} [{:.3}, {:.3}]", r.probability, r.ci.0, r.ci.1),
+            median,
+            format!(
+                "{:.3} [{:.3}, {:.3}]",
+                r.cooperation.0, r.cooperation.1, r.cooperation.2
+            ),
             r.member_share,
             r.collapsed as f64 / r.runs.max(1) as f64,
         ));
     }
-    s.push_str("(P(binding): share of runs in which a binding regime emerged, or existed from the start;\n median: Kaplan-Meier median round of emergence; members: mean final member share)\n");
+    s.push_str(
+        "(P(binding): share of runs in which a binding regime emerged or, for a regime in place \
+         at the start, existed;\n median year: Kaplan-Meier median year of emergence, `never` \
+         when fewer than half the runs reached it, `in place` for a regime that existed at the \
+         start;\n members: mean final member share; P(collapse): share of runs in which the \
+         regime collapsed at least once)\n",
+    );
     if rule_sets.len() >= 2 {
-        let (a, b) = (&rule_sets[0], &rule_sets[rule_sets.len() - 1]);
+        s.push_str(&paired_table(diffs, rule_sets));
+    }
+    s
+}
+
+/// The paired differences (last rule set minus the first) of the comparison table.
+fn paired_table(diffs: &[PairedDifference], rule_sets: &[String]) -> String {
+    let (a, b) = (&rule_sets[0], &rule_sets[rule_sets.len() - 1]);
+    let mut s =
+        format!("\nPaired differences, {b} minus {a} (same replicates and random numbers):\n");
+    let (only_a, only_b) = (
+        format!("binding only {}", short(a)),
+        format!("binding only {}", short(b)),
+    );
+    let (wa, wb) = (only_a.len(), only_b.len());
+    s.push_str(&format!(
+        "{:<16}  {:>12}  {only_a:>wa$}  {only_b:>wb$}  d cooperation [95% CI]\n",
+        "issue", "d P(binding)"
+    ));
+    for (issue, d, x, y, c) in diffs {
         s.push_str(&format!(
-            "\nPaired differences, {b} minus {a} (same replicates and random numbers):\n"
+            "{issue:<16}  {d:>12.3}  {x:>wa$}  {y:>wb$}  {:.3} [{:.3}, {:.3}]\n",
+            c.0, c.1, c.2
         ));
-        s.push_str(&format!(
-            "{:<18} {:>12} {:>22} {:>22} {:>30}\n",
-            "issue",
-            "d P(binding)",
-            format!("binding only {}", short(a)),
-            format!("binding only {}", short(b)),
-            "d cooperation [95% CI]"
-        ));
-        for (issue, d, x, y, c) in diffs {
-            s.push_str(&format!(
-                "{:<18} {:>12.3} {:>22} {:>22} {:>13.3} [{:.3}, {:.3}]\n",
-                issue, d, x, y, c.0, c.1, c.2
-            ));
-        }
     }
     s
 }

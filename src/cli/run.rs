@@ -76,7 +76,7 @@ pub(super) fn run_command(
     let elapsed = started.elapsed().as_secs_f64();
     let rows = comparison.write(&dir, s)?;
     let diffs = comparison.differences(s);
-    let table = experiment::comparison_table(&rows, &diffs, &comparison.rule_sets);
+    let table = experiment::comparison_table(&rows, &diffs, &comparison.rule_sets, s.start_year);
     let manifest = manifest(command, s, rule_sets, reps, elapsed, pair_rounds);
     output::write_manifest(&dir, &manifest)?;
     if extras.plots {

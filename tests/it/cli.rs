@@ -1915,3 +1915,30 @@ fn quiet_silences_stderr_and_keeps_the_results() {
         assert!(o.stderr.is_empty(), "{}: {}", o.command, o.stderr);
     }
 }
+
+// Issue 14: the run table marked pre-existing regimes nowhere (P(binding) 1.000, median 0 and
+// P(collapse) 1.000 side by side), gave the median in rounds, left `-` unexplained, and ran the
+// paired table's headers into each other. Now: `in place`, a median year or `never`, a legend
+// for each, and aligned columns without trailing blanks.
+#[test]
+fn the_comparison_table_marks_regimes_in_place_and_gives_years() {
+    let w = Work::new();
+    let world = s(&shipped("world.toml"));
+    let o = w
+        .run(&["compare", &world, "--reps", "2", "--out", "c", "-q"])
+        .ok();
+    let table = &o.stdout;
+    for needle in ["median year", "in place", "`never`", "`in place`", "binding only realist"] {
+        assert!(table.contains(needle), "{needle:?} missing:\n{table}");
+    }
+    let refugees = table
+        .lines()
+        .find(|l| l.starts_with("realist") && l.contains("refugees"))
+        .expect("a refugees row");
+    assert!(refugees.contains("in place"), "{refugees}");
+    assert!(
+        table.lines().any(|l| l.contains("institutionalist") && l.contains(" 20")),
+        "an emergence year (20xx or 19xx) for an emerging regime:\n{table}"
+    );
+    assert!(table.lines().all(|l| !l.ends_with(' ')), "trailing blanks:\n{table}");
+}
