@@ -134,7 +134,7 @@ pub enum Command {
     },
     /// Draw a line plot (or a heatmap with --z) from any CSV.
     #[command(
-        after_help = "Examples:\n  regime plot out/run-world/timeseries.csv --x year --y cooperation --by issue -o coop.svg\n  regime plot out/rg/points.csv --x relative_gains --y discount --z emergence_probability -o rg.png\n\nWrites one SVG or PNG (by the extension of -o). Rows with the same x (replicates) are averaged, with a 95% band.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+        after_help = "Examples:\n  regime plot out/run-world/timeseries.csv --x year --y cooperation --by issue --where rule_set=realist --where group=all -o coop.svg\n  regime plot out/rg/points.csv --x relative_gains --y discount --z emergence_probability -o rg.png\n\nWrites one SVG or PNG (by the extension of -o). Rows with the same x (replicates) are averaged, with a 95% band.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
     )]
     Plot {
         /// The CSV file.
@@ -154,6 +154,10 @@ pub enum Command {
         /// Title.
         #[arg(long)]
         title: Option<String>,
+        /// Only rows where COLUMN equals VALUE (repeatable; all must hold), e.g.
+        /// --where rule_set=realist --where group=all.
+        #[arg(long = "where", value_name = "COLUMN=VALUE", value_parser = column_value)]
+        filters: Vec<(String, String)>,
         /// Output file (.svg or .png).
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
@@ -201,11 +205,19 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             by,
             z,
             title,
+            filters,
             output,
         } => plot::plot(
             &c,
             csv,
-            regime::plot::PlotSpec { x, y, by, z, title },
+            regime::plot::PlotSpec {
+                x,
+                y,
+                by,
+                z,
+                title,
+                filters,
+            },
             output,
         ),
     }
@@ -255,4 +267,14 @@ pub(crate) fn progress(quiet: bool, total: u64, what: &str) -> indicatif::Progre
     );
     pb.set_message(what.to_string());
     pb
+}
+
+/// Parses `COLUMN=VALUE` of `plot --where`.
+fn column_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((column, value)) if !column.trim().is_empty() => {
+            Ok((column.trim().to_string(), value.trim().to_string()))
+        }
+        _ => Err(format!("expected COLUMN=VALUE, found `{text}`")),
+    }
 }

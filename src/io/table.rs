@@ -100,6 +100,19 @@ impl Table {
         self.rows.is_empty()
     }
 
+    /// Keeps only the data rows for which `keep` is true (their lines stay as in the file).
+    pub fn retain_rows(&mut self, keep: impl Fn(&csv::StringRecord) -> bool) {
+        let kept: Vec<usize> = (0..self.rows.len())
+            .filter(|&r| keep(&self.rows[r]))
+            .collect();
+        self.lines = kept.iter().map(|&r| self.lines[r]).collect();
+        let mut index = 0;
+        self.rows.retain(|_| {
+            index += 1;
+            kept.binary_search(&(index - 1)).is_ok()
+        });
+    }
+
     /// The indices of every data row, in file order.
     pub fn all_rows(&self) -> Vec<usize> {
         (0..self.rows.len()).collect()
@@ -312,5 +325,15 @@ mod tests {
         let table = Table::read_optional(&missing).unwrap().unwrap();
         assert_eq!(table.len(), 1);
         assert_eq!(table.path(), missing);
+    }
+
+    #[test]
+    fn retained_rows_keep_their_file_lines() {
+        let mut t = parse("a,b\n1,x\n2,y\n3,x\n4,z\n").unwrap();
+        t.retain_rows(|r| r.get(1) == Some("x"));
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.text(0, 0), "1");
+        assert_eq!(t.text(1, 0), "3");
+        assert_eq!((t.line(0), t.line(1)), (2, 4));
     }
 }

@@ -74,6 +74,9 @@ pub struct PlotSpec {
     pub z: Option<String>,
     /// Figure title; by default "`y` by `x`" (or "`z` by `x` and `y`" for a heatmap).
     pub title: Option<String>,
+    /// Only rows whose column equals the value, for every (column, value) pair
+    /// (`--where rule_set=realist --where group=all`).
+    pub filters: Vec<(String, String)>,
 }
 
 impl PlotSpec {
@@ -159,9 +162,24 @@ pub fn plot_csv_sized(
         ));
     }
     let format = ImageFormat::of(output)?;
-    let table = Table::read(csv)?;
+    let mut table = Table::read(csv)?;
     if table.is_empty() {
         return Err(table.error("the file has a header but no data rows: nothing to plot"));
+    }
+    for (column, value) in &spec.filters {
+        let col = table.column_for_argument("--where", column)?;
+        let values = table.distinct(col, &table.all_rows());
+        table.retain_rows(|row| row.get(col) == Some(value.as_str()));
+        if table.is_empty() {
+            return Err(RegimeError::argument(
+                "--where",
+                format!(
+                    "a value of `{column}` in the file (one of: {})",
+                    values.join(", ")
+                ),
+                format!("`{value}`"),
+            ));
+        }
     }
     let x = table.column_for_argument("--x", &spec.x)?;
     let y = table.column_for_argument("--y", &spec.y)?;

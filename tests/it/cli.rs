@@ -1928,7 +1928,13 @@ fn the_comparison_table_marks_regimes_in_place_and_gives_years() {
         .run(&["compare", &world, "--reps", "2", "--out", "c", "-q"])
         .ok();
     let table = &o.stdout;
-    for needle in ["median year", "in place", "`never`", "`in place`", "binding only realist"] {
+    for needle in [
+        "median year",
+        "in place",
+        "`never`",
+        "`in place`",
+        "binding only realist",
+    ] {
         assert!(table.contains(needle), "{needle:?} missing:\n{table}");
     }
     let refugees = table
@@ -1937,8 +1943,99 @@ fn the_comparison_table_marks_regimes_in_place_and_gives_years() {
         .expect("a refugees row");
     assert!(refugees.contains("in place"), "{refugees}");
     assert!(
-        table.lines().any(|l| l.contains("institutionalist") && l.contains(" 20")),
+        table
+            .lines()
+            .any(|l| l.contains("institutionalist") && l.contains(" 20")),
         "an emergence year (20xx or 19xx) for an emerging regime:\n{table}"
     );
-    assert!(table.lines().all(|l| !l.ends_with(' ')), "trailing blanks:\n{table}");
+    assert!(
+        table.lines().all(|l| !l.ends_with(' ')),
+        "trailing blanks:\n{table}"
+    );
+}
+
+// Issue 14: `plot` had no way to filter rows, so the README's example averaged both rule sets
+// and every group into one line per issue. `--where COLUMN=VALUE` (repeatable) keeps the rows
+// that match; an unknown column or value exits 2 and lists what there is.
+#[test]
+fn plot_where_filters_rows() {
+    let w = Work::new();
+    let teaching = s(&shipped("teaching.toml"));
+    w.run(&["run", &teaching, "--reps", "2", "--out", "r", "-q"])
+        .ok();
+    let ts = s(&w.path("r/timeseries.csv"));
+    let all = w
+        .run(&[
+            "plot",
+            &ts,
+            "--x",
+            "year",
+            "--y",
+            "cooperation",
+            "-o",
+            "a.svg",
+        ])
+        .ok();
+    let one = w
+        .run(&[
+            "plot",
+            &ts,
+            "--x",
+            "year",
+            "--y",
+            "cooperation",
+            "--where",
+            "rule_set=realist",
+            "--where",
+            "group=all",
+            "-o",
+            "b.svg",
+        ])
+        .ok();
+    let rows = |o: &str| -> usize {
+        let tail = o.rsplit("from ").next().expect("a row count");
+        tail.split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .expect("a number")
+    };
+    let table = Table::read(&w.path("r/timeseries.csv"));
+    let want = table
+        .rows
+        .iter()
+        .filter(|r| r[table.col("rule_set")] == "realist" && r[table.col("group")] == "all")
+        .count();
+    assert_eq!(rows(&one.stderr), want, "{}", one.stderr);
+    assert!(rows(&all.stderr) > want);
+    w.input_error(
+        &[
+            "plot",
+            &ts,
+            "--x",
+            "year",
+            "--y",
+            "cooperation",
+            "--where",
+            "rule_set=liberal",
+            "-o",
+            "c.svg",
+        ],
+        &["--where", "realist", "liberal"],
+    );
+    w.input_error(
+        &[
+            "plot",
+            &ts,
+            "--x",
+            "year",
+            "--y",
+            "cooperation",
+            "--where",
+            "rulset=realist",
+            "-o",
+            "c.svg",
+        ],
+        &["--where", "did you mean `rule_set`"],
+    );
 }
