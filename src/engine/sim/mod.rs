@@ -73,6 +73,16 @@ pub enum Record {
     FullWithNegotiations,
 }
 
+impl Record {
+    /// Time series, events and per-state rows are recorded.
+    pub fn is_full(self) -> bool {
+        match self {
+            Record::Summary => false,
+            Record::Full | Record::FullWithNegotiations => true,
+        }
+    }
+}
+
 /// Identifies a run in outputs.
 #[derive(Debug, Clone)]
 pub struct RunId {

@@ -14,17 +14,26 @@ use crate::model;
 use crate::model::{Rules, Scenario};
 use rand::Rng;
 
+/// What a negotiation records beyond the membership changes.
+pub(super) enum Recording<'a> {
+    /// Nothing (summary records: sweeps).
+    Nothing,
+    /// Each state's value of membership, kept for `states.csv`.
+    Values,
+    /// The values, and every state's decision with the terms of its value, as rows of
+    /// `negotiations.csv` for (round, issue).
+    Decisions(&'a mut Vec<NegotiationRow>, u64, usize),
+}
+
 /// One negotiation of an issue (ODD 7.9); returns (state, joined) for every change and resets
-/// the negotiation tally. With `keep` (full records), each state's value of membership is kept
-/// for `states.csv`; with `Some(rows)` in it (the rows, the round and the issue), every state's
-/// decision and the terms of its value are recorded too.
+/// the negotiation tally; `recording` says what else is kept.
 #[inline(never)]
 pub(super) fn negotiate(
     rt: &mut IssueState,
     graph: &Graph,
     (scenario, rules, world): (&Scenario, &Rules, &World),
     monitoring: f64,
-    keep: Option<Option<(&mut Vec<NegotiationRow>, u64, usize)>>,
+    recording: Recording,
 ) -> Vec<(usize, bool)> {
     let n = rt.member.len();
     let members_now = rt.member.iter().filter(|&&m| m).count();
@@ -34,7 +43,8 @@ pub(super) fn negotiate(
     let ctx = model::NegotiationContext {
         rules,
         monitoring,
-        norm: rules.norm_pressure * access_norm_factor(rt) * members_now as f64 / n as f64,
+        norm: rules.norm_pressure * rt.institutions.access.norm_factor() * members_now as f64
+            / n as f64,
         exit_cost: rt.regime.strength * (rt.base.r - rt.base.p),
         noise: scenario.noise.implementation,
         sovereignty_weight: rt.sovereignty_weight,
@@ -43,12 +53,12 @@ pub(super) fn negotiate(
     let eps = decision_noise(rt, n, scenario.regime.decision_noise);
     let views = state_views(rt, graph, (scenario, rules, world), &cnt_in, &cnt_out);
     let new_members = model::treaty_fixed_point(&views, &graph.neighbours, &eps, observed, &ctx);
-    if let Some(rows) = keep {
+    if !matches!(recording, Recording::Nothing) {
         let terms = model::terms_at(&views, &graph.neighbours, &new_members, observed, &ctx);
         for (i, t) in terms.iter().enumerate() {
             rt.membership_value[i] = t.value();
         }
-        if let Some((rows, round, issue)) = rows {
+        if let Recording::Decisions(rows, round, issue) = recording {
             record_decisions(rows, (round, issue), &rt.member, &new_members, terms, &eps);
         }
     }
@@ -67,11 +77,6 @@ pub(super) fn negotiate(
     rt.negotiation.clear();
     rt.member = new_members;
     changes
-}
-
-/// The norm-cascade factor of the issue's civil-society access (ODD 7.9: `1 + 0.25 l`).
-fn access_norm_factor(rt: &IssueState) -> f64 {
-    rt.institutions.access.norm_factor()
 }
 
 /// Interactions since the last negotiation with treaty partners (inside) and others, per

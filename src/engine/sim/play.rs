@@ -451,7 +451,7 @@ fn decide_moves(
         };
         // What each side meant to do: only a deliberate non-conforming move is cheating that
         // a monitor can detect; an honest implementation error is not (ODD 7.6).
-        let intended = move_code(xa, xb, (punish_a, punish_b), both);
+        let meant = (xa, xb);
         if noise.trial(rng) {
             xa = xa.flip();
         }
@@ -464,12 +464,12 @@ fn decide_moves(
         pair[e] = advance(ma, mb, pa_, pb_, both, ps, (xa, xb), (seen_by_a, seen_by_b));
         // A deliberate non-conforming move between members (cheating, not an error) is
         // detected with the monitoring probability (a's draw first).
+        // (A non-conforming move is a D; it was meant when the state also intended a D.)
         let code = move_code(xa, xb, (punish_a, punish_b), both);
-        let cheat = !(code | intended);
-        let detected_a =
-            cheat & CONFORM_A != 0 && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
-        let detected_b =
-            cheat & CONFORM_B != 0 && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
+        let cheat_a = code & CONFORM_A == 0 && meant.0 == Action::D;
+        let cheat_b = code & CONFORM_B == 0 && meant.1 == Action::D;
+        let detected_a = cheat_a && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
+        let detected_b = cheat_b && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
         moves[e] = code
             | if detected_a { DETECTED_A } else { 0 }
             | if detected_b { DETECTED_B } else { 0 };

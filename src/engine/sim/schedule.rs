@@ -9,7 +9,7 @@
 use std::ops::Range;
 
 use super::learn::{learn, learns};
-use super::negotiate::negotiate;
+use super::negotiate::{negotiate, Recording};
 use super::play::{play_issue, PlayConditions, PlayScratch};
 use super::record;
 use super::shocks::{apply_shock, shock_fires};
@@ -25,10 +25,8 @@ use crate::model::{Rules, Scenario};
 pub(super) struct Run<'a> {
     scenario: &'a Scenario,
     rules: &'a Rules,
-    /// Time series, events and per-state rows are recorded.
-    full: bool,
-    /// Keep every state's decision in every negotiation.
-    negotiation_rows: bool,
+    /// What the run records.
+    record: Record,
     /// The states (attributes change through shocks).
     world: World,
     graph: Graph,
@@ -68,8 +66,7 @@ impl<'a> Run<'a> {
         Run {
             scenario,
             rules,
-            full: record != Record::Summary,
-            negotiation_rows: record == Record::FullWithNegotiations,
+            record,
             world,
             graph,
             catalogue,
@@ -129,7 +126,7 @@ impl<'a> Run<'a> {
                     &mut self.world,
                     &mut self.issues,
                     round,
-                    self.full.then_some(&mut self.out.events),
+                    self.record.is_full().then_some(&mut self.out.events),
                 );
             }
         }
@@ -212,7 +209,7 @@ impl<'a> Run<'a> {
         let transition =
             rt.regime
                 .update(round, holds, members, compliance, &scenario.regime, rules);
-        if self.full {
+        if self.record.is_full() {
             let events = &mut self.out.events;
             record::regime_event(events, transition, scenario, round, ii);
             record::detection_events(events, rt, rules, round, ii);
@@ -225,7 +222,7 @@ impl<'a> Run<'a> {
         let rt = &mut self.issues[ii];
         let degree = &self.graph.degree;
         rt.total.add_cooperation_share(&rt.round, degree);
-        if self.full {
+        if self.record.is_full() {
             let rows = &mut self.out.timeseries;
             record::timeseries_rows(rows, rt, &self.world, degree, round, ii);
         }
@@ -248,12 +245,21 @@ impl<'a> Run<'a> {
     /// Step 7: negotiation (ODD 7.9) and its events.
     fn negotiate(&mut self, ii: usize, round: u64, monitoring: f64) {
         let context = (self.scenario, self.rules, &self.world);
-        let rows = self
-            .negotiation_rows
-            .then_some((&mut self.out.negotiations, round, ii));
-        let keep = self.full.then_some(rows);
-        let changes = negotiate(&mut self.issues[ii], &self.graph, context, monitoring, keep);
-        if self.full {
+        let recording = match self.record {
+            Record::Summary => Recording::Nothing,
+            Record::Full => Recording::Values,
+            Record::FullWithNegotiations => {
+                Recording::Decisions(&mut self.out.negotiations, round, ii)
+            }
+        };
+        let changes = negotiate(
+            &mut self.issues[ii],
+            &self.graph,
+            context,
+            monitoring,
+            recording,
+        );
+        if self.record.is_full() {
             record::membership_events(&mut self.out.events, &changes, round, ii);
         }
     }
@@ -264,12 +270,12 @@ impl<'a> Run<'a> {
         for (ii, rt) in self.issues.iter().enumerate() {
             let summary = record::issue_summary(rt, &self.world, self.scenario.rounds, ii);
             self.out.summaries.push(summary);
-            if self.full {
+            if self.record.is_full() {
                 let strategies = &self.catalogue.strategies;
                 record::state_rows(&mut self.out.states, rt, &self.world, strategies, ii);
             }
         }
-        if self.full {
+        if self.record.is_full() {
             self.out.final_world = Some(self.world);
         }
         self.out
