@@ -494,7 +494,7 @@ pub struct RunWriter {
 
 /// Columns of `negotiations.csv` after the run's identity: one row per negotiation, issue and
 /// state, with the terms of its value of membership (ODD 7.9).
-pub const NEGOTIATION_COLUMNS: [&str; 17] = [
+pub const NEGOTIATION_COLUMNS: [&str; 18] = [
     "round",
     "year",
     "issue",
@@ -508,8 +508,9 @@ pub const NEGOTIATION_COLUMNS: [&str; 17] = [
     "sovereignty_cost",
     "norm",
     "exit_cost",
+    "ratification",
     "value",
-    "noise",
+    "taste",
     "decision",
     "member_after",
 ];
@@ -710,8 +711,9 @@ impl RunWriter {
                 num(t.sovereignty_cost),
                 num(t.norm),
                 num(t.exit_cost),
+                num(t.ratification),
                 num(t.value()),
-                num(r.noise),
+                num(r.taste),
                 r.decision().to_string(),
                 (r.member_after as u8).to_string(),
             ]);

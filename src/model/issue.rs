@@ -132,8 +132,13 @@ impl Serialize for Members {
 /// A regime in place at the start (e.g. the refugee regime since 1951).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct InitialRegime {
-    /// Year the regime was founded (its compliant age at the start drives path dependence).
+    /// Year the regime was founded (informative: the strength at the start is `strength`, not
+    /// derived from the regime's age).
     pub since_year: i64,
+    /// Regime strength at the start, in [0, 1) (ODD 5 and 7.7): the exit cost that history has
+    /// built (Pierson 2000), stated rather than granted for age alone. Under a rule set without
+    /// path dependence strength is always 0.
+    pub strength: f64,
     /// Who is a member at the start.
     pub members: Members,
 }
@@ -158,6 +163,14 @@ pub struct Issue {
     /// Base probability that cheating is seen by partners without monitoring (q in
     /// [`crate::model::compliance::detection_probability`]; ODD 7.5).
     pub detection: f64,
+    /// Transaction cost of a cooperative move outside a treaty, in payoff units (ODD 7.1): R and
+    /// S are lowered by it; treaty members save the rule set's `transaction_cost_cut` share of
+    /// it (Keohane 1984: institutions reduce the costs of making and keeping agreements).
+    pub transaction_cost: f64,
+    /// Security stakes of the issue in [0, 1] (ODD 7.2): the share of the rule set's
+    /// relative-gains weight that applies here (Powell 1991: relative gains matter where gains
+    /// can be turned into security advantage; Grieco 1988).
+    pub security_stakes: f64,
     /// Informal forum.
     pub forum: Option<Forum>,
     /// Regime in place at the start.

@@ -33,12 +33,12 @@ pub mod strategy;
 pub mod utility;
 pub mod world;
 
-pub use compliance::complies;
+pub use compliance::{complies, Enforcement, TreatyValues};
 pub use issue::{CivilSocietyAccess, Forum, InitialRegime, Issue, IssueKind, Members, Shifts};
 pub use learning::{Learning, LearningRule};
 pub use negotiation::{
-    membership_terms, membership_value, terms_at, treaty_fixed_point, MembershipTerms,
-    NegotiationContext, StateView,
+    keepers, membership_terms, membership_value, ratify, MembershipTerms, NegotiationContext,
+    Ratification, StateView,
 };
 pub use population::{Bloc, Dist, StateSource, StateTemplate, StrategyMix};
 pub use regime::{

@@ -1,28 +1,26 @@
-//! Treaty negotiation (ODD 7.9): the value of membership to a state and the simultaneous
-//! ratification and withdrawal that settles who is in.
+//! Treaty negotiation (ODD 7.9): the value of membership to a state and ratification,
+//! which moves from the current members: members leave first, then a conference of
+//! non-members joins given who stayed.
 //!
 //! Pure functions; may import nothing from `io`, `engine`, `analysis`, `plot` or clap.
 
+use crate::model::compliance::Enforcement;
 use crate::model::rules::Rules;
+
 /// What the negotiation knows of one state.
 #[derive(Debug, Clone)]
 pub struct StateView {
-    /// Utilities against the average partner, `[CC, CD, DC, DD]`.
+    /// Utilities against the average partner, `[CC, CD, DC, DD]`, relative gains applied.
     pub utility: [f64; 4],
     /// Discount factor.
     pub discount: f64,
-    /// Sovereignty cost with security weighting: c_i (1 + security_weight security_i receiving_i).
+    /// Sovereignty cost c_i (securitisation is counted once, in the stage game).
     pub sovereignty: f64,
-    /// Mean utility per interaction outside the treaty: experienced since the last negotiation,
-    /// or, with no such interactions, what its strategy would earn against its partners'
-    /// strategies (expected, over one learning interval).
+    /// What its strategy is expected to earn per interaction against its partners' strategies
+    /// outside any treaty (ODD 7.9); `None` without partners (mutual defection is assumed).
     pub u_out: Option<f64>,
-    /// Mean utility per interaction with treaty partners since the last negotiation (members).
-    pub u_in: Option<f64>,
     /// Member now.
     pub member: bool,
-    /// Would comply with the treaty (see [`crate::model::complies`]).
-    pub complies: bool,
     /// Relative-gains weight.
     pub k: f64,
 }
@@ -32,14 +30,19 @@ pub struct StateView {
 pub struct NegotiationContext<'a> {
     /// The rule set.
     pub rules: &'a Rules,
-    /// Effective monitoring (rule set + civil society + shocks).
-    pub monitoring: f64,
+    /// Enforcement inside the treaty (detection with monitoring, sanctions, saving).
+    pub enforcement: Enforcement,
+    /// Enforcement outside it: cheating seen with the base detection only.
+    pub anarchy: Enforcement,
     /// Legitimacy gain of membership: norm_pressure x civil-society factor x member share
     /// (norm cascade; Finnemore & Sikkink 1998).
     pub norm: f64,
     /// Per-round value of the exit cost a member avoids by staying: strength x (R - P)
     /// (path dependence; Pierson 2000).
     pub exit_cost: f64,
+    /// Per-round value of the one-off cost of ratifying or withdrawing (Guzman 2008; Helfer
+    /// 2005): a non-member pays it to join, a member pays it to leave.
+    pub ratification_cost: f64,
     /// Implementation noise (a complying partner still errs).
     pub noise: f64,
     /// The sovereignty weight.
@@ -48,14 +51,23 @@ pub struct NegotiationContext<'a> {
 
 /// Net per-round value of membership for a state (ODD 7.9):
 ///
-/// value = f (u_in - u_out) - sovereignty_cost x sovereignty_weight + norm + \[member\] exit_cost
+/// value = f (u_in - u_out) - sovereignty_cost x sovereignty_weight + norm
+///         + \[member\] exit_cost + (\[member\] - \[non-member\]) ratification_cost
 ///
-/// where f is the share of its partners in the treaty, u_out its utility outside the treaty
-/// (see [`StateView::u_out`]; mutual defection if unknown), and u_in its experienced utility with treaty
-/// partners if it is a member, or else the expectation c (u_CC + tc) + (1 - c)(u_CD + tc) if it
-/// would comply (c: expected compliance of partners), or c (u_DC - m s (1+k)) + (1 - c)(u_DD -
-/// m s (1+k)) if it would cheat. States join (stay) when value plus logistic decision noise is
-/// positive. The discount factor acts through compliance (see [`crate::model::complies`]).
+/// where f is the share of its partners in the treaty and c the compliance it expects of
+/// them. Inside and outside are valued with one set of continuation values
+/// ([`crate::model::TreatyValues`]), the same that decide compliance:
+///
+/// - a state that would keep the treaty expects u_in = c (u_CC + saving) + (1 - c)(u_CD +
+///   saving), against u_out, what its strategy earns against its partners' strategies
+///   outside a treaty ([`StateView::u_out`]);
+/// - a state that would cheat expects u_in = c W_in + (1 - c) u_DD, where W is the value of
+///   cheating a keeper until seen (then mutual defection), against the same cheating outside,
+///   u_out = c W_out + (1 - c) u_DD. Inside, cheating is seen more often (monitoring) and
+///   sanctioned, so W_in <= W_out: a would-be cheater never gains from joining, the selection
+///   effect of Downs, Rocke & Barsoom (1996).
+///
+/// States join (stay) when value plus their persistent taste is positive (non-negative).
 pub fn membership_value(
     v: &StateView,
     share_in: f64,
@@ -67,15 +79,15 @@ pub fn membership_value(
 
 /// The terms of a state's per-round value of membership (see [`membership_value`]), kept apart
 /// so that every negotiation can show why a state joined, stayed, left or stayed out.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct MembershipTerms {
     /// f: the share of its partners in the treaty.
     pub share_in: f64,
     /// c: the compliance it expects of treaty partners.
     pub expected_compliance: f64,
-    /// Its utility per interaction with treaty partners (experienced, or expected).
+    /// Its expected utility per interaction with treaty partners.
     pub u_in: f64,
-    /// Its utility per interaction outside the treaty.
+    /// Its expected utility per interaction outside the treaty.
     pub u_out: f64,
     /// f (u_in - u_out): what the treaty's partners add.
     pub gain: f64,
@@ -85,12 +97,14 @@ pub struct MembershipTerms {
     pub norm: f64,
     /// The exit cost a member avoids by staying (0 for a non-member; Pierson 2000).
     pub exit_cost: f64,
+    /// The ratification cost: + for a member (leaving costs it), - for a non-member.
+    pub ratification: f64,
 }
 
 impl MembershipTerms {
-    /// gain - sovereignty_cost + norm + exit_cost: the value without decision noise.
+    /// gain - sovereignty_cost + norm + exit_cost + ratification: the value without taste.
     pub fn value(&self) -> f64 {
-        self.gain - self.sovereignty_cost + self.norm + self.exit_cost
+        self.gain - self.sovereignty_cost + self.norm + self.exit_cost + self.ratification
     }
 }
 
@@ -101,20 +115,17 @@ pub fn membership_terms(
     compliance: f64,
     ctx: &NegotiationContext,
 ) -> MembershipTerms {
-    let u = v.utility;
-    let tc = ctx.rules.transaction_cost_cut;
-    let sanction = ctx.monitoring * ctx.rules.sanctions * (1.0 + v.k);
+    let u = &v.utility;
     let c = compliance;
-    let expected_in = if v.complies {
-        c * (u[0] + tc) + (1.0 - c) * (u[1] + tc)
+    let inside = ctx.enforcement.values(u, v.discount, v.k);
+    let u_in = inside.expected(c);
+    let u_out = if inside.keeps() {
+        v.u_out.unwrap_or(u[3])
     } else {
-        c * (u[2] - sanction) + (1.0 - c) * (u[3] - sanction)
+        let outside = ctx.anarchy.values(u, v.discount, v.k);
+        c * outside.cheat_vs_keeper + (1.0 - c) * outside.cheat_vs_cheater
     };
-    let u_in = match (v.member, v.u_in) {
-        (true, Some(x)) => x,
-        _ => expected_in,
-    };
-    let u_out = v.u_out.unwrap_or(u[3]);
+    let sign = if v.member { 1.0 } else { -1.0 };
     MembershipTerms {
         share_in,
         expected_compliance: c,
@@ -124,55 +135,122 @@ pub fn membership_terms(
         sovereignty_cost: v.sovereignty * ctx.sovereignty_weight,
         norm: ctx.norm,
         exit_cost: if v.member { ctx.exit_cost } else { 0.0 },
+        ratification: sign * ctx.ratification_cost,
     }
 }
 
-/// Simultaneous ratification and withdrawal: starting from the set of all states, every state
-/// that, expecting the others in the set to be in, values membership negatively (non-members:
-/// not positively) is removed, all at once, until none is left to remove. The result does not
-/// depend on the order of states; it is the largest stable set when a state's value only falls
-/// as others leave (the usual case: fewer partners in, less to gain), and otherwise a stable set
-/// reached from the optimistic start. Expected compliance is the observed
-/// member compliance when the regime has been operating, otherwise the share of prospective
-/// partners that would comply, blurred by implementation noise.
-pub fn treaty_fixed_point(
+/// Whether each state would keep the treaty (see [`crate::model::complies`]).
+pub fn keepers(views: &[StateView], ctx: &NegotiationContext) -> Vec<bool> {
+    views
+        .iter()
+        .map(|v| ctx.enforcement.values(&v.utility, v.discount, v.k).keeps())
+        .collect()
+}
+
+/// The outcome of a negotiation: who is in, and the terms each state decided on.
+#[derive(Debug, Clone)]
+pub struct Ratification {
+    /// Membership after the negotiation.
+    pub members: Vec<bool>,
+    /// Each state's terms at its decision: for a member that left, the set it left; for every
+    /// other state, the set it stayed in, joined or stayed out of.
+    pub terms: Vec<MembershipTerms>,
+}
+
+/// Ratification moves from the current members (ODD 7.9), in two stages, each order-free:
+///
+/// 1. exit: members whose value plus taste is negative, given the members still in, leave, all
+///    at once, until none is left to leave;
+/// 2. accession: a conference of the non-members marked `eligible` joins the stayers; those
+///    whose value plus taste is not positive, given the stayers and the other joiners still
+///    in, drop out, all at once, until none is left to drop.
+///
+/// Coordination can fail: a state that would gain from a treaty with many partners finds none
+/// to join while too few value it. At set-up, a regime in place is founded the same way with
+/// its listed members as the only eligible states.
+pub fn ratify(
     views: &[StateView],
     neighbours: &[Vec<u32>],
-    eps: &[f64],
+    taste: &[f64],
     observed: Option<f64>,
     ctx: &NegotiationContext,
-) -> Vec<bool> {
+    eligible: &[bool],
+) -> Ratification {
+    let keeps = keepers(views, ctx);
     let n = views.len();
-    let mut in_set = vec![true; n];
-    loop {
-        let mut remove = Vec::new();
-        for i in 0..n {
-            if !in_set[i] {
-                continue;
-            }
-            let (share_in, c) = outlook(views, &neighbours[i], &in_set, observed, ctx.noise);
-            // Joining needs a positive value; a member leaves only when staying is worse.
-            let value = membership_value(&views[i], share_in, c, ctx) + eps[i];
-            if value < 0.0 || (value == 0.0 && !views[i].member) {
-                remove.push(i);
-            }
+    let mut terms = vec![MembershipTerms::default(); n];
+    let mut in_set: Vec<bool> = views.iter().map(|v| v.member).collect();
+    let members: Vec<usize> = (0..n).filter(|&i| views[i].member).collect();
+    settle(&members, &mut in_set, &mut terms, |i, set, terms| {
+        let t = terms_in(views, &keeps, neighbours, set, observed, ctx, i);
+        terms[i] = t;
+        t.value() + taste[i] < 0.0
+    });
+    let joiners: Vec<usize> = (0..n)
+        .filter(|&i| !views[i].member && eligible[i])
+        .collect();
+    for &i in &joiners {
+        in_set[i] = true;
+    }
+    settle(&joiners, &mut in_set, &mut terms, |i, set, terms| {
+        let t = terms_in(views, &keeps, neighbours, set, observed, ctx, i);
+        terms[i] = t;
+        t.value() + taste[i] <= 0.0
+    });
+    for i in 0..n {
+        if !views[i].member && !eligible[i] {
+            terms[i] = terms_in(views, &keeps, neighbours, &in_set, observed, ctx, i);
         }
+    }
+    Ratification {
+        members: in_set,
+        terms,
+    }
+}
+
+/// Removes from `in_set`, all at once and until none is left, the states of `deciders` still
+/// in the set for which `leaves(state, set, terms)` is true.
+fn settle(
+    deciders: &[usize],
+    in_set: &mut [bool],
+    terms: &mut [MembershipTerms],
+    mut leaves: impl FnMut(usize, &[bool], &mut [MembershipTerms]) -> bool,
+) {
+    loop {
+        let remove: Vec<usize> = deciders
+            .iter()
+            .copied()
+            .filter(|&i| in_set[i] && leaves(i, in_set, terms))
+            .collect();
         if remove.is_empty() {
-            break;
+            return;
         }
         for i in remove {
             in_set[i] = false;
         }
     }
-    in_set
 }
 
-/// What state i expects of the treaty given the set `in_set` of states in it: the share of its
+/// State i's terms given the set `in_set` of states in the treaty.
+fn terms_in(
+    views: &[StateView],
+    keeps: &[bool],
+    neighbours: &[Vec<u32>],
+    in_set: &[bool],
+    observed: Option<f64>,
+    ctx: &NegotiationContext,
+    i: usize,
+) -> MembershipTerms {
+    let (share_in, c) = outlook(keeps, &neighbours[i], in_set, observed, ctx.noise);
+    membership_terms(&views[i], share_in, c, ctx)
+}
+
+/// What a state expects of the treaty given the set `in_set` of states in it: the share of its
 /// partners in the set, and the compliance it expects of them (the observed member compliance
 /// when the regime has been operating, otherwise the share of partners in the set that would
-/// comply, blurred by implementation noise).
+/// keep it, blurred by implementation noise).
 fn outlook(
-    views: &[StateView],
+    keeps: &[bool],
     partners: &[u32],
     in_set: &[bool],
     observed: Option<f64>,
@@ -184,7 +262,7 @@ fn outlook(
         let j = j as usize;
         if in_set[j] {
             count += 1;
-            comply += views[j].complies as usize;
+            comply += keeps[j] as usize;
         }
     }
     let share_in = if partners.is_empty() {
@@ -203,92 +281,126 @@ fn outlook(
     (share_in, c)
 }
 
-/// Every state's membership terms at the outcome `members` of a negotiation: what each state
-/// saw when the others' membership had settled (for `negotiations.csv` and `states.csv`).
-pub fn terms_at(
-    views: &[StateView],
-    neighbours: &[Vec<u32>],
-    members: &[bool],
-    observed: Option<f64>,
-    ctx: &NegotiationContext,
-) -> Vec<MembershipTerms> {
-    (0..views.len())
-        .map(|i| {
-            let (share_in, c) = outlook(views, &neighbours[i], members, observed, ctx.noise);
-            membership_terms(&views[i], share_in, c, ctx)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::rules::Rules;
 
-    fn view(member: bool, complies: bool, u_in: Option<f64>) -> StateView {
+    fn view(member: bool) -> StateView {
         StateView {
             utility: [3.0, 0.0, 5.0, 1.0],
             discount: 0.9,
             sovereignty: 0.4,
             u_out: Some(1.7),
-            u_in,
             member,
-            complies,
             k: 0.25,
+        }
+    }
+
+    fn context(rules: &Rules, monitoring: f64, detection: f64) -> NegotiationContext<'_> {
+        NegotiationContext {
+            rules,
+            enforcement: Enforcement::new(detection, monitoring, rules, 0.5),
+            anarchy: Enforcement::anarchy(detection),
+            norm: 0.13,
+            exit_cost: 0.9,
+            ratification_cost: 0.05,
+            noise: 0.01,
+            sovereignty_weight: 0.7,
         }
     }
 
     #[test]
     fn the_terms_add_up_to_the_value_bit_for_bit() {
         let rules = Rules::preset("institutionalist").expect("a preset");
-        let ctx = NegotiationContext {
-            rules: &rules,
-            monitoring: 0.8,
-            norm: 0.13,
-            exit_cost: 0.9,
-            noise: 0.01,
-            sovereignty_weight: 0.7,
-        };
-        for v in [
-            view(true, true, Some(2.6)),
-            view(true, false, None),
-            view(false, true, None),
-            view(false, false, None),
-        ] {
-            for (share, c) in [(0.0, 0.0), (0.3, 0.97), (1.0, 1.0)] {
-                let t = membership_terms(&v, share, c, &ctx);
-                assert_eq!(
-                    t.value().to_bits(),
-                    membership_value(&v, share, c, &ctx).to_bits()
-                );
-                assert_eq!(t.gain, share * (t.u_in - t.u_out));
-                assert_eq!(t.exit_cost, if v.member { 0.9 } else { 0.0 });
-                assert_eq!(t.sovereignty_cost, 0.4 * 0.7);
+        let ctx = context(&rules, 0.8, 0.5);
+        for member in [true, false] {
+            for discount in [0.1, 0.9] {
+                let v = StateView {
+                    discount,
+                    ..view(member)
+                };
+                for (share, c) in [(0.0, 0.0), (0.3, 0.97), (1.0, 1.0)] {
+                    let t = membership_terms(&v, share, c, &ctx);
+                    assert_eq!(
+                        t.value().to_bits(),
+                        membership_value(&v, share, c, &ctx).to_bits()
+                    );
+                    assert_eq!(t.gain, share * (t.u_in - t.u_out));
+                    assert_eq!(t.exit_cost, if member { 0.9 } else { 0.0 });
+                    assert_eq!(t.ratification, if member { 0.05 } else { -0.05 });
+                    assert_eq!(t.sovereignty_cost, 0.4 * 0.7);
+                }
             }
         }
     }
 
+    /// A would-be cheater expects cheating inside to be seen more often and sanctioned, so it
+    /// never gains from joining (Downs, Rocke & Barsoom 1996); a keeper gains the saving.
     #[test]
-    fn terms_at_the_outcome_leave_no_member_with_a_negative_value() {
-        let rules = Rules::preset("realist").expect("a preset");
-        let ctx = NegotiationContext {
-            rules: &rules,
-            monitoring: 0.0,
-            norm: 0.0,
-            exit_cost: 0.0,
-            noise: 0.0,
-            sovereignty_weight: 1.0,
+    fn a_would_be_cheater_gains_nothing_from_joining() {
+        let rules = Rules::preset("institutionalist").expect("a preset");
+        let ctx = context(&rules, 0.8, 0.2);
+        let cheater = StateView {
+            discount: 0.05,
+            ..view(false)
         };
-        // Three states on a triangle; the third pays a sovereignty cost it cannot recover.
-        let mut views = vec![view(false, true, None); 3];
-        views[2].sovereignty = 10.0;
-        let neighbours = vec![vec![1, 2], vec![0, 2], vec![0, 1]];
-        let eps = [0.0; 3];
-        let members = treaty_fixed_point(&views, &neighbours, &eps, None, &ctx);
-        assert_eq!(members, vec![true, true, false]);
-        let terms = terms_at(&views, &neighbours, &members, None, &ctx);
-        for (i, t) in terms.iter().enumerate() {
-            assert_eq!(members[i], t.value() > 0.0, "state {i}: {t:?}");
+        assert!(!keepers(std::slice::from_ref(&cheater), &ctx)[0]);
+        for c in [0.0, 0.5, 1.0] {
+            let t = membership_terms(&cheater, 1.0, c, &ctx);
+            assert!(t.gain <= 0.0, "c = {c}: {t:?}");
         }
+        let keeper = StateView {
+            u_out: Some(3.0 - 0.25 * 0.0),
+            ..view(false)
+        };
+        assert!(keepers(std::slice::from_ref(&keeper), &ctx)[0]);
+        let t = membership_terms(&keeper, 1.0, 1.0, &ctx);
+        assert!(
+            (t.gain - 0.5 * rules.transaction_cost_cut).abs() < 1e-12,
+            "{t:?}"
+        );
+    }
+
+    #[test]
+    fn every_decision_has_the_sign_of_its_terms_plus_taste() {
+        let rules = Rules::preset("realist").expect("a preset");
+        let mut ctx = context(&rules, 0.0, 1.0);
+        ctx.norm = 0.0;
+        ctx.exit_cost = 0.0;
+        // Five states on a complete graph; two members, one of which cannot recover its
+        // sovereignty cost; the third pays one no partner set can cover.
+        let mut views: Vec<StateView> = (0..5).map(|i| view(i < 2)).collect();
+        for v in &mut views {
+            v.u_out = Some(1.0);
+        }
+        views[1].sovereignty = 10.0;
+        views[3].sovereignty = 10.0;
+        let neighbours: Vec<Vec<u32>> = (0..5u32)
+            .map(|i| (0..5).filter(|&j| j != i).collect())
+            .collect();
+        let taste = [0.3, 0.1, -0.1, 0.0, 0.2];
+        let eligible = [true; 5];
+        let r = ratify(&views, &neighbours, &taste, None, &ctx, &eligible);
+        assert_eq!(r.members, vec![true, false, true, false, true]);
+        for i in 0..5 {
+            let v = r.terms[i].value() + taste[i];
+            if r.members[i] {
+                assert!(v >= 0.0, "state {i}: {:?}", r.terms[i]);
+            } else {
+                assert!(v <= 0.0, "state {i}: {:?}", r.terms[i]);
+            }
+        }
+        // Founding with only states 0 and 1 eligible: 2, 3 and 4 stay out whatever they value.
+        let none: Vec<StateView> = views
+            .iter()
+            .map(|v| StateView {
+                member: false,
+                ..v.clone()
+            })
+            .collect();
+        let founding = [true, true, false, false, false];
+        let f = ratify(&none, &neighbours, &taste, None, &ctx, &founding);
+        assert_eq!(f.members, vec![false; 5], "state 0 alone gains too little");
     }
 }

@@ -24,8 +24,12 @@ pub struct RegimeCriteria {
     pub sustain_rounds: u64,
     /// The hegemonic veto needs the N most powerful receiving states.
     pub veto_players: u64,
-    /// Scale of the logistic noise on ratification decisions (0 = deterministic).
+    /// Scale of each state's persistent logistic taste for membership of an issue's treaty,
+    /// drawn once per state and issue at set-up (0 = none; ODD 7.9).
     pub decision_noise: f64,
+    /// Per-round value of the one-off cost of ratifying or withdrawing (ODD 7.9; Guzman 2008,
+    /// Helfer 2005): a non-member pays it to join, a member to leave.
+    pub ratification_cost: f64,
 }
 
 /// Status of an issue's regime (ODD 7.7).
@@ -148,10 +152,17 @@ pub struct RegimeTracker {
 }
 
 impl RegimeTracker {
-    /// A tracker for an issue; a pre-existing regime starts binding with its compliant age
-    /// counted from `since_year`.
-    pub fn new(issue: &Issue, start_year: i64, has_members: bool) -> Self {
+    /// A tracker for an issue; a regime in place starts binding with its stated strength
+    /// (`initial_regime.strength`): its compliant age is the age that gives that strength under
+    /// `rules`' path dependence (none without path dependence; ODD 5 and 7.7).
+    pub fn new(issue: &Issue, has_members: bool, rules: &Rules) -> Self {
         let pre = issue.initial_regime.as_ref();
+        let age = match pre {
+            Some(r) if rules.path_dependence > 0.0 => {
+                -libm::log(1.0 - r.strength) / rules.path_dependence
+            }
+            _ => 0.0,
+        };
         RegimeTracker {
             status: match (pre, has_members) {
                 (Some(_), _) => Status::Binding,
@@ -161,8 +172,8 @@ impl RegimeTracker {
             preexisting: pre.is_some(),
             emergence_round: pre.map(|_| 0),
             collapse_round: None,
-            strength: 0.0,
-            compliant_age: pre.map_or(0.0, |r| (start_year - r.since_year).max(0) as f64),
+            strength: 1.0 - libm::exp(-rules.path_dependence * age),
+            compliant_age: age,
             hold: 0,
             fail: 0,
             hold_start: 0,
@@ -247,6 +258,7 @@ mod tests {
             sustain_rounds: 3,
             veto_players: 3,
             decision_noise: 0.1,
+            ratification_cost: 0.0,
         };
         let issue = Issue {
             name: "x".into(),
@@ -257,11 +269,13 @@ mod tests {
             civil_society_access: crate::model::issue::CivilSocietyAccess::None,
             sovereignty_weight: 1.0,
             detection: 1.0,
+            transaction_cost: 0.0,
+            security_stakes: 1.0,
             forum: None,
             initial_regime: None,
         };
         let r = rules(0.0);
-        let mut t = RegimeTracker::new(&issue, 1990, false);
+        let mut t = RegimeTracker::new(&issue, false, &r);
         let pattern = [
             true, true, false, true, true, true, false, false, false, true,
         ];

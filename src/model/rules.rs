@@ -13,8 +13,8 @@ pub struct Rules {
     /// Dilution of relative gains over many partners: k_eff = k / (1 + d (m - 1)) with m the
     /// number of partners (Snidal 1991).
     pub relative_gains_dilution: f64,
-    /// Weight of security salience in receivers' payoffs and sovereignty costs: security first
-    /// (thesis ch. 2 and 5, realism: security > economy > rights).
+    /// Weight of security salience in receivers' payoffs: security first (thesis ch. 2 and 5,
+    /// realism: security > economy > rights). Counted once, in the stage game (ODD 7.1).
     pub security_weight: f64,
     /// A binding regime needs the most powerful receiving states (hegemonic stability; thesis
     /// ch. 5: powerful receiving states block binding rules).
@@ -23,8 +23,9 @@ pub struct Rules {
     pub monitoring: f64,
     /// Payoff penalty of a detected cheater (institutionalised reciprocity; Keohane & Martin 1995).
     pub sanctions: f64,
-    /// Payoff added to cooperation between members: institutions cut transaction costs
-    /// (Keohane 1984).
+    /// Share of an issue's transaction cost (see [`crate::model::Issue::transaction_cost`])
+    /// that treaty members save on each cooperative move with another member: institutions cut
+    /// transaction costs (Keohane 1984).
     pub transaction_cost_cut: f64,
     /// Growth rate of regime strength with compliant age; exit costs grow with strength
     /// (historical institutionalism; Pierson 2000).
@@ -38,7 +39,7 @@ impl Rules {
     /// Realism: relative gains, security first, a hegemonic veto, institutions change nothing.
     pub const REALIST: Rules = Rules {
         relative_gains: 0.5,
-        relative_gains_dilution: 0.0,
+        relative_gains_dilution: 0.01,
         security_weight: 1.0,
         hegemonic_veto: true,
         monitoring: 0.0,
@@ -57,7 +58,7 @@ impl Rules {
         hegemonic_veto: false,
         monitoring: 0.8,
         sanctions: 2.0,
-        transaction_cost_cut: 0.5,
+        transaction_cost_cut: 0.8,
         path_dependence: 0.1,
         norm_pressure: 0.5,
     };

@@ -12,11 +12,13 @@ use crate::model::world::State;
 ///   (a receiving state's temptation to restrict grows with its security salience; realism puts
 ///   security first, thesis ch. 5.1);
 /// - R_i = R + reward_per_economy * economy_i + reward_per_rights * rights_i +
-///   reward_per_sending * sending_i (the value of mutual cooperation grows with economic
+///   reward_per_sending * sending_i - tc (the value of mutual cooperation grows with economic
 ///   interest and rights weight; sending states gain more, thesis ch. 2 and 5.2);
 /// - P_i = P;
-/// - S_i = S - sucker_per_security * security_weight * security_i * receiving_i.
+/// - S_i = S - sucker_per_security * security_weight * security_i * receiving_i - tc.
 ///
+/// where tc is the issue's transaction cost of a cooperative move outside a treaty (Keohane
+/// 1984; members save part of it, see [`crate::model::Enforcement`]).
 /// with receiving_i = max(position_i, 0) and sending_i = max(-position_i, 0).
 pub fn stage_game(issue: &Issue, s: &State, rules: &Rules) -> [f64; 4] {
     let g = &issue.payoffs;
@@ -25,19 +27,22 @@ pub fn stage_game(issue: &Issue, s: &State, rules: &Rules) -> [f64; 4] {
     [
         g.r + sh.reward_per_economy * s.economy
             + sh.reward_per_rights * s.rights
-            + sh.reward_per_sending * s.sending(),
-        g.s - sh.sucker_per_security * securitised,
+            + sh.reward_per_sending * s.sending()
+            - issue.transaction_cost,
+        g.s - sh.sucker_per_security * securitised - issue.transaction_cost,
         g.t + sh.temptation_per_security * securitised,
         g.p,
     ]
 }
 
-/// Relative-gains weight of a state with `partners` partners: k / (1 + d (partners - 1)),
-/// where k is `relative_gains` (Grieco 1988) and d is `relative_gains_dilution`: with many
-/// partners relative gains matter less (Snidal 1991).
-pub fn relative_gains_weight(rules: &Rules, partners: usize) -> f64 {
+/// Relative-gains weight of a state with `partners` partners on an issue with security stakes
+/// `stakes`: k x stakes / (1 + d (partners - 1)), where k is `relative_gains` (Grieco 1988),
+/// stakes the issue's security stakes (Powell 1991: relative gains matter where they can be
+/// turned into a security advantage) and d is `relative_gains_dilution`: with many partners
+/// relative gains matter less (Snidal 1991).
+pub fn relative_gains_weight(rules: &Rules, partners: usize, stakes: f64) -> f64 {
     let m = partners.max(1) as f64;
-    rules.relative_gains / (1.0 + rules.relative_gains_dilution * (m - 1.0))
+    rules.relative_gains * stakes / (1.0 + rules.relative_gains_dilution * (m - 1.0))
 }
 
 /// Utilities of state i against partner j for the four outcomes (i's move first), with
@@ -88,6 +93,9 @@ mod tests {
             relative_gains_dilution: 1.0,
             ..rules(0.6)
         };
-        assert!((relative_gains_weight(&r, 3) - 0.2).abs() < 1e-12);
+        assert!((relative_gains_weight(&r, 3, 1.0) - 0.2).abs() < 1e-12);
+        // Relative gains scale with the issue's security stakes (Powell 1991).
+        assert!((relative_gains_weight(&r, 3, 0.25) - 0.05).abs() < 1e-12);
+        assert_eq!(relative_gains_weight(&r, 3, 0.0), 0.0);
     }
 }

@@ -1489,7 +1489,8 @@ fn negotiation_terms_add_up_and_explain_each_decision() {
     let dir = negotiation_outputs(&w);
     let want = columns(&format!(
         "{ID}, round, year, issue, state, member_before, share_in, expected_compliance, u_in, \
-         u_out, gain, sovereignty_cost, norm, exit_cost, value, noise, decision, member_after"
+         u_out, gain, sovereignty_cost, norm, exit_cost, ratification, value, taste, decision, \
+         member_after"
     ));
     assert_eq!(header(&dir, "negotiations.csv"), want);
     let t = Table::read(&dir.join("negotiations.csv"));
@@ -1498,7 +1499,8 @@ fn negotiation_terms_add_up_and_explain_each_decision() {
     let mut decisions = BTreeSet::new();
     for r in &t.rows {
         let x = |name: &str| number(&r[c(name)], name);
-        let sum = x("gain") - x("sovereignty_cost") + x("norm") + x("exit_cost");
+        let sum =
+            x("gain") - x("sovereignty_cost") + x("norm") + x("exit_cost") + x("ratification");
         assert!(
             (sum - x("value")).abs() <= 1e-12 * (1.0 + x("value").abs()),
             "terms {sum} do not add up to the value {} in {r:?}",
@@ -1518,8 +1520,12 @@ fn negotiation_terms_add_up_and_explain_each_decision() {
         };
         assert_eq!(decision, expected, "{r:?}");
         decisions.insert(decision.to_string());
-        if after == "1" {
-            assert!(x("value") + x("noise") >= 0.0, "an unstable member: {r:?}");
+        // Every decision has the sign of the value it was taken on plus the state's taste.
+        let v = x("value") + x("taste");
+        match decision {
+            "stayed" => assert!(v >= 0.0, "an unstable member: {r:?}"),
+            "joined" => assert!(v > 0.0, "a joiner without a reason: {r:?}"),
+            _ => assert!(v <= 0.0, "a state out with a reason to be in: {r:?}"),
         }
         assert!(
             x("exit_cost") == 0.0 || before == "1",

@@ -44,9 +44,7 @@ pub(super) fn learn(
                     next[i] = s;
                 }
             }
-            LearningRule::BestResponse => {
-                next[i] = best_response(rt, i, nb, learn_set, graph.k_eff[i])
-            }
+            LearningRule::BestResponse => next[i] = best_response(rt, i, nb, learn_set, rt.k[i]),
             // A state without partners has no one to compare with.
             LearningRule::Fermi | LearningRule::None => {}
         }

@@ -252,8 +252,8 @@ pub struct NegotiationRow {
     pub member_after: bool,
     /// The terms of the value; their sum is [`MembershipTerms::value`].
     pub terms: MembershipTerms,
-    /// The state's logistic decision noise in this negotiation.
-    pub noise: f64,
+    /// The state's persistent taste for membership (ODD 7.9).
+    pub taste: f64,
 }
 
 impl NegotiationRow {

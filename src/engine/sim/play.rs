@@ -44,12 +44,12 @@ impl PlayScratch {
 
     /// Loads the states' current play-relevant attributes into [`PlayScratch::players`] and
     /// their kinds.
-    fn load_players(&mut self, rt: &IssueState, k_eff: &[f64]) {
+    fn load_players(&mut self, rt: &IssueState) {
         let n = rt.strat.len();
         self.players.clear();
         self.players.extend((0..n).map(|i| Player {
             game: rt.game[i],
-            k: k_eff[i],
+            k: rt.k[i],
             strat: rt.strat[i],
             member: rt.member[i],
             complies: rt.comply[i],
@@ -80,11 +80,10 @@ pub(super) fn play_issue(
     rt: &mut IssueState,
     scratch: &mut PlayScratch,
     edges: &[(u32, u32)],
-    k_eff: &[f64],
     rules: &Rules,
     conditions: PlayConditions,
 ) {
-    scratch.load_players(rt, k_eff);
+    scratch.load_players(rt);
     decide_moves(rt, scratch, edges, conditions);
     tally::tally_payoffs(rt, scratch, edges, rules);
 }

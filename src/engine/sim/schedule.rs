@@ -9,7 +9,7 @@
 use std::ops::Range;
 
 use super::learn::{learn, learns};
-use super::negotiate::{negotiate, Recording};
+use super::negotiate::{found, negotiate, Recording};
 use super::play::{play_issue, PlayConditions, PlayScratch};
 use super::record;
 use super::shocks::{apply_shock, shock_fires};
@@ -49,7 +49,7 @@ impl<'a> Run<'a> {
         record: Record,
     ) -> Self {
         let world = world.clone();
-        let graph = Graph::new(&world, rules);
+        let graph = Graph::new(&world);
         let catalogue = Catalogue::new(scenario, &world);
         let issues: Vec<IssueState> = scenario
             .issues
@@ -63,6 +63,8 @@ impl<'a> Run<'a> {
         let shock_rng = stream(derive_seed(id.seed, &[SHOCK_STREAM]));
         let veto = veto_players_by_issue(scenario, &world);
         let scratch = PlayScratch::new(graph.edges.len());
+        let mut issues = issues;
+        found_regimes_in_place(&mut issues, &graph, (scenario, rules, &world));
         Run {
             scenario,
             rules,
@@ -145,16 +147,14 @@ impl<'a> Run<'a> {
     /// Step 2: every state's compliance disposition (ODD 7.5).
     fn decide_compliance(&mut self, ii: usize, monitoring: f64, states: Range<usize>) {
         let rt = &mut self.issues[ii];
-        let base_detection = self.scenario.issues[ii].detection;
+        let enforcement = rt.enforcement(self.rules, monitoring);
         for i in states {
             rt.comply[i] = model::complies(
                 &rt.game[i],
                 &rt.partner[i],
-                self.graph.k_eff[i],
+                rt.k[i],
                 self.world.states[i].discount,
-                self.rules,
-                monitoring,
-                base_detection,
+                &enforcement,
             );
         }
     }
@@ -172,14 +172,7 @@ impl<'a> Run<'a> {
             detect_t: threshold(monitoring),
         };
         let edges = &self.graph.edges;
-        play_issue(
-            rt,
-            &mut self.scratch,
-            edges,
-            &self.graph.k_eff,
-            self.rules,
-            conditions,
-        );
+        play_issue(rt, &mut self.scratch, edges, self.rules, conditions);
         self.out.pair_rounds += edges.len() as u64;
         flag_systematic_cheaters(rt, 0..self.world.states.len());
     }
@@ -288,6 +281,21 @@ fn flag_systematic_cheaters(rt: &mut IssueState, states: Range<usize>) {
     let r = &rt.round;
     for i in states {
         rt.flagged[i] = r.detected[i] > 0 && 4 * r.detected[i] >= r.treaty_moves[i];
+    }
+}
+
+/// The founding negotiation of every regime in place at the start (ODD 5): its listed members
+/// join if they value membership.
+fn found_regimes_in_place(
+    issues: &mut [IssueState],
+    graph: &Graph,
+    (scenario, rules, world): (&Scenario, &Rules, &World),
+) {
+    for (rt, is) in issues.iter_mut().zip(&scenario.issues) {
+        if is.initial_regime.is_some() {
+            let monitoring = rt.institutions.monitoring(rules);
+            found(rt, graph, (scenario, rules, world), monitoring);
+        }
     }
 }
 

@@ -16,6 +16,7 @@ use crate::model::game::Payoffs;
 use crate::model::strategy::{expected_outcomes, Machine, Strategy};
 use crate::model::{self, RegimeTracker};
 use crate::model::{CivilSocietyAccess, Issue, Rules, Scenario};
+use rand::Rng;
 
 /// Who plays whom: the interaction graph in the forms the steps need.
 pub(super) struct Graph {
@@ -27,13 +28,11 @@ pub(super) struct Graph {
     pub incident: Vec<Vec<(u32, bool)>>,
     /// Stage games each state plays per round and issue (self-interaction counts once).
     pub degree: Vec<u32>,
-    /// Each state's relative-gains weight (ODD 7.2), diluted by its number of partners.
-    pub k_eff: Vec<f64>,
 }
 
 impl Graph {
-    /// The graph of `world` and the relative-gains weights under `rules`.
-    pub fn new(world: &World, rules: &Rules) -> Self {
+    /// The graph of `world`.
+    pub fn new(world: &World) -> Self {
         let n = world.states.len();
         let edges = world.edges.clone();
         let neighbours = world.neighbours();
@@ -45,16 +44,11 @@ impl Graph {
             }
         }
         let degree: Vec<u32> = incident.iter().map(|v| v.len() as u32).collect();
-        let k_eff: Vec<f64> = neighbours
-            .iter()
-            .map(|nb| model::relative_gains_weight(rules, nb.len()))
-            .collect();
         Graph {
             edges,
             neighbours,
             incident,
             degree,
-            k_eff,
         }
     }
 }
@@ -149,6 +143,18 @@ pub(super) struct IssueState {
     pub institutions: Institutions,
     /// Weight of the sovereignty cost on this issue.
     pub sovereignty_weight: f64,
+    /// Each state's relative-gains weight on this issue (ODD 7.2): the rule set's k times the
+    /// issue's security stakes, diluted by the state's number of partners.
+    pub k: Vec<f64>,
+    /// The issue's base detection q (ODD 7.5).
+    pub detection: f64,
+    /// The transaction cost members save on a cooperative move with another member: the
+    /// issue's transaction cost times the rule set's `transaction_cost_cut` (ODD 7.1).
+    pub saving: f64,
+    /// Each state's persistent taste for membership of this issue's treaty: a logistic draw
+    /// made once at set-up (ODD 7.9), the part of its value of membership the model does not
+    /// explain.
+    pub taste: Vec<f64>,
     /// The catalogue's strategy machines under this issue's payoffs.
     pub machines: Vec<Machine>,
     /// Expected outcome counts over a learning interval, [candidate * n + partner].
@@ -190,8 +196,6 @@ pub(super) struct IssueState {
     pub rng: Stream,
     /// Learning stream.
     pub learn_rng: Stream,
-    /// Negotiation stream.
-    pub negotiate_rng: Stream,
 }
 
 impl IssueState {
@@ -217,13 +221,20 @@ impl IssueState {
             .map(|s| catalogue.index(&s.strategies[ii]))
             .collect();
         let member = model::initial_members(is, world);
-        let regime = RegimeTracker::new(is, scenario.start_year, member.iter().any(|&m| m));
+        let regime = RegimeTracker::new(is, member.iter().any(|&m| m), rules);
         let game: Vec<[f64; 4]> = world
             .states
             .iter()
             .map(|s| model::stage_game(is, s, rules))
             .collect();
         let partner = partner_games(&game, &graph.neighbours);
+        let k = graph
+            .neighbours
+            .iter()
+            .map(|nb| model::relative_gains_weight(rules, nb.len(), is.security_stakes))
+            .collect();
+        let mut taste_rng = stream(derive_seed(seed, &[NEGOTIATE_STREAM, ii as u64]));
+        let taste = tastes(&mut taste_rng, n, scenario.regime.decision_noise);
         IssueState {
             base: is.payoffs,
             institutions: Institutions {
@@ -236,6 +247,10 @@ impl IssueState {
                 forum_information: is.forum.map_or(0.0, |f| f.information),
             },
             sovereignty_weight: is.sovereignty_weight,
+            k,
+            detection: is.detection,
+            saving: is.transaction_cost * rules.transaction_cost_cut,
+            taste,
             machines,
             outcome_table,
             initial_strat: strat.clone(),
@@ -255,7 +270,6 @@ impl IssueState {
             total: RunTally::new(n),
             rng: stream(derive_seed(seed, &[PLAY_STREAM, ii as u64])),
             learn_rng: stream(derive_seed(seed, &[LEARN_STREAM, ii as u64])),
-            negotiate_rng: stream(derive_seed(seed, &[NEGOTIATE_STREAM, ii as u64])),
         }
     }
 
@@ -268,10 +282,30 @@ impl IssueState {
         self.partner = partner_games(&self.game, &graph.neighbours);
     }
 
+    /// How the treaty is enforced this round with effective monitoring `monitoring` (ODD 7.5).
+    pub fn enforcement(&self, rules: &Rules, monitoring: f64) -> model::Enforcement {
+        model::Enforcement {
+            pi: model::compliance::detection_probability(self.detection, monitoring),
+            sanction: monitoring * rules.sanctions,
+            saving: self.saving,
+        }
+    }
+
     /// Number of members.
     pub fn members(&self) -> u32 {
         self.member.iter().filter(|&&m| m).count() as u32
     }
+}
+
+/// Each state's persistent taste for membership: a logistic draw with scale `scale`, one per
+/// state in order (ODD 7.9).
+fn tastes(rng: &mut Stream, n: usize, scale: f64) -> Vec<f64> {
+    (0..n)
+        .map(|_| {
+            let u: f64 = rng.random::<f64>().clamp(1e-12, 1.0 - 1e-12);
+            scale * libm::log(u / (1.0 - u))
+        })
+        .collect()
 }
 
 /// Expected outcome counts of every pair of machines over `interval` turns (ODD 7.8).

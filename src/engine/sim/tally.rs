@@ -225,15 +225,15 @@ pub(super) fn tally_payoffs(
     edges: &[(u32, u32)],
     rules: &Rules,
 ) {
-    fill_payoff_tables(scratch, rules);
+    fill_payoff_tables(scratch, rt.saving);
     sum_edges(scratch, edges, rules.sanctions);
     add_sums(rt, scratch);
 }
 
-/// Each state's payoff table, outside a treaty and inside (where cooperation costs
-/// `transaction_cost_cut` less), indexed by `both * 4 + own * 2 + partner`.
-fn fill_payoff_tables(scratch: &mut PlayScratch, rules: &Rules) {
-    let tc = rules.transaction_cost_cut;
+/// Each state's payoff table, outside a treaty and inside (where a cooperative move costs
+/// `saving` less: the share of the transaction cost members save), indexed by
+/// `both * 4 + own * 2 + partner`.
+fn fill_payoff_tables(scratch: &mut PlayScratch, tc: f64) {
     scratch.pay.clear();
     scratch.pay.extend(scratch.players.iter().map(|p| {
         let g = p.game;

@@ -341,10 +341,13 @@ pub enum MembersSpec {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct InitialRegimeSpec {
-    /// Year the regime was founded (its compliant age at the start drives path dependence).
+    /// Year the regime was founded (informative; strength at the start is `strength`).
     pub since_year: i64,
-    /// Who is a member at the start.
+    /// Who is listed as a member: the states that may join at the founding negotiation.
     pub members: MembersSpec,
+    /// Regime strength at the start, in [0, 1) (default 0).
+    #[serde(default)]
+    pub strength: f64,
 }
 
 /// `[[issues]]`: an issue area with its stage game and its regime.
@@ -375,6 +378,13 @@ pub struct IssueSpec {
     /// monitoring (1: the perfect observability the grim-trigger condition assumes).
     #[serde(default = "default_detection")]
     pub detection: f64,
+    /// Transaction cost of a cooperative move outside a treaty (payoff units; default 0.5).
+    #[serde(default = "default_transaction_cost")]
+    pub transaction_cost: f64,
+    /// Security stakes in [0, 1]: the share of relative-gains sensitivity that applies here
+    /// (default 1).
+    #[serde(default = "default_security_stakes")]
+    pub security_stakes: f64,
     /// Informal forum.
     #[serde(default)]
     pub forum: Option<ForumSpec>,
@@ -395,6 +405,12 @@ fn default_sovereignty_weight() -> f64 {
 fn default_detection() -> f64 {
     1.0
 }
+fn default_transaction_cost() -> f64 {
+    0.5
+}
+fn default_security_stakes() -> f64 {
+    1.0
+}
 
 /// `[regime]`.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
@@ -412,8 +428,10 @@ pub struct RegimeSpec {
     pub sustain_rounds: u64,
     /// The hegemonic veto needs the N most powerful receiving states.
     pub veto_players: u64,
-    /// Scale of the logistic noise on ratification decisions (0 = deterministic).
+    /// Scale of each state's persistent logistic taste for membership (0 = none).
     pub decision_noise: f64,
+    /// Per-round value of the one-off cost of ratifying or withdrawing.
+    pub ratification_cost: f64,
 }
 
 impl Default for RegimeSpec {
@@ -426,6 +444,7 @@ impl Default for RegimeSpec {
             sustain_rounds: 5,
             veto_players: 3,
             decision_noise: 0.1,
+            ratification_cost: 0.0,
         }
     }
 }

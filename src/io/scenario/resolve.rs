@@ -213,6 +213,8 @@ fn resolve_issue(i: usize, is: &IssueSpec, start_year: i64, v: &Validator) -> Re
     })?;
     v.non_negative(&p("sovereignty_weight"), is.sovereignty_weight)?;
     v.unit(&p("detection"), is.detection)?;
+    v.non_negative(&p("transaction_cost"), is.transaction_cost)?;
+    v.unit(&p("security_stakes"), is.security_stakes)?;
     if let Some(f) = &is.forum {
         v.unit(&p("forum.information"), f.information)?;
     }
@@ -220,6 +222,7 @@ fn resolve_issue(i: usize, is: &IssueSpec, start_year: i64, v: &Validator) -> Re
         Some(ir) => Some(InitialRegime {
             since_year: ir.since_year,
             members: resolve_members(&ir.members, v, &p("initial_regime.members"))?,
+            strength: initial_strength(ir.strength, v, &p("initial_regime.strength"))?,
         }),
         None => None,
     };
@@ -241,6 +244,8 @@ fn resolve_issue(i: usize, is: &IssueSpec, start_year: i64, v: &Validator) -> Re
         civil_society_access: access,
         sovereignty_weight: is.sovereignty_weight,
         detection: is.detection,
+        transaction_cost: is.transaction_cost,
+        security_stakes: is.security_stakes,
         forum: is.forum.map(|f| Forum {
             from_year: f.from_year,
             information: f.information,
@@ -543,6 +548,15 @@ fn check_lattice(t: &TopologySpec, n_states: u64, v: &Validator) -> Result<()> {
     Ok(())
 }
 
+/// A regime's strength at the start: in [0, 1), since strength 1 would be an infinite age.
+fn initial_strength(x: f64, v: &Validator, path: &str) -> Result<f64> {
+    if (0.0..1.0).contains(&x) {
+        Ok(x)
+    } else {
+        Err(v.err(path, "a number in [0, 1)", x.to_string()))
+    }
+}
+
 /// `[regime]`.
 fn resolve_regime(r: &RegimeSpec, v: &Validator) -> Result<RegimeCriteria> {
     if r.negotiation_interval == 0 {
@@ -555,6 +569,7 @@ fn resolve_regime(r: &RegimeSpec, v: &Validator) -> Result<RegimeCriteria> {
         return Err(v.err("regime.sustain_rounds", "a number of rounds > 0", "0"));
     }
     v.non_negative("regime.decision_noise", r.decision_noise)?;
+    v.non_negative("regime.ratification_cost", r.ratification_cost)?;
     Ok(RegimeCriteria {
         negotiation_interval: r.negotiation_interval,
         min_member_share: r.min_member_share,
@@ -563,6 +578,7 @@ fn resolve_regime(r: &RegimeSpec, v: &Validator) -> Result<RegimeCriteria> {
         sustain_rounds: r.sustain_rounds,
         veto_players: r.veto_players,
         decision_noise: r.decision_noise,
+        ratification_cost: r.ratification_cost,
     })
 }
 
