@@ -38,7 +38,7 @@ pub use issue::{CivilSocietyAccess, Forum, InitialRegime, Issue, IssueKind, Memb
 pub use learning::{Learning, LearningRule};
 pub use negotiation::{
     keepers, membership_terms, membership_value, ratify, MembershipTerms, NegotiationContext,
-    Ratification, StateView,
+    Outlook, Ratification, StateView,
 };
 pub use population::{Bloc, Dist, StateSource, StateTemplate, StrategyMix};
 pub use regime::{

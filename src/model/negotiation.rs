@@ -34,9 +34,10 @@ pub struct NegotiationContext<'a> {
     pub enforcement: Enforcement,
     /// Enforcement outside it: cheating seen with the base detection only.
     pub anarchy: Enforcement,
-    /// Legitimacy gain of membership: norm_pressure x civil-society factor x member share
-    /// (norm cascade; Finnemore & Sikkink 1998).
-    pub norm: f64,
+    /// Legitimacy gain of membership per unit member share: norm_pressure x civil-society
+    /// factor (norm cascade; Finnemore & Sikkink 1998). The norm term is this times the share
+    /// of all states in the set a state decides against.
+    pub norm_weight: f64,
     /// Per-round value of the exit cost a member avoids by staying: strength x (R - P)
     /// (path dependence; Pierson 2000).
     pub exit_cost: f64,
@@ -54,8 +55,8 @@ pub struct NegotiationContext<'a> {
 /// value = f (u_in - u_out) - sovereignty_cost x sovereignty_weight + norm
 ///         + \[member\] exit_cost + (\[member\] - \[non-member\]) ratification_cost
 ///
-/// where f is the share of its partners in the treaty and c the compliance it expects of
-/// them. Inside and outside are valued with one set of continuation values
+/// where f is the share of its partners in the treaty, c the compliance it expects of them
+/// and norm = norm_weight x the share of all states in the treaty. Inside and outside are valued with one set of continuation values
 /// ([`crate::model::TreatyValues`]), the same that decide compliance:
 ///
 /// - a state that would keep the treaty expects u_in = c (u_CC + saving) + (1 - c)(u_CD +
@@ -68,13 +69,19 @@ pub struct NegotiationContext<'a> {
 ///   effect of Downs, Rocke & Barsoom (1996).
 ///
 /// States join (stay) when value plus their persistent taste is positive (non-negative).
-pub fn membership_value(
-    v: &StateView,
-    share_in: f64,
-    compliance: f64,
-    ctx: &NegotiationContext,
-) -> f64 {
-    membership_terms(v, share_in, compliance, ctx).value()
+pub fn membership_value(v: &StateView, outlook: Outlook, ctx: &NegotiationContext) -> f64 {
+    membership_terms(v, outlook, ctx).value()
+}
+
+/// What a state expects of a treaty given the set of states in it (ODD 7.9).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outlook {
+    /// f: the share of its partners in the set.
+    pub share_in: f64,
+    /// c: the compliance it expects of them.
+    pub compliance: f64,
+    /// The share of all states in the set (for the norm term).
+    pub member_share: f64,
 }
 
 /// The terms of a state's per-round value of membership (see [`membership_value`]), kept apart
@@ -109,14 +116,9 @@ impl MembershipTerms {
 }
 
 /// The terms of [`membership_value`].
-pub fn membership_terms(
-    v: &StateView,
-    share_in: f64,
-    compliance: f64,
-    ctx: &NegotiationContext,
-) -> MembershipTerms {
+pub fn membership_terms(v: &StateView, o: Outlook, ctx: &NegotiationContext) -> MembershipTerms {
     let u = &v.utility;
-    let c = compliance;
+    let (share_in, c) = (o.share_in, o.compliance);
     let inside = ctx.enforcement.values(u, v.discount, v.k);
     let u_in = inside.expected(c);
     let u_out = if inside.keeps() {
@@ -133,7 +135,7 @@ pub fn membership_terms(
         u_out,
         gain: share_in * (u_in - u_out),
         sovereignty_cost: v.sovereignty * ctx.sovereignty_weight,
-        norm: ctx.norm,
+        norm: ctx.norm_weight * o.member_share,
         exit_cost: if v.member { ctx.exit_cost } else { 0.0 },
         ratification: sign * ctx.ratification_cost,
     }
@@ -199,7 +201,15 @@ pub fn ratify(
     });
     for i in 0..n {
         if !views[i].member && !eligible[i] {
-            terms[i] = terms_in(views, &keeps, neighbours, &in_set, observed, ctx, i);
+            terms[i] = terms_in(
+                views,
+                &keeps,
+                neighbours,
+                Set::of(&in_set),
+                observed,
+                ctx,
+                i,
+            );
         }
     }
     Ratification {
@@ -214,13 +224,14 @@ fn settle(
     deciders: &[usize],
     in_set: &mut [bool],
     terms: &mut [MembershipTerms],
-    mut leaves: impl FnMut(usize, &[bool], &mut [MembershipTerms]) -> bool,
+    mut leaves: impl FnMut(usize, Set, &mut [MembershipTerms]) -> bool,
 ) {
     loop {
+        let set = Set::of(in_set);
         let remove: Vec<usize> = deciders
             .iter()
             .copied()
-            .filter(|&i| in_set[i] && leaves(i, in_set, terms))
+            .filter(|&i| in_set[i] && leaves(i, set, terms))
             .collect();
         if remove.is_empty() {
             return;
@@ -231,18 +242,40 @@ fn settle(
     }
 }
 
-/// State i's terms given the set `in_set` of states in the treaty.
+/// A set of states in a treaty, with the share of all states it holds.
+#[derive(Clone, Copy)]
+struct Set<'s> {
+    in_set: &'s [bool],
+    member_share: f64,
+}
+
+impl<'s> Set<'s> {
+    fn of(in_set: &'s [bool]) -> Self {
+        let count = in_set.iter().filter(|&&x| x).count();
+        Set {
+            in_set,
+            member_share: count as f64 / in_set.len().max(1) as f64,
+        }
+    }
+}
+
+/// State i's terms given the set of states in the treaty.
 fn terms_in(
     views: &[StateView],
     keeps: &[bool],
     neighbours: &[Vec<u32>],
-    in_set: &[bool],
+    set: Set,
     observed: Option<f64>,
     ctx: &NegotiationContext,
     i: usize,
 ) -> MembershipTerms {
-    let (share_in, c) = outlook(keeps, &neighbours[i], in_set, observed, ctx.noise);
-    membership_terms(&views[i], share_in, c, ctx)
+    let (share_in, compliance) = outlook(keeps, &neighbours[i], set.in_set, observed, ctx.noise);
+    let o = Outlook {
+        share_in,
+        compliance,
+        member_share: set.member_share,
+    };
+    membership_terms(&views[i], o, ctx)
 }
 
 /// What a state expects of the treaty given the set `in_set` of states in it: the share of its
@@ -302,7 +335,7 @@ mod tests {
             rules,
             enforcement: Enforcement::new(detection, monitoring, rules, 0.5),
             anarchy: Enforcement::anarchy(detection),
-            norm: 0.13,
+            norm_weight: 0.13,
             exit_cost: 0.9,
             ratification_cost: 0.05,
             noise: 0.01,
@@ -321,11 +354,14 @@ mod tests {
                     ..view(member)
                 };
                 for (share, c) in [(0.0, 0.0), (0.3, 0.97), (1.0, 1.0)] {
-                    let t = membership_terms(&v, share, c, &ctx);
-                    assert_eq!(
-                        t.value().to_bits(),
-                        membership_value(&v, share, c, &ctx).to_bits()
-                    );
+                    let o = Outlook {
+                        share_in: share,
+                        compliance: c,
+                        member_share: 0.4,
+                    };
+                    let t = membership_terms(&v, o, &ctx);
+                    assert_eq!(t.value().to_bits(), membership_value(&v, o, &ctx).to_bits());
+                    assert_eq!(t.norm, 0.13 * 0.4);
                     assert_eq!(t.gain, share * (t.u_in - t.u_out));
                     assert_eq!(t.exit_cost, if member { 0.9 } else { 0.0 });
                     assert_eq!(t.ratification, if member { 0.05 } else { -0.05 });
@@ -347,7 +383,12 @@ mod tests {
         };
         assert!(!keepers(std::slice::from_ref(&cheater), &ctx)[0]);
         for c in [0.0, 0.5, 1.0] {
-            let t = membership_terms(&cheater, 1.0, c, &ctx);
+            let o = Outlook {
+                share_in: 1.0,
+                compliance: c,
+                member_share: 1.0,
+            };
+            let t = membership_terms(&cheater, o, &ctx);
             assert!(t.gain <= 0.0, "c = {c}: {t:?}");
         }
         let keeper = StateView {
@@ -355,7 +396,12 @@ mod tests {
             ..view(false)
         };
         assert!(keepers(std::slice::from_ref(&keeper), &ctx)[0]);
-        let t = membership_terms(&keeper, 1.0, 1.0, &ctx);
+        let o = Outlook {
+            share_in: 1.0,
+            compliance: 1.0,
+            member_share: 1.0,
+        };
+        let t = membership_terms(&keeper, o, &ctx);
         assert!(
             (t.gain - 0.5 * rules.transaction_cost_cut).abs() < 1e-12,
             "{t:?}"
@@ -366,7 +412,7 @@ mod tests {
     fn every_decision_has_the_sign_of_its_terms_plus_taste() {
         let rules = Rules::preset("realist").expect("a preset");
         let mut ctx = context(&rules, 0.0, 1.0);
-        ctx.norm = 0.0;
+        ctx.norm_weight = 0.0;
         ctx.exit_cost = 0.0;
         // Five states on a complete graph; two members, one of which cannot recover its
         // sovereignty cost; the third pays one no partner set can cover.

@@ -102,14 +102,11 @@ fn context<'a>(
     (scenario, rules): (&Scenario, &'a Rules),
     monitoring: f64,
 ) -> model::NegotiationContext<'a> {
-    let n = rt.member.len();
-    let members_now = rt.member.iter().filter(|&&m| m).count();
     model::NegotiationContext {
         rules,
         enforcement: rt.enforcement(rules, monitoring),
         anarchy: model::Enforcement::anarchy(rt.detection),
-        norm: rules.norm_pressure * rt.institutions.access.norm_factor() * members_now as f64
-            / n as f64,
+        norm_weight: rules.norm_pressure * rt.institutions.access.norm_factor(),
         exit_cost: rt.regime.strength * (rt.base.r - rt.base.p),
         ratification_cost: scenario.regime.ratification_cost,
         noise: scenario.noise.implementation,
