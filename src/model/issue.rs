@@ -129,6 +129,28 @@ impl Serialize for Members {
     }
 }
 
+/// How the members of a regime in place at the start come to be members (ODD 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Founding {
+    /// The listed states negotiate at set-up: those that value membership join (the default).
+    Negotiated,
+    /// The listed states are members, whatever they value (for experiments that need a
+    /// treaty of given members).
+    Given,
+}
+
+impl Founding {
+    /// Parses `negotiated | given`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "negotiated" => Some(Self::Negotiated),
+            "given" => Some(Self::Given),
+            _ => None,
+        }
+    }
+}
+
 /// A regime in place at the start (e.g. the refugee regime since 1951).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct InitialRegime {
@@ -139,8 +161,10 @@ pub struct InitialRegime {
     /// built (Pierson 2000), stated rather than granted for age alone. Under a rule set without
     /// path dependence strength is always 0.
     pub strength: f64,
-    /// Who is a member at the start.
+    /// Who is listed as a member at the start.
     pub members: Members,
+    /// Whether the listed members negotiate at set-up or are given.
+    pub founding: Founding,
 }
 
 /// A resolved issue area.

@@ -34,7 +34,9 @@ pub mod utility;
 pub mod world;
 
 pub use compliance::{complies, Enforcement, TreatyValues};
-pub use issue::{CivilSocietyAccess, Forum, InitialRegime, Issue, IssueKind, Members, Shifts};
+pub use issue::{
+    CivilSocietyAccess, Forum, Founding, InitialRegime, Issue, IssueKind, Members, Shifts,
+};
 pub use learning::{Learning, LearningRule};
 pub use negotiation::{
     keepers, membership_terms, membership_value, ratify, MembershipTerms, NegotiationContext,

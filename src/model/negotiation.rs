@@ -375,7 +375,11 @@ mod tests {
     /// never gains from joining (Downs, Rocke & Barsoom 1996); a keeper gains the saving.
     #[test]
     fn a_would_be_cheater_gains_nothing_from_joining() {
-        let rules = Rules::preset("institutionalist").expect("a preset");
+        // Monitoring without sanctions: a myopic state still cheats inside.
+        let rules = Rules {
+            sanctions: 0.0,
+            ..Rules::INSTITUTIONALIST
+        };
         let ctx = context(&rules, 0.8, 0.2);
         let cheater = StateView {
             discount: 0.05,

@@ -229,6 +229,12 @@ fn total_detected(out: &RunOutput) -> u64 {
     out.states.iter().map(|r| r.times_detected).sum()
 }
 
+/// Enforcement with perfect detection and no monitoring, sanctions or transaction costs: the
+/// plain grim-trigger condition.
+fn perfect(r: &Rules) -> model::Enforcement {
+    model::Enforcement::new(1.0, 0.0, r, 0.0)
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < EPS
 }
@@ -385,7 +391,7 @@ fn relative_gains_raise_the_compliance_threshold_in_a_run() {
         &states,
         &[
             "rounds=6",
-            "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\", founding = \"given\" }",
         ],
         "",
     );
@@ -395,26 +401,22 @@ fn relative_gains_raise_the_compliance_threshold_in_a_run() {
         ..r0
     };
     // The model's rule, at the two k.
-    assert!(model::complies(&t, &t, 0.0, delta, &r0, 0.0, 1.0));
-    assert!(!model::complies(&t, &t, 0.5, delta, &r1, 0.0, 1.0));
+    assert!(model::complies(&t, &t, 0.0, delta, &perfect(&r0)));
+    assert!(!model::complies(&t, &t, 0.5, delta, &perfect(&r1)));
     // Just either side of the k = 0.5 threshold.
     assert!(model::complies(
         &t,
         &t,
         0.5,
         star(0.5) + 1e-6,
-        &r1,
-        0.0,
-        1.0
+        &perfect(&r1)
     ));
     assert!(!model::complies(
         &t,
         &t,
         0.5,
         star(0.5) - 1e-6,
-        &r1,
-        0.0,
-        1.0
+        &perfect(&r1)
     ));
 
     let (a, b) = (run(&s, &r0), run(&s, &r1));
@@ -464,7 +466,10 @@ fn relative_gains_are_diluted_over_many_partners() {
         ..k
     };
     let (a, b) = (run(&s, &k), run(&s, &diluted));
-    assert!(close(model::relative_gains_weight(&diluted, 3), 0.5 / 3.0));
+    assert!(close(
+        model::relative_gains_weight(&diluted, 3, 1.0),
+        0.5 / 3.0
+    ));
     let t = |o: &RunOutput| row(o, "TFT").clone();
     assert!(close(t(&a).mean_payoff, 0.9) && close(t(&b).mean_payoff, 0.9));
     assert!(close(t(&a).mean_utility, 0.9 - 0.25));
@@ -487,7 +492,7 @@ fn cheaters() -> Scenario {
         &states,
         &[
             "rounds=10",
-            "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\", founding = \"given\" }",
         ],
         "",
     )
@@ -574,7 +579,7 @@ fn monitoring_detects_cheating_but_not_honest_implementation_errors() {
         &[
             "rounds=20",
             "noise.implementation=0.1",
-            "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\", founding = \"given\" }",
         ],
         "",
     );
@@ -602,7 +607,7 @@ fn monitoring_detects_cheating_but_not_honest_implementation_errors() {
         &[
             "rounds=10",
             "noise.implementation=0.1",
-            "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\", founding = \"given\" }",
         ],
         "",
     );
@@ -715,7 +720,7 @@ fn an_accidental_defection_is_answered_by_one_punishment_without_echo() {
                 &format!("rounds={rounds}"),
                 &format!("seed={seed}"),
                 "noise.implementation=0.005",
-                "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+                "issues[0].initial_regime={ since_year = 1990, members = \"all\", founding = \"given\" }",
             ],
             "",
         );
@@ -802,7 +807,7 @@ fn a_known_systematic_cheater_is_punished_by_all_member_partners() {
         &[
             "rounds=6",
             "issues[0].shifts.temptation_per_security=2.0",
-            "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\", founding = \"given\" }",
         ],
         "\n[[shocks]]\nround = 1\nkind = \"security\"\nstates = [\"Y\"]\nchange = -1.0\n\
          \n[[shocks]]\nround = 1\nkind = \"security\"\nstates = [\"Cheat\"]\nchange = 1.0\n",
@@ -893,7 +898,7 @@ fn transaction_cost_cut_adds_tc_per_cooperative_member_move() {
         &states,
         &[
             "rounds=8",
-            "issues[0].initial_regime={ since_year = 1990, members = [\"core\"] }",
+            "issues[0].initial_regime={ since_year = 1990, members = [\"core\"], founding = \"given\" }",
         ],
         "",
     );
@@ -1191,7 +1196,7 @@ fn exit_cost_world() -> Scenario {
         &[
             "rounds=12",
             "regime.negotiation_interval=5",
-            "issues[0].initial_regime={ since_year = 1950, members = \"all\" }",
+            "issues[0].initial_regime={ since_year = 1950, members = \"all\", founding = \"given\" }",
         ],
         "\n[[shocks]]\nyear = 2002\nkind = \"sovereignty_cost\"\nchange = 2.0\n",
     )
@@ -1247,7 +1252,7 @@ fn membership_ties_keep_members_in_and_non_members_out() {
         let states = many("M", 4, |s| s.sov(cost));
         let mut sets = vec!["rounds=4", "regime.negotiation_interval=3"];
         if members {
-            sets.push("issues[0].initial_regime={ since_year = 1990, members = \"all\" }");
+            sets.push("issues[0].initial_regime={ since_year = 1990, members = \"all\", founding = \"given\" }");
         }
         let s = scenario(&states, &sets, "");
         let out = run(
@@ -1311,7 +1316,7 @@ fn a_preexisting_regime_starts_binding() {
         &[
             "rounds=6",
             "start_year=1990",
-            "issues[0].initial_regime={ since_year = 1951, members = 0.5 }",
+            "issues[0].initial_regime={ since_year = 1951, members = 0.5, founding = \"given\" }",
         ],
         "",
     );
@@ -1359,7 +1364,7 @@ fn norm_world(extra_sets: &[&str]) -> Scenario {
     let mut sets = vec![
         "rounds=4",
         "regime.negotiation_interval=3",
-        "issues[0].initial_regime={ since_year = 1990, members = [\"core\"] }",
+        "issues[0].initial_regime={ since_year = 1990, members = [\"core\"], founding = \"given\" }",
     ];
     sets.extend_from_slice(extra_sets);
     scenario(&norm_states(), &sets, "")
@@ -1463,7 +1468,7 @@ fn civil_society_access_raises_monitoring() {
             &states,
             &[
                 "rounds=20",
-                "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+                "issues[0].initial_regime={ since_year = 1990, members = \"all\", founding = \"given\" }",
                 &format!("issues[0].civil_society_access=\"{access}\""),
             ],
             "",
@@ -1526,7 +1531,7 @@ fn security_weight_raises_receivers_temptation() {
         &[
             "rounds=5",
             "issues[0].shifts.temptation_per_security=1.0",
-            "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\", founding = \"given\" }",
         ],
         "",
     );
@@ -1861,7 +1866,7 @@ monitoring = 1.0
         &states,
         &[
             "rounds=15",
-            "issues[0].initial_regime={ since_year = 1990, members = \"all\" }",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\", founding = \"given\" }",
         ],
         shocks,
     );

@@ -292,7 +292,8 @@ fn found_regimes_in_place(
     (scenario, rules, world): (&Scenario, &Rules, &World),
 ) {
     for (rt, is) in issues.iter_mut().zip(&scenario.issues) {
-        if is.initial_regime.is_some() {
+        let founding = is.initial_regime.as_ref().map(|r| r.founding);
+        if founding == Some(model::Founding::Negotiated) {
             let monitoring = rt.institutions.monitoring(rules);
             found(rt, graph, (scenario, rules, world), monitoring);
         }

@@ -348,6 +348,13 @@ pub struct InitialRegimeSpec {
     /// Regime strength at the start, in [0, 1) (default 0).
     #[serde(default)]
     pub strength: f64,
+    /// negotiated (default: the listed states join if they value membership) | given.
+    #[serde(default = "default_founding")]
+    pub founding: String,
+}
+
+fn default_founding() -> String {
+    "negotiated".into()
 }
 
 /// `[[issues]]`: an issue area with its stage game and its regime.

@@ -15,9 +15,9 @@ use super::validate::Validator;
 use crate::error::Result;
 use crate::model::strategy::Strategy;
 use crate::model::{
-    CivilSocietyAccess, Dist, Forum, InitialRegime, Issue, IssueKind, Learning, LearningRule,
-    Members, Noise, RegimeCriteria, Rules, Scenario, Shock, ShockKind, StateSource, StrategyMix,
-    Topology, TopologyKind,
+    CivilSocietyAccess, Dist, Forum, Founding, InitialRegime, Issue, IssueKind, Learning,
+    LearningRule, Members, Noise, RegimeCriteria, Rules, Scenario, Shock, ShockKind, StateSource,
+    StrategyMix, Topology, TopologyKind,
 };
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -223,6 +223,13 @@ fn resolve_issue(i: usize, is: &IssueSpec, start_year: i64, v: &Validator) -> Re
             since_year: ir.since_year,
             members: resolve_members(&ir.members, v, &p("initial_regime.members"))?,
             strength: initial_strength(ir.strength, v, &p("initial_regime.strength"))?,
+            founding: Founding::parse(&ir.founding).ok_or_else(|| {
+                v.err(
+                    &p("initial_regime.founding"),
+                    "negotiated or given",
+                    format!("`{}`", ir.founding),
+                )
+            })?,
         }),
         None => None,
     };
