@@ -23,6 +23,9 @@ pub struct StateView {
     pub member: bool,
     /// Relative-gains weight.
     pub k: f64,
+    /// Its memory of membership: the share of its treaty partners' moves toward it that kept
+    /// the treaty, over all its memberships so far (`None` before any).
+    pub remembered: Option<f64>,
 }
 
 /// Issue-level inputs to the negotiation.
@@ -269,7 +272,9 @@ fn terms_in(
     ctx: &NegotiationContext,
     i: usize,
 ) -> MembershipTerms {
-    let (share_in, compliance) = outlook(keeps, &neighbours[i], set.in_set, observed, ctx.noise);
+    // A state's own memory of membership comes before what the treaty shows of itself.
+    let known = views[i].remembered.or(observed);
+    let (share_in, compliance) = outlook(keeps, &neighbours[i], set.in_set, known, ctx.noise);
     let o = Outlook {
         share_in,
         compliance,
@@ -279,14 +284,15 @@ fn terms_in(
 }
 
 /// What a state expects of the treaty given the set `in_set` of states in it: the share of its
-/// partners in the set, and the compliance it expects of them (the observed member compliance
-/// when the regime has been operating, otherwise the share of partners in the set that would
-/// keep it, blurred by implementation noise).
+/// partners in the set, and the compliance it expects of them: `known` (its memory of
+/// membership, or else the observed member compliance when the regime has been operating),
+/// otherwise the share of partners in the set that would keep it, blurred by implementation
+/// noise.
 fn outlook(
     keeps: &[bool],
     partners: &[u32],
     in_set: &[bool],
-    observed: Option<f64>,
+    known: Option<f64>,
     noise: f64,
 ) -> (f64, f64) {
     let mut count = 0usize;
@@ -303,7 +309,7 @@ fn outlook(
     } else {
         count as f64 / partners.len() as f64
     };
-    let c = observed.unwrap_or_else(|| {
+    let c = known.unwrap_or_else(|| {
         if count == 0 {
             0.0
         } else {
@@ -327,6 +333,7 @@ mod tests {
             u_out: Some(1.7),
             member,
             k: 0.25,
+            remembered: None,
         }
     }
 

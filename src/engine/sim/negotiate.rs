@@ -134,6 +134,8 @@ fn state_views(
                 u_out: anarchy_utility(rt, i, &graph.neighbours[i], k, interval),
                 member: rt.member[i],
                 k,
+                remembered: (rt.total.received[i] > 0)
+                    .then(|| rt.total.received_conforming[i] as f64 / rt.total.received[i] as f64),
             }
         })
         .collect()

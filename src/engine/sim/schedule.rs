@@ -220,7 +220,6 @@ impl<'a> Run<'a> {
             record::timeseries_rows(rows, rt, &self.world, degree, round, ii);
         }
         rt.total.add_round(&rt.round, degree, states.clone());
-        rt.negotiation.add_round(&rt.round, states.clone());
         rt.learning.add_round(&rt.round, states);
         rt.negotiation.rounds += 1;
     }

@@ -266,7 +266,7 @@ impl IssueState {
             regime,
             round: RoundTally::new(n),
             learning: LearningTally::new(n),
-            negotiation: NegotiationTally::new(n),
+            negotiation: NegotiationTally::default(),
             total: RunTally::new(n),
             rng: stream(derive_seed(seed, &[PLAY_STREAM, ii as u64])),
             learn_rng: stream(derive_seed(seed, &[LEARN_STREAM, ii as u64])),

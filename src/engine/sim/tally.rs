@@ -27,6 +27,9 @@ pub(super) struct RoundTally {
     pub treaty_moves: Vec<u32>,
     /// Moves toward treaty partners that conformed to the treaty (C or a lawful punishment).
     pub treaty_conforming: Vec<u32>,
+    /// Moves of its treaty partners toward it that conformed (it received as many treaty moves
+    /// as it made).
+    pub received_conforming: Vec<u32>,
     /// Times its cheating on a treaty partner was detected.
     pub detected: Vec<u32>,
 }
@@ -40,6 +43,7 @@ impl RoundTally {
             cooperated: vec![0; n],
             treaty_moves: vec![0; n],
             treaty_conforming: vec![0; n],
+            received_conforming: vec![0; n],
             detected: vec![0; n],
         }
     }
@@ -52,6 +56,7 @@ impl RoundTally {
             self.cooperated[i] = 0;
             self.treaty_moves[i] = 0;
             self.treaty_conforming[i] = 0;
+            self.received_conforming[i] = 0;
             self.detected[i] = 0;
         }
     }
@@ -80,14 +85,10 @@ impl LearningTally {
     }
 }
 
-/// What happened since the last negotiation (ODD 7.9: `Q_i`, `Q^in_i`, `t_n`, and the observed
-/// compliance of the treaty).
+/// What happened since the last negotiation (ODD 7.9: `t_n` and the observed compliance of
+/// the treaty).
 #[derive(Debug, Clone, Default)]
 pub(super) struct NegotiationTally {
-    /// Each state's summed utility (`Q_i`).
-    pub utility: Vec<f64>,
-    /// Each state's summed utility from play with treaty partners (`Q^in_i`); added during play.
-    pub utility_in_treaty: Vec<f64>,
     /// Rounds played (`t_n`).
     pub rounds: u64,
     /// Moves between treaty partners, all states.
@@ -97,30 +98,8 @@ pub(super) struct NegotiationTally {
 }
 
 impl NegotiationTally {
-    /// Zero for `n` states.
-    pub fn new(n: usize) -> Self {
-        NegotiationTally {
-            utility: vec![0.0; n],
-            utility_in_treaty: vec![0.0; n],
-            rounds: 0,
-            treaty_moves: 0,
-            treaty_conforming: 0,
-        }
-    }
-
-    /// Adds the round's utilities of the states in `states`.
-    pub fn add_round(&mut self, round: &RoundTally, states: Range<usize>) {
-        for i in states {
-            self.utility[i] += round.utility[i];
-        }
-    }
-
     /// Starts a new negotiation interval.
     pub fn clear(&mut self) {
-        for i in 0..self.utility.len() {
-            self.utility_in_treaty[i] = 0.0;
-            self.utility[i] = 0.0;
-        }
         self.treaty_moves = 0;
         self.treaty_conforming = 0;
         self.rounds = 0;
@@ -140,6 +119,11 @@ pub(super) struct RunTally {
     pub cooperated: Vec<u64>,
     /// Times each state's cheating was detected.
     pub detected: Vec<u64>,
+    /// Each state's memory of membership (ODD 7.9): moves its treaty partners made toward it,
+    /// across all its memberships.
+    pub received: Vec<u64>,
+    /// Of those, the moves that conformed to the treaty.
+    pub received_conforming: Vec<u64>,
     /// Sum over rounds of the share of C moves of all states.
     pub cooperation_share_sum: f64,
     /// Share of C moves of all states in the latest round.
@@ -155,6 +139,8 @@ impl RunTally {
             moves: vec![0; n],
             cooperated: vec![0; n],
             detected: vec![0; n],
+            received: vec![0; n],
+            received_conforming: vec![0; n],
             cooperation_share_sum: 0.0,
             last_cooperation_share: 0.0,
         }
@@ -181,6 +167,8 @@ impl RunTally {
             self.moves[i] += degree[i] as u64;
             self.cooperated[i] += round.cooperated[i] as u64;
             self.detected[i] += round.detected[i] as u64;
+            self.received[i] += round.treaty_moves[i] as u64;
+            self.received_conforming[i] += round.received_conforming[i] as u64;
         }
     }
 }
@@ -194,8 +182,7 @@ pub(super) struct Sums {
     payoff: f64,
     partner: f64,
     self_payoff: f64,
-    payoff_in: f64,
-    partner_in: f64,
+    received_conforming: u32,
     coop: u32,
     m2m: u32,
     m2m_coop: u32,
@@ -207,8 +194,7 @@ impl Sums {
         self.payoff += o.payoff;
         self.partner += o.partner;
         self.self_payoff += o.self_payoff;
-        self.payoff_in += o.payoff_in;
-        self.partner_in += o.partner_in;
+        self.received_conforming += o.received_conforming;
         self.coop += o.coop;
         self.m2m += o.m2m;
         self.m2m_coop += o.m2m_coop;
@@ -295,12 +281,8 @@ fn sum_edges(scratch: &mut PlayScratch, edges: &[(u32, u32)], sanction: f64) {
         s.payoff += pb;
         s.partner += pa;
         s.coop += cb;
-        if both != 0 {
-            acc.payoff_in += pa;
-            acc.partner_in += pb;
-            s.payoff_in += pb;
-            s.partner_in += pa;
-        }
+        acc.received_conforming += both_u & u32::from(m & CONFORM_B != 0);
+        s.received_conforming += both_u & u32::from(m & CONFORM_A != 0);
     }
     if cur != usize::MAX {
         sums[cur].add(&acc);
@@ -310,14 +292,13 @@ fn sum_edges(scratch: &mut PlayScratch, edges: &[(u32, u32)], sanction: f64) {
 /// Forms each state's utilities from its sums and adds everything to the issue's tallies.
 fn add_sums(rt: &mut IssueState, scratch: &PlayScratch) {
     let round = &mut rt.round;
-    let negotiation = &mut rt.negotiation;
     let mut m2m_total = 0u64;
     let mut m2m_coop_total = 0u64;
     for (i, s) in scratch.sums.iter().enumerate() {
         let k = scratch.players[i].k;
         round.payoff[i] += s.payoff;
         round.utility[i] += (1.0 + k) * (s.payoff - s.self_payoff) - k * s.partner + s.self_payoff;
-        negotiation.utility_in_treaty[i] += (1.0 + k) * s.payoff_in - k * s.partner_in;
+        round.received_conforming[i] += s.received_conforming;
         round.cooperated[i] += s.coop;
         round.treaty_moves[i] += s.m2m;
         round.treaty_conforming[i] += s.m2m_coop;
@@ -325,6 +306,6 @@ fn add_sums(rt: &mut IssueState, scratch: &PlayScratch) {
         m2m_total += s.m2m as u64;
         m2m_coop_total += s.m2m_coop as u64;
     }
-    negotiation.treaty_moves += m2m_total;
-    negotiation.treaty_conforming += m2m_coop_total;
+    rt.negotiation.treaty_moves += m2m_total;
+    rt.negotiation.treaty_conforming += m2m_coop_total;
 }
