@@ -494,7 +494,7 @@ pub struct RunWriter {
 
 /// Columns of `negotiations.csv` after the run's identity: one row per negotiation, issue and
 /// state, with the terms of its value of membership (ODD 7.9).
-pub const NEGOTIATION_COLUMNS: [&str; 18] = [
+pub const NEGOTIATION_COLUMNS: [&str; 19] = [
     "round",
     "year",
     "issue",
@@ -509,6 +509,7 @@ pub const NEGOTIATION_COLUMNS: [&str; 18] = [
     "norm",
     "exit_cost",
     "ratification",
+    "hegemonic_provision",
     "value",
     "taste",
     "decision",
@@ -712,6 +713,7 @@ impl RunWriter {
                 num(t.norm),
                 num(t.exit_cost),
                 num(t.ratification),
+                num(t.hegemonic_provision),
                 num(t.value()),
                 num(r.taste),
                 r.decision().to_string(),

@@ -51,15 +51,22 @@ pub struct NegotiationContext<'a> {
     pub noise: f64,
     /// The sovereignty weight.
     pub sovereignty_weight: f64,
+    /// The dominant state (the most powerful), which underwrites a treaty it is in when the
+    /// rule set's `hegemonic_provision` is positive.
+    pub hegemon: Option<usize>,
 }
 
 /// Net per-round value of membership for a state (ODD 7.9):
 ///
 /// value = f (u_in - u_out) - sovereignty_cost x sovereignty_weight + norm
 ///         + \[member\] exit_cost + (\[member\] - \[non-member\]) ratification_cost
+///         + hegemonic_provision
 ///
 /// where f is the share of its partners in the treaty, c the compliance it expects of them
-/// and norm = norm_weight x the share of all states in the treaty. Inside and outside are valued with one set of continuation values
+/// and norm = norm_weight x the share of all states in the treaty. Hegemonic provision: while
+/// the hegemon H is in the treaty, every other state in it has h x sovereignty_cost x
+/// sovereignty_weight of its cost underwritten, and H pays h x the sum of those costs over its
+/// partners in the treaty, per partner (the same per-interaction scale as the gain). Inside and outside are valued with one set of continuation values
 /// ([`crate::model::TreatyValues`]), the same that decide compliance:
 ///
 /// - a state that would keep the treaty expects u_in = c (u_CC + saving) + (1 - c)(u_CD +
@@ -109,12 +116,20 @@ pub struct MembershipTerms {
     pub exit_cost: f64,
     /// The ratification cost: + for a member (leaving costs it), - for a non-member.
     pub ratification: f64,
+    /// Hegemonic provision: + the share of its sovereignty cost the hegemon underwrites while
+    /// it is in the treaty; for the hegemon, - what underwriting the others costs it.
+    pub hegemonic_provision: f64,
 }
 
 impl MembershipTerms {
-    /// gain - sovereignty_cost + norm + exit_cost + ratification: the value without taste.
+    /// gain - sovereignty_cost + norm + exit_cost + ratification + hegemonic_provision: the
+    /// value without taste.
     pub fn value(&self) -> f64 {
-        self.gain - self.sovereignty_cost + self.norm + self.exit_cost + self.ratification
+        self.gain - self.sovereignty_cost
+            + self.norm
+            + self.exit_cost
+            + self.ratification
+            + self.hegemonic_provision
     }
 }
 
@@ -141,7 +156,34 @@ pub fn membership_terms(v: &StateView, o: Outlook, ctx: &NegotiationContext) -> 
         norm: ctx.norm_weight * o.member_share,
         exit_cost: if v.member { ctx.exit_cost } else { 0.0 },
         ratification: sign * ctx.ratification_cost,
+        hegemonic_provision: 0.0,
     }
+}
+
+/// The hegemonic-provision term of state i given the set `in_set` (see [`membership_value`]).
+fn provision(
+    views: &[StateView],
+    neighbours: &[Vec<u32>],
+    in_set: &[bool],
+    ctx: &NegotiationContext,
+    i: usize,
+) -> f64 {
+    let h = ctx.rules.hegemonic_provision;
+    let Some(hegemon) = ctx.hegemon.filter(|&x| h > 0.0 && in_set[x]) else {
+        return 0.0;
+    };
+    let cost = |j: usize| h * views[j].sovereignty * ctx.sovereignty_weight;
+    if i != hegemon {
+        return cost(i);
+    }
+    let partners = &neighbours[hegemon];
+    let total: f64 = partners
+        .iter()
+        .map(|&j| j as usize)
+        .filter(|&j| in_set[j])
+        .map(cost)
+        .sum();
+    -total / partners.len().max(1) as f64
 }
 
 /// Whether each state would keep the treaty (see [`crate::model::complies`]).
@@ -280,7 +322,9 @@ fn terms_in(
         compliance,
         member_share: set.member_share,
     };
-    membership_terms(&views[i], o, ctx)
+    let mut t = membership_terms(&views[i], o, ctx);
+    t.hegemonic_provision = provision(views, neighbours, set.in_set, ctx, i);
+    t
 }
 
 /// What a state expects of the treaty given the set `in_set` of states in it: the share of its
@@ -347,6 +391,7 @@ mod tests {
             ratification_cost: 0.05,
             noise: 0.01,
             sovereignty_weight: 0.7,
+            hegemon: None,
         }
     }
 

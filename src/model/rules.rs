@@ -19,6 +19,11 @@ pub struct Rules {
     /// A binding regime needs the most powerful receiving states (hegemonic stability; thesis
     /// ch. 5: powerful receiving states block binding rules).
     pub hegemonic_veto: bool,
+    /// Hegemonic provision h in [0, 1]: while the dominant state (the most powerful) is in a
+    /// treaty, it underwrites this share of every other member's sovereignty cost, and bears
+    /// the cost itself (hegemonic stability: Kindleberger 1973, Gilpin 1981, Krasner 1976; a
+    /// hegemon that gains from a regime supplies it).
+    pub hegemonic_provision: f64,
     /// Probability a member's cheating is detected and made known to all members (Keohane 1984).
     pub monitoring: f64,
     /// Payoff penalty of a detected cheater (institutionalised reciprocity; Keohane & Martin 1995).
@@ -42,6 +47,7 @@ impl Rules {
         relative_gains_dilution: 0.01,
         security_weight: 1.0,
         hegemonic_veto: true,
+        hegemonic_provision: 0.5,
         monitoring: 0.0,
         sanctions: 0.0,
         transaction_cost_cut: 0.0,
@@ -56,6 +62,7 @@ impl Rules {
         relative_gains_dilution: 0.0,
         security_weight: 0.3,
         hegemonic_veto: false,
+        hegemonic_provision: 0.0,
         monitoring: 0.8,
         sanctions: 2.0,
         transaction_cost_cut: 0.8,
@@ -81,6 +88,7 @@ pub(crate) fn no_mechanisms(k: f64) -> Rules {
         relative_gains_dilution: 0.0,
         security_weight: 0.0,
         hegemonic_veto: false,
+        hegemonic_provision: 0.0,
         monitoring: 0.0,
         sanctions: 0.0,
         transaction_cost_cut: 0.0,

@@ -347,6 +347,72 @@ pub fn expected_outcomes(a: &Machine, b: &Machine, turns: usize) -> [f64; 4] {
     counts
 }
 
+/// Noise in play outside a treaty (ODD 7.6): a move is flipped with probability
+/// `implementation`, and each side misreads the other's move with probability `misperception`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlayNoise {
+    /// Implementation noise.
+    pub implementation: f64,
+    /// Misperception.
+    pub misperception: f64,
+}
+
+/// The probability of each outcome (own, partner) = CC, CD, DC, DD at every turn t in
+/// 0..`turns` when machine `a` plays machine `b` from their first move under `noise`: the
+/// joint distribution over machine states is propagated exactly, turn by turn. With noise 0
+/// the counts summed over turns are [`expected_outcomes`]. Under noise, reciprocating pairs
+/// fall into echoes of retaliation (Axelrod & Keohane 1985; Bendor 1987), which is what a
+/// treaty's standing rule and monitoring prevent.
+pub fn noisy_outcome_path(
+    a: &Machine,
+    b: &Machine,
+    turns: usize,
+    noise: PlayNoise,
+) -> Vec<[f64; 4]> {
+    let (e, m) = (noise.implementation, noise.misperception);
+    let mut path = Vec::with_capacity(turns);
+    let mut dist = [[0.0f64; MAX_STATES]; MAX_STATES];
+    dist[0][0] = 1.0;
+    for _ in 0..turns {
+        let mut probs = [0.0; 4];
+        let mut next = [[0.0f64; MAX_STATES]; MAX_STATES];
+        for sa in 0..a.states as usize {
+            for sb in 0..b.states as usize {
+                let w = dist[sa][sb];
+                if w == 0.0 {
+                    continue;
+                }
+                let pa = a.p_coop[sa] * (1.0 - e) + (1.0 - a.p_coop[sa]) * e;
+                let pb = b.p_coop[sb] * (1.0 - e) + (1.0 - b.p_coop[sb]) * e;
+                for (oa, qa) in [(0usize, pa), (1, 1.0 - pa)] {
+                    for (ob, qb) in [(0usize, pb), (1, 1.0 - pb)] {
+                        let q = w * qa * qb;
+                        if q == 0.0 {
+                            continue;
+                        }
+                        probs[oa * 2 + ob] += q;
+                        // What each side sees of the other's move.
+                        for (sa_ob, ra) in [(ob, 1.0 - m), (ob ^ 1, m)] {
+                            for (sb_oa, rb) in [(oa, 1.0 - m), (oa ^ 1, m)] {
+                                let r = q * ra * rb;
+                                if r == 0.0 {
+                                    continue;
+                                }
+                                let na = a.next[sa * 4 + oa * 2 + sa_ob] as usize;
+                                let nb = b.next[sb * 4 + ob * 2 + sb_oa] as usize;
+                                next[na][nb] += r;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        path.push(probs);
+        dist = next;
+    }
+    path
+}
+
 /// Discounted value to player `a` of the infinitely repeated game between machines `a` and `b`
 /// (no noise): sum over t of delta^t * E[u_a(t)], with `utility` = [u(CC), u(CD), u(DC), u(DD)].
 ///

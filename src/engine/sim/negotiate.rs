@@ -38,8 +38,8 @@ pub(super) fn negotiate(
     let tally = &rt.negotiation;
     let observed = (members_now >= 2 && tally.treaty_moves > 0)
         .then(|| tally.treaty_conforming as f64 / tally.treaty_moves as f64);
-    let ctx = context(rt, (scenario, rules), monitoring);
-    let views = state_views(rt, graph, world, scenario.learning.interval);
+    let ctx = context(rt, (scenario, rules, world), monitoring);
+    let views = state_views(rt, graph, world);
     let eligible: Vec<bool> = rt.member.iter().map(|&m| !m).collect();
     let outcome = model::ratify(
         &views,
@@ -72,8 +72,8 @@ pub(super) fn found(
 ) {
     let n = rt.member.len();
     let listed = std::mem::replace(&mut rt.member, vec![false; n]);
-    let ctx = context(rt, (scenario, rules), monitoring);
-    let views = state_views(rt, graph, world, scenario.learning.interval);
+    let ctx = context(rt, (scenario, rules, world), monitoring);
+    let views = state_views(rt, graph, world);
     let outcome = model::ratify(&views, &graph.neighbours, &rt.taste, None, &ctx, &listed);
     rt.member = outcome.members;
 }
@@ -99,7 +99,7 @@ fn admit(rt: &mut IssueState, graph: &Graph, members: Vec<bool>) -> Vec<(usize, 
 /// The issue-level inputs of a negotiation (ODD 7.9).
 fn context<'a>(
     rt: &IssueState,
-    (scenario, rules): (&Scenario, &'a Rules),
+    (scenario, rules, world): (&Scenario, &'a Rules, &World),
     monitoring: f64,
 ) -> model::NegotiationContext<'a> {
     model::NegotiationContext {
@@ -111,18 +111,25 @@ fn context<'a>(
         ratification_cost: scenario.regime.ratification_cost,
         noise: scenario.noise.implementation,
         sovereignty_weight: rt.sovereignty_weight,
+        hegemon: hegemon(world),
     }
+}
+
+/// The dominant state: the most powerful (the first of equals), if any.
+fn hegemon(world: &World) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, s) in world.states.iter().enumerate() {
+        if best.is_none_or(|b| s.power > world.states[b].power) {
+            best = Some(i);
+        }
+    }
+    best
 }
 
 /// What each state knows when it values membership (ODD 7.9): its utilities against the
 /// average partner, its discount factor and sovereignty cost, and what its strategy is
 /// expected to earn outside a treaty.
-fn state_views(
-    rt: &IssueState,
-    graph: &Graph,
-    world: &World,
-    interval: u64,
-) -> Vec<model::StateView> {
+fn state_views(rt: &IssueState, graph: &Graph, world: &World) -> Vec<model::StateView> {
     (0..rt.member.len())
         .map(|i| {
             let k = rt.k[i];
@@ -131,7 +138,7 @@ fn state_views(
                 utility: model::pair_utility(&rt.game[i], &rt.partner[i], k),
                 discount: s.discount,
                 sovereignty: s.sovereignty_cost,
-                u_out: anarchy_utility(rt, i, &graph.neighbours[i], k, interval),
+                u_out: anarchy_utility(rt, i, &graph.neighbours[i], k, s.discount),
                 member: rt.member[i],
                 k,
                 remembered: (rt.total.received[i] > 0)
@@ -141,28 +148,56 @@ fn state_views(
         .collect()
 }
 
-/// What state i's strategy would earn per interaction against its partners' strategies
-/// outside any treaty (expected over one learning interval, no noise): the outside option of
-/// every state, member or not (ODD 7.9).
+/// What state i's strategy is expected to earn per interaction against its partners'
+/// strategies outside any treaty, with implementation noise and misperception, as a
+/// discounted per-round value with its own discount factor: the outside option of every
+/// state, member or not (ODD 7.9). Partners are grouped by strategy: utility is linear in the
+/// partner's payoffs, so a group plays as its mean payoff table.
 fn anarchy_utility(
     rt: &IssueState,
     i: usize,
     partners: &[u32],
     k: f64,
-    interval: u64,
+    discount: f64,
 ) -> Option<f64> {
-    if partners.is_empty() || interval == 0 {
+    if partners.is_empty() {
         return None;
     }
     let nc = rt.machines.len();
-    let mut total = 0.0;
+    let mut count = vec![0usize; nc];
+    let mut games = vec![[0.0f64; 4]; nc];
     for &j in partners {
-        let j = j as usize;
-        let counts = &rt.outcome_table[rt.strat[i] as usize * nc + rt.strat[j] as usize];
-        let u = model::pair_utility(&rt.game[i], &rt.game[j], k);
-        total += counts[0] * u[0] + counts[1] * u[1] + counts[2] * u[2] + counts[3] * u[3];
+        let s = rt.strat[j as usize] as usize;
+        count[s] += 1;
+        for (g, x) in games[s].iter_mut().zip(rt.game[j as usize]) {
+            *g += x;
+        }
     }
-    Some(total / (partners.len() as f64 * interval as f64))
+    let own = rt.strat[i] as usize;
+    let mut total = 0.0;
+    for s in (0..nc).filter(|&s| count[s] > 0) {
+        let n = count[s] as f64;
+        let mean = games[s].map(|g| g / n);
+        let u = model::pair_utility(&rt.game[i], &mean, k);
+        let q = discounted_outcomes(&rt.anarchy_paths[own * nc + s], discount);
+        total += n * (q[0] * u[0] + q[1] * u[1] + q[2] * u[2] + q[3] * u[3]);
+    }
+    Some(total / partners.len() as f64)
+}
+
+/// The outcome probabilities of a path weighted by delta^t and normalised: the per-round
+/// value's weights of a discounted stream.
+fn discounted_outcomes(path: &[[f64; 4]], discount: f64) -> [f64; 4] {
+    let mut q = [0.0; 4];
+    let (mut w, mut total) = (1.0, 0.0);
+    for p in path {
+        for (x, y) in q.iter_mut().zip(p) {
+            *x += w * y;
+        }
+        total += w;
+        w *= discount;
+    }
+    q.map(|x| x / total)
 }
 
 /// Every state's decision in one negotiation, with the terms it decided on.

@@ -13,7 +13,7 @@ use super::{LEARN_STREAM, NEGOTIATE_STREAM, PLAY_STREAM};
 use crate::engine::rng::{derive_seed, stream, Stream};
 use crate::engine::world::World;
 use crate::model::game::Payoffs;
-use crate::model::strategy::{expected_outcomes, Machine, Strategy};
+use crate::model::strategy::{expected_outcomes, noisy_outcome_path, Machine, PlayNoise, Strategy};
 use crate::model::{self, RegimeTracker};
 use crate::model::{CivilSocietyAccess, Issue, Rules, Scenario};
 use rand::Rng;
@@ -159,6 +159,9 @@ pub(super) struct IssueState {
     pub machines: Vec<Machine>,
     /// Expected outcome counts over a learning interval, [candidate * n + partner].
     pub outcome_table: Vec<[f64; 4]>,
+    /// Outcome probabilities turn by turn outside a treaty, under the scenario's noise, over
+    /// [`ANARCHY_HORIZON`] turns, [strategy * n + partner] (ODD 7.9: the outside option).
+    pub anarchy_paths: Vec<Vec<[f64; 4]>>,
     /// Each state's strategy (catalogue index).
     pub strat: Vec<u8>,
     /// Each state's initial strategy.
@@ -215,6 +218,11 @@ impl IssueState {
             .map(|s| s.machine(&is.payoffs))
             .collect();
         let outcome_table = outcome_table(&machines, scenario.learning.interval as usize);
+        let noise = PlayNoise {
+            implementation: scenario.noise.implementation,
+            misperception: scenario.noise.misperception,
+        };
+        let anarchy_paths = anarchy_paths(&machines, noise);
         let strat: Vec<u8> = world
             .states
             .iter()
@@ -253,6 +261,7 @@ impl IssueState {
             taste,
             machines,
             outcome_table,
+            anarchy_paths,
             initial_strat: strat.clone(),
             membership_value: vec![f64::NAN; strat.len()],
             strat,
@@ -295,6 +304,21 @@ impl IssueState {
     pub fn members(&self) -> u32 {
         self.member.iter().filter(|&&m| m).count() as u32
     }
+}
+
+/// Turns over which the outside option is valued (ODD 7.9): long enough for echoes of
+/// retaliation to develop, and beyond which discounting leaves little (0.9^100 < 3e-5).
+pub(super) const ANARCHY_HORIZON: usize = 100;
+
+/// The outcome path of every pair of machines outside a treaty under `noise`.
+fn anarchy_paths(machines: &[Machine], noise: PlayNoise) -> Vec<Vec<[f64; 4]>> {
+    let mut paths = Vec::with_capacity(machines.len() * machines.len());
+    for a in machines {
+        for b in machines {
+            paths.push(noisy_outcome_path(a, b, ANARCHY_HORIZON, noise));
+        }
+    }
+    paths
 }
 
 /// Each state's persistent taste for membership: a logistic draw with scale `scale`, one per

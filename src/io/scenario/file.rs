@@ -513,6 +513,9 @@ pub struct RulesSpec {
     /// See [`crate::model::Rules::hegemonic_veto`].
     #[serde(default)]
     pub hegemonic_veto: Option<bool>,
+    /// See [`crate::model::Rules::hegemonic_provision`].
+    #[serde(default)]
+    pub hegemonic_provision: Option<f64>,
     /// See [`crate::model::Rules::monitoring`].
     #[serde(default)]
     pub monitoring: Option<f64>,

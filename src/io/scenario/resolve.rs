@@ -139,7 +139,6 @@ fn check_rules_spec(name: &str, spec: &RulesSpec, v: &Validator) -> Result<()> {
         ("relative_gains_dilution", spec.relative_gains_dilution),
         ("security_weight", spec.security_weight),
         ("sanctions", spec.sanctions),
-        ("transaction_cost_cut", spec.transaction_cost_cut),
         ("path_dependence", spec.path_dependence),
         ("norm_pressure", spec.norm_pressure),
     ] {
@@ -147,8 +146,14 @@ fn check_rules_spec(name: &str, spec: &RulesSpec, v: &Validator) -> Result<()> {
             v.non_negative(&p(f), x)?;
         }
     }
-    if let Some(m) = spec.monitoring {
-        v.unit(&p("monitoring"), m)?;
+    for (f, x) in [
+        ("monitoring", spec.monitoring),
+        ("transaction_cost_cut", spec.transaction_cost_cut),
+        ("hegemonic_provision", spec.hegemonic_provision),
+    ] {
+        if let Some(x) = x {
+            v.unit(&p(f), x)?;
+        }
     }
     Ok(())
 }
@@ -163,6 +168,7 @@ fn apply_overrides(rules: &mut Rules, o: &RulesSpec) {
         relative_gains_dilution,
         security_weight,
         hegemonic_veto,
+        hegemonic_provision,
         monitoring,
         sanctions,
         transaction_cost_cut,
