@@ -19,10 +19,10 @@ install_packages() {
     if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created=1; fi
     say "installing slurm-wlm and munge with apt-get"
     local ok=0
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge >&2 || ok=1
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$state/apt.log" 2>&1 &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge >>"$state/apt.log" 2>&1 || ok=1
     [ -n "$created" ] && rm -f "$policy"
-    [ "$ok" = 0 ] || give_up "apt-get could not install slurm-wlm and munge"
+    [ "$ok" = 0 ] || { tail -n 20 "$state/apt.log" >&2; give_up "apt-get could not install slurm-wlm and munge"; }
 }
 
 start_munge() {
