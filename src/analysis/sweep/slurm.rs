@@ -428,3 +428,162 @@ pub fn record_jobs(job: &SlurmJob, array: &str, merge: &str) -> Result<()> {
     let text = serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
     write_atomic(&job.out.join(SLURM_DIR), JOBS_FILE, text.as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    /// A job of 4 tasks whose "binary" prints its arguments one per line, in folders whose
+    /// names hold spaces and quotes.
+    fn job(root: &Path, options: SlurmOptions) -> SlurmJob {
+        let bin_dir = root.join("bin 'x' \"y\"");
+        fs::create_dir_all(&bin_dir).expect("mkdir");
+        let binary = bin_dir.join("print args");
+        fs::write(
+            &binary,
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n",
+        )
+        .expect("write");
+        let mut perm = fs::metadata(&binary).expect("meta").permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+        fs::set_permissions(&binary, perm).expect("chmod");
+        SlurmJob {
+            out: root.join("out $HOME 'q' \"d\" `x`"),
+            scenario: root.join("my scenario's.toml"),
+            tasks: 4,
+            points: 10,
+            hash: "abc".into(),
+            name: job_name("tiny world"),
+            options: SlurmOptions { binary, ..options },
+        }
+    }
+
+    /// Runs `script` with `sh` and `SLURM_ARRAY_TASK_ID=task`; returns the lines of `log`.
+    fn run(job: &SlurmJob, script: &str, task: &str, log: &str) -> Vec<String> {
+        let path = job.out.join("script.sh");
+        fs::create_dir_all(&job.out).expect("mkdir");
+        fs::write(&path, script).expect("write");
+        let status = Command::new("sh")
+            .arg(&path)
+            .env("SLURM_ARRAY_TASK_ID", task)
+            .status()
+            .expect("sh");
+        assert!(status.success());
+        let text = fs::read_to_string(job.out.join("slurm/logs").join(log)).expect("log");
+        text.lines().map(String::from).collect()
+    }
+
+    #[test]
+    fn quoting_survives_a_round_trip_through_sh() {
+        for s in [
+            "plain", "a b", "it's", "\"q\"", "$HOME", "`id`", "a'b\"c d", "", "\\n;|&",
+        ] {
+            let out = Command::new("sh")
+                .arg("-c")
+                .arg(format!("printf %s {}", shell_quote(s)))
+                .output()
+                .expect("sh");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                s,
+                "{}",
+                shell_quote(s)
+            );
+        }
+        assert_eq!(shell_quote("/a/b-c_d.toml"), "/a/b-c_d.toml");
+    }
+
+    #[test]
+    fn the_array_script_runs_shard_k_of_n_with_the_passed_options() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let options = SlurmOptions {
+            partition: Some("short".into()),
+            time: Some("01:30:00".into()),
+            cpus_per_task: Some(2),
+            pass_through: vec![
+                "--seed".into(),
+                "9".into(),
+                "--set".into(),
+                "a b='c'".into(),
+            ],
+            ..SlurmOptions::default()
+        };
+        let job = job(root.path(), options);
+        let script = sweep_script(&job);
+        for line in [
+            "#SBATCH --array=1-4\n",
+            "#SBATCH --partition=short\n",
+            "#SBATCH --time=01:30:00\n",
+            "#SBATCH --cpus-per-task=2\n",
+            "#SBATCH --job-name=regime-tiny_world-sweep\n",
+        ] {
+            assert!(script.contains(line), "{line} missing from\n{script}");
+        }
+        let shard = job.out.join("shards/2");
+        let expected = [
+            "sweep",
+            job.scenario.to_str().unwrap_or_default(),
+            "--shard",
+            "2/4",
+            "--out",
+            shard.to_str().unwrap_or_default(),
+            "--resume",
+            "--seed",
+            "9",
+            "--set",
+            "a b='c'",
+            "--threads",
+            "2",
+        ];
+        assert_eq!(run(&job, &script, "2", "sweep-2.log"), expected);
+        // A complete shard is left alone.
+        fs::create_dir_all(&shard).expect("mkdir");
+        fs::write(shard.join("manifest.json"), "{}").expect("write");
+        let log = run(&job, &script, "2", "sweep-2.log");
+        assert!(
+            log.last().is_some_and(|l| l.contains("complete already")),
+            "{log:?}"
+        );
+    }
+
+    #[test]
+    fn the_merge_script_merges_the_directory_into_itself() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let job = job(root.path(), SlurmOptions::default());
+        let script = merge_script(&job);
+        assert!(!script.contains("--array"), "{script}");
+        assert!(
+            script.contains("--dependency=afterok:ARRAY_JOB_ID"),
+            "{script}"
+        );
+        let out = job.out.to_str().unwrap_or_default();
+        assert_eq!(run(&job, &script, "", "merge.log"), ["merge", out]);
+        let cluster = cluster_json(&job);
+        assert_eq!(cluster["tasks"], 4);
+        assert_eq!(cluster["shards"][3]["points"], serde_json::json!([7, 10]));
+    }
+
+    #[test]
+    fn slurm_options_are_checked() {
+        for t in ["01:00:00", "30", "10:00", "2-12", "1-00:30:00"] {
+            assert!(is_slurm_time(t), "{t}");
+        }
+        for t in ["", "1h", "01:00:00:00", "1 h", "-1", "1-"] {
+            assert!(!is_slurm_time(t), "{t}");
+        }
+        let bad = |o: SlurmOptions| check_options(&o).is_err();
+        assert!(bad(SlurmOptions {
+            partition: Some("a;b".into()),
+            ..SlurmOptions::default()
+        }));
+        assert!(bad(SlurmOptions {
+            cpus_per_task: Some(0),
+            ..SlurmOptions::default()
+        }));
+        assert!(!bad(SlurmOptions {
+            partition: Some("gpu,short".into()),
+            ..SlurmOptions::default()
+        }));
+    }
+}

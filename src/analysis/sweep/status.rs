@@ -298,3 +298,62 @@ fn read_json(path: &Path) -> Result<serde_json::Value> {
         message: e.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_ids_expand_to_their_tasks() {
+        assert_eq!(task_indices("12_3"), [3]);
+        assert_eq!(task_indices("12_[1-3,5]"), [1, 2, 3, 5]);
+        assert_eq!(task_indices("12_[2-4%2]"), [2, 3, 4]);
+        assert!(task_indices("12").is_empty());
+        assert_eq!(base_id("12_[1-3]"), "12");
+    }
+
+    #[test]
+    fn shards_and_merge_are_read_from_files_and_queue_with_the_commands_to_finish() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path();
+        let (sweep, merge) = ("/c/slurm/sweep.sbatch", "/c/slurm/merge.sbatch");
+        fs::create_dir_all(dir.join("slurm")).expect("mkdir");
+        let cluster = serde_json::json!({"tasks": 4, "sweep_script": sweep, "merge_script": merge});
+        fs::write(dir.join("slurm/cluster.json"), cluster.to_string()).expect("write");
+        fs::create_dir_all(dir.join("shards/1")).expect("mkdir");
+        fs::write(dir.join("shards/1/manifest.json"), "{}").expect("write");
+        fs::create_dir_all(dir.join("shards/2.partial")).expect("mkdir");
+        let queue = parse_squeue(&format!(
+            "7_4|PENDING|Resources|{sweep}\n8|PENDING|DependencyNeverSatisfied|{merge}\n9_1|RUNNING|None|/other.sbatch\n"
+        ));
+        let st = status(dir, &queue).expect("status");
+        use ShardState::*;
+        assert_eq!(
+            st.shards,
+            [Complete, Partial, Missing, Queued("7_4".into())]
+        );
+        assert_eq!(st.merge, MergeState::Stuck("8".into()));
+        assert_eq!(
+            st.commands,
+            [
+                "scancel 8".to_string(),
+                format!("id=$(sbatch --parsable --array=2,3 {sweep}) && sbatch --dependency=afterok:${{id%%;*}},afterany:7 {merge}")
+            ]
+        );
+        // Everything complete, nothing queued: queue the merge.
+        let st = status(dir, &[]).expect("status");
+        assert_eq!(st.merge, MergeState::NotQueued);
+        assert!(st.commands[0].contains("--array=2,3"), "{:?}", st.commands);
+        for k in 2..=4 {
+            fs::create_dir_all(dir.join(format!("shards/{k}"))).expect("mkdir");
+            fs::write(dir.join(format!("shards/{k}/manifest.json")), "{}").expect("write");
+        }
+        assert_eq!(
+            status(dir, &[]).expect("status").commands,
+            [format!("sbatch {merge}")]
+        );
+        fs::write(dir.join("manifest.json"), "{}").expect("write");
+        assert!(status(dir, &[]).expect("status").commands.is_empty());
+        assert!(status(&dir.join("nowhere"), &[]).is_err());
+    }
+}
