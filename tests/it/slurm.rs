@@ -36,7 +36,9 @@ fn cluster(test: &str) -> Option<String> {
     } else {
         return Some(conf);
     };
-    eprintln!("SKIPPED: slurm::{test}: no Slurm cluster: {why}");
+    // Straight to the process's standard error: the test harness captures `eprintln!`.
+    let line = format!("SKIPPED: slurm::{test}: no Slurm cluster: {why}\n");
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
     None
 }
 
@@ -116,10 +118,10 @@ fn same_as_local(d: &Work, scenario: &Path, out: &Path) {
         &s(&local),
         "-q",
     ];
-    ok(
-        Command::new(BIN).args(args).output().expect("regime"),
-        "local sweep",
-    );
+    if !local.exists() {
+        let o = Command::new(BIN).args(args).output().expect("regime");
+        ok(o, "local sweep");
+    }
     for f in ["runs.csv", "points.csv"] {
         assert!(
             fs::read(out.join(f)).expect(f) == fs::read(local.join(f)).expect(f),
@@ -236,5 +238,82 @@ fn a_failed_shard_is_resubmitted_with_the_commands_status_prints() {
     wait_for(&conf, &out, "the re-queued merge", || {
         out.join("manifest.json").exists()
     });
+    same_as_local(&d, &scenario, &out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Without a cluster: refused options and the in-place merge
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn options_that_make_no_sense_for_a_job_array_are_refused() {
+    let d = Work::new();
+    let scenario = s(&d.write("grid.toml", &grid(2)));
+    let base = ["sweep", scenario.as_str(), "--out", "x"];
+    let with = |extra: &[&'static str]| [&base[..], extra].concat();
+    d.input_error(&with(&["--slurm", "--plots"]), &["--plots", "regime plot"]);
+    d.input_error(&with(&["--slurm", "--shard", "1/2"]), &["--shard"]);
+    d.input_error(
+        &with(&["--slurm", "--tasks", "13"]),
+        &["--tasks", "1 to 12"],
+    );
+    d.input_error(&with(&["--slurm", "--time", "1h"]), &["--time", "HH:MM:SS"]);
+    d.input_error(&with(&["--slurm", "--partition", "a b"]), &["--partition"]);
+    d.input_error(&with(&["--tasks", "2"]), &["--slurm"]);
+}
+
+#[test]
+fn merge_into_a_slurm_directory_refuses_unfinished_and_foreign_shards() {
+    let d = Work::new();
+    let (scenario, out) = setup(&d, "in place");
+    let other = d.write("other.toml", &grid(3));
+    let run = |args: &[&str]| Command::new(BIN).args(args).output().expect("regime");
+    let sweep = |sc: &Path, k: u64, dir: &Path| {
+        let shard = format!("{k}/2");
+        let args = [
+            "sweep",
+            &s(sc),
+            "--seed",
+            "9",
+            "--shard",
+            &shard,
+            "--out",
+            &s(dir),
+            "-q",
+        ];
+        ok(run(&args), "regime sweep --shard");
+    };
+    let args = [
+        "sweep",
+        &s(&scenario),
+        "--seed",
+        "9",
+        "--slurm",
+        "--tasks",
+        "2",
+        "--out",
+        &s(&out),
+    ];
+    ok(run(&args), "regime sweep --slurm");
+    let shard = |k: u64| out.join(format!("shards/{k}"));
+    sweep(&scenario, 1, &shard(1));
+    fs::create_dir_all(out.join("shards/2.partial")).expect("mkdir");
+    let refused = |needle: &str| {
+        let o = run(&["merge", &s(&out)]);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(needle), "{needle:?} not in {err}");
+        assert!(!out.join("runs.csv").exists() && !out.join("manifest.json").exists());
+    };
+    refused(&format!("{}, which has no manifest.json", s(&shard(2))));
+    fs::remove_dir(out.join("shards/2.partial")).expect("rmdir");
+    sweep(&other, 2, &shard(2));
+    refused(&format!("{}, a shard of another sweep", s(&shard(2))));
+    fs::remove_dir_all(shard(2)).expect("rm");
+    sweep(&scenario, 2, &shard(2));
+    ok(run(&["merge", &s(&out), "-q"]), "regime merge DIR");
+    same_as_local(&d, &scenario, &out);
+    // It can run again (a re-queued merge job): same files.
+    ok(run(&["merge", &s(&out), "-q"]), "regime merge DIR again");
     same_as_local(&d, &scenario, &out);
 }
