@@ -27,6 +27,7 @@ pub struct SweepArgs {
 
 /// The options of `regime sweep --slurm`.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Slurm job array")]
 pub struct SlurmArgs {
     /// Write a Slurm job array (OUT/slurm/sweep.sbatch, one shard per task) and its merge job
     /// (OUT/slurm/merge.sbatch) instead of running the sweep.
