@@ -101,7 +101,7 @@ fn cluster(
         script(sweep::CLUSTER_FILE)
     );
     if !slurm.submit {
-        println!("submit with:\n  id=$(sbatch --parsable {array_script}) && sbatch --dependency=afterok:${{id%%;*}} {merge_script}");
+        println!("submit with:\n  {}", sweep::submit_line(&job));
         return Ok(());
     }
     submit(&job)
@@ -129,7 +129,7 @@ fn pass_through(c: &Common) -> Vec<String> {
 fn submit(job: &SlurmJob) -> anyhow::Result<()> {
     let array_script = job.slurm_file(sweep::SWEEP_SCRIPT);
     let array = sbatch(&[array_script.as_os_str()])?;
-    let dependency = format!("--dependency=afterok:{array}");
+    let dependency = sweep::merge_dependency(&array);
     let merge_script = job.slurm_file(sweep::MERGE_SCRIPT);
     let merge = sbatch(&[dependency.as_ref(), merge_script.as_os_str()])?;
     sweep::record_jobs(job, &array, &merge)?;

@@ -339,6 +339,21 @@ pub fn merge_script(job: &SlurmJob) -> String {
     s
 }
 
+/// `--dependency=afterok:ID`: the merge starts once every task of array job `ID` has succeeded.
+pub fn merge_dependency(array_job: &str) -> String {
+    format!("--dependency=afterok:{array_job}")
+}
+
+/// The shell line that submits the array and then the merge after it (what `--submit` does).
+pub fn submit_line(job: &SlurmJob) -> String {
+    format!(
+        "id=$(sbatch --parsable {}) && sbatch {} {}",
+        shell_quote(text(&job.slurm_file(SWEEP_SCRIPT))),
+        merge_dependency("${id%%;*}"),
+        shell_quote(text(&job.slurm_file(MERGE_SCRIPT)))
+    )
+}
+
 /// `DIR/slurm/cluster.json`: the job in a form programs read (`regime status` among them).
 pub fn cluster_json(job: &SlurmJob) -> serde_json::Value {
     let shards: Vec<serde_json::Value> = (1..=job.tasks)
@@ -367,6 +382,7 @@ pub fn cluster_json(job: &SlurmJob) -> serde_json::Value {
         "merge_script": text(&job.slurm_file(MERGE_SCRIPT)),
         "task_command": format!("out={}; task=$SLURM_ARRAY_TASK_ID; {}", shell_quote(text(&job.out)), task_command(job)),
         "merge_command": merge_command_line(job),
+        "submit": submit_line(job),
         "shards": shards,
     })
 }
@@ -562,6 +578,46 @@ mod tests {
         let cluster = cluster_json(&job);
         assert_eq!(cluster["tasks"], 4);
         assert_eq!(cluster["shards"][3]["points"], serde_json::json!([7, 10]));
+    }
+
+    #[test]
+    fn the_submit_line_queues_the_merge_after_the_array() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let job = job(root.path(), SlurmOptions::default());
+        // A fake sbatch that records its arguments and answers as `--parsable` does.
+        let bin = root.path().join("fake bin");
+        fs::create_dir_all(&bin).expect("mkdir");
+        let record = root.path().join("calls");
+        let fake = format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >>{}\necho -- >>{}\necho '42;cluster'\n",
+            shell_quote(text(&record)),
+            shell_quote(text(&record))
+        );
+        let sbatch = bin.join("sbatch");
+        fs::write(&sbatch, fake).expect("write");
+        let mut perm = fs::metadata(&sbatch).expect("meta").permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+        fs::set_permissions(&sbatch, perm).expect("chmod");
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let out = Command::new("sh")
+            .args(["-c", &submit_line(&job)])
+            .env("PATH", path)
+            .output()
+            .expect("sh");
+        assert!(out.status.success());
+        let calls = fs::read_to_string(&record).expect("calls");
+        let sweep = job.slurm_file(SWEEP_SCRIPT);
+        let merge = job.slurm_file(MERGE_SCRIPT);
+        let expected = format!(
+            "--parsable\n{}\n--\n--dependency=afterok:42\n{}\n--\n",
+            sweep.display(),
+            merge.display()
+        );
+        assert_eq!(calls, expected);
     }
 
     #[test]
