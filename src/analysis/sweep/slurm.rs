@@ -1,8 +1,8 @@
 //! `regime sweep --slurm`: a sweep as a Slurm job array. Writes `DIR/slurm/sweep.sbatch` (task K
 //! runs shard K/N into `DIR/shards/K`), `DIR/slurm/merge.sbatch` (`regime merge DIR`, submitted
 //! after the array) and `DIR/slurm/cluster.json`, without running anything; submitting them is
-//! the command line's job. Besides its sibling parts it may import only `error`, `io::output`,
-//! `serde_json` and `std`.
+//! the command line's job. Besides its sibling parts it may import only `error`, `io::output`
+//! (output directories), `io::scenario` (the scenario type), `serde_json` and `std`.
 
 use super::partial::{write_atomic, write_err};
 use super::point::Sweep;
