@@ -6,6 +6,7 @@ mod compare;
 mod merge;
 mod plot;
 mod run;
+mod status;
 mod sweep;
 mod tournament;
 mod validate;
@@ -120,17 +121,25 @@ pub enum Command {
     },
     /// Parameter sweep over the scenario's [sweep] table.
     #[command(
-        after_help = "Examples:\n  regime sweep scenarios/sweeps/relative-gains-discount.toml --plots\n  regime sweep scenarios/sweeps/continuum.toml --shard 1/4 --out out/c1   (then 2/4 ... 4/4, and regime merge)\n  regime sweep scenarios/sweeps/continuum.toml --resume                   (after an interruption, same command)\n\nWrites runs.csv (one row per run and issue), points.csv (per point, rule set and issue, with Wilson intervals), manifest.json; with --plots one figure per issue. See docs/sweep.md.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+        after_help = "Examples:\n  regime sweep scenarios/sweeps/relative-gains-discount.toml --plots\n  regime sweep scenarios/sweeps/continuum.toml --shard 1/4 --out out/c1   (then 2/4 ... 4/4, and regime merge)\n  regime sweep scenarios/sweeps/continuum.toml --resume                   (after an interruption, same command)\n  regime sweep scenarios/sweeps/continuum.toml --slurm --tasks 8 --time 01:00:00 --submit --out /scratch/continuum\n\nWrites runs.csv (one row per run and issue), points.csv (per point, rule set and issue, with Wilson intervals), manifest.json; with --plots one figure per issue. With --slurm it runs nothing and writes OUT/slurm/sweep.sbatch (a job array, task K runs shard K into OUT/shards/K), OUT/slurm/merge.sbatch (regime merge OUT), OUT/slurm/cluster.json, and with --submit OUT/slurm/jobs.json; follow it with regime status OUT. See docs/sweep.md.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
     )]
     Sweep(sweep::SweepArgs),
     /// Combine the outputs of sweep shards into the files one sweep would have written.
     #[command(
-        after_help = "Example:\n  regime merge out/c1 out/c2 out/c3 out/c4 --out out/continuum\n\nWrites runs.csv, points.csv and manifest.json, byte for byte those of one unsharded sweep. Refuses shards of another sweep, a shard twice or missing, and a shard whose runs.csv lacks rows its manifest records.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+        after_help = "Examples:\n  regime merge out/c1 out/c2 out/c3 out/c4 --out out/continuum\n  regime merge /scratch/continuum        (a regime sweep --slurm directory: its shards/* merged into it)\n\nWrites runs.csv, points.csv and manifest.json, byte for byte those of one unsharded sweep (in place: renamed in one at a time, manifest.json last). Refuses shards of another sweep, a shard twice, missing or unfinished, and a shard whose runs.csv lacks rows its manifest records.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
     )]
     Merge {
-        /// Shard output directories.
+        /// Shard output directories (with --out), or one directory of `regime sweep --slurm`.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
+    },
+    /// Where a sweep submitted with `regime sweep --slurm` stands, and how to finish it.
+    #[command(
+        after_help = "Example:\n  regime status /scratch/continuum\n\nWrites nothing. Prints each shard as complete, running, queued, partial or missing (asking squeue when it is on PATH), the merge, and the exact commands that resubmit missing shards and re-queue the merge.\n\nExit codes: 0 success; 2 bad input (not a regime sweep --slurm directory); 1 any other failure."
+    )]
+    Status {
+        /// The output directory of `regime sweep --slurm`.
+        dir: PathBuf,
     },
     /// Draw a line plot (or a heatmap with --z) from any CSV.
     #[command(
@@ -198,6 +207,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Validate { scenario } => validate::validate(&c, &scenario),
         Command::Sweep(args) => sweep::sweep(&c, args),
         Command::Merge { dirs } => merge::merge(&c, &dirs),
+        Command::Status { dir } => status::status(&dir),
         Command::Plot {
             csv,
             x,

@@ -8,4 +8,5 @@ mod common;
 mod mechanisms;
 mod plot;
 mod properties;
+mod slurm;
 mod sweep;

@@ -51,7 +51,7 @@ sustain_rounds = 2
 "#;
 
 /// A grid of 3 x 4 points with `replicates` replicates.
-fn grid(replicates: u64) -> String {
+pub(crate) fn grid(replicates: u64) -> String {
     format!(
         "{WORLD}
 [sweep]

@@ -3,7 +3,7 @@
 //! may import only `error`, `io::output` and `serde_json`.
 
 use super::aggregate::points_from_runs;
-use super::partial::{partial_path, write_err};
+use super::partial::{partial_path, sync_dir, write_err};
 use crate::error::{Location, RegimeError, Result};
 use crate::io::output::{self, OutputDir};
 use std::fs;
@@ -19,12 +19,87 @@ use std::path::{Path, PathBuf};
 pub fn merge_command(dirs: &[PathBuf], out: &Path, force: bool) -> Result<()> {
     let (shards, count) = read_shards(dirs)?;
     let dir = OutputDir::create(out, force)?;
-    let merged = dir.file("runs.csv");
-    concatenate_runs(&shards, &merged)?;
-    let point_rows = points_from_runs(&merged, &dir.file("points.csv"))?;
-    let manifest = merged_manifest(&shards, count, point_rows);
-    output::write_manifest(&dir, &manifest)?;
+    write_merged(&shards, count, &dir)?;
     dir.commit()?;
+    Ok(())
+}
+
+/// The files a merge writes: `runs.csv`, `points.csv`, `manifest.json`, into `dir`.
+const MERGED_FILES: [&str; 3] = ["runs.csv", "points.csv", "manifest.json"];
+
+/// Writes the merged `runs.csv`, `points.csv` and `manifest.json` of `shards` into `dir`.
+fn write_merged(shards: &[ShardDir], count: u64, dir: &OutputDir) -> Result<()> {
+    let merged = dir.file("runs.csv");
+    concatenate_runs(shards, &merged)?;
+    let point_rows = points_from_runs(&merged, &dir.file("points.csv"))?;
+    let manifest = merged_manifest(shards, count, point_rows);
+    output::write_manifest(dir, &manifest)
+}
+
+/// Merges the shards in `DIR/shards/*` (the layout of `regime sweep --slurm`) into `DIR`
+/// itself: the files are written aside, then renamed into `DIR` one at a time, `manifest.json`
+/// last (an old one is removed first), so that `DIR` holds a manifest only when its files are
+/// whole. Running it again rewrites the same files. Refuses, naming the shard, a shard that is
+/// unfinished, of another sweep or in the wrong folder.
+pub fn merge_in_place(dir: &Path) -> Result<()> {
+    let dirs = shard_dirs(dir)?;
+    let (shards, count) = read_shards(&dirs)?;
+    check_folders(&shards)?;
+    let staging = OutputDir::create(&dir.join("merge"), true)?;
+    write_merged(&shards, count, &staging)?;
+    let old = dir.join("manifest.json");
+    if old.exists() {
+        fs::remove_file(&old).map_err(write_err(&old))?;
+    }
+    for name in MERGED_FILES {
+        let target = dir.join(name);
+        fs::rename(staging.file(name), &target).map_err(write_err(&target))?;
+    }
+    sync_dir(dir)
+}
+
+/// The shard directories of `DIR/shards`: every folder `K`, and for a `K.partial` without its
+/// `K` the (missing) `K`, so that the merge names the unfinished shard.
+fn shard_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let shards = dir.join("shards");
+    let entries = fs::read_dir(&shards).map_err(|_| {
+        bad(
+            "a directory written by `regime sweep --slurm`, with the shards in DIR/shards".into(),
+            format!("{}, which has no shards folder (merge shard folders with: regime merge DIR... --out OUT)", dir.display()),
+        )
+    })?;
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !e.path().is_dir() {
+            continue;
+        }
+        let path = match name.strip_suffix(".partial") {
+            Some(base) => shards.join(base),
+            None => e.path(),
+        };
+        if !dirs.contains(&path) {
+            dirs.push(path);
+        }
+    }
+    dirs.sort_by_key(|p| {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+        (name.as_deref().and_then(|n| n.parse::<u64>().ok()), name)
+    });
+    Ok(dirs)
+}
+
+/// `DIR/shards/K` holds shard K (a shard copied into the wrong folder is refused).
+fn check_folders(shards: &[ShardDir]) -> Result<()> {
+    for s in shards {
+        let name = s.dir.file_name().map(|n| n.to_string_lossy().into_owned());
+        if name.as_deref() != Some(s.index.to_string().as_str()) {
+            return Err(bad(
+                format!("shard K in DIR/shards/K (here shard {})", s.index),
+                format!("it in {}", s.dir.display()),
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -34,7 +34,9 @@
 //! * `partial`, `runner`, `display`: the `<out>.partial` directory, running the runs in
 //!   chunks with commits that survive `kill -9`, and the progress display;
 //! * `aggregate`: `points.csv` from `runs.csv` ([`points_from_runs`]);
-//! * `manifest` and `merge`: the manifest of a sweep and `regime merge` of shards.
+//! * `manifest` and `merge`: the manifest of a sweep and `regime merge` of shards (also in
+//!   place, into the directory of a Slurm sweep);
+//! * `slurm` and `status`: `regime sweep --slurm` (a job array's scripts) and `regime status`.
 
 mod aggregate;
 mod axis;
@@ -47,15 +49,21 @@ mod partial;
 mod point;
 mod runner;
 mod shard;
+mod slurm;
 mod spec;
+mod status;
 
 pub use aggregate::points_from_runs;
 pub use columns::{runs_header, POINT_COLUMNS};
 pub use design::Plan;
-pub use merge::merge_command;
+pub use merge::{merge_command, merge_in_place};
 pub use point::sweep_hash;
 pub use shard::Shard;
+pub use slurm::{merge_dependency, record_jobs, shell_quote, slurm_command, submit_line};
+pub use slurm::{SlurmJob, SlurmOptions};
+pub use slurm::{CLUSTER_FILE, JOBS_FILE, MERGE_SCRIPT, SHARDS_DIR, SLURM_DIR, SWEEP_SCRIPT};
 pub use spec::{Axis, AxisValue, Design, Levels, Link, SweepSpec, Target};
+pub use status::{parse_squeue, status, MergeState, QueueEntry, ShardState, Status, SQUEUE_FORMAT};
 
 use crate::error::{RegimeError, Result};
 use crate::io::scenario::Scenario;
