@@ -66,7 +66,8 @@ pub struct NegotiationContext<'a> {
 /// and norm = norm_weight x the share of all states in the treaty. Hegemonic provision: while
 /// the hegemon H is in the treaty, every other state in it has h x sovereignty_cost x
 /// sovereignty_weight of its cost underwritten, and H pays h x the sum of those costs over its
-/// partners in the treaty, per partner (the same per-interaction scale as the gain). Inside and outside are valued with one set of continuation values
+/// partners in the treaty, divided by its number of partners (the per-interaction scale of the
+/// gain term). Inside and outside are valued with one set of continuation values
 /// ([`crate::model::TreatyValues`]), the same that decide compliance:
 ///
 /// - a state that would keep the treaty expects u_in = c (u_CC + saving) + (1 - c)(u_CD +
@@ -174,7 +175,7 @@ fn provision(
     };
     let cost = |j: usize| h * views[j].sovereignty * ctx.sovereignty_weight;
     if i != hegemon {
-        return cost(i);
+        return if in_set[i] { cost(i) } else { 0.0 };
     }
     let partners = &neighbours[hegemon];
     let total: f64 = partners

@@ -10,8 +10,8 @@ use serde::Serialize;
 pub struct Rules {
     /// Relative-gains sensitivity k: u_i = pi_i - k (pi_j - pi_i) (Grieco 1988).
     pub relative_gains: f64,
-    /// Dilution of relative gains over many partners: k_eff = k / (1 + d (m - 1)) with m the
-    /// number of partners (Snidal 1991).
+    /// Dilution of relative gains over many partners: k_eff = k z / (1 + d (m - 1)) with m the
+    /// number of partners and z the security stakes (Snidal 1991; Powell 1991).
     pub relative_gains_dilution: f64,
     /// Weight of security salience in receivers' payoffs: security first (thesis ch. 2 and 5,
     /// realism: security > economy > rights). Counted once, in the stage game (ODD 7.1).
@@ -24,7 +24,9 @@ pub struct Rules {
     /// the cost itself (hegemonic stability: Kindleberger 1973, Gilpin 1981, Krasner 1976; a
     /// hegemon that gains from a regime supplies it).
     pub hegemonic_provision: f64,
-    /// Probability a member's cheating is detected and made known to all members (Keohane 1984).
+    /// Probability the institution's monitor sees a member's cheating (Keohane 1984): it raises
+    /// the detection probability pi, triggers the sanction, and a member caught cheating on at
+    /// least a quarter of its treaty partners is flagged to all members for a round.
     pub monitoring: f64,
     /// Payoff penalty of a detected cheater (institutionalised reciprocity; Keohane & Martin 1995).
     pub sanctions: f64,

@@ -18,7 +18,7 @@ use crate::model::world::State;
 /// - S_i = S - sucker_per_security * security_weight * security_i * receiving_i - tc.
 ///
 /// where tc is the issue's transaction cost of a cooperative move outside a treaty (Keohane
-/// 1984; members save part of it, see [`crate::model::Enforcement`]).
+/// 1984; members save part of it, see [`crate::model::Enforcement`]),
 /// with receiving_i = max(position_i, 0) and sending_i = max(-position_i, 0).
 pub fn stage_game(issue: &Issue, s: &State, rules: &Rules) -> [f64; 4] {
     let g = &issue.payoffs;

@@ -221,7 +221,6 @@ impl<'a> Run<'a> {
         }
         rt.total.add_round(&rt.round, degree, states.clone());
         rt.learning.add_round(&rt.round, states);
-        rt.negotiation.rounds += 1;
     }
 
     /// Step 6: strategy revision (ODD 7.8).

@@ -85,12 +85,9 @@ impl LearningTally {
     }
 }
 
-/// What happened since the last negotiation (ODD 7.9: `t_n` and the observed compliance of
-/// the treaty).
+/// What happened since the last negotiation: the observed compliance of the treaty (ODD 7.9).
 #[derive(Debug, Clone, Default)]
 pub(super) struct NegotiationTally {
-    /// Rounds played (`t_n`).
-    pub rounds: u64,
     /// Moves between treaty partners, all states.
     pub treaty_moves: u64,
     /// Moves between treaty partners that conformed to the treaty, all states.
@@ -102,7 +99,6 @@ impl NegotiationTally {
     pub fn clear(&mut self) {
         self.treaty_moves = 0;
         self.treaty_conforming = 0;
-        self.rounds = 0;
     }
 }
 
