@@ -533,6 +533,52 @@ mod tests {
     }
 
     #[test]
+    fn noisy_paths_reduce_to_expected_outcomes_without_noise_and_echo_with_it() {
+        let g = Payoffs::STANDARD;
+        let quiet = PlayNoise {
+            implementation: 0.0,
+            misperception: 0.0,
+        };
+        for (a, b) in [
+            (Strategy::TitForTat, Strategy::Defector),
+            (Strategy::WinStayLoseShift, Strategy::Gtft(None)),
+            (Strategy::Grudger, Strategy::Random(0.3)),
+        ] {
+            let (ma, mb) = (a.machine(&g), b.machine(&g));
+            let path = noisy_outcome_path(&ma, &mb, 20, quiet);
+            let expected = expected_outcomes(&ma, &mb, 20);
+            for k in 0..4 {
+                let sum: f64 = path.iter().map(|p| p[k]).sum();
+                assert!((sum - expected[k]).abs() < 1e-9, "{a} vs {b}: {k}");
+            }
+            for p in &path {
+                assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+            }
+        }
+        // Tit for tat against itself: one misread move starts an echo of retaliation, so mutual
+        // cooperation decays toward the uniform mix (1/4) (Axelrod & Keohane 1985; Bendor 1987).
+        let tft = Strategy::TitForTat.machine(&g);
+        for noise in [
+            PlayNoise {
+                implementation: 0.05,
+                misperception: 0.0,
+            },
+            PlayNoise {
+                implementation: 0.0,
+                misperception: 0.05,
+            },
+        ] {
+            let path = noisy_outcome_path(&tft, &tft, 100, noise);
+            assert!(path[0][0] > 0.9, "{noise:?}");
+            assert!(
+                (path[99][0] - 0.25).abs() < 0.05,
+                "{noise:?}: {:?}",
+                path[99]
+            );
+        }
+    }
+
+    #[test]
     fn wsls_after_each_outcome() {
         // Pavlov: stay after R or T, shift after S or P.
         let m = Strategy::WinStayLoseShift.machine(&Payoffs::STANDARD);
