@@ -312,37 +312,15 @@ impl fmt::Display for Strategy {
 /// Exact: the joint distribution over machine states is propagated turn by turn, so stochastic
 /// strategies are handled by their expectation. Used by best-response learning.
 pub fn expected_outcomes(a: &Machine, b: &Machine, turns: usize) -> [f64; 4] {
+    let quiet = PlayNoise {
+        implementation: 0.0,
+        misperception: 0.0,
+    };
     let mut counts = [0.0; 4];
-    let mut dist = [[0.0f64; MAX_STATES]; MAX_STATES];
-    dist[0][0] = 1.0;
-    for _ in 0..turns {
-        let mut next = [[0.0f64; MAX_STATES]; MAX_STATES];
-        for sa in 0..a.states as usize {
-            for sb in 0..b.states as usize {
-                let w = dist[sa][sb];
-                if w == 0.0 {
-                    continue;
-                }
-                let pa = a.p_coop[sa];
-                let pb = b.p_coop[sb];
-                for (oa, qa) in [(0usize, pa), (1, 1.0 - pa)] {
-                    if qa == 0.0 {
-                        continue;
-                    }
-                    for (ob, qb) in [(0usize, pb), (1, 1.0 - pb)] {
-                        if qb == 0.0 {
-                            continue;
-                        }
-                        let q = w * qa * qb;
-                        counts[oa * 2 + ob] += q;
-                        let na = a.next[sa * 4 + oa * 2 + ob] as usize;
-                        let nb = b.next[sb * 4 + ob * 2 + oa] as usize;
-                        next[na][nb] += q;
-                    }
-                }
-            }
+    for p in noisy_outcome_path(a, b, turns, quiet) {
+        for (c, x) in counts.iter_mut().zip(p) {
+            *c += x;
         }
-        dist = next;
     }
     counts
 }
