@@ -150,7 +150,8 @@ fn rules(s: &Scenario) -> Rules {
     s.rule_sets[0].1
 }
 
-/// One full run of `s` under `r`, in the world of the scenario's own seed.
+/// One full run of `s` under `r`, in the world of the scenario's own seed, with every
+/// negotiation decision recorded (see [`terms`]).
 fn run(s: &Scenario, r: &Rules) -> RunOutput {
     let w = world::generate(s, s.seed);
     sim::run(
@@ -163,7 +164,7 @@ fn run(s: &Scenario, r: &Rules) -> RunOutput {
             seed: s.seed,
             rule_set: "test".into(),
         },
-        Record::Full,
+        Record::FullWithNegotiations,
     )
 }
 
@@ -197,6 +198,16 @@ fn row<'a>(out: &'a RunOutput, name: &str) -> &'a StateRow {
         .iter()
         .find(|r| r.state == i && r.issue == 0)
         .expect("a row per state")
+}
+
+/// A state's membership terms at the negotiation of `round` (issue 0; `negotiations.csv`).
+fn terms(out: &RunOutput, name: &str, round: u64) -> model::MembershipTerms {
+    let i = index_of(out, name);
+    out.negotiations
+        .iter()
+        .find(|r| r.state == i && r.issue == 0 && r.round == round)
+        .unwrap_or_else(|| panic!("no negotiation row of {name} in round {round}"))
+        .terms
 }
 
 fn name_of(out: &RunOutput, i: usize) -> String {
@@ -1261,11 +1272,23 @@ fn path_dependence_exit_cost_keeps_members_in_after_a_shock() {
     );
     assert_eq!(locked.summaries[0].final_members, 4);
     assert_eq!(locked.summaries[0].final_status, model::Status::Binding);
+    // The terms of round 4, as derived.
+    let (f, l) = (terms(&free, "M1", 4), terms(&locked, "M1", 4));
+    assert!(close(f.gain, 0.5) && close(l.gain, 0.5), "{f:?} {l:?}");
+    assert!(close(f.value(), -1.7), "{f:?}");
+    assert!(close(l.exit_cost, 2.0 * (1.0 - 0.01 * (-0.5f64).exp())));
+    assert!(
+        close(l.value(), 0.5 - 2.2 + l.exit_cost) && l.value() > 0.28,
+        "{l:?}"
+    );
     // Strength of the pre-existing regime in round 0: compliant age a0 + 1, 1 - 0.01 exp(-0.1).
     let r = overall(&locked)[0];
     assert!(close(r.strength, 1.0 - 0.01 * (-0.1f64).exp()));
     // ... and in round 4, when it decides: 1 - 0.01 exp(-0.5).
-    assert!(close(overall(&locked)[4].strength, 1.0 - 0.01 * (-0.5f64).exp()));
+    assert!(close(
+        overall(&locked)[4].strength,
+        1.0 - 0.01 * (-0.5f64).exp()
+    ));
 }
 
 /// The membership decision at a tie: a member leaves only if its value is negative, and a
@@ -1437,6 +1460,19 @@ fn norm_pressure_draws_in_more_ratifications() {
         event_states(&out, EventKind::Ratified)
     };
     assert_eq!(ratified(0.0), Vec::<String>::new());
+    let out = run(
+        &s,
+        &Rules {
+            norm_pressure: 0.2,
+            ..base
+        },
+    );
+    let t = terms(&out, "O2", 2);
+    assert!(
+        close(t.norm, 0.2 * 0.6) && close(t.share_in, 5.0 / 9.0),
+        "{t:?}"
+    );
+    assert!(close(t.value(), 0.1 * 5.0 / 9.0 + 0.12 - 0.17), "{t:?}");
     assert_eq!(ratified(0.2), ["O1", "O2"]);
     assert_eq!(ratified(0.25), ["O1", "O2", "O3", "O4"]);
     assert_eq!(ratified(0.3), ["O1", "O2", "O3", "O4", "O5", "O6"]);
@@ -1652,8 +1688,8 @@ fn security_weight_raises_receivers_temptation() {
 /// they keep (3 >= 0.45 x 5 + 0.55 x 1 = 2.8; threshold 0.5); at weight 1 it is 5 + 0.8 = 5.8
 /// and they would cheat (3 < 0.45 x 5.8 + 0.55 = 3.16; threshold 2.8 / 4.8 = 0.583). A
 /// would-be cheater gains nothing from joining (detection 1 inside and out, no sanctions:
-/// W_in = W_out, gain 0), so its value is -0.1 and it stays out; a keeper expects f x 1.5 - 0.1
-/// > 0 with everyone in and joins. The senders (discount 0.95) join either way: with the
+/// W_in = W_out, gain 0), so its value is -0.1 and it stays out; a keeper expects
+/// f x 1.5 - 0.1 = 1.4 with everyone in and joins. The senders (discount 0.95) join either way: with the
 /// cheating receivers still in the conference they expect c = 3/5 compliance,
 /// u_in = 0.6 x 3 + 0.4 x (S - tc + saving = 0) = 1.8 against 1.5 outside (gain 0.3 > 0), and
 /// 3/5 x 1.5 > 0 once the receivers are out. One negotiation, at the end of round 2; the run
@@ -1716,6 +1752,11 @@ fn security_weight_lowers_receivers_membership() {
         event_states(&b, EventKind::Ratified),
         ["S1", "S2", "S3", "S4"]
     );
+    // The terms each decided on (the final set): at weight 1 the receivers gain nothing and the
+    // senders 3/5 x 1.5; at weight 0 everyone gains 1.5.
+    assert!(close(terms(&b, "R1", 2).gain, 0.0) && close(terms(&b, "R1", 2).value(), -0.1));
+    assert!(close(terms(&b, "S1", 2).gain, 0.9));
+    assert!(close(terms(&a, "R1", 2).value(), 1.4));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1896,6 +1937,13 @@ fn every_event_type_is_logged_over_a_regime_life_cycle() {
     );
     assert_eq!(shocks[0].detail, "security (1 states)");
     assert_eq!(shocks[2].detail, "sovereignty_cost (6 states)");
+
+    // Swing's terms as derived: a would-be cheater's loss in round 5, a keeper's gain in round 7.
+    let t5 = terms(&out, "Swing", 5);
+    assert!(close(t5.expected_compliance, 50.0 / 60.0), "{t5:?}");
+    assert!(close(t5.gain, 50.0 / 60.0 * (5.0 - 5.25)), "{t5:?}");
+    let t7 = terms(&out, "Swing", 7);
+    assert!(close(t7.gain, 1.0) && close(t7.u_out, 2.0), "{t7:?}");
 
     let mut withdrew = changes(EventKind::Withdrew);
     withdrew.sort();
@@ -2692,12 +2740,20 @@ fn a_cheater_below_the_threshold_neither_joins_nor_stays() {
     assert!(x_events(&out, EventKind::Ratified).is_empty());
     assert!(!row(&out, "X").member);
     assert!(events(&out, EventKind::Withdrew).is_empty());
+    let t = terms(&out, "X", 1);
+    assert!(
+        close(t.gain, 3.45 - 3.8),
+        "f = c = 1 in the conference: {t:?}"
+    );
+    assert!(overall(&out)[2..].iter().all(|r| r.members == 5));
     // Low discount, given as a member: X cheats (detected), leaves at the first negotiation and
     // never rejoins; the others stay.
     let s = world(0.3, true);
     let out = run(&s, &rules_of(&s));
     assert!(row(&out, "X").times_detected > 0, "X cheats while in");
     assert_eq!(x_events(&out, EventKind::Withdrew), [1]);
+    let t = terms(&out, "X", 1);
+    assert!(close(t.gain, 50.0 / 60.0 * (3.45 - 3.8)), "{t:?}");
     assert_eq!(event_states(&out, EventKind::Withdrew), ["X"]);
     assert!(events(&out, EventKind::Ratified).is_empty());
     assert!(!row(&out, "X").member);
@@ -2766,7 +2822,10 @@ fn relative_gains_scale_with_the_issues_security_stakes() {
     for stakes in [0.0, 0.5, 1.0] {
         let s = scenario(
             &states,
-            &["rounds=10", &format!("issues[0].security_stakes={stakes:?}")],
+            &[
+                "rounds=10",
+                &format!("issues[0].security_stakes={stakes:?}"),
+            ],
             "",
         );
         let out = run(
