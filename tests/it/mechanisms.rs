@@ -150,7 +150,8 @@ fn rules(s: &Scenario) -> Rules {
     s.rule_sets[0].1
 }
 
-/// One full run of `s` under `r`, in the world of the scenario's own seed.
+/// One full run of `s` under `r`, in the world of the scenario's own seed, with every
+/// negotiation decision recorded (see [`terms`]).
 fn run(s: &Scenario, r: &Rules) -> RunOutput {
     let w = world::generate(s, s.seed);
     sim::run(
@@ -163,7 +164,7 @@ fn run(s: &Scenario, r: &Rules) -> RunOutput {
             seed: s.seed,
             rule_set: "test".into(),
         },
-        Record::Full,
+        Record::FullWithNegotiations,
     )
 }
 
@@ -197,6 +198,16 @@ fn row<'a>(out: &'a RunOutput, name: &str) -> &'a StateRow {
         .iter()
         .find(|r| r.state == i && r.issue == 0)
         .expect("a row per state")
+}
+
+/// A state's membership terms at the negotiation of `round` (issue 0; `negotiations.csv`).
+fn terms(out: &RunOutput, name: &str, round: u64) -> model::MembershipTerms {
+    let i = index_of(out, name);
+    out.negotiations
+        .iter()
+        .find(|r| r.state == i && r.issue == 0 && r.round == round)
+        .unwrap_or_else(|| panic!("no negotiation row of {name} in round {round}"))
+        .terms
 }
 
 fn name_of(out: &RunOutput, i: usize) -> String {
@@ -885,8 +896,11 @@ fn a_known_systematic_cheater_is_punished_by_all_member_partners() {
 // Transaction-cost cuts (Keohane 1984)
 // ---------------------------------------------------------------------------------------------
 
-/// A and B are members, C is not; all play TFT and comply, so every move is C. Per round A
-/// earns R + tc from B and R from C: mean R + tc / 2. C earns R whatever tc is.
+/// A and B are members, C is not; all play TFT and comply, so every move is C. The issue has a
+/// transaction cost tc = 0.5, which lowers R to R - tc = 2.5 for every state (issue 12); members
+/// save the share `transaction_cost_cut` = 0.5 of it, saving = 0.25, on each cooperative move
+/// with another member. Per round A earns R - tc + saving from B and R - tc from C: mean
+/// 2.5 + 0.125 (2.5 with no cut). C earns R - tc = 2.5 whatever the cut is.
 #[test]
 fn transaction_cost_cut_adds_tc_per_cooperative_member_move() {
     let states = [
@@ -898,18 +912,19 @@ fn transaction_cost_cut_adds_tc_per_cooperative_member_move() {
         &states,
         &[
             "rounds=8",
+            "issues[0].transaction_cost=0.5",
             "issues[0].initial_regime={ since_year = 1990, members = [\"core\"], founding = \"given\" }",
         ],
         "",
     );
     let r0 = rules(&s);
-    let tc = 0.5;
+    let tc = 0.5 * 0.5; // the saving: transaction cost 0.5 x cut 0.5
     let (a, b) = (
         run(&s, &r0),
         run(
             &s,
             &Rules {
-                transaction_cost_cut: tc,
+                transaction_cost_cut: 0.5,
                 ..r0
             },
         ),
@@ -918,10 +933,10 @@ fn transaction_cost_cut_adds_tc_per_cooperative_member_move() {
         assert!(out.states.iter().all(|r| close(r.cooperation, 1.0)));
     }
     for name in ["A", "B"] {
-        assert!(close(row(&a, name).mean_payoff, 3.0));
+        assert!(close(row(&a, name).mean_payoff, 2.5));
         assert!(
-            close(row(&b, name).mean_payoff, 3.0 + tc / 2.0),
-            "{name}: R + tc/2"
+            close(row(&b, name).mean_payoff, 2.5 + tc / 2.0),
+            "{name}: R - 0.5 + saving/2"
         );
         assert!(close(
             row(&b, name).mean_payoff - row(&a, name).mean_payoff,
@@ -929,10 +944,10 @@ fn transaction_cost_cut_adds_tc_per_cooperative_member_move() {
         ));
     }
     assert!(
-        close(row(&a, "C").mean_payoff, 3.0) && close(row(&b, "C").mean_payoff, 3.0),
+        close(row(&a, "C").mean_payoff, 2.5) && close(row(&b, "C").mean_payoff, 2.5),
         "outsider unaffected"
     );
-    // Total: 8 rounds x 2 member moves (A to B, B to A) x tc, over 8 x 6 moves.
+    // Total: 8 rounds x 2 member moves (A to B, B to A) x saving, over 8 x 6 moves.
     let extra = (b.summaries[0].mean_payoff - a.summaries[0].mean_payoff) * 48.0;
     assert!(close(extra, 8.0 * 2.0 * tc));
 }
@@ -942,7 +957,11 @@ fn transaction_cost_cut_adds_tc_per_cooperative_member_move() {
 // ---------------------------------------------------------------------------------------------
 
 /// A receiving hegemon (power 10 of 110) with a prohibitive sovereignty cost and five senders
-/// (power 20 each) that gain tc = 0.5 from a treaty. Negotiation every 2 rounds, so the senders
+/// (power 20 each) that gain from a treaty: the issue's transaction cost 1 lowers R to 2 for
+/// everyone, and members save the share 0.5 of it (saving 0.5) on each cooperative move with
+/// another member. Everyone plays TFT, so outside a treaty a state earns R - tc = 2 (its
+/// anarchy utility) and inside R - tc + saving = 2.5 from every complying partner: a sender's
+/// value is f x 0.5 > 0 (f = 4/5 once the hegemon is out), the hegemon's f x 0.5 - 1000. Negotiation every 2 rounds, so the senders
 /// ratify at the end of round 1; from round 2 the criterion holds (member share 5/6, power
 /// share 100/110, compliance 1) unless the veto (the strongest receiver must be in) bites.
 /// With sustain_rounds = 3 the regime becomes binding in round 4 with emergence round 2.
@@ -956,7 +975,15 @@ fn hegemon_world(hegemon_cost: f64) -> Scenario {
     states.extend(many("S", 5, |s| {
         s.group("sender").power(20.0).position(-0.6)
     }));
-    scenario(&states, &["rounds=12", "regime.negotiation_interval=2"], "")
+    scenario(
+        &states,
+        &[
+            "rounds=12",
+            "regime.negotiation_interval=2",
+            "issues[0].transaction_cost=1.0",
+        ],
+        "",
+    )
 }
 
 fn hegemon_rules(s: &Scenario) -> Rules {
@@ -1023,7 +1050,11 @@ fn hegemonic_veto_collapses_the_regime_when_the_hegemon_leaves() {
     }));
     let s = scenario(
         &states,
-        &["rounds=12", "regime.negotiation_interval=2"],
+        &[
+            "rounds=12",
+            "regime.negotiation_interval=2",
+            "issues[0].transaction_cost=1.0",
+        ],
         "\n[[shocks]]\nyear = 2007\nkind = \"sovereignty_cost\"\nstates = [\"Hegemon\"]\nchange = 1000.0\n",
     );
     let off = Rules {
@@ -1075,7 +1106,11 @@ fn hegemonic_veto_players_are_recomputed_after_a_power_shock() {
     }));
     let s = scenario(
         &states,
-        &["rounds=12", "regime.negotiation_interval=2"],
+        &[
+            "rounds=12",
+            "regime.negotiation_interval=2",
+            "issues[0].transaction_cost=1.0",
+        ],
         "\n[[shocks]]\nyear = 2005\nkind = \"power\"\nstates = [\"Small\"]\nchange = 4.0\n",
     );
     let on = Rules {
@@ -1181,14 +1216,18 @@ fn path_dependence_strength_grows_with_compliant_age() {
     assert!(last > 0.5, "eight binding rounds: 1 - exp(-0.8) = 0.55");
 }
 
-/// Four members of a regime founded in 1950 (compliant age 50 in 2000) gain u_in - u_out =
-/// (R + tc) - R = 0.5 from membership: with everyone in, a member has no partner outside the
-/// treaty, so its outside option is what its strategy would earn against its partners'
-/// strategies (TFT against TFT: R), not mutual defection. In 2002 a shock raises every
-/// sovereignty cost from 0.2 to 2.2, so at the negotiation of round 4 the value is
-/// 0.5 - 2.2 = -1.7 without path dependence: all withdraw, and the regime collapses three
-/// rounds later (collapse round 5, logged in round 7). With path_dependence = 0.1 the exit cost
-/// strength x (R - P) = (1 - exp(-5.5)) x 2 = 1.99 keeps them in (value 0.29 > 0).
+/// Four members of a regime in place with stated strength 0.99 (`initial_regime.strength`;
+/// issue 12: strength is no longer derived from since_year). The issue's transaction cost 1
+/// lowers R to 2; members save the share 0.5 of it, so they gain u_in - u_out =
+/// (R - tc + saving) - (R - tc) = 0.5 from membership: with everyone in, a member has no partner
+/// outside the treaty, so its outside option is what its strategy would earn against its
+/// partners' strategies (TFT against TFT: R - tc), not mutual defection. In 2002 a shock raises
+/// every sovereignty cost from 0.2 to 2.2, so at the negotiation of round 4 the value is
+/// 0.5 - 2.2 = -1.7 without path dependence (strength 0 whatever is stated): all withdraw, and
+/// the regime collapses three rounds later (collapse round 5, logged in round 7). With
+/// path_dependence = 0.1 the stated strength is a compliant age a0 = -ln(0.01) / 0.1 = 46.05;
+/// rounds 0-4 add 5, so at the negotiation of round 4 the strength is 1 - 0.01 exp(-0.5) =
+/// 0.99393 and the exit cost strength x (R - P) = 1.98787 keeps them in (value 0.288 > 0).
 fn exit_cost_world() -> Scenario {
     let states = many("M", 4, |s| s.sov(0.2));
     scenario(
@@ -1196,7 +1235,8 @@ fn exit_cost_world() -> Scenario {
         &[
             "rounds=12",
             "regime.negotiation_interval=5",
-            "issues[0].initial_regime={ since_year = 1950, members = \"all\", founding = \"given\" }",
+            "issues[0].transaction_cost=1.0",
+            "issues[0].initial_regime={ since_year = 1950, members = \"all\", founding = \"given\", strength = 0.99 }",
         ],
         "\n[[shocks]]\nyear = 2002\nkind = \"sovereignty_cost\"\nchange = 2.0\n",
     )
@@ -1232,25 +1272,45 @@ fn path_dependence_exit_cost_keeps_members_in_after_a_shock() {
     );
     assert_eq!(locked.summaries[0].final_members, 4);
     assert_eq!(locked.summaries[0].final_status, model::Status::Binding);
-    // Strength of the pre-existing regime in round 0: compliant age 50 + 1.
+    // The terms of round 4, as derived.
+    let (f, l) = (terms(&free, "M1", 4), terms(&locked, "M1", 4));
+    assert!(close(f.gain, 0.5) && close(l.gain, 0.5), "{f:?} {l:?}");
+    assert!(close(f.value(), -1.7), "{f:?}");
+    assert!(close(l.exit_cost, 2.0 * (1.0 - 0.01 * (-0.5f64).exp())));
+    assert!(
+        close(l.value(), 0.5 - 2.2 + l.exit_cost) && l.value() > 0.28,
+        "{l:?}"
+    );
+    // Strength of the pre-existing regime in round 0: compliant age a0 + 1, 1 - 0.01 exp(-0.1).
     let r = overall(&locked)[0];
-    assert!(close(r.strength, 1.0 - (-0.1f64 * 51.0).exp()));
+    assert!(close(r.strength, 1.0 - 0.01 * (-0.1f64).exp()));
+    // ... and in round 4, when it decides: 1 - 0.01 exp(-0.5).
+    assert!(close(
+        overall(&locked)[4].strength,
+        1.0 - 0.01 * (-0.5f64).exp()
+    ));
 }
 
 /// The membership decision at a tie: a member leaves only if its value is negative, and a
-/// non-member joins only if its value is positive. Four TFT states, all complying, tc = 0.5,
-/// one negotiation at the end of round 2 (rounds = 4: nothing is negotiated after the last
-/// round). Members (a regime in place, strength 0, no norm) have no partner outside the treaty,
-/// so their outside option is TFT against TFT, R: value = (R + tc) - R - c = 0.5 - c.
-/// Non-members expect R + tc inside (all partners would comply) against R experienced outside:
-/// the same value. All sums are exact in binary, so c = 0.5 gives a value of exactly 0: members
+/// non-member joins only if its value is positive. Four TFT states, all complying; the issue's
+/// transaction cost 1 lowers R to 2 and members save the share 0.5 of it (saving 0.5); one
+/// negotiation at the end of round 2 (rounds = 4: nothing is negotiated after the last round).
+/// Members (a regime in place, strength 0, no norm) observe compliance 1 and have no partner
+/// outside the treaty, so their outside option is TFT against TFT, R - tc = 2:
+/// value = (2 + 0.5) - 2 - c = 0.5 - c. Non-members (one accession conference of all four)
+/// expect 2.5 inside (all partners would keep) against the same anarchy utility 2 outside: the
+/// same value. All sums are exact in binary, so c = 0.5 gives a value of exactly 0: members
 /// stay and non-members stay out; c = 0.51 drives the members out, c = 0.49 draws the
 /// non-members in.
 #[test]
 fn membership_ties_keep_members_in_and_non_members_out() {
     let changes = |members: bool, cost: f64| {
         let states = many("M", 4, |s| s.sov(cost));
-        let mut sets = vec!["rounds=4", "regime.negotiation_interval=3"];
+        let mut sets = vec![
+            "rounds=4",
+            "regime.negotiation_interval=3",
+            "issues[0].transaction_cost=1.0",
+        ];
         if members {
             sets.push("issues[0].initial_regime={ since_year = 1990, members = \"all\", founding = \"given\" }");
         }
@@ -1344,14 +1404,21 @@ fn a_preexisting_regime_starts_binding() {
 // ---------------------------------------------------------------------------------------------
 
 /// Four core members (sovereignty cost 0) and six outsiders with costs 0.12 ... 0.37. Everyone
-/// plays TFT and complies, tc = 0.1, so an outsider expects (R + tc) - R = 0.1 per interaction
-/// from joining, times the share f of its partners in; norm = norm_pressure x civil-society
-/// factor x 4/10. One negotiation, at the end of round 2 (the run has a fourth round, since
-/// nothing is negotiated after the last round). By hand (all start in; non-members with value
-/// <= 0 and members with value < 0 leave, all at once, until none leaves):
-/// norm_pressure 0: 0.1 - c < 0 for all: 0 ratify; 0.25 (norm 0.1): 0.12 and 0.17 survive the
-/// first pass, then 0.17 leaves (5/9 x 0.1 + 0.1 < 0.17): 1; 0.5 (norm 0.2): 0.12 ... 0.27: 4;
-/// 1.0 (norm 0.4): all 6. The core members (value f x 0.1 > 0) stay.
+/// plays TFT and complies; the issue's transaction cost 1 lowers R to 2 and members save the
+/// share 0.1 of it, so an outsider expects (R - tc + 0.1) - (R - tc) = 0.1 per interaction
+/// from joining, times the share f of its partners in the set; norm = norm_pressure x
+/// civil-society factor x the share of all ten states in the set it decides on (issue 12: the
+/// set, not the current members). One negotiation, at the end of round 2 (the run has a fourth
+/// round, since nothing is negotiated after the last round). The core members stay (value
+/// 3/9 x 0.1 + norm > 0). By hand, with m states in the set (the core and the outsiders still
+/// in the accession conference; all six start in; those with value <= 0 drop out, all at once,
+/// until none drops), value = 0.1 (m - 1)/9 + np m/10 - c:
+/// - np 0: 0.1 - c < 0 for all: 0 ratify;
+/// - np 0.2: m = 10: 0.3 - c drops 0.32, 0.37; m = 8: 0.2578 - c drops 0.27; m = 7: 0.2267 - c
+///   drops 0.22; m = 6: 0.1956 - c keeps 0.12 and 0.17 (0.0056 > 0): 2;
+/// - np 0.25: m = 10 drops 0.37 (0.35 - c); m = 9 drops 0.32 (0.3139 - c); m = 8 keeps 0.27
+///   (0.2778 - c = 0.0078): 4;
+/// - np 0.3: m = 10: 0.4 - c > 0 for all: 6.
 fn norm_states() -> Vec<St> {
     let mut states = many("C", 4, |s| s.group("core"));
     for (k, c) in [0.12, 0.17, 0.22, 0.27, 0.32, 0.37].iter().enumerate() {
@@ -1364,6 +1431,7 @@ fn norm_world(extra_sets: &[&str]) -> Scenario {
     let mut sets = vec![
         "rounds=4",
         "regime.negotiation_interval=3",
+        "issues[0].transaction_cost=1.0",
         "issues[0].initial_regime={ since_year = 1990, members = [\"core\"], founding = \"given\" }",
     ];
     sets.extend_from_slice(extra_sets);
@@ -1392,24 +1460,51 @@ fn norm_pressure_draws_in_more_ratifications() {
         event_states(&out, EventKind::Ratified)
     };
     assert_eq!(ratified(0.0), Vec::<String>::new());
-    assert_eq!(ratified(0.25), ["O1"]);
-    assert_eq!(ratified(0.5), ["O1", "O2", "O3", "O4"]);
-    assert_eq!(ratified(1.0), ["O1", "O2", "O3", "O4", "O5", "O6"]);
+    let out = run(
+        &s,
+        &Rules {
+            norm_pressure: 0.2,
+            ..base
+        },
+    );
+    let t = terms(&out, "O2", 2);
+    assert!(
+        close(t.norm, 0.2 * 0.6) && close(t.share_in, 5.0 / 9.0),
+        "{t:?}"
+    );
+    assert!(close(t.value(), 0.1 * 5.0 / 9.0 + 0.12 - 0.17), "{t:?}");
+    assert_eq!(ratified(0.2), ["O1", "O2"]);
+    assert_eq!(ratified(0.25), ["O1", "O2", "O3", "O4"]);
+    assert_eq!(ratified(0.3), ["O1", "O2", "O3", "O4", "O5", "O6"]);
 }
 
-/// Norm pressure works through the share already in: without the initial core (no members
-/// when the treaty is first on the table) the same norm_pressure draws no outsider in.
+/// Norm pressure works through the share of states in the treaty: with the core in, norm
+/// pressure 0.5 draws all six outsiders in (m = 10: 0.1 + 0.5 - c > 0 for all). Issue 12: the
+/// norm term counts the states in the set a state decides on, not the members before the
+/// negotiation, so a core that is merely not yet in would join in the same conference; here the
+/// core is instead unwilling (sovereignty cost 1000, no regime in place), and the outsiders alone
+/// unravel: value = 0.1 (m - 1)/9 + 0.5 m/10 - c over m states in the conference (m = 10 at
+/// first: the core drops out, value < -999; m = 6 drops 0.37: 0.3556 - 0.37 < 0; m = 5 drops 0.32; m = 4 drops 0.27; m = 3 drops 0.22;
+/// m = 2: 0.1111 - c < 0 for 0.12 and 0.17): no outsider joins.
 #[test]
 fn norm_pressure_needs_others_already_in() {
     let with_core = norm_world(&[]);
+    let mut unwilling = norm_states();
+    for s in unwilling.iter_mut().take(4) {
+        s.sovereignty_cost = 1000.0;
+    }
     let without_core = scenario(
-        &norm_states(),
-        &["rounds=4", "regime.negotiation_interval=3"],
+        &unwilling,
+        &[
+            "rounds=4",
+            "regime.negotiation_interval=3",
+            "issues[0].transaction_cost=1.0",
+        ],
         "",
     );
     let r = Rules {
         transaction_cost_cut: 0.1,
-        norm_pressure: 1.0,
+        norm_pressure: 0.5,
         ..rules(&with_core)
     };
     let a = run(&with_core, &r);
@@ -1420,8 +1515,9 @@ fn norm_pressure_needs_others_already_in() {
 }
 
 /// Civil-society access raises norm pressure by a factor 1 + 0.25 x level: with
-/// norm_pressure 0.5 the outsiders joining are 4 (none), 5 (observer: norm 0.25; O5 survives
-/// the second pass with 8/9 x 0.1 + 0.25 > 0.32), 6 (consultative: 0.3; decision: 0.35).
+/// norm_pressure 0.2 the effective pressure is 0.2 (none), 0.25 (observer), 0.3 (consultative)
+/// and 0.35 (decision), so by the derivation above the outsiders joining are 2, 4, 6 and 6
+/// (np 0.35: m = 10: 0.45 - c > 0 for all).
 /// Access also scales the rule set's monitoring, which is 0 here, so it adds no monitoring.
 #[test]
 fn civil_society_access_raises_norm_pressure() {
@@ -1429,13 +1525,13 @@ fn civil_society_access_raises_norm_pressure() {
         let s = norm_world(&[&format!("issues[0].civil_society_access=\"{access}\"")]);
         let r = Rules {
             transaction_cost_cut: 0.1,
-            norm_pressure: 0.5,
+            norm_pressure: 0.2,
             ..rules(&s)
         };
         event_states(&run(&s, &r), EventKind::Ratified).len()
     };
-    assert_eq!(joined("none"), 4);
-    assert_eq!(joined("observer"), 5);
+    assert_eq!(joined("none"), 2);
+    assert_eq!(joined("observer"), 4);
     assert_eq!(joined("consultative"), 6);
     assert_eq!(joined("decision"), 6);
 }
@@ -1584,16 +1680,28 @@ fn security_weight_raises_receivers_temptation() {
     assert!(close(row(&b, "Sender").mean_payoff, 4.0 / 5.0));
 }
 
-/// Security weighting also raises receivers' sovereignty cost, c_i (1 + w security_i
-/// receiving_i): two receivers (cost 0.4, security 0.8) expect tc = 0.5 from joining and join at
-/// weight 0 (0.5 - 0.4 > 0) but not at weight 1 (0.5 - 0.72 < 0); the senders join either way
-/// (3/5 x 0.5 > 0 once the receivers are out). The receivers' temptation rises to 5.8, but with
-/// discount 0.95 they would still comply. One negotiation, at the end of round 2; the run has a
-/// fourth round, since nothing is negotiated after the last round.
+/// Security weighting lowers receivers' membership through their payoffs (issue 12:
+/// securitisation no longer multiplies the sovereignty cost; it counts once, in the stage
+/// game). The issue's transaction cost 1.5 lowers R to 1.5 and S to -1.5; members save all of
+/// it (cut 1), so keeping is worth R - tc + saving = 3 against a keeper. Two receivers
+/// (security 0.8, discount 0.55, sovereignty cost 0.1): at weight 0 their temptation is 5 and
+/// they keep (3 >= 0.45 x 5 + 0.55 x 1 = 2.8; threshold 0.5); at weight 1 it is 5 + 0.8 = 5.8
+/// and they would cheat (3 < 0.45 x 5.8 + 0.55 = 3.16; threshold 2.8 / 4.8 = 0.583). A
+/// would-be cheater gains nothing from joining (detection 1 inside and out, no sanctions:
+/// W_in = W_out, gain 0), so its value is -0.1 and it stays out; a keeper expects
+/// f x 1.5 - 0.1 = 1.4 with everyone in and joins. The senders (discount 0.95) join either way: with the
+/// cheating receivers still in the conference they expect c = 3/5 compliance,
+/// u_in = 0.6 x 3 + 0.4 x (S - tc + saving = 0) = 1.8 against 1.5 outside (gain 0.3 > 0), and
+/// 3/5 x 1.5 > 0 once the receivers are out. One negotiation, at the end of round 2; the run
+/// has a fourth round, since nothing is negotiated after the last round.
 #[test]
 fn security_weight_lowers_receivers_membership() {
     let mut states = many("R", 2, |s| {
-        s.group("receiver").position(1.0).security(0.8).sov(0.4)
+        s.group("receiver")
+            .position(1.0)
+            .security(0.8)
+            .sov(0.1)
+            .discount(0.55)
     });
     states.extend(many("S", 4, |s| {
         s.group("sender").position(-0.5).security(0.1)
@@ -1604,13 +1712,28 @@ fn security_weight_lowers_receivers_membership() {
             "rounds=4",
             "regime.negotiation_interval=3",
             "issues[0].shifts.temptation_per_security=1.0",
+            "issues[0].transaction_cost=1.5",
         ],
         "",
     );
     let r0 = Rules {
-        transaction_cost_cut: 0.5,
+        transaction_cost_cut: 1.0,
         ..rules(&s)
     };
+    let w = world::generate(&s, s.seed);
+    let keeps = |r: &Rules| {
+        let g = model::stage_game(&s.issues[0], &w.states[0], r);
+        let e = model::Enforcement::new(1.0, 0.0, r, 1.5);
+        model::complies(&g, &g, 0.0, 0.55, &e)
+    };
+    assert!(keeps(&r0), "weight 0: the receivers would keep");
+    assert!(
+        !keeps(&Rules {
+            security_weight: 1.0,
+            ..r0
+        }),
+        "weight 1: the receivers would cheat"
+    );
     let (a, b) = (
         run(&s, &r0),
         run(
@@ -1629,6 +1752,11 @@ fn security_weight_lowers_receivers_membership() {
         event_states(&b, EventKind::Ratified),
         ["S1", "S2", "S3", "S4"]
     );
+    // The terms each decided on (the final set): at weight 1 the receivers gain nothing and the
+    // senders 3/5 x 1.5; at weight 0 everyone gains 1.5.
+    assert!(close(terms(&b, "R1", 2).gain, 0.0) && close(terms(&b, "R1", 2).value(), -0.1));
+    assert!(close(terms(&b, "S1", 2).gain, 0.9));
+    assert!(close(terms(&a, "R1", 2).value(), 1.4));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1691,59 +1819,69 @@ fn informal_forum_cuts_misperception() {
 // Events (docs/ODD.md §4.11, §7.10)
 // ---------------------------------------------------------------------------------------------
 
-/// A regime's life cycle, with every event type. A hegemon that stays out (prohibitive cost),
-/// five senders with discount 0.95 and one sender ("Cheat") with discount 0.01; tc = 1,
-/// monitoring 1, sanctions 0.5, no veto; negotiation every 2 rounds, min_compliance 0.8.
+/// A regime's life cycle, with every event type (Ratified, Withdrew, CheatingDetected,
+/// Sanctioned, Shock, RegimeEmerged, RegimeCollapsed). Issue 12 removed the old premise, a
+/// myopic cheater that joins, cheats, leaves and rejoins: a would-be cheater now never joins
+/// (selection effect). Here every event arises from a legitimate mechanism instead: a shock
+/// turns a member into a cheater, which is detected and sanctioned and then leaves; the shock
+/// is reversed and it rejoins; a second shock drives everyone out and the regime collapses.
 ///
-/// - Round 1: the six senders ratify. Cheat expects T - m s = 4.5 > R from members; the others
-///   expect (4/5 (R + tc) + 1/5 (S + tc)) = 3.4 > R.
-/// - Cheat cheats: R + tc = 4 < 0.99 (T - m s) + 0.01 P = 4.465; the others comply. Round 2:
-///   5 detections (Cheat's moves to the 5 members), penalty 2.5; Cheat, caught cheating on all
-///   its partners, is a known systematic cheater (and in bad standing with each of them).
-///   Round 3: the five punish it lawfully (D, conforming); it cheats again (5 detections).
-///   Compliance is 25/30 = 0.83 >= 0.8 in both rounds (punishments conform), so the regime
-///   emerges in round 4 (emergence round 2).
-/// - Round 3: Cheat earned T - s = 4.5 then P - s = 0.5 from members, 2.5 on average, against
-///   R = 3 with the hegemon outside: value 5/6 (2.5 - 3) < 0, it withdraws.
-/// - Rounds 4-5: outside the treaty Cheat and the senders play TFT, which carries on the mutual
-///   defection of round 3 (P), so Cheat's outside option falls to (10 P + 2 R) / 12 = 4/3;
-///   expecting T - m s = 4.5 from members again (observed compliance 1, and the expectation does
-///   not foresee punishment), it ratifies again in round 5.
-/// - Rounds 6-7: Cheat, still in bad standing with the senders, is punished at once and cheats
-///   (5 detections each round); in round 7 it withdraws again (0.5 < 3).
-/// - Round 8 (year 2008): a shock adds 10 to the senders' sovereignty costs; in round 9 the five
-///   withdraw; the criterion fails from round 10 and the regime collapses in round 12 (collapse
-///   round 10). Nothing is negotiated after the last round (13).
+/// Five senders (discount 0.95) and one receiver "Swing" (position 0.9, security 0, discount
+/// 0.5); the issue's transaction cost 1 lowers R to 2 and S to -1, members save all of it
+/// (cut 1): keeping is worth 3 against a keeper and 0 against a cheater; monitoring 1,
+/// sanctions 0.5 (penalty m s = 0.5 per detection), security weight 1 with
+/// temptation_per_security 10; no veto; negotiation every 2 rounds, min_compliance 0.8. Swing
+/// keeps iff 3 >= 0.5 (T - 0.5) + 0.5 P.
+///
+/// - Round 1: all six ratify: everyone keeps (Swing: 3 >= 0.5 x 4.5 + 0.5 = 2.75), so each
+///   expects 3 inside against its anarchy utility 2 (TFT against TFT): value 1 > 0.
+/// - Rounds 2-4: the criterion holds (6/6 members, compliance >= 0.8): emergence logged in
+///   round 4, emergence round 2.
+/// - Round 4 (year 2004): a shock raises Swing's security by 0.5: T = 5 + 10 x 0.5 x 0.9 = 9.5
+///   and Swing cheats (0.5 x 9 + 0.5 = 5 > 3). Rounds 4 and 5: its 5 moves to members are
+///   detected (5 detections, penalty 2.5, "1 states"); in round 5 the members punish it
+///   lawfully. Compliance 25/30 in both rounds (punishments conform).
+/// - Round 5: Swing, a would-be cheater, values membership at c (W_in - W_out) with c = 50/60,
+///   W_in = 0.5 (9.5 - 0.5) + 0.5 = 5 and W_out = 0.5 x 9.5 + 0.5 = 5.25: negative, it
+///   withdraws. The senders expect c 3 + (1 - c) 0 = 2.5 > 2 and stay.
+/// - Round 6 (year 2006): a shock lowers Swing's security by 0.5 (T = 5 again). Round 7: Swing,
+///   a keeper again, sees observed compliance 1 (rounds 6-7) and expects 3 > 2: it ratifies
+///   again (its standing is reset on joining).
+/// - Round 8 (year 2008): a shock adds 10 to every sovereignty cost; in round 9 all six
+///   withdraw (value 1 - 10 < 0); the criterion fails from round 10 and the regime collapses in
+///   round 12 (collapse round 10). Nothing is negotiated after the last round (13).
 #[test]
 fn every_event_type_is_logged_over_a_regime_life_cycle() {
-    let mut states = vec![st("Hegemon")
+    let mut states = vec![st("Swing")
         .group("receiver")
-        .power(10.0)
+        .power(20.0)
         .position(0.9)
-        .sov(1000.0)];
+        .discount(0.5)];
     states.extend(many("S", 5, |s| {
         s.group("sender").power(20.0).position(-0.6)
     }));
-    states.push(
-        st("Cheat")
-            .group("sender")
-            .power(20.0)
-            .position(-0.6)
-            .discount(0.01),
-    );
     let s = scenario(
         &states,
-        &["rounds=14", "regime.negotiation_interval=2", "regime.min_compliance=0.8"],
-        "\n[[shocks]]\nyear = 2008\nkind = \"sovereignty_cost\"\ngroup = \"sender\"\nchange = 10.0\n",
+        &[
+            "rounds=14",
+            "regime.negotiation_interval=2",
+            "regime.min_compliance=0.8",
+            "issues[0].transaction_cost=1.0",
+            "issues[0].shifts.temptation_per_security=10.0",
+        ],
+        "\n[[shocks]]\nyear = 2004\nkind = \"security\"\nstates = [\"Swing\"]\nchange = 0.5\n\
+         \n[[shocks]]\nyear = 2006\nkind = \"security\"\nstates = [\"Swing\"]\nchange = -0.5\n\
+         \n[[shocks]]\nyear = 2008\nkind = \"sovereignty_cost\"\nchange = 10.0\n",
     );
     let r = Rules {
         transaction_cost_cut: 1.0,
         monitoring: 1.0,
         sanctions: 0.5,
+        security_weight: 1.0,
         ..rules(&s)
     };
     let out = run(&s, &r);
-    let senders = ["Cheat", "S1", "S2", "S3", "S4", "S5"];
+    let everyone = ["S1", "S2", "S3", "S4", "S5", "Swing"];
     let rounds =
         |kind: EventKind| -> Vec<u64> { events(&out, kind).iter().map(|e| e.round).collect() };
 
@@ -1755,29 +1893,29 @@ fn every_event_type_is_logged_over_a_regime_life_cycle() {
     };
     let mut ratified = changes(EventKind::Ratified);
     ratified.sort();
-    let mut want: Vec<(u64, String)> = senders.iter().map(|x| (1, x.to_string())).collect();
-    want.push((5, "Cheat".into()));
+    let mut want: Vec<(u64, String)> = everyone.iter().map(|x| (1, x.to_string())).collect();
+    want.push((7, "Swing".into()));
     assert_eq!(ratified, want);
     assert!(events(&out, EventKind::Ratified)
         .iter()
         .all(|e| e.issue == Some(0)));
 
     let detected = events(&out, EventKind::CheatingDetected);
-    assert_eq!(rounds(EventKind::CheatingDetected), [2, 3, 6, 7]);
+    assert_eq!(rounds(EventKind::CheatingDetected), [4, 5]);
     assert!(detected
         .iter()
         .all(|e| close(e.value, 5.0) && e.detail == "1 states" && e.state.is_none()));
-    assert_eq!(rounds(EventKind::Sanctioned), [2, 3, 6, 7]);
+    assert_eq!(rounds(EventKind::Sanctioned), [4, 5]);
     assert!(events(&out, EventKind::Sanctioned)
         .iter()
         .all(|e| close(e.value, 2.5)));
-    assert_eq!(row(&out, "Cheat").times_detected, 20);
+    assert_eq!(row(&out, "Swing").times_detected, 10);
     assert_eq!(row(&out, "S1").times_detected, 0, "punishments are lawful");
     let compliance: Vec<Option<f64>> = overall(&out).iter().map(|r| r.compliance).collect();
     for (round, c) in compliance.iter().enumerate() {
         let want = match round {
             0 | 1 | 10.. => None,
-            2 | 3 | 6 | 7 => Some(25.0 / 30.0),
+            4 | 5 => Some(25.0 / 30.0),
             _ => Some(1.0),
         };
         assert_eq!(*c, want, "compliance in round {round}");
@@ -1790,17 +1928,27 @@ fn every_event_type_is_logged_over_a_regime_life_cycle() {
     );
 
     let shocks = events(&out, EventKind::Shock);
-    assert_eq!(shocks.len(), 1);
     assert_eq!(
-        (shocks[0].round, shocks[0].issue, shocks[0].value),
-        (8, None, 10.0)
+        shocks
+            .iter()
+            .map(|e| (e.round, e.issue, e.value))
+            .collect::<Vec<_>>(),
+        [(4, None, 0.5), (6, None, -0.5), (8, None, 10.0)]
     );
-    assert_eq!(shocks[0].detail, "sovereignty_cost (6 states)");
+    assert_eq!(shocks[0].detail, "security (1 states)");
+    assert_eq!(shocks[2].detail, "sovereignty_cost (6 states)");
+
+    // Swing's terms as derived: a would-be cheater's loss in round 5, a keeper's gain in round 7.
+    let t5 = terms(&out, "Swing", 5);
+    assert!(close(t5.expected_compliance, 50.0 / 60.0), "{t5:?}");
+    assert!(close(t5.gain, 50.0 / 60.0 * (5.0 - 5.25)), "{t5:?}");
+    let t7 = terms(&out, "Swing", 7);
+    assert!(close(t7.gain, 1.0) && close(t7.u_out, 2.0), "{t7:?}");
 
     let mut withdrew = changes(EventKind::Withdrew);
     withdrew.sort();
-    let mut want: Vec<(u64, String)> = vec![(3, "Cheat".into()), (7, "Cheat".into())];
-    want.extend(senders[1..].iter().map(|x| (9, x.to_string())));
+    let mut want: Vec<(u64, String)> = vec![(5, "Swing".into())];
+    want.extend(everyone.iter().map(|x| (9, x.to_string())));
     assert_eq!(withdrew, want);
 
     let collapsed = events(&out, EventKind::RegimeCollapsed);
@@ -2482,12 +2630,34 @@ fn imitate_best_ties_do_not_depend_on_the_order_of_states() {
 /// round 4; in round 5, the first treaty round, every member complies and no one is in bad
 /// standing, so every move is C. (Before the reset, incumbents punished the entrants' old
 /// defections: cooperation 0.737 in that round.)
+///
+/// Issue 12: membership must have a value for them to join. The issue's transaction cost 1
+/// lowers R to 2 and S to -1; members save half of it (saving 0.5), so each expects 2.5 inside
+/// (all would keep). Outside, each expects what its strategy earns against its partners' over
+/// one learning interval (10 rounds here; learning is off): TFT against TFT 2, against ALLD
+/// (S + 9P)/10 = 0.8, so a TFT state expects (14 x 2 + 5 x 0.8)/19 = 1.68; ALLD against TFT
+/// (T + 9P)/10 = 1.4 and against ALLD 1, so (15 x 1.4 + 4 x 1)/19 = 1.32. Both gain: all join.
 #[test]
 fn standing_resets_when_a_state_joins() {
     let mut states = many("T", 15, |s| s.strategy("tit_for_tat"));
     states.extend(many("D", 5, |s| s.strategy("defector")));
-    let s = scenario(&states, &["rounds=8", "regime.negotiation_interval=5"], "");
-    let out = run(&s, &rules(&s));
+    let s = scenario(
+        &states,
+        &[
+            "rounds=8",
+            "regime.negotiation_interval=5",
+            "learning.interval=10",
+            "issues[0].transaction_cost=1.0",
+        ],
+        "",
+    );
+    let out = run(
+        &s,
+        &Rules {
+            transaction_cost_cut: 0.5,
+            ..rules(&s)
+        },
+    );
     let joined = events(&out, EventKind::Ratified);
     assert_eq!(joined.len(), 20, "all join at the first negotiation");
     assert!(joined.iter().all(|e| e.round == 4));
@@ -2502,4 +2672,180 @@ fn standing_resets_when_a_state_joins() {
         "the first treaty round: {:?}",
         rows[5]
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compliance thresholds and membership (issue 12)
+// ---------------------------------------------------------------------------------------------
+
+/// Five patient TFT states (discount 0.95) and one state "X" whose discount is varied. The
+/// issue's transaction cost 1 lowers R to 2 and S to -1; members save all of it (cut 1), so
+/// keeping is worth 3 against a keeper and 0 against a cheater; monitoring 1, sanctions 0.5.
+/// X keeps iff 3 >= (1 - d)(T - 0.5) + d P, i.e. d >= 1.5 / 3.5 = 0.4286. With d = 0.3 it would
+/// cheat (0.7 x 4.5 + 0.3 = 3.45 > 3); with d = 0.6 it keeps (0.4 x 4.5 + 0.6 = 2.4).
+///
+/// A would-be cheater values membership at f c (W_in - W_out) with W_in = 3.45 and
+/// W_out = 0.7 x 5 + 0.3 = 3.8 (no sanction outside): negative, so it never joins, and as a
+/// member of a regime given at the start it leaves at the first negotiation (round 1; c =
+/// 50/60 observed, value < 0). The patient states expect 0.8 x 3 + 0.2 x 0 = 2.4 > 2 with X in
+/// the conference and 3 > 2 without it, and join (or stay). With d = 0.6, X joins once (value
+/// 1 > 0, everyone keeps) and stays: one `ratified`, no `withdrew`. Negotiations at the end of
+/// rounds 1, 3 and 5.
+#[test]
+fn a_cheater_below_the_threshold_neither_joins_nor_stays() {
+    let world = |d: f64, given: bool| {
+        let mut states = vec![st("X").discount(d)];
+        states.extend(many("P", 5, |s| s));
+        let mut sets = vec![
+            "rounds=8",
+            "regime.negotiation_interval=2",
+            "issues[0].transaction_cost=1.0",
+        ];
+        if given {
+            sets.push(
+                "issues[0].initial_regime={ since_year = 1990, members = \"all\", founding = \"given\" }",
+            );
+        }
+        scenario(&states, &sets, "")
+    };
+    let rules_of = |s: &Scenario| Rules {
+        transaction_cost_cut: 1.0,
+        monitoring: 1.0,
+        sanctions: 0.5,
+        ..rules(s)
+    };
+    // The thresholds as derived, from the model's own compliance rule.
+    let g = [2.0, -1.0, 5.0, 1.0];
+    let r = rules_of(&world(0.3, false));
+    let e = model::Enforcement::new(1.0, 1.0, &r, 1.0);
+    let star = 1.5 / 3.5;
+    assert!(model::complies(&g, &g, 0.0, star + 1e-9, &e));
+    assert!(!model::complies(&g, &g, 0.0, star - 1e-9, &e));
+
+    let x_events = |out: &RunOutput, kind: EventKind| -> Vec<u64> {
+        let x = index_of(out, "X");
+        events(out, kind)
+            .iter()
+            .filter(|e| e.state == Some(x))
+            .map(|e| e.round)
+            .collect()
+    };
+    // Low discount, no regime at the start: the others join, X never does.
+    let s = world(0.3, false);
+    let out = run(&s, &rules_of(&s));
+    assert_eq!(
+        event_states(&out, EventKind::Ratified),
+        ["P1", "P2", "P3", "P4", "P5"]
+    );
+    assert!(x_events(&out, EventKind::Ratified).is_empty());
+    assert!(!row(&out, "X").member);
+    assert!(events(&out, EventKind::Withdrew).is_empty());
+    let t = terms(&out, "X", 1);
+    assert!(
+        close(t.gain, 3.45 - 3.8),
+        "f = c = 1 in the conference: {t:?}"
+    );
+    assert!(overall(&out)[2..].iter().all(|r| r.members == 5));
+    // Low discount, given as a member: X cheats (detected), leaves at the first negotiation and
+    // never rejoins; the others stay.
+    let s = world(0.3, true);
+    let out = run(&s, &rules_of(&s));
+    assert!(row(&out, "X").times_detected > 0, "X cheats while in");
+    assert_eq!(x_events(&out, EventKind::Withdrew), [1]);
+    let t = terms(&out, "X", 1);
+    assert!(close(t.gain, 50.0 / 60.0 * (3.45 - 3.8)), "{t:?}");
+    assert_eq!(event_states(&out, EventKind::Withdrew), ["X"]);
+    assert!(events(&out, EventKind::Ratified).is_empty());
+    assert!(!row(&out, "X").member);
+    assert!(overall(&out)[2..].iter().all(|r| r.members == 5));
+    // High discount: X joins once, with the others, and stays.
+    let s = world(0.6, false);
+    let out = run(&s, &rules_of(&s));
+    assert_eq!(x_events(&out, EventKind::Ratified), [1]);
+    assert_eq!(event_states(&out, EventKind::Ratified).len(), 6);
+    assert!(events(&out, EventKind::Withdrew).is_empty());
+    assert!(row(&out, "X").member);
+    assert_eq!(row(&out, "X").times_detected, 0);
+}
+
+/// Monitoring lowers the compliance threshold as derived: with tc = s = 0 and k = 0,
+/// delta*(pi) = (T - R) / (T - R + pi (R - P)) = 2 / (2 + 2 pi). The issue's detection is
+/// q = 0.5, so without monitoring pi = 0.5 and delta* = 2/3; with monitoring m = 0.5,
+/// pi = 1 - 0.5 x 0.5 = 0.75 and delta* = 2/3.5 = 0.571. A member "Mid" with discount 0.6
+/// (between the two) cheats without monitoring (every move to a member is D: cooperation 0) and
+/// complies with it (cooperation 1), in a regime given at the start with four patient members.
+#[test]
+fn monitoring_changes_the_compliance_threshold_in_a_run() {
+    let mut states = vec![st("Mid").discount(0.6)];
+    states.extend(many("P", 4, |s| s));
+    let s = scenario(
+        &states,
+        &[
+            "rounds=5",
+            "issues[0].detection=0.5",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\", founding = \"given\" }",
+        ],
+        "",
+    );
+    let star = |pi: f64| 2.0 / (2.0 + 2.0 * pi);
+    let (lo, hi) = (star(0.75), star(0.5));
+    assert!(close(hi, 2.0 / 3.0) && close(lo, 2.0 / 3.5));
+    assert!(lo < 0.6 && 0.6 < hi);
+    let g = Payoffs::STANDARD.as_array();
+    let r0 = rules(&s);
+    let r1 = Rules {
+        monitoring: 0.5,
+        ..r0
+    };
+    let e0 = model::Enforcement::new(0.5, 0.0, &r0, 0.0);
+    let e1 = model::Enforcement::new(0.5, 0.5, &r1, 0.0);
+    assert!(close(e1.pi, 0.75));
+    for (e, pi) in [(&e0, 0.5), (&e1, 0.75)] {
+        assert!(model::complies(&g, &g, 0.0, star(pi) + 1e-9, e));
+        assert!(!model::complies(&g, &g, 0.0, star(pi) - 1e-9, e));
+    }
+    let (a, b) = (run(&s, &r0), run(&s, &r1));
+    assert_eq!(row(&a, "Mid").cooperation, 0.0, "no monitoring: Mid cheats");
+    assert_eq!(row(&b, "Mid").cooperation, 1.0, "monitoring: Mid complies");
+    assert!(overall(&b).iter().all(|r| r.compliance == Some(1.0)));
+    assert!(overall(&a).iter().all(|r| r.compliance.unwrap() < 1.0));
+}
+
+/// Relative gains scale with the issue's security stakes: k_i = k x stakes / (1 + d (partners -
+/// 1)), one partner here. TFT against ALLD for 10 rounds: TFT earns S + 9P = 9, ALLD
+/// T + 9P = 14, whatever the stakes. With k = 0.5, TFT's utility falls by k x stakes x (T - S)
+/// = 2.5 x stakes over the run (0.25 x stakes per round) and ALLD's rises by as much: stakes
+/// 0 (stakes are in [0, 1]) gives no relative gains, 0.5 gives 0.125 per round, 1 gives 0.25.
+#[test]
+fn relative_gains_scale_with_the_issues_security_stakes() {
+    let states = [st("TFT").sov(1e6), st("ALLD").strategy("defector").sov(1e6)];
+    for stakes in [0.0, 0.5, 1.0] {
+        let s = scenario(
+            &states,
+            &[
+                "rounds=10",
+                &format!("issues[0].security_stakes={stakes:?}"),
+            ],
+            "",
+        );
+        let out = run(
+            &s,
+            &Rules {
+                relative_gains: 0.5,
+                ..rules(&s)
+            },
+        );
+        assert!(close(row(&out, "TFT").mean_payoff, 0.9), "stakes {stakes}");
+        assert!(close(row(&out, "ALLD").mean_payoff, 1.4), "stakes {stakes}");
+        assert!(
+            close(row(&out, "TFT").mean_utility, 0.9 - 0.25 * stakes),
+            "stakes {stakes}: {}",
+            row(&out, "TFT").mean_utility
+        );
+        assert!(
+            close(row(&out, "ALLD").mean_utility, 1.4 + 0.25 * stakes),
+            "stakes {stakes}: {}",
+            row(&out, "ALLD").mean_utility
+        );
+    }
 }

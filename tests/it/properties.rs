@@ -327,7 +327,10 @@ fn scenario_text(p: &Params) -> String {
         f(p.learning.2)
     );
     t += &format!(
-        "[rules.realist]\nrelative_gains = {}\n\n[rules.institutionalist]\nmonitoring = {}\n\n",
+        // The realist preset dilutes relative gains over partners (issue 12:
+        // relative_gains_dilution = 0.01); it is set to 0 here so that every state has the same
+        // weight k, the premise of the zero-sum check of mean_utility against mean_payoff.
+        "[rules.realist]\nrelative_gains = {}\nrelative_gains_dilution = 0.0\n\n[rules.institutionalist]\nmonitoring = {}\n\n",
         f(p.realist_relative_gains),
         f(p.institutionalist_monitoring)
     );
