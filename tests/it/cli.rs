@@ -1489,8 +1489,8 @@ fn negotiation_terms_add_up_and_explain_each_decision() {
     let dir = negotiation_outputs(&w);
     let want = columns(&format!(
         "{ID}, round, year, issue, state, member_before, share_in, expected_compliance, u_in, \
-         u_out, gain, sovereignty_cost, norm, exit_cost, ratification, value, taste, decision, \
-         member_after"
+         u_out, gain, sovereignty_cost, norm, exit_cost, ratification, hegemonic_provision, value, \
+         taste, decision, member_after"
     ));
     assert_eq!(header(&dir, "negotiations.csv"), want);
     let t = Table::read(&dir.join("negotiations.csv"));
@@ -1499,8 +1499,11 @@ fn negotiation_terms_add_up_and_explain_each_decision() {
     let mut decisions = BTreeSet::new();
     for r in &t.rows {
         let x = |name: &str| number(&r[c(name)], name);
-        let sum =
-            x("gain") - x("sovereignty_cost") + x("norm") + x("exit_cost") + x("ratification");
+        let sum = x("gain") - x("sovereignty_cost")
+            + x("norm")
+            + x("exit_cost")
+            + x("ratification")
+            + x("hegemonic_provision");
         assert!(
             (sum - x("value")).abs() <= 1e-12 * (1.0 + x("value").abs()),
             "terms {sum} do not add up to the value {} in {r:?}",

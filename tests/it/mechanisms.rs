@@ -1939,9 +1939,12 @@ fn every_event_type_is_logged_over_a_regime_life_cycle() {
     assert_eq!(shocks[2].detail, "sovereignty_cost (6 states)");
 
     // Swing's terms as derived: a would-be cheater's loss in round 5, a keeper's gain in round 7.
+    // Swing's expected compliance is its own memory of membership: every move its partners made
+    // toward it conformed (cooperation, then lawful punishment of its detected cheating), so
+    // c = 1, not the treaty-wide 50/60 that its own cheating drags down.
     let t5 = terms(&out, "Swing", 5);
-    assert!(close(t5.expected_compliance, 50.0 / 60.0), "{t5:?}");
-    assert!(close(t5.gain, 50.0 / 60.0 * (5.0 - 5.25)), "{t5:?}");
+    assert!(close(t5.expected_compliance, 1.0), "{t5:?}");
+    assert!(close(t5.gain, 5.0 - 5.25), "{t5:?}");
     let t7 = terms(&out, "Swing", 7);
     assert!(close(t7.gain, 1.0) && close(t7.u_out, 2.0), "{t7:?}");
 
@@ -2752,8 +2755,12 @@ fn a_cheater_below_the_threshold_neither_joins_nor_stays() {
     let out = run(&s, &rules_of(&s));
     assert!(row(&out, "X").times_detected > 0, "X cheats while in");
     assert_eq!(x_events(&out, EventKind::Withdrew), [1]);
+    // X's expected compliance is its memory of membership: its partners' moves toward it all
+    // conformed (cooperation, then lawful punishment of its cheating), so c = 1 (the treaty-wide
+    // compliance its cheating drags to 50/60 is not what it expects of its partners).
     let t = terms(&out, "X", 1);
-    assert!(close(t.gain, 50.0 / 60.0 * (3.45 - 3.8)), "{t:?}");
+    assert!(close(t.expected_compliance, 1.0), "{t:?}");
+    assert!(close(t.gain, 3.45 - 3.8), "{t:?}");
     assert_eq!(event_states(&out, EventKind::Withdrew), ["X"]);
     assert!(events(&out, EventKind::Ratified).is_empty());
     assert!(!row(&out, "X").member);
