@@ -1815,6 +1815,56 @@ fn informal_forum_cuts_misperception() {
     assert!(l[29].cooperation >= n[29].cooperation);
 }
 
+/// Compliance is cooperation with members in good standing (ODD 7.6): sixteen TFT members (a
+/// given treaty) with misperception 0.05 over 30 rounds. A misread cooperation looks like a
+/// defection; the punisher acts lawfully in its own eyes, so it is not cheating and no monitor
+/// detects it, but the punished partner's own record is good, so the punishment does not keep
+/// the treaty, and the echo that follows does not either: compliance falls well below 1 without
+/// monitoring (before issue 12 such punishments counted as compliant and compliance read about
+/// 0.99). Monitoring 1 removes misreads between members (misperception x (1 - m)): compliance 1
+/// in every round. At monitoring 0.5 misreads still happen, and still nobody is detected.
+#[test]
+fn compliance_counts_cooperation_with_members_in_good_standing() {
+    let states = many("T", 16, |s| s);
+    let at = |monitoring: f64| {
+        let m = format!("rules.test.monitoring={monitoring}");
+        let sets = [
+            "rounds=30",
+            "noise.misperception=0.05",
+            "rules.test.sanctions=1.0",
+            "issues[0].initial_regime={ since_year = 2000, members = \"all\", founding = \"given\" }",
+            &m,
+        ];
+        let s = scenario(&states, &sets, "");
+        run(&s, &rules(&s))
+    };
+    let mean_compliance = |o: &RunOutput| {
+        let rows = overall(o);
+        rows.iter()
+            .map(|r| r.compliance.expect("members play"))
+            .sum::<f64>()
+            / rows.len() as f64
+    };
+    let none = at(0.0);
+    assert!(
+        mean_compliance(&none) < 0.9,
+        "misread punishments do not keep the treaty: {}",
+        mean_compliance(&none)
+    );
+    assert_eq!(total_detected(&none), 0);
+    let half = at(0.5);
+    assert!(mean_compliance(&half) < 1.0);
+    assert!(mean_compliance(&none) < mean_compliance(&half));
+    assert_eq!(
+        total_detected(&half),
+        0,
+        "a misread punishment is not cheating"
+    );
+    let full = at(1.0);
+    assert!(overall(&full).iter().all(|r| r.compliance == Some(1.0)));
+    assert_eq!(total_detected(&full), 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Events (docs/ODD.md §4.11, §7.10)
 // ---------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ pub(super) struct PlayScratch {
     /// Each state's kind ([`Transitions::kind`]).
     pub kinds: Vec<usize>,
     /// This round's move code of each edge (pass 1 to pass 2).
-    pub moves: Vec<u8>,
+    pub moves: Vec<MoveCode>,
     /// Each state's payoff table outside and inside the treaty (pass 2).
     pub pay: Vec<[f64; 8]>,
     /// Each state's sums (pass 2).
@@ -188,31 +188,53 @@ pub(super) fn reset_standing(ps: PairState) -> PairState {
 /// Move code of an edge's round: bit 1 is a's move and bit 0 b's move (1 = D); the flags
 /// follow. This one: a's (b's) move conforms to the treaty (cooperation or a lawful
 /// punishment; always set outside a treaty).
-pub(super) const CONFORM_A: u8 = 1 << 2;
-pub(super) const CONFORM_B: u8 = 1 << 3;
+pub(super) const CONFORM_A: MoveCode = 1 << 2;
+pub(super) const CONFORM_B: MoveCode = 1 << 3;
 /// Move-code bit: both are members (the edge is played under the treaty).
-pub(super) const BOTH: u8 = 1 << 4;
+pub(super) const BOTH: MoveCode = 1 << 4;
 /// Move-code bits: a's (b's) cheating was detected this round.
-pub(super) const DETECTED_A: u8 = 1 << 5;
-pub(super) const DETECTED_B: u8 = 1 << 6;
+pub(super) const DETECTED_A: MoveCode = 1 << 5;
+pub(super) const DETECTED_B: MoveCode = 1 << 6;
+/// Move-code bits: a's (b's) move kept the treaty toward a partner as the record stands:
+/// cooperation, or the punishment of a partner whose own record is bad (it defected against a
+/// partner in good standing) or that the monitor flagged. Compliance is measured by these
+/// (cooperation with members in good standing); a punishment born of a misread move conforms
+/// in the punisher's eyes (it is not cheating) but does not keep the treaty.
+pub(super) const KEPT_A: MoveCode = 1 << 7;
+pub(super) const KEPT_B: MoveCode = 1 << 8;
+
+/// A round's move code of an edge: the moves and the flags above.
+pub(super) type MoveCode = u16;
 
 #[inline(always)]
-fn move_code(xa: Action, xb: Action, punish: (bool, bool), both: bool) -> u8 {
+fn move_code(xa: Action, xb: Action, treaty: TreatyFlags, both: bool) -> MoveCode {
     let (da, db) = (xa == Action::D, xb == Action::D);
-    (da as u8) << 1
-        | db as u8
-        | ((!both || !da || punish.0) as u8) << 2
-        | ((!both || !db || punish.1) as u8) << 3
-        | (both as u8) << 4
+    let bit = |x: bool, at: u32| (x as MoveCode) << at;
+    bit(da, 1)
+        | bit(db, 0)
+        | bit(!both || !da || treaty.punish.0, 2)
+        | bit(!both || !db || treaty.punish.1, 3)
+        | bit(both, 4)
+        | bit(!both || !da || treaty.lawful.0, 7)
+        | bit(!both || !db || treaty.lawful.1, 8)
+}
+
+/// Whether each side's move in treaty play is a punishment (in its own eyes), and whether the
+/// punishment is lawful as the record stands (the partner's own standing is bad, or the partner
+/// is flagged).
+#[derive(Clone, Copy, Default)]
+struct TreatyFlags {
+    punish: (bool, bool),
+    lawful: (bool, bool),
 }
 
 /// Treaty play (contrite reciprocity, Sugden 1986; Boyd 1989): a complier in good standing
 /// punishes a partner in bad standing, or a partner known to cheat systematically; a state in
 /// bad standing (it defected against a partner in good standing) accepts the punishment instead
 /// of answering it, so that implementation errors do not echo. A non-complier cheats.
-/// Returns the moves and whether each is a punishment.
+/// Returns the moves and whether each is a punishment, and a lawful one.
 #[inline(always)]
-fn treaty_moves(pa: &Player, pb: &Player, st_a: u8, st_b: u8) -> (Action, Action, bool, bool) {
+fn treaty_moves(pa: &Player, pb: &Player, st_a: u8, st_b: u8) -> (Action, Action, TreatyFlags) {
     let punish_a = pa.complies
         && !pa.flagged
         && st_a & SELF_GOOD != 0
@@ -231,7 +253,13 @@ fn treaty_moves(pa: &Player, pb: &Player, st_a: u8, st_b: u8) -> (Action, Action
     } else {
         Action::D
     };
-    (xa, xb, punish_a, punish_b)
+    let lawful_a = punish_a && (st_b & SELF_GOOD == 0 || pb.flagged);
+    let lawful_b = punish_b && (st_a & SELF_GOOD == 0 || pa.flagged);
+    let flags = TreatyFlags {
+        punish: (punish_a, punish_b),
+        lawful: (lawful_a, lawful_b),
+    };
+    (xa, xb, flags)
 }
 
 /// The pair state after a round with moves `xa`, `xb` as made and as seen by the other side:
@@ -350,17 +378,16 @@ impl Transitions {
     fn entry(ma: &Machine, mb: &Machine, pa: &Player, pb: &Player, ps: PairState) -> u32 {
         let both = pa.member && pb.member;
         let (sa, sb, st_a, st_b) = unpack(ps);
-        let (xa, xb, punish) = if both {
-            let (xa, xb, punish_a, punish_b) = treaty_moves(pa, pb, st_a, st_b);
-            (xa, xb, (punish_a, punish_b))
+        let (xa, xb, flags) = if both {
+            treaty_moves(pa, pb, st_a, st_b)
         } else {
             match (certain_move(ma, sa), certain_move(mb, sb)) {
-                (Some(xa), Some(xb)) => (xa, xb, (false, false)),
+                (Some(xa), Some(xb)) => (xa, xb, TreatyFlags::default()),
                 _ => return RANDOM_MOVES,
             }
         };
         let next = advance(ma, mb, pa, pb, both, ps, (xa, xb), (xb, xa));
-        CERTAIN | (move_code(xa, xb, punish, both) as u32) << PAIR_BITS | next as u32
+        CERTAIN | (move_code(xa, xb, flags, both) as u32) << PAIR_BITS | next as u32
     }
 }
 
@@ -418,7 +445,8 @@ fn decide_moves(
         } else {
             UNKNOWN
         };
-        let code = (entry >> PAIR_BITS) as u8 & (BOTH | CONFORM_A | CONFORM_B | 0b11);
+        let code = (entry >> PAIR_BITS) as MoveCode
+            & (BOTH | CONFORM_A | CONFORM_B | KEPT_A | KEPT_B | 0b11);
         let both = code & BOTH != 0;
         if entry & CERTAIN != 0
             && noise.gap() >= 2
@@ -443,10 +471,11 @@ fn decide_moves(
         }
         let both = a != b && pa_.member && pb_.member;
         let (sa, sb, st_a, st_b) = unpack(ps);
-        let (mut xa, mut xb, punish_a, punish_b) = if both {
+        let (mut xa, mut xb, flags) = if both {
             treaty_moves(pa_, pb_, st_a, st_b)
         } else {
-            (decide(ma, sa, rng), decide(mb, sb, rng), false, false)
+            let (xa, xb) = (decide(ma, sa, rng), decide(mb, sb, rng));
+            (xa, xb, TreatyFlags::default())
         };
         // What each side meant to do: only a deliberate non-conforming move is cheating that
         // a monitor can detect; an honest implementation error is not (ODD 7.6).
@@ -464,7 +493,7 @@ fn decide_moves(
         // A deliberate non-conforming move between members (cheating, not an error) is
         // detected with the monitoring probability (a's draw first).
         // (A non-conforming move is a D; it was meant when the state also intended a D.)
-        let code = move_code(xa, xb, (punish_a, punish_b), both);
+        let code = move_code(xa, xb, flags, both);
         let cheat_a = code & CONFORM_A == 0 && meant.0 == Action::D;
         let cheat_b = code & CONFORM_B == 0 && meant.1 == Action::D;
         let detected_a = cheat_a && detect_t > 0 && (rng.next_u32() as u64) < detect_t;

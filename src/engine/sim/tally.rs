@@ -10,7 +10,7 @@
 
 use std::ops::Range;
 
-use super::play::{PlayScratch, BOTH, CONFORM_A, CONFORM_B, DETECTED_A, DETECTED_B};
+use super::play::{PlayScratch, BOTH, DETECTED_A, DETECTED_B, KEPT_A, KEPT_B};
 use super::state::IssueState;
 use crate::model::Rules;
 
@@ -267,18 +267,18 @@ fn sum_edges(scratch: &mut PlayScratch, edges: &[(u32, u32)], sanction: f64) {
         }
         let both_u = both as u32;
         acc.m2m += both_u;
-        acc.m2m_coop += both_u & u32::from(m & CONFORM_A != 0);
+        acc.m2m_coop += both_u & u32::from(m & KEPT_A != 0);
         acc.payoff += pa;
         acc.partner += pb;
         acc.coop += ca;
         let s = &mut sums[b];
         s.m2m += both_u;
-        s.m2m_coop += both_u & u32::from(m & CONFORM_B != 0);
+        s.m2m_coop += both_u & u32::from(m & KEPT_B != 0);
         s.payoff += pb;
         s.partner += pa;
         s.coop += cb;
-        acc.received_conforming += both_u & u32::from(m & CONFORM_B != 0);
-        s.received_conforming += both_u & u32::from(m & CONFORM_A != 0);
+        acc.received_conforming += both_u & u32::from(m & KEPT_B != 0);
+        s.received_conforming += both_u & u32::from(m & KEPT_A != 0);
     }
     if cur != usize::MAX {
         sums[cur].add(&acc);
