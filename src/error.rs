@@ -89,6 +89,18 @@ pub enum RegimeError {
         /// What went wrong.
         message: String,
     },
+    /// A command would need more memory or disk than it may use (estimated before it starts).
+    #[error(
+        "the command is too large: it needs {what}, more than {limit}; to shrink it: {advice}"
+    )]
+    TooLarge {
+        /// What is needed, with the sizes that make it large.
+        what: String,
+        /// The limit, as the flag that sets it.
+        limit: String,
+        /// How to shrink it.
+        advice: String,
+    },
     /// Drawing a figure failed.
     #[error("plot error: {0}")]
     Plot(String),
@@ -105,6 +117,7 @@ impl RegimeError {
                 | RegimeError::InvalidArgument { .. }
                 | RegimeError::OutputExists(_)
                 | RegimeError::Csv { .. }
+                | RegimeError::TooLarge { .. }
         )
     }
 

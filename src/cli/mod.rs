@@ -11,6 +11,7 @@ mod tournament;
 mod validate;
 
 use clap::{Args, Parser, Subcommand};
+use regime::analysis::budget;
 use regime::io::scenario::{self, Scenario};
 use std::path::{Path, PathBuf};
 
@@ -49,6 +50,26 @@ pub struct Common {
     /// No progress or notes on standard error (result tables still go to standard output).
     #[arg(long, short, global = true)]
     pub quiet: bool,
+}
+
+/// `--max-memory` and `--max-output`, for the commands that run scenarios.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct LimitArgs {
+    /// Most memory the command may use, e.g. 8G or 512M (default: half of the machine's
+    /// memory). Checked against an estimate before anything is allocated.
+    #[arg(long, value_name = "SIZE", value_parser = budget::parse_size)]
+    pub max_memory: Option<u64>,
+    /// Most bytes the command may write, e.g. 100G (default: the free disk space where the
+    /// outputs go).
+    #[arg(long, value_name = "SIZE", value_parser = budget::parse_size)]
+    pub max_output: Option<u64>,
+}
+
+impl LimitArgs {
+    /// The limits, with the machine's defaults for outputs going to `out`.
+    pub fn limits(&self, out: &Path) -> budget::Limits {
+        budget::Limits::with_defaults(self.max_memory, self.max_output, out)
+    }
 }
 
 #[derive(Subcommand, Debug)]

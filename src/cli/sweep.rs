@@ -2,7 +2,7 @@
 
 use super::{load, Common};
 use regime::analysis::sweep;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `regime sweep`.
 #[derive(Debug, Clone, clap::Args)]
@@ -19,6 +19,8 @@ pub struct SweepArgs {
     /// Also draw the standard figures.
     #[arg(long)]
     pub plots: bool,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
 }
 
 /// `regime sweep SCENARIO`.
@@ -39,6 +41,9 @@ pub fn sweep(c: &Common, args: SweepArgs) -> anyhow::Result<()> {
             force: c.force,
             quiet: c.quiet,
             threads: rayon::current_num_threads(),
+            limits: args
+                .limits
+                .limits(c.out.as_deref().unwrap_or(Path::new("out"))),
         },
     )?;
     Ok(())

@@ -1,6 +1,7 @@
 //! `regime validate`: checks a scenario and prints it fully resolved.
 
 use super::{load, Common};
+use regime::analysis::budget;
 use regime::io::scenario::Scenario;
 use std::path::Path;
 
@@ -29,6 +30,22 @@ fn describe(s: &Scenario) -> String {
         s.start_year,
         s.year(s.rounds - 1),
         s.topology.kind
+    ));
+    let limits = budget::Limits::with_defaults(None, None, std::path::Path::new("out"));
+    let estimate = budget::estimate_runs(
+        s,
+        s.rule_sets.len(),
+        s.replicates,
+        false,
+        rayon::current_num_threads(),
+    );
+    out.push_str(&estimate.describe(
+        &format!(
+            "`regime run` ({} replicates x {} rule sets)",
+            s.replicates,
+            s.rule_sets.len()
+        ),
+        &limits,
     ));
     out.push_str("# fully resolved (defaults filled in, rule sets expanded):\n");
     match toml::to_string_pretty(&resolved_view(s)) {

@@ -10,7 +10,6 @@
 //! import [`crate::analysis`], [`crate::plot`] or clap.
 
 use std::collections::BTreeSet;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::RegimeError;
@@ -35,10 +34,7 @@ impl Table {
     /// [`RegimeError::ReadInput`]; an empty file, a malformed row or rows of unequal length are a
     /// [`RegimeError::Csv`] naming the file.
     pub fn read(path: &Path) -> Result<Table> {
-        let file = fs::File::open(path).map_err(|source| RegimeError::ReadInput {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let file = crate::io::input::open(path, Some(crate::io::input::MAX_CSV_BYTES))?;
         Table::from_reader(path, std::io::BufReader::new(file))
     }
 
@@ -226,6 +222,7 @@ fn csv_error(path: &Path, message: &str) -> RegimeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn parse(text: &str) -> Result<Table> {
         Table::from_reader(Path::new("points.csv"), text.as_bytes())

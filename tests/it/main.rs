@@ -5,6 +5,7 @@
 mod axelrod_crosscheck;
 mod cli;
 mod common;
+mod limits;
 mod mechanisms;
 mod plot;
 mod properties;

@@ -13,6 +13,7 @@
 
 pub mod edges_csv;
 pub mod file;
+pub mod limits;
 pub mod overrides;
 pub mod resolve;
 pub mod states_csv;
@@ -57,10 +58,7 @@ pub fn sweep_table(text: &str) -> Option<toml::Value> {
 
 /// Reads, overrides, validates and resolves a scenario file.
 pub fn load(path: &Path, sets: &[String]) -> Result<Scenario> {
-    let text = std::fs::read_to_string(path).map_err(|source| RegimeError::ReadInput {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::io::input::read_text(path, crate::io::input::MAX_SCENARIO_BYTES)?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     parse(&text, &path.display().to_string(), &base, sets)
 }

@@ -1,0 +1,219 @@
+//! Hardening (issue 14): sizes refused before anything is allocated (`--max-memory`,
+//! `--max-output`, the largest scenario), bounded reads of input files, value ranges that keep
+//! every computation finite, and located messages for undecodable input. Each test pins a case
+//! that used to panic, hang or write nonsense; every refusal exits 2, names the file and writes
+//! nothing.
+
+use std::time::{Duration, Instant};
+
+use super::common::{s, shipped, Work};
+
+/// A two-state scenario with one bloc of `count` states; `extra` is appended.
+fn bloc_scenario(count: &str, extra: &str) -> String {
+    format!(
+        "name = \"b\"\nrounds = 10\n\n[[blocs]]\ngroup = \"g\"\nregion = \"r\"\ncount = {count}\n\
+         power = 1.0\nposition = 0.5\nsecurity = 0.5\neconomy = 0.5\nrights = 0.5\n\
+         sovereignty_cost = 0.5\ndiscount = 0.9\nstrategy = \"tit_for_tat\"\n\n[[issues]]\n\
+         name = \"labour\"\npayoffs = {{ t = 5.0, r = 3.0, p = 1.0, s = 0.0 }}\n{extra}"
+    )
+}
+
+/// Runs an input error and checks that it was quick (no allocation of the huge thing).
+fn quick_input_error(w: &Work, args: &[&str], needles: &[&str]) -> String {
+    let started = Instant::now();
+    let e = w.input_error(args, needles);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "`regime {}` took {:?} to refuse",
+        args.join(" "),
+        started.elapsed()
+    );
+    e
+}
+
+#[test]
+fn huge_bloc_counts_are_refused_before_allocation() {
+    let w = Work::new();
+    // Regression: count = i64::MAX was a capacity-overflow panic (exit 101) in validate.
+    for count in ["9223372036854775807", "1000000000"] {
+        w.write("big.toml", &bloc_scenario(count, ""));
+        for cmd in ["validate", "run"] {
+            quick_input_error(
+                &w,
+                &[cmd, "big.toml", "--out", "out"],
+                &["big.toml:7:9", "blocs[0].count", "at most 1000000 states"],
+            );
+        }
+    }
+}
+
+#[test]
+fn worlds_too_large_for_memory_are_refused_with_what_to_shrink() {
+    let w = Work::new();
+    // 100,000 states playing everyone: 5e9 edges.
+    w.write("dense.toml", &bloc_scenario("100000", ""));
+    let e = quick_input_error(
+        &w,
+        &["run", "dense.toml", "--reps", "1", "--out", "out"],
+        &["too large", "of memory", "--max-memory", "blocs count"],
+    );
+    assert!(e.contains("5.0e9 edges"), "{e}");
+    // A lattice of 10^5 x 10^5 needs 10^10 states.
+    let spatial = s(&shipped("spatial.toml"));
+    for cmd in ["validate", "run"] {
+        quick_input_error(
+            &w,
+            &[
+                cmd,
+                &spatial,
+                "--set",
+                "topology.width=100000",
+                "--set",
+                "topology.height=100000",
+            ],
+            &["topology.width"],
+        );
+    }
+    // A small run fits, and a tiny --max-memory refuses it.
+    let teaching = s(&shipped("teaching.toml"));
+    quick_input_error(
+        &w,
+        &["run", &teaching, "--reps", "1", "--max-memory", "1K"],
+        &["--max-memory 1.0 KiB"],
+    );
+}
+
+#[test]
+fn huge_replicate_counts_are_refused_before_running() {
+    let w = Work::new();
+    let teaching = s(&shipped("teaching.toml"));
+    quick_input_error(
+        &w,
+        &["run", &teaching, "--reps", "1000000000", "--out", "out"],
+        &["too large", "2.0e9 runs"],
+    );
+    quick_input_error(
+        &w,
+        &[
+            "run",
+            &teaching,
+            "--reps",
+            "100",
+            "--max-output",
+            "1M",
+            "--out",
+            "out",
+        ],
+        &["of output", "--max-output 1.0 MiB"],
+    );
+    let sweep = s(&shipped("sweeps/relative-gains-discount.toml"));
+    quick_input_error(
+        &w,
+        &[
+            "sweep",
+            &sweep,
+            "--set",
+            "sweep.replicates=1000000000",
+            "--out",
+            "out",
+        ],
+        &["too large", "runs"],
+    );
+}
+
+#[test]
+fn validate_prints_the_estimate_as_comments() {
+    let w = Work::new();
+    let o = w.run(&["validate", &s(&shipped("teaching.toml"))]).ok();
+    let line = o
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("# estimate for `regime run` (20 replicates x 2 rule sets)"))
+        .unwrap_or_else(|| panic!("no estimate in\n{}", o.stdout));
+    for part in [
+        "40 runs of 8 states and 28 edges",
+        "memory about",
+        "--max-memory",
+    ] {
+        assert!(line.contains(part), "{line}");
+    }
+}
+
+#[test]
+fn inputs_that_are_not_regular_files_fail_at_once_naming_the_file() {
+    let w = Work::new();
+    quick_input_error(
+        &w,
+        &["validate", "/dev/zero"],
+        &["/dev/zero: not a regular file"],
+    );
+    w.write(
+        "zero.toml",
+        &bloc_scenario("2", "").replace("[[blocs]]", "states_file = \"/dev/zero\"\n\n[[blocs]]"),
+    );
+    quick_input_error(
+        &w,
+        &["run", "zero.toml", "--out", "out"],
+        &["/dev/zero: not a regular file"],
+    );
+    w.write("big.toml", &format!("# {}\n", "x".repeat(17 << 20)));
+    quick_input_error(&w, &["validate", "big.toml"], &["big.toml", "more than"]);
+}
+
+#[test]
+fn invalid_utf8_is_located_and_causes_are_not_repeated() {
+    let w = Work::new();
+    let mut bytes = bloc_scenario("2", "").into_bytes();
+    let at = bytes.iter().position(|&b| b == b'r').unwrap(); // "rounds", line 2
+    bytes.insert(at + 2, 0xff);
+    std::fs::write(w.path("bad.toml"), bytes).unwrap();
+    let e = quick_input_error(
+        &w,
+        &["validate", "bad.toml"],
+        &["bad.toml:2:3: invalid UTF-8 at byte offset 13 (byte 0xFF)"],
+    );
+    assert_eq!(e.lines().count(), 1, "{e}");
+    // Regression: a missing file printed the OS error twice ("caused by: ...").
+    let e = quick_input_error(&w, &["validate", "missing.toml"], &["missing.toml"]);
+    assert_eq!(e.matches("No such file").count(), 1, "{e}");
+}
+
+#[test]
+fn values_out_of_range_name_the_field_and_the_range() {
+    let w = Work::new();
+    let teaching = s(&shipped("teaching.toml"));
+    for (set, needle) in [
+        ("states[0].power=1e308", "states[0].power"),
+        ("rounds=1000000000000", "rounds"),
+        ("issues[0].payoffs.t=1e308", "issues[0].payoffs.t"),
+        (
+            "issues[0].shifts.reward_per_rights=1e308",
+            "issues[0].shifts.reward_per_rights",
+        ),
+        ("regime.decision_noise=1e9", "regime.decision_noise"),
+        ("learning.interval=4294967296", "learning.interval"),
+        (
+            "regime.negotiation_interval=10000000",
+            "regime.negotiation_interval",
+        ),
+        ("start_year=9223372036854775807", "start_year"),
+    ] {
+        quick_input_error(
+            &w,
+            &[
+                "run", &teaching, "--reps", "1", "--set", set, "--out", "out",
+            ],
+            &[needle, "expected a ", &format!("--set {set}")],
+        );
+    }
+    // In the file: the line of the field.
+    w.write(
+        "power.toml",
+        &bloc_scenario("2", "").replace("power = 1.0", "power = 1e308"),
+    );
+    quick_input_error(
+        &w,
+        &["validate", "power.toml"],
+        &["power.toml:8:9", "blocs[0].power", "1000000000000"],
+    );
+}
