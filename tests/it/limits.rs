@@ -217,3 +217,28 @@ fn values_out_of_range_name_the_field_and_the_range() {
         &["power.toml:8:9", "blocs[0].power", "1000000000000"],
     );
 }
+
+#[test]
+fn plot_refuses_axis_values_it_cannot_draw_and_devices() {
+    let w = Work::new();
+    // Regression: x = ±1e308 panicked inside plotters (exit 101).
+    w.write("big.csv", "x,y\n1,2\n1e308,3\n-1e308,1\n");
+    w.write("bigy.csv", "x,y\n1,2\n2,-1e101\n");
+    w.write("heat.csv", "x,y,z\n1,2,1e308\n2,3,1\n");
+    for (csv, line, z) in [
+        ("big.csv", "line 3, column 1 (`x`)", None),
+        ("bigy.csv", "line 3, column 2 (`y`)", None),
+        ("heat.csv", "line 2, column 3 (`z`)", Some("z")),
+    ] {
+        let mut args = vec!["plot", csv, "--x", "x", "--y", "y", "-o", "f.svg"];
+        if let Some(z) = z {
+            args.extend(["--z", z]);
+        }
+        quick_input_error(&w, &args, &[csv, line, "within ±1e100"]);
+    }
+    quick_input_error(
+        &w,
+        &["plot", "/dev/zero", "--x", "x", "--y", "y", "-o", "f.svg"],
+        &["/dev/zero: not a regular file"],
+    );
+}
