@@ -133,7 +133,7 @@ pub enum Command {
     },
     /// Check a scenario and print it fully resolved.
     #[command(
-        after_help = "Examples:\n  regime validate scenarios/world.toml\n  regime validate scenarios/world.toml --set regime.min_member_share=0.5\n\nWrites nothing; prints the scenario with every default filled in and the rule sets expanded.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+        after_help = "Examples:\n  regime validate scenarios/world.toml\n  regime validate scenarios/world.toml --set regime.min_member_share=0.5\n\nWrites nothing; prints the scenario with every default filled in, states_file listed and the rule sets expanded, as a scenario file that `regime run` reads back to the same results, after comment lines with its hash and an estimate of the memory and output of `regime run`.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
     )]
     Validate {
         /// Scenario file (TOML).

@@ -16,6 +16,7 @@ pub mod file;
 pub mod limits;
 pub mod overrides;
 pub mod resolve;
+pub mod resolved;
 pub mod states_csv;
 pub mod validate;
 
@@ -30,6 +31,7 @@ pub use file::{
     RegimeSpec, RulesSpec, ScenarioFile, ShockSpec, StateSpec, TopologySpec,
 };
 pub use overrides::apply_sets;
+pub use resolved::resolved_toml;
 pub use validate::line_col;
 
 /// The world scenario, embedded so that `regime run` works with no file at all.
@@ -59,8 +61,12 @@ pub fn sweep_table(text: &str) -> Option<toml::Value> {
 /// Reads, overrides, validates and resolves a scenario file.
 pub fn load(path: &Path, sets: &[String]) -> Result<Scenario> {
     let text = crate::io::input::read_text(path, crate::io::input::MAX_SCENARIO_BYTES)?;
-    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    parse(&text, &path.display().to_string(), &base, sets)
+    parse(&text, &path.display().to_string(), &base_dir(path), sets)
+}
+
+/// The folder a scenario file's relative paths (`states_file`, `topology.file`) start from.
+pub fn base_dir(path: &Path) -> std::path::PathBuf {
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 /// Reads the embedded default scenario (the world scenario).
