@@ -90,10 +90,10 @@ pub enum RegimeError {
         message: String,
     },
     /// A command would need more memory or disk than it may use (estimated before it starts).
-    #[error(
-        "the command is too large: it needs {what}, more than {limit}; to shrink it: {advice}"
-    )]
+    #[error("{scenario}: too large: it needs {what}, more than {limit}; to shrink it: {advice}")]
     TooLarge {
+        /// The scenario (file or `<embedded ...>`).
+        scenario: String,
         /// What is needed, with the sizes that make it large.
         what: String,
         /// The limit, as the flag that sets it.

@@ -88,6 +88,8 @@ fn free_bytes(_: &Path) -> Option<u64> {
 /// The sizes a command will reach, estimated before it starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Estimate {
+    /// The scenario's source, named in messages.
+    pub scenario: String,
     /// States per world.
     pub states: f64,
     /// Edges (pairs that play) per world, expected.
@@ -154,6 +156,7 @@ pub fn estimate_runs(
         + runs * (RUN_BYTES + issues * RUN_ISSUE_BYTES);
     let rows = runs * rows_per_run;
     Estimate {
+        scenario: s.source.clone(),
         states,
         edges,
         runs,
@@ -177,6 +180,7 @@ pub fn estimate_sweep(
     let runs = points as f64 * rule_sets as f64 * reps as f64;
     let rows = runs * issues;
     Estimate {
+        scenario: s.source.clone(),
         states,
         edges,
         runs,
@@ -208,6 +212,7 @@ impl Estimate {
     pub fn check(&self, limits: &Limits) -> Result<()> {
         if self.memory > limits.max_memory as f64 {
             return Err(RegimeError::TooLarge {
+                scenario: self.scenario.clone(),
                 what: format!(
                     "about {} of memory ({} states and {} edges per world, {} runs)",
                     bytes(self.memory),
@@ -223,6 +228,7 @@ impl Estimate {
         }
         if self.output > limits.max_output as f64 {
             return Err(RegimeError::TooLarge {
+                scenario: self.scenario.clone(),
                 what: format!(
                     "about {} of output ({} rows from {} runs)",
                     bytes(self.output),

@@ -55,7 +55,12 @@ fn worlds_too_large_for_memory_are_refused_with_what_to_shrink() {
     let e = quick_input_error(
         &w,
         &["run", "dense.toml", "--reps", "1", "--out", "out"],
-        &["too large", "of memory", "--max-memory", "blocs count"],
+        &[
+            "dense.toml: too large",
+            "of memory",
+            "--max-memory",
+            "blocs count",
+        ],
     );
     assert!(e.contains("5.0e9 edges"), "{e}");
     // A lattice of 10^5 x 10^5 needs 10^10 states.

@@ -5,6 +5,7 @@
 mod axelrod_crosscheck;
 mod cli;
 mod common;
+mod fuzz;
 mod limits;
 mod mechanisms;
 mod plot;
