@@ -150,6 +150,19 @@ impl RegimeError {
     }
 }
 
+/// Splits a message of the form "EXPECTED, found FOUND" (or "; found"), as strategy parsing
+/// gives, into what was expected and what was found, so that an error built from it says
+/// "expected …, found …" once. Without "found", the whole message is what was expected.
+pub fn split_expected_found(message: &str) -> (String, Option<String>) {
+    match message
+        .rsplit_once(", found ")
+        .or_else(|| message.rsplit_once("; found "))
+    {
+        Some((expected, found)) => (expected.to_string(), Some(found.to_string())),
+        None => (message.to_string(), None),
+    }
+}
+
 /// Result alias used across the library.
 pub type Result<T> = std::result::Result<T, RegimeError>;
 

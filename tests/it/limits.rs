@@ -247,3 +247,86 @@ fn plot_refuses_axis_values_it_cannot_draw_and_devices() {
         &["/dev/zero: not a regular file"],
     );
 }
+
+/// Runs `validate teaching.toml --set SET` and returns the message.
+fn set_error(w: &Work, set: &str, needles: &[&str]) -> String {
+    let e = quick_input_error(
+        w,
+        &["validate", &s(&shipped("teaching.toml")), "--set", set],
+        needles,
+    );
+    assert_eq!(e.matches("expected").count(), 1, "{e}");
+    assert_eq!(e.matches("found").count(), 1, "{e}");
+    e
+}
+
+#[test]
+fn messages_say_what_was_expected_and_found_once() {
+    let w = Work::new();
+    // Regression: "expected a valid value, found unknown field `roundz`, expected one of ...".
+    set_error(
+        &w,
+        "roundz=3",
+        &[
+            "expected a known field (one of `name`",
+            "found unknown field `roundz` (did you mean `rounds`?)",
+        ],
+    );
+    set_error(
+        &w,
+        "rounds=1.5",
+        &["expected a whole number >= 0, found floating point `1.5`"],
+    );
+    set_error(
+        &w,
+        "blocs=[{group=\"g\"}]",
+        &["expected the required field `region`, found none"],
+    );
+    // Regression: "expected a strategy, found a probability in [0, 1], found 1.5".
+    set_error(
+        &w,
+        "states[0].strategy=\"memory_one(1.5,0,0,1)\"",
+        &["expected a strategy: a probability in [0, 1], found 1.5 in `memory_one(1.5,0,0,1)`"],
+    );
+    // Regression: numbers TOML cannot hold became strings ("found invalid type: string").
+    for big in ["18446744073709551616", "9223372036854775808", "1e400"] {
+        let e = set_error(
+            &w,
+            &format!("rounds={big}"),
+            &["a number TOML can hold", big],
+        );
+        assert!(!e.contains("string"), "{e}");
+    }
+    let e = quick_input_error(
+        &w,
+        &[
+            "tournament",
+            "--strategies",
+            "TFT,memory_one(1.5,0,0,1)",
+            "--out",
+            "t",
+        ],
+        &["expected a probability in [0, 1], found 1.5 in `memory_one(1.5,0,0,1)`"],
+    );
+    assert_eq!(e.matches("found").count(), 1, "{e}");
+}
+
+#[test]
+fn a_state_named_twice_in_a_states_csv_names_its_line() {
+    let w = Work::new();
+    let csv = std::fs::read_to_string(shipped("data/world-states.csv")).unwrap();
+    let mut lines: Vec<&str> = csv.lines().take(5).collect();
+    lines.push(lines[2]);
+    std::fs::create_dir(w.path("data")).unwrap();
+    w.write("data/world-states.csv", &(lines.join("\n") + "\n"));
+    std::fs::copy(shipped("hegemon.toml"), w.path("hegemon.toml")).unwrap();
+    let name = lines[2].split(',').next().unwrap();
+    quick_input_error(
+        &w,
+        &["validate", "hegemon.toml"],
+        &[
+            "data/world-states.csv:6: field `name`",
+            &format!("expected unique state names, found `{name}` twice"),
+        ],
+    );
+}

@@ -340,13 +340,9 @@ fn resolve_states(
 ) -> Result<ResolvedStates> {
     let fixed = listed_states(raw, issue_names, v, base_dir)?;
     let mut names = HashSet::new();
-    for s in &fixed {
+    for (i, s) in fixed.iter().enumerate() {
         if !names.insert(s.name.clone()) {
-            return Err(v.err(
-                "states",
-                "unique state names",
-                format!("`{}` twice", s.name),
-            ));
+            return Err(duplicate_state(raw, i, &s.name, v, base_dir));
         }
     }
     let count = check_state_count(fixed.len() as u64, &raw.blocs, v)?;
@@ -368,6 +364,31 @@ fn resolve_states(
         names,
         count,
     })
+}
+
+/// A state name given twice: located at the second `[[states]]` table, or at the line of the
+/// states CSV that repeats it.
+fn duplicate_state(
+    raw: &ScenarioFile,
+    i: usize,
+    name: &str,
+    v: &Validator,
+    base_dir: &Path,
+) -> crate::error::RegimeError {
+    let found = format!("`{name}` twice");
+    match (i.checked_sub(raw.states.len()), &raw.states_file) {
+        (Some(row), Some(f)) => crate::error::RegimeError::field(
+            crate::error::Location {
+                file: base_dir.join(f).display().to_string(),
+                line: Some(row + 2),
+                column: None,
+            },
+            "name",
+            "unique state names",
+            found,
+        ),
+        _ => v.err(&format!("states[{i}].name"), "unique state names", found),
+    }
 }
 
 /// The number of states, at most [`MAX_STATES`], checked before any bloc's names are made.

@@ -146,7 +146,11 @@ impl CsvLoc<'_> {
         if !(s.discount > 0.0 && s.discount < 1.0) {
             return Err(self.err("discount", "a number in (0, 1)", s.discount.to_string()));
         }
-        Strategy::parse(&s.strategy).map_err(|e| self.err("strategy", "a strategy", e))?;
+        Strategy::parse(&s.strategy).map_err(|e| {
+            let (expected, found) = crate::error::split_expected_found(&e);
+            let found = found.unwrap_or_else(|| format!("`{}`", s.strategy));
+            self.err("strategy", &format!("a strategy: {expected}"), found)
+        })?;
         Ok(())
     }
 }

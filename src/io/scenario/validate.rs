@@ -7,7 +7,7 @@
 
 use super::limits::{MAX_POWER, MAX_VALUE};
 use super::overrides::{parse_path, path_matches, Seg};
-use crate::error::{Location, RegimeError, Result};
+use crate::error::{split_expected_found, Location, RegimeError, Result};
 use crate::model::strategy::Strategy;
 use crate::model::Dist;
 
@@ -224,7 +224,15 @@ impl Validator<'_> {
     }
 
     pub(super) fn strategy(&self, path: &str, s: &str) -> Result<Strategy> {
-        Strategy::parse(s).map_err(|e| self.err(path, "a strategy", e))
+        Strategy::parse(s).map_err(|e| {
+            let (expected, found) = split_expected_found(&e);
+            let found = match found {
+                Some(f) if f.trim_matches('`') != s => format!("{f} in `{s}`"),
+                Some(f) => f,
+                None => format!("`{s}`"),
+            };
+            self.err(path, format!("a strategy: {expected}"), found)
+        })
     }
 
     pub(super) fn dist(
