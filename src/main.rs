@@ -18,7 +18,7 @@ const THREADS_PER_CORE: usize = 8;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(t) = cli.common.threads {
+    if let Some(t) = cli.command.threads() {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let most = cores * THREADS_PER_CORE;
         if t == 0 || t > most {

@@ -3,6 +3,8 @@
 //! library, which never imports this module or clap.
 
 mod compare;
+#[cfg(test)]
+mod doc_examples;
 mod merge;
 mod plot;
 mod run;
@@ -24,32 +26,63 @@ use std::path::{Path, PathBuf};
     after_help = "Examples:\n  regime run                                   the embedded 193-state world, both rule sets\n  regime run scenarios/teaching.toml --plots   8 states, with figures\n  regime help run                              one command's options, files and examples\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure.\nOutputs go to a temporary directory renamed into place when complete (default out/<command>-<scenario>, never overwritten without --force)."
 )]
 pub struct Cli {
-    #[command(flatten)]
-    pub common: Common,
     #[command(subcommand)]
     pub command: Command,
 }
 
-#[derive(Args, Debug, Clone)]
+/// What the commands share, gathered from the flags each one has (a command without a flag
+/// gets its default; `--threads` is applied by `main`). Not a clap type: each command declares only the flags that mean
+/// something for it, through the groups below.
+#[derive(Debug, Clone, Default)]
 pub struct Common {
-    /// Master seed (default: the scenario's `seed`, or 42).
-    #[arg(long, global = true)]
     pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, global = true)]
-    pub threads: Option<usize>,
-    /// Output directory (default: out/<command>-<scenario>, never overwriting).
-    #[arg(long, global = true)]
+    pub out: Option<PathBuf>,
+    pub force: bool,
+    pub sets: Vec<String>,
+    pub quiet: bool,
+}
+
+/// `--seed` and `--set`: for the commands that run a scenario.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ScenarioArgs {
+    /// Master seed (default: the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override a scenario field: --set regime.min_member_share=0.5 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+}
+
+/// `--out`, `--force`, `--threads` and `--quiet`: for the commands that compute and write an
+/// output directory.
+#[derive(Args, Debug, Clone, Default)]
+pub struct OutputArgs {
+    /// Output directory (default: out/<command>-<name>, never overwriting).
+    #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace an existing output directory.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub force: bool,
-    /// Override a scenario field: --set regime.min_member_share=0.5 (repeatable).
-    #[arg(long = "set", global = true, value_name = "PATH=VALUE")]
-    pub sets: Vec<String>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// No progress or notes on standard error (result tables still go to standard output).
-    #[arg(long, short, global = true)]
+    #[arg(long, short)]
     pub quiet: bool,
+}
+
+impl Common {
+    /// The settings of a command with these flag groups.
+    fn of(scenario: Option<ScenarioArgs>, output: OutputArgs) -> Common {
+        let scenario = scenario.unwrap_or_default();
+        Common {
+            seed: scenario.seed,
+            sets: scenario.sets,
+            out: output.out,
+            force: output.force,
+            quiet: output.quiet,
+        }
+    }
 }
 
 /// `--max-memory` and `--max-output`, for the commands that run scenarios.
@@ -86,6 +119,10 @@ pub enum Command {
         reps: Option<u64>,
         #[command(flatten)]
         extras: run::Extras,
+        #[command(flatten)]
+        scenario_args: ScenarioArgs,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Run the same replicates under several rule sets on common random numbers and compare.
     #[command(
@@ -106,6 +143,10 @@ pub enum Command {
         reps: u64,
         #[command(flatten)]
         extras: run::Extras,
+        #[command(flatten)]
+        scenario_args: ScenarioArgs,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Round-robin tournament with self-play, as in Axelrod-Python.
     #[command(
@@ -130,6 +171,11 @@ pub enum Command {
         /// Also write every turn's actions to actions.csv.
         #[arg(long)]
         record_actions: bool,
+        /// Master seed of the tournament (default 42).
+        #[arg(long)]
+        seed: Option<u64>,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Check a scenario and print it fully resolved.
     #[command(
@@ -138,12 +184,22 @@ pub enum Command {
     Validate {
         /// Scenario file (TOML).
         scenario: PathBuf,
+        /// Override a scenario field: --set regime.min_member_share=0.5 (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
     },
     /// Parameter sweep over the scenario's [sweep] table.
     #[command(
         after_help = "Examples:\n  regime sweep scenarios/sweeps/relative-gains-discount.toml --plots\n  regime sweep scenarios/sweeps/continuum.toml --shard 1/4 --out out/c1   (then 2/4 ... 4/4, and regime merge)\n  regime sweep scenarios/sweeps/continuum.toml --resume                   (after an interruption, same command)\n\nWrites runs.csv (one row per run and issue), points.csv (per point, rule set and issue, with Wilson intervals), manifest.json; with --plots one figure per issue. See docs/sweep.md.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
     )]
-    Sweep(sweep::SweepArgs),
+    Sweep {
+        #[command(flatten)]
+        args: sweep::SweepArgs,
+        #[command(flatten)]
+        scenario_args: ScenarioArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Combine the outputs of sweep shards into the files one sweep would have written.
     #[command(
         after_help = "Example:\n  regime merge out/c1 out/c2 out/c3 out/c4 --out out/continuum\n\nWrites runs.csv, points.csv and manifest.json, byte for byte those of one unsharded sweep. Refuses shards of another sweep, a shard twice or missing, and a shard whose runs.csv lacks rows its manifest records.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
@@ -152,6 +208,12 @@ pub enum Command {
         /// Shard output directories.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
+        /// The merged output directory.
+        #[arg(long, required = true)]
+        out: PathBuf,
+        /// Replace an existing output directory.
+        #[arg(long)]
+        force: bool,
     },
     /// Draw a line plot (or a heatmap with --z) from any CSV.
     #[command(
@@ -182,24 +244,49 @@ pub enum Command {
         /// Output file (.svg or .png).
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
+        /// No note on standard error.
+        #[arg(long, short)]
+        quiet: bool,
     },
+}
+
+impl Command {
+    /// `--threads`, for the commands that have it.
+    pub fn threads(&self) -> Option<usize> {
+        match self {
+            Command::Run { output, .. }
+            | Command::Compare { output, .. }
+            | Command::Tournament { output, .. }
+            | Command::Sweep { output, .. } => output.threads,
+            Command::Validate { .. } | Command::Merge { .. } | Command::Plot { .. } => None,
+        }
+    }
 }
 
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
-    let c = cli.common;
     match cli.command {
         Command::Run {
             scenario,
             reps,
             extras,
-        } => run::run(&c, scenario.as_deref(), reps, extras),
+            scenario_args,
+            output,
+        } => {
+            let c = Common::of(Some(scenario_args), output);
+            run::run(&c, scenario.as_deref(), reps, extras)
+        }
         Command::Compare {
             scenario,
             rule_sets,
             reps,
             extras,
-        } => compare::compare(&c, &scenario, &rule_sets, reps, extras),
+            scenario_args,
+            output,
+        } => {
+            let c = Common::of(Some(scenario_args), output);
+            compare::compare(&c, &scenario, &rule_sets, reps, extras)
+        }
         Command::Tournament {
             strategies,
             turns,
@@ -207,18 +294,31 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             noise,
             payoffs,
             record_actions,
-        } => tournament::tournament(
-            &c,
-            &tournament::split_top_level(&strategies),
-            turns,
-            reps,
-            noise,
-            &payoffs,
-            record_actions,
-        ),
-        Command::Validate { scenario } => validate::validate(&c, &scenario),
-        Command::Sweep(args) => sweep::sweep(&c, args),
-        Command::Merge { dirs } => merge::merge(&c, &dirs),
+            seed,
+            output,
+        } => {
+            let scenario_args = ScenarioArgs { seed, sets: vec![] };
+            tournament::tournament(
+                &Common::of(Some(scenario_args), output),
+                &tournament::split_top_level(&strategies),
+                turns,
+                reps,
+                noise,
+                &payoffs,
+                record_actions,
+            )
+        }
+        Command::Validate { scenario, sets } => {
+            let scenario_args = ScenarioArgs { seed: None, sets };
+            let c = Common::of(Some(scenario_args), OutputArgs::default());
+            validate::validate(&c, &scenario)
+        }
+        Command::Sweep {
+            args,
+            scenario_args,
+            output,
+        } => sweep::sweep(&Common::of(Some(scenario_args), output), args),
+        Command::Merge { dirs, out, force } => merge::merge(&dirs, &out, force),
         Command::Plot {
             csv,
             x,
@@ -228,8 +328,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             title,
             filters,
             output,
+            quiet,
         } => plot::plot(
-            &c,
+            quiet,
             csv,
             regime::plot::PlotSpec {
                 x,

@@ -37,10 +37,13 @@ fn huge_bloc_counts_are_refused_before_allocation() {
     // Regression: count = i64::MAX was a capacity-overflow panic (exit 101) in validate.
     for count in ["9223372036854775807", "1000000000"] {
         w.write("big.toml", &bloc_scenario(count, ""));
-        for cmd in ["validate", "run"] {
+        for args in [
+            &["validate", "big.toml"][..],
+            &["run", "big.toml", "--out", "out"],
+        ] {
             quick_input_error(
                 &w,
-                &[cmd, "big.toml", "--out", "out"],
+                args,
                 &["big.toml:7:9", "blocs[0].count", "at most 1000000 states"],
             );
         }
