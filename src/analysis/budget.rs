@@ -190,6 +190,23 @@ pub fn estimate_sweep(
     }
 }
 
+/// `regime sweep` of the scenario's own `[sweep]` table (`None` without one), whole (all
+/// shards).
+pub fn estimate_scenario_sweep(s: &Scenario, threads: usize) -> Result<Option<(u64, Estimate)>> {
+    if crate::io::scenario::sweep_table(&s.text).is_none() {
+        return Ok(None);
+    }
+    let spec = super::sweep::SweepSpec::from_scenario(s)?;
+    let replicates = spec.replicates;
+    let rule_sets = spec
+        .rule_set_axis
+        .as_ref()
+        .map_or(s.rule_sets.len(), Vec::len);
+    let points = super::sweep::Plan::new(spec, s.seed)?.points();
+    let estimate = estimate_sweep(s, points, rule_sets, replicates, threads);
+    Ok(Some((points, estimate)))
+}
+
 impl Estimate {
     /// Comment lines for `regime validate`.
     pub fn describe(&self, what: &str, limits: &Limits) -> String {

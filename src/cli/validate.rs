@@ -32,13 +32,8 @@ fn describe(s: &Scenario, path: &Path) -> anyhow::Result<String> {
         s.topology.kind
     ));
     let limits = budget::Limits::with_defaults(None, None, std::path::Path::new("out"));
-    let estimate = budget::estimate_runs(
-        s,
-        s.rule_sets.len(),
-        s.replicates,
-        false,
-        rayon::current_num_threads(),
-    );
+    let threads = rayon::current_num_threads();
+    let estimate = budget::estimate_runs(s, s.rule_sets.len(), s.replicates, false, threads);
     out.push_str(&estimate.describe(
         &format!(
             "`regime run` ({} replicates x {} rule sets)",
@@ -47,6 +42,9 @@ fn describe(s: &Scenario, path: &Path) -> anyhow::Result<String> {
         ),
         &limits,
     ));
+    if let Some((points, sweep)) = budget::estimate_scenario_sweep(s, threads)? {
+        out.push_str(&sweep.describe(&format!("`regime sweep` ({points} points)"), &limits));
+    }
     out.push_str(
         "# fully resolved (defaults filled in, states_file listed, rule sets expanded); \
          `regime run` reads it back to the same results:\n",

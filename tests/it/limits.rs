@@ -145,6 +145,15 @@ fn validate_prints_the_estimate_as_comments() {
     ] {
         assert!(line.contains(part), "{line}");
     }
+    let sweep = s(&shipped("sweeps/continuum.toml"));
+    let o = w.run(&["validate", &sweep]).ok();
+    assert!(
+        o.stdout
+            .lines()
+            .any(|l| l.starts_with("# estimate for `regime sweep` (21 points): 2100 runs")),
+        "{}",
+        o.stdout
+    );
 }
 
 #[test]
