@@ -89,6 +89,7 @@ fn sweep_runs_per_second(c: &mut Criterion) {
             force: true,
             quiet: true,
             threads,
+            limits: regime::analysis::budget::Limits::with_defaults(None, None, dir.path()),
         };
         g.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, _| {
             b.iter(|| {

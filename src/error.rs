@@ -89,6 +89,18 @@ pub enum RegimeError {
         /// What went wrong.
         message: String,
     },
+    /// A command would need more memory or disk than it may use (estimated before it starts).
+    #[error("{scenario}: too large: it needs {what}, more than {limit}; to shrink it: {advice}")]
+    TooLarge {
+        /// The scenario (file or `<embedded ...>`).
+        scenario: String,
+        /// What is needed, with the sizes that make it large.
+        what: String,
+        /// The limit, as the flag that sets it.
+        limit: String,
+        /// How to shrink it.
+        advice: String,
+    },
     /// Drawing a figure failed.
     #[error("plot error: {0}")]
     Plot(String),
@@ -105,6 +117,7 @@ impl RegimeError {
                 | RegimeError::InvalidArgument { .. }
                 | RegimeError::OutputExists(_)
                 | RegimeError::Csv { .. }
+                | RegimeError::TooLarge { .. }
         )
     }
 
@@ -134,6 +147,19 @@ impl RegimeError {
             expected: expected.into(),
             found: found.into(),
         }
+    }
+}
+
+/// Splits a message of the form "EXPECTED, found FOUND" (or "; found"), as strategy parsing
+/// gives, into what was expected and what was found, so that an error built from it says
+/// "expected …, found …" once. Without "found", the whole message is what was expected.
+pub fn split_expected_found(message: &str) -> (String, Option<String>) {
+    match message
+        .rsplit_once(", found ")
+        .or_else(|| message.rsplit_once("; found "))
+    {
+        Some((expected, found)) => (expected.to_string(), Some(found.to_string())),
+        None => (message.to_string(), None),
     }
 }
 

@@ -18,7 +18,7 @@ const THREADS_PER_CORE: usize = 8;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(t) = cli.common.threads {
+    if let Some(t) = cli.command.threads() {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let most = cores * THREADS_PER_CORE;
         if t == 0 || t > most {
@@ -44,9 +44,15 @@ fn main() -> ExitCode {
                 c.downcast_ref::<RegimeError>()
                     .is_some_and(RegimeError::is_input)
             });
-            eprintln!("error: {e}");
-            for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+            // A cause already part of the message (an OS error in "cannot read X: ...") is not
+            // printed again.
+            let mut said = e.to_string();
+            eprintln!("error: {said}");
+            for cause in e.chain().skip(1).map(|c| c.to_string()) {
+                if !said.contains(&cause) {
+                    eprintln!("  caused by: {cause}");
+                    said.push_str(&cause);
+                }
             }
             ExitCode::from(if input { 2 } else { 1 })
         }

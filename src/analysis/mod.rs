@@ -1,10 +1,12 @@
 //! What is done with many runs: replicates and paired comparisons on common random numbers
 //! ([`experiment`]), parameter sweeps with designs, shards, resume and merge ([`sweep`]), and
-//! interval estimates and survival curves ([`stats`]).
+//! interval estimates and survival curves ([`stats`]), and the memory and output a command will
+//! need, estimated before it starts ([`budget`]).
 //!
 //! `analysis` drives the [`crate::engine`] and writes through [`crate::io`]; it must never
 //! import clap, and the model must never import it.
 
+pub mod budget;
 pub mod experiment;
 pub mod stats;
 pub mod sweep;

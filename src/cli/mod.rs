@@ -3,6 +3,8 @@
 //! library, which never imports this module or clap.
 
 mod compare;
+#[cfg(test)]
+mod doc_examples;
 mod merge;
 mod plot;
 mod run;
@@ -12,6 +14,7 @@ mod tournament;
 mod validate;
 
 use clap::{Args, Parser, Subcommand};
+use regime::analysis::budget;
 use regime::io::scenario::{self, Scenario};
 use std::path::{Path, PathBuf};
 
@@ -24,32 +27,86 @@ use std::path::{Path, PathBuf};
     after_help = "Examples:\n  regime run                                   the embedded 193-state world, both rule sets\n  regime run scenarios/teaching.toml --plots   8 states, with figures\n  regime help run                              one command's options, files and examples\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure.\nOutputs go to a temporary directory renamed into place when complete (default out/<command>-<scenario>, never overwritten without --force)."
 )]
 pub struct Cli {
-    #[command(flatten)]
-    pub common: Common,
     #[command(subcommand)]
     pub command: Command,
 }
 
-#[derive(Args, Debug, Clone)]
+/// What the commands share, gathered from the flags each one has (a command without a flag
+/// gets its default; `--threads` is applied by `main`). Not a clap type: each command declares only the flags that mean
+/// something for it, through the groups below.
+#[derive(Debug, Clone, Default)]
 pub struct Common {
-    /// Master seed (default: the scenario's `seed`, or 42).
-    #[arg(long, global = true)]
     pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, global = true)]
+    pub out: Option<PathBuf>,
+    pub force: bool,
+    pub sets: Vec<String>,
+    pub quiet: bool,
+    /// `--threads` as given (passed on to the tasks of `regime sweep --slurm`).
     pub threads: Option<usize>,
-    /// Output directory (default: out/<command>-<scenario>, never overwriting).
-    #[arg(long, global = true)]
+}
+
+/// `--seed` and `--set`: for the commands that run a scenario.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ScenarioArgs {
+    /// Master seed (default: the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override a scenario field: --set regime.min_member_share=0.5 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+}
+
+/// `--out`, `--force`, `--threads` and `--quiet`: for the commands that compute and write an
+/// output directory.
+#[derive(Args, Debug, Clone, Default)]
+pub struct OutputArgs {
+    /// Output directory (default: out/<command>-<name>, never overwriting).
+    #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace an existing output directory.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub force: bool,
-    /// Override a scenario field: --set regime.min_member_share=0.5 (repeatable).
-    #[arg(long = "set", global = true, value_name = "PATH=VALUE")]
-    pub sets: Vec<String>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// No progress or notes on standard error (result tables still go to standard output).
-    #[arg(long, short, global = true)]
+    #[arg(long, short)]
     pub quiet: bool,
+}
+
+impl Common {
+    /// The settings of a command with these flag groups.
+    fn of(scenario: Option<ScenarioArgs>, output: OutputArgs) -> Common {
+        let scenario = scenario.unwrap_or_default();
+        Common {
+            seed: scenario.seed,
+            sets: scenario.sets,
+            out: output.out,
+            force: output.force,
+            quiet: output.quiet,
+            threads: output.threads,
+        }
+    }
+}
+
+/// `--max-memory` and `--max-output`, for the commands that run scenarios.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct LimitArgs {
+    /// Most memory the command may use, e.g. 8G or 512M (default: half of the machine's
+    /// memory). Checked against an estimate before anything is allocated.
+    #[arg(long, value_name = "SIZE", value_parser = budget::parse_size)]
+    pub max_memory: Option<u64>,
+    /// Most bytes the command may write, e.g. 100G (default: the free disk space where the
+    /// outputs go).
+    #[arg(long, value_name = "SIZE", value_parser = budget::parse_size)]
+    pub max_output: Option<u64>,
+}
+
+impl LimitArgs {
+    /// The limits, with the machine's defaults for outputs going to `out`.
+    pub fn limits(&self, out: &Path) -> budget::Limits {
+        budget::Limits::with_defaults(self.max_memory, self.max_output, out)
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -66,6 +123,10 @@ pub enum Command {
         reps: Option<u64>,
         #[command(flatten)]
         extras: run::Extras,
+        #[command(flatten)]
+        scenario_args: ScenarioArgs,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Run the same replicates under several rule sets on common random numbers and compare.
     #[command(
@@ -86,6 +147,10 @@ pub enum Command {
         reps: u64,
         #[command(flatten)]
         extras: run::Extras,
+        #[command(flatten)]
+        scenario_args: ScenarioArgs,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Round-robin tournament with self-play, as in Axelrod-Python.
     #[command(
@@ -110,20 +175,35 @@ pub enum Command {
         /// Also write every turn's actions to actions.csv.
         #[arg(long)]
         record_actions: bool,
+        /// Master seed of the tournament (default 42).
+        #[arg(long)]
+        seed: Option<u64>,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Check a scenario and print it fully resolved.
     #[command(
-        after_help = "Examples:\n  regime validate scenarios/world.toml\n  regime validate scenarios/world.toml --set regime.min_member_share=0.5\n\nWrites nothing; prints the scenario with every default filled in and the rule sets expanded.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+        after_help = "Examples:\n  regime validate scenarios/world.toml\n  regime validate scenarios/world.toml --set regime.min_member_share=0.5\n\nWrites nothing; prints the scenario with every default filled in, states_file listed and the rule sets expanded, as a scenario file that `regime run` reads back to the same results, after comment lines with its hash and an estimate of the memory and output of `regime run`.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
     )]
     Validate {
         /// Scenario file (TOML).
         scenario: PathBuf,
+        /// Override a scenario field: --set regime.min_member_share=0.5 (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
     },
     /// Parameter sweep over the scenario's [sweep] table.
     #[command(
         after_help = "Examples:\n  regime sweep scenarios/sweeps/relative-gains-discount.toml --plots\n  regime sweep scenarios/sweeps/continuum.toml --shard 1/4 --out out/c1   (then 2/4 ... 4/4, and regime merge)\n  regime sweep scenarios/sweeps/continuum.toml --resume                   (after an interruption, same command)\n  regime sweep scenarios/sweeps/continuum.toml --slurm --tasks 8 --time 01:00:00 --submit --out /scratch/continuum\n\nWrites runs.csv (one row per run and issue), points.csv (per point, rule set and issue, with Wilson intervals), manifest.json; with --plots one figure per issue. With --slurm it runs nothing and writes OUT/slurm/sweep.sbatch (a job array, task K runs shard K into OUT/shards/K), OUT/slurm/merge.sbatch (regime merge OUT), OUT/slurm/cluster.json, and with --submit OUT/slurm/jobs.json; follow it with regime status OUT. See docs/sweep.md.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
     )]
-    Sweep(sweep::SweepArgs),
+    Sweep {
+        #[command(flatten)]
+        args: sweep::SweepArgs,
+        #[command(flatten)]
+        scenario_args: ScenarioArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Combine the outputs of sweep shards into the files one sweep would have written.
     #[command(
         after_help = "Examples:\n  regime merge out/c1 out/c2 out/c3 out/c4 --out out/continuum\n  regime merge /scratch/continuum        (a regime sweep --slurm directory: its shards/* merged into it)\n\nWrites runs.csv, points.csv and manifest.json, byte for byte those of one unsharded sweep (in place: renamed in one at a time, manifest.json last). Refuses shards of another sweep, a shard twice, missing or unfinished, and a shard whose runs.csv lacks rows its manifest records.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
@@ -132,6 +212,16 @@ pub enum Command {
         /// Shard output directories (with --out), or one directory of `regime sweep --slurm`.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
+        /// The merged output directory (required unless merging a `regime sweep --slurm`
+        /// directory into itself).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace an existing output directory.
+        #[arg(long)]
+        force: bool,
+        /// No notes on standard error.
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Where a sweep submitted with `regime sweep --slurm` stands, and how to finish it.
     #[command(
@@ -170,24 +260,52 @@ pub enum Command {
         /// Output file (.svg or .png).
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
+        /// No note on standard error.
+        #[arg(long, short)]
+        quiet: bool,
     },
+}
+
+impl Command {
+    /// `--threads`, for the commands that have it.
+    pub fn threads(&self) -> Option<usize> {
+        match self {
+            Command::Run { output, .. }
+            | Command::Compare { output, .. }
+            | Command::Tournament { output, .. }
+            | Command::Sweep { output, .. } => output.threads,
+            Command::Validate { .. }
+            | Command::Merge { .. }
+            | Command::Status { .. }
+            | Command::Plot { .. } => None,
+        }
+    }
 }
 
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
-    let c = cli.common;
     match cli.command {
         Command::Run {
             scenario,
             reps,
             extras,
-        } => run::run(&c, scenario.as_deref(), reps, extras),
+            scenario_args,
+            output,
+        } => {
+            let c = Common::of(Some(scenario_args), output);
+            run::run(&c, scenario.as_deref(), reps, extras)
+        }
         Command::Compare {
             scenario,
             rule_sets,
             reps,
             extras,
-        } => compare::compare(&c, &scenario, &rule_sets, reps, extras),
+            scenario_args,
+            output,
+        } => {
+            let c = Common::of(Some(scenario_args), output);
+            compare::compare(&c, &scenario, &rule_sets, reps, extras)
+        }
         Command::Tournament {
             strategies,
             turns,
@@ -195,18 +313,36 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             noise,
             payoffs,
             record_actions,
-        } => tournament::tournament(
-            &c,
-            &tournament::split_top_level(&strategies),
-            turns,
-            reps,
-            noise,
-            &payoffs,
-            record_actions,
-        ),
-        Command::Validate { scenario } => validate::validate(&c, &scenario),
-        Command::Sweep(args) => sweep::sweep(&c, args),
-        Command::Merge { dirs } => merge::merge(&c, &dirs),
+            seed,
+            output,
+        } => {
+            let scenario_args = ScenarioArgs { seed, sets: vec![] };
+            tournament::tournament(
+                &Common::of(Some(scenario_args), output),
+                &tournament::split_top_level(&strategies),
+                turns,
+                reps,
+                noise,
+                &payoffs,
+                record_actions,
+            )
+        }
+        Command::Validate { scenario, sets } => {
+            let scenario_args = ScenarioArgs { seed: None, sets };
+            let c = Common::of(Some(scenario_args), OutputArgs::default());
+            validate::validate(&c, &scenario)
+        }
+        Command::Sweep {
+            args,
+            scenario_args,
+            output,
+        } => sweep::sweep(&Common::of(Some(scenario_args), output), args),
+        Command::Merge {
+            dirs,
+            out,
+            force,
+            quiet,
+        } => merge::merge(&dirs, out.as_deref(), force, quiet),
         Command::Status { dir } => status::status(&dir),
         Command::Plot {
             csv,
@@ -217,8 +353,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             title,
             filters,
             output,
+            quiet,
         } => plot::plot(
-            &c,
+            quiet,
             csv,
             regime::plot::PlotSpec {
                 x,

@@ -4,6 +4,7 @@
 
 use super::{default_out, load, progress, Common};
 use anyhow::Context;
+use regime::analysis::budget;
 use regime::analysis::experiment::{self, Comparison};
 use regime::engine::sim::Record;
 use regime::error::RegimeError;
@@ -22,6 +23,8 @@ pub struct Extras {
     /// terms of its value of membership (one row per state, issue and negotiation: large).
     #[arg(long)]
     pub negotiations: bool,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
 }
 
 /// `regime run [SCENARIO]`: the scenario's own rule sets.
@@ -52,6 +55,9 @@ pub(super) fn run_command(
     compare: bool,
 ) -> anyhow::Result<()> {
     let target = default_out(c, command, &s.name);
+    let threads = rayon::current_num_threads();
+    budget::estimate_runs(s, rule_sets.len(), reps, extras.negotiations, threads)
+        .check(&extras.limits.limits(&target))?;
     let dir = OutputDir::create(&target, c.force)?;
     let started = Instant::now();
     let mut writer = RunWriter::create(&dir, extras.negotiations)?;

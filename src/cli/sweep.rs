@@ -3,7 +3,7 @@
 
 use super::{load, Common};
 use regime::analysis::sweep::{self, shell_quote, SlurmJob};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Arguments of `regime sweep`.
@@ -23,6 +23,8 @@ pub struct SweepArgs {
     pub plots: bool,
     #[command(flatten)]
     pub slurm: SlurmArgs,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
 }
 
 /// The options of `regime sweep --slurm`.
@@ -66,6 +68,9 @@ pub fn sweep(c: &Common, args: SweepArgs) -> anyhow::Result<()> {
         force: c.force,
         quiet: c.quiet,
         threads: rayon::current_num_threads(),
+        limits: args
+            .limits
+            .limits(c.out.as_deref().unwrap_or(Path::new("out"))),
     };
     if slurm.slurm {
         return cluster(c, &s, &options, &common, slurm);

@@ -64,8 +64,14 @@ pub fn tournament(
 fn parse_strategies(strategies: &[String]) -> anyhow::Result<Vec<Strategy>> {
     let mut parsed = Vec::new();
     for s in strategies {
-        let st =
-            Strategy::parse(s).map_err(|e| RegimeError::argument("--strategies", e, s.clone()))?;
+        let st = Strategy::parse(s).map_err(|e| {
+            let (expected, found) = regime::error::split_expected_found(&e);
+            let found = match found {
+                Some(f) if f.trim_matches('`') != s.as_str() => format!("{f} in `{s}`"),
+                _ => format!("`{s}`"),
+            };
+            RegimeError::argument("--strategies", expected, found)
+        })?;
         if parsed.contains(&st) {
             return Err(
                 RegimeError::argument("--strategies", "distinct strategies", s.clone()).into(),

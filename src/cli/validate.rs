@@ -1,17 +1,18 @@
 //! `regime validate`: checks a scenario and prints it fully resolved.
 
 use super::{load, Common};
-use regime::io::scenario::Scenario;
+use regime::analysis::budget;
+use regime::io::scenario::{self, Scenario};
 use std::path::Path;
 
 /// `regime validate SCENARIO`.
 pub fn validate(c: &Common, scenario: &Path) -> anyhow::Result<()> {
     let s = load(Some(scenario), c)?;
-    print!("{}", describe(&s));
+    print!("{}", describe(&s, scenario)?);
     Ok(())
 }
 
-fn describe(s: &Scenario) -> String {
+fn describe(s: &Scenario, path: &Path) -> anyhow::Result<String> {
     let mut out = String::new();
     out.push_str(&format!(
         "# scenario `{}` from {} is valid\n",
@@ -30,43 +31,24 @@ fn describe(s: &Scenario) -> String {
         s.year(s.rounds - 1),
         s.topology.kind
     ));
-    out.push_str("# fully resolved (defaults filled in, rule sets expanded):\n");
-    match toml::to_string_pretty(&resolved_view(s)) {
-        Ok(t) => out.push_str(&t),
-        Err(e) => out.push_str(&format!("# (cannot render: {e})\n")),
+    let limits = budget::Limits::with_defaults(None, None, std::path::Path::new("out"));
+    let threads = rayon::current_num_threads();
+    let estimate = budget::estimate_runs(s, s.rule_sets.len(), s.replicates, false, threads);
+    out.push_str(&estimate.describe(
+        &format!(
+            "`regime run` ({} replicates x {} rule sets)",
+            s.replicates,
+            s.rule_sets.len()
+        ),
+        &limits,
+    ));
+    if let Some((points, sweep)) = budget::estimate_scenario_sweep(s, threads)? {
+        out.push_str(&sweep.describe(&format!("`regime sweep` ({points} points)"), &limits));
     }
-    out
-}
-
-fn resolved_view(s: &Scenario) -> serde_json::Value {
-    let mut v = regime::io::scenario::resolved_json(s);
-    if let Some(obj) = v.as_object_mut() {
-        obj.remove("text");
-        let rs: serde_json::Map<String, serde_json::Value> = s
-            .rule_sets
-            .iter()
-            .map(|(n, r)| (n.clone(), serde_json::to_value(r).unwrap_or_default()))
-            .collect();
-        obj.insert("rule_sets".into(), serde_json::Value::Object(rs));
-        // TOML cannot hold nulls: drop them.
-        strip_nulls(&mut v);
-    }
-    v
-}
-
-fn strip_nulls(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(m) => {
-            m.retain(|_, x| !x.is_null());
-            for x in m.values_mut() {
-                strip_nulls(x);
-            }
-        }
-        serde_json::Value::Array(a) => {
-            for x in a.iter_mut() {
-                strip_nulls(x);
-            }
-        }
-        _ => {}
-    }
+    out.push_str(
+        "# fully resolved (defaults filled in, states_file listed, rule sets expanded); \
+         `regime run` reads it back to the same results:\n",
+    );
+    out.push_str(&scenario::resolved_toml(s, &scenario::base_dir(path))?);
+    Ok(out)
 }

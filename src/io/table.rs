@@ -10,7 +10,6 @@
 //! import [`crate::analysis`], [`crate::plot`] or clap.
 
 use std::collections::BTreeSet;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::RegimeError;
@@ -30,15 +29,16 @@ pub struct Table {
     lines: Vec<u64>,
 }
 
+/// The largest magnitude of a number read from a table: axes spanning more than ±1e100 cannot
+/// be drawn (their tick arithmetic overflows).
+pub const MAX_MAGNITUDE: f64 = 1e100;
+
 impl Table {
     /// Reads the CSV file at `path`. A file that cannot be opened is a
     /// [`RegimeError::ReadInput`]; an empty file, a malformed row or rows of unequal length are a
     /// [`RegimeError::Csv`] naming the file.
     pub fn read(path: &Path) -> Result<Table> {
-        let file = fs::File::open(path).map_err(|source| RegimeError::ReadInput {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let file = crate::io::input::open(path, Some(crate::io::input::MAX_CSV_BYTES))?;
         Table::from_reader(path, std::io::BufReader::new(file))
     }
 
@@ -168,14 +168,21 @@ impl Table {
     }
 
     /// The number in a cell; `None` when the cell is empty (missing, e.g. censored). Text that is
-    /// not a finite number is an error naming the file, line and column.
+    /// not a number, or a number beyond ±[`MAX_MAGNITUDE`], is an error naming the file, line
+    /// and column.
     pub fn number(&self, row: usize, col: usize) -> Result<Option<f64>> {
         let text = self.text(row, col);
         if text.is_empty() {
             return Ok(None);
         }
         match text.parse::<f64>() {
-            Ok(value) if value.is_finite() => Ok(Some(value)),
+            Ok(value) if value.abs() <= MAX_MAGNITUDE => Ok(Some(value)),
+            Ok(value) if value.is_finite() => Err(self.cell_error(
+                row,
+                col,
+                "a number within ±1e100 (a figure's axis cannot span more)",
+                text,
+            )),
             _ => Err(self.cell_error(row, col, "a number", text)),
         }
     }
@@ -226,6 +233,7 @@ fn csv_error(path: &Path, message: &str) -> RegimeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn parse(text: &str) -> Result<Table> {
         Table::from_reader(Path::new("points.csv"), text.as_bytes())

@@ -6,7 +6,7 @@
 //! This file may import [`crate::io::table`], the figure model and the data gathering; it must
 //! never import plotters.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::data::{index_of, Key};
 use super::figure::{
@@ -18,8 +18,9 @@ use crate::io::table::Table;
 use crate::Result;
 
 /// Emergence probability per issue (across) and rule set (marker), with Wilson intervals, from
-/// `comparison.csv`.
-pub(super) fn emergence_figure(comparison: &Table) -> Result<Figure> {
+/// `comparison.csv`. Issues in `in_place` (a regime at the start of every run) are labelled
+/// "in place" and get no point: their regime did not emerge.
+pub(super) fn emergence_figure(comparison: &Table, in_place: &BTreeSet<String>) -> Result<Figure> {
     let issue = comparison.require("issue")?;
     let rule_set = comparison.require("rule_set")?;
     let probability = comparison.require("emergence_probability")?;
@@ -31,6 +32,9 @@ pub(super) fn emergence_figure(comparison: &Table) -> Result<Figure> {
     let mut styles = StyleBook::default();
     let mut points = Vec::new();
     for &row in &every_row {
+        if in_place.contains(comparison.text(row, issue)) {
+            continue;
+        }
         let Some(y) = comparison.number(row, probability)? else {
             continue;
         };
@@ -52,18 +56,27 @@ pub(super) fn emergence_figure(comparison: &Table) -> Result<Figure> {
             high: hi,
         });
     }
+    let mut subtitle =
+        "Points: share of runs in which a regime emerged; bars: Wilson 95% interval".to_string();
+    if !in_place.is_empty() {
+        subtitle.push_str("; \"in place\": a regime from the start, not counted as emerged");
+    }
+    let categories = issues
+        .into_iter()
+        .map(|i| match in_place.contains(&i) {
+            true => format!("{i} (in place)"),
+            false => i,
+        })
+        .collect();
     Ok(Figure {
         title: "Emergence probability by rule set".to_string(),
-        subtitle: Some(
-            "Points: share of runs in which a regime emerged; bars: Wilson 95% interval"
-                .to_string(),
-        ),
+        subtitle: Some(subtitle),
         x_label: "issue".to_string(),
         y_label: "emergence probability".to_string(),
         panels: vec![Panel {
             title: None,
             body: Body::Points(PointsBody {
-                categories: issues,
+                categories,
                 slots: rule_sets.len(),
                 points,
                 y_range: UNIT_RANGE,

@@ -27,6 +27,9 @@ pub(super) struct Panel {
 }
 
 pub(super) enum Body {
+    /// No chart, only a note saying why (e.g. a regime in place from the start has no time to
+    /// emergence).
+    Note(String),
     Lines(LinesBody),
     Points(PointsBody),
     Timeline(TimelineBody),

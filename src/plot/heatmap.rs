@@ -124,7 +124,11 @@ impl HeatAxis {
     pub(super) fn build(raw: &[&str]) -> (HeatAxis, Vec<usize>) {
         let numbers: Option<Vec<f64>> = raw
             .iter()
-            .map(|s| s.parse::<f64>().ok().filter(|v| v.is_finite()))
+            .map(|s| {
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.abs() <= crate::io::table::MAX_MAGNITUDE)
+            })
             .collect();
         match numbers {
             Some(numbers) => {

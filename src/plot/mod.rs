@@ -251,7 +251,7 @@ pub fn compare_figures(dir: &Path) -> Result<Vec<PathBuf>> {
     written.push(save_standard(&figure, &dir.join("compare_survival.svg"))?);
 
     // Emergence probability with Wilson intervals.
-    let figure = emergence_figure(&comparison)?;
+    let figure = emergence_figure(&comparison, &survival::in_place_issues(&summary))?;
     written.push(save_standard(&figure, &dir.join("compare_emergence.svg"))?);
     Ok(written)
 }

@@ -29,6 +29,7 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
     shared: &SharedRanges,
 ) -> Result<()> {
     match &panel.body {
+        Body::Note(note) => draw_empty(area, panel.title.as_deref(), note),
         Body::Lines(body) => draw_lines_panel(area, figure, panel, body, shared),
         Body::Points(body) => draw_points_panel(area, figure, panel, body),
         Body::Timeline(body) => draw_timeline_panel(area, figure, panel, body, shared),
@@ -251,11 +252,15 @@ pub(super) fn slot_offset(slot: usize, slots: usize) -> f64 {
 
 /// Category positions to label: all of them, or every k-th when they would not fit in `pixels`.
 pub(super) fn category_ticks(labels: &[String], pixels: u32) -> Vec<f64> {
-    let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1) as u32;
-    let per_label = widest * (TICK_SIZE * 6 / 10) + 14;
-    let fit = (pixels / per_label.max(1)).max(2) as usize;
+    let fit = (pixels / category_label_pixels(labels).max(1)).max(2) as usize;
     let step = labels.len().div_ceil(fit).max(1);
     (0..labels.len()).step_by(step).map(|i| i as f64).collect()
+}
+
+/// The width one category needs for its label on an axis.
+pub(super) fn category_label_pixels(labels: &[String]) -> u32 {
+    let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1) as u32;
+    widest * (TICK_SIZE * 6 / 10) + 14
 }
 
 pub(super) fn category_label(labels: &[String], value: f64) -> String {

@@ -67,7 +67,10 @@ pub(super) fn standard_size(figure: &Figure) -> (u32, u32) {
     };
     let (rows, cols) = grid_shape(figure.panels.len());
     if rows * cols <= 1 {
-        return (DEFAULT_SIZE.0, DEFAULT_SIZE.1.max(legend_height));
+        return (
+            DEFAULT_SIZE.0.max(categories_width(figure)),
+            DEFAULT_SIZE.1.max(legend_height),
+        );
     }
     let legend_width = match figure.legend {
         Legend::None => 0,
@@ -79,6 +82,18 @@ pub(super) fn standard_size(figure: &Figure) -> (u32, u32) {
             .max(DEFAULT_SIZE.1)
             .max(legend_height),
     )
+}
+
+/// The width a single panel of points over categories needs to label every category (the
+/// plot's margins and legend included).
+fn categories_width(figure: &Figure) -> u32 {
+    match figure.panels.first().map(|p| &p.body) {
+        Some(Body::Points(b)) => {
+            let labels = b.categories.len() as u32;
+            labels * super::panels::category_label_pixels(&b.categories) + 100 + 280
+        }
+        _ => 0,
+    }
 }
 
 /// Rows and columns of a grid of `n` panels, as square as possible, wider than tall.
@@ -246,7 +261,7 @@ impl SharedRanges {
                     xs.extend(body.vlines.iter().map(|v| v.x));
                 }
                 Body::Timeline(body) => xs.extend(body.marks.iter().map(|m| m.x)),
-                Body::Points(_) | Body::Heat(_) => {}
+                Body::Note(_) | Body::Points(_) | Body::Heat(_) => {}
             }
         }
         SharedRanges {

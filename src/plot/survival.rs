@@ -9,6 +9,28 @@ use super::figure::{Body, Curve, Figure, LinesBody, Panel, StyleBook, UNIT_RANGE
 use crate::analysis::stats;
 use crate::io::table::Table;
 use crate::Result;
+use std::collections::BTreeSet;
+
+/// What a survival panel of an issue whose regime was in place from the start says instead of
+/// a curve.
+pub(super) const IN_PLACE_NOTE: &str = "regime in place from the start (no time to emergence)";
+
+/// The issues of `summary.csv` whose regime was in place at the start of every run
+/// (`preexisting` = 1); none when the file has no `preexisting` column.
+pub(super) fn in_place_issues(summary: &Table) -> BTreeSet<String> {
+    let (Some(issue), Some(preexisting)) = (summary.column("issue"), summary.column("preexisting"))
+    else {
+        return BTreeSet::new();
+    };
+    let rows = summary.all_rows();
+    let mut in_place: BTreeSet<String> = summary.distinct(issue, &rows).into_iter().collect();
+    for &row in &rows {
+        if summary.text(row, preexisting) != "1" {
+            in_place.remove(summary.text(row, issue));
+        }
+    }
+    in_place
+}
 
 /// Kaplan–Meier curves of the time to emergence per rule set, one panel per issue, from
 /// `summary.csv`: a run's time is its `emergence_round`, or `rounds` (censored) when empty.
@@ -24,8 +46,16 @@ pub(super) fn survival_figure(summary: &Table) -> Result<Figure> {
     for name in &rule_sets {
         styles.style(name);
     }
+    let in_place = in_place_issues(summary);
     let mut panels = Vec::new();
     for issue_name in &issues {
+        if in_place.contains(issue_name) {
+            panels.push(Panel {
+                title: Some(issue_name.clone()),
+                body: Body::Note(IN_PLACE_NOTE.to_string()),
+            });
+            continue;
+        }
         let mut curves = Vec::new();
         for rule_set_name in &rule_sets {
             let mut observations = Vec::new();

@@ -139,12 +139,16 @@ fn columns(list: &str) -> Vec<String> {
 #[test]
 fn missing_scenario_file_is_an_input_error() {
     let w = Work::new();
-    for cmd in ["run", "validate", "compare", "sweep"] {
+    for cmd in ["run", "compare", "sweep"] {
         w.input_error(
             &[cmd, "no-such-scenario.toml", "--out", "out"],
             &["no-such-scenario.toml"],
         );
     }
+    w.input_error(
+        &["validate", "no-such-scenario.toml"],
+        &["no-such-scenario.toml"],
+    );
 }
 
 #[test]
@@ -1276,15 +1280,15 @@ fn validate_shows_set_overrides() {
         b["regime"]["min_member_share"]
     );
     assert_eq!(
-        b["rule_sets"]["realist"]["relative_gains"].as_float(),
+        b["rules"]["realist"]["relative_gains"].as_float(),
         Some(0.9)
     );
-    assert_eq!(b["states"]["fixed"][1]["discount"].as_float(), Some(0.5));
+    assert_eq!(b["states"][1]["discount"].as_float(), Some(0.5));
     assert_eq!(b["learning"]["rule"].as_str(), Some("imitate_best"));
     // The institutionalist preset is untouched by an override of the realist one.
     assert_eq!(
-        a["rule_sets"]["institutionalist"],
-        b["rule_sets"]["institutionalist"]
+        a["rules"]["institutionalist"],
+        b["rules"]["institutionalist"]
     );
     // The hash is of the text after overrides.
     let hash = |o: &str| o.lines().nth(1).unwrap().to_string();
@@ -1325,13 +1329,56 @@ fn validate_shows_set_overrides() {
     let o = w
         .run(&["validate", &world, "--set", "blocs.*.discount=0.77"])
         .ok();
-    let blocs = resolved(&o.stdout)["states"]["blocs"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let blocs = resolved(&o.stdout)["blocs"].as_array().unwrap().clone();
     assert!(!blocs.is_empty());
     for b in blocs {
-        assert_eq!(b["discount"]["constant"].as_float(), Some(0.77), "{b:?}");
+        assert_eq!(b["discount"].as_float(), Some(0.77), "{b:?}");
+    }
+}
+
+/// Every shipped scenario and sweep: the scenario `validate` prints is one `run` reads back to
+/// byte-identical CSVs, and validating it again prints it unchanged.
+#[test]
+fn validate_prints_a_scenario_that_runs_to_the_same_bytes() {
+    let w = Work::new();
+    let mut files: Vec<PathBuf> = ["scenarios", "scenarios/sweeps"]
+        .iter()
+        .flat_map(|d| fs::read_dir(repo().join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 8,
+        "expected the shipped scenarios and sweeps"
+    );
+    let body = |stdout: &str| {
+        let at = stdout
+            .find("\n# fully resolved")
+            .expect("the resolved scenario");
+        let from = stdout[at + 1..].find('\n').unwrap() + at + 2;
+        stdout[from..].to_string()
+    };
+    for f in files {
+        let stem = f.file_stem().unwrap().to_string_lossy().into_owned();
+        let printed = body(&w.run(&["validate", &s(&f)]).ok().stdout);
+        let resolved = w.write(&format!("{stem}.resolved.toml"), &printed);
+        let again = body(&w.run(&["validate", &s(&resolved)]).ok().stdout);
+        assert_eq!(
+            printed, again,
+            "{stem}: validate of the printed scenario differs"
+        );
+        for (source, out) in [(&f, "original"), (&resolved, "resolved")] {
+            let out = format!("{stem}-{out}");
+            w.run(&["run", &s(source), "--reps", "1", "--out", &out, "-q"])
+                .ok();
+        }
+        assert_same_files(
+            &w.path(&format!("{stem}-original")),
+            &w.path(&format!("{stem}-resolved")),
+            &[&RUN_FILES[..], &["comparison.csv", "paired.csv"]].concat(),
+            &stem,
+        );
     }
 }
 

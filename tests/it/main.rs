@@ -5,6 +5,8 @@
 mod axelrod_crosscheck;
 mod cli;
 mod common;
+mod fuzz;
+mod limits;
 mod mechanisms;
 mod plot;
 mod properties;

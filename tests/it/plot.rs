@@ -819,3 +819,62 @@ fn figures_are_reproducible_byte_for_byte() {
     compare_figures(dir.path()).expect("second");
     assert_eq!(first, read(&dir.path().join("compare_survival.svg")));
 }
+
+/// The texts of an SVG (titles, tick labels, notes).
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            Some(
+                t.split_once('>')?
+                    .1
+                    .split_once("</text>")?
+                    .0
+                    .trim()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+// Issue 14: compare_emergence.svg labelled 4 of the world's 8 issues and drew regimes in place
+// from the start as emerged with probability 1; their survival panels showed an unexplained
+// line at 0.
+#[test]
+fn compare_figures_label_every_issue_and_mark_regimes_in_place() {
+    use super::common::{s, shipped, Work};
+    let w = Work::new();
+    let world = s(&shipped("world.toml"));
+    w.run(&[
+        "compare", &world, "--reps", "2", "--plots", "--out", "c", "-q",
+    ])
+    .ok();
+    let emergence = svg_texts(&read(&w.path("c/compare_emergence.svg")));
+    let survival = svg_texts(&read(&w.path("c/compare_survival.svg")));
+    let in_place = ["refugees", "trade", "health"];
+    for issue in [
+        "labour",
+        "migrant_rights",
+        "irregular",
+        "comprehensive",
+        "climate",
+    ] {
+        assert!(
+            emergence.iter().any(|t| t == issue),
+            "{issue}: {emergence:?}"
+        );
+        assert!(survival.iter().any(|t| t == issue), "{issue}: {survival:?}");
+    }
+    for issue in in_place {
+        let label = format!("{issue} (in place)");
+        assert!(emergence.contains(&label), "{label}: {emergence:?}");
+        let note = format!("{issue}: regime in place from the start (no time to emergence)");
+        assert!(survival.contains(&note), "{note}: {survival:?}");
+    }
+    assert!(
+        emergence
+            .iter()
+            .any(|t| t.contains("not counted as emerged")),
+        "{emergence:?}"
+    );
+}

@@ -180,10 +180,7 @@ fn read_manifest(d: &Path) -> Result<serde_json::Value> {
             format!("{}, which has no manifest.json{hint}", d.display()),
         ));
     }
-    let text = fs::read_to_string(&mpath).map_err(|source| RegimeError::ReadInput {
-        path: mpath.clone(),
-        source,
-    })?;
+    let text = crate::io::input::read_text(&mpath, crate::io::input::MAX_MANIFEST_BYTES)?;
     let m: serde_json::Value = serde_json::from_str(&text).map_err(|e| RegimeError::Parse {
         location: Location {
             file: mpath.display().to_string(),
@@ -258,7 +255,7 @@ fn concatenate_runs(shards: &[ShardDir], merged: &Path) -> Result<()> {
             path: path.clone(),
             source,
         };
-        let f = fs::File::open(&path).map_err(read_err)?;
+        let f = crate::io::input::open(&path, None)?;
         let mut r = std::io::BufReader::with_capacity(1 << 20, f);
         let mut h = String::new();
         r.read_line(&mut h).map_err(read_err)?;

@@ -103,6 +103,8 @@ pub struct Common {
     pub quiet: bool,
     /// Threads in use.
     pub threads: usize,
+    /// Memory and output the sweep may use.
+    pub limits: crate::analysis::budget::Limits,
 }
 
 /// Where a sweep (or one shard of it) writes, and which runs it does.
@@ -160,6 +162,15 @@ pub fn sweep_command(s: &Scenario, args: &SweepArgs, c: &Common) -> Result<()> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
     let sweep = Sweep::new(s, &args.scenario, spec, c.seed.unwrap_or(s.seed))?;
     let job = Job::new(&sweep, shard, c)?;
+    let points = job.points.end - job.points.start;
+    crate::analysis::budget::estimate_sweep(
+        s,
+        points,
+        sweep.rule_sets,
+        sweep.replicates,
+        c.threads,
+    )
+    .check(&c.limits)?;
     let (from, resumed, lock) = match begin(&sweep, &job, args, c)? {
         Begin::Run {
             from,

@@ -28,7 +28,8 @@ pub(super) fn read_edges(
             ),
         });
     }
-    let mut rdr = csv::Reader::from_path(path).map_err(|e| csv_err(path, e))?;
+    let input = crate::io::input::open(path, Some(crate::io::input::MAX_CSV_BYTES))?;
+    let mut rdr = csv::Reader::from_reader(std::io::BufReader::new(input));
     let mut out = Vec::new();
     for (i, rec) in rdr.deserialize::<Edge>().enumerate() {
         let e = rec.map_err(|e| csv_err(path, e))?;

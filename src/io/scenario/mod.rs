@@ -13,8 +13,10 @@
 
 pub mod edges_csv;
 pub mod file;
+pub mod limits;
 pub mod overrides;
 pub mod resolve;
+pub mod resolved;
 pub mod states_csv;
 pub mod validate;
 
@@ -29,6 +31,7 @@ pub use file::{
     RegimeSpec, RulesSpec, ScenarioFile, ShockSpec, StateSpec, TopologySpec,
 };
 pub use overrides::apply_sets;
+pub use resolved::resolved_toml;
 pub use validate::line_col;
 
 /// The world scenario, embedded so that `regime run` works with no file at all.
@@ -57,12 +60,13 @@ pub fn sweep_table(text: &str) -> Option<toml::Value> {
 
 /// Reads, overrides, validates and resolves a scenario file.
 pub fn load(path: &Path, sets: &[String]) -> Result<Scenario> {
-    let text = std::fs::read_to_string(path).map_err(|source| RegimeError::ReadInput {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    parse(&text, &path.display().to_string(), &base, sets)
+    let text = crate::io::input::read_text(path, crate::io::input::MAX_SCENARIO_BYTES)?;
+    parse(&text, &path.display().to_string(), &base_dir(path), sets)
+}
+
+/// The folder a scenario file's relative paths (`states_file`, `topology.file`) start from.
+pub fn base_dir(path: &Path) -> std::path::PathBuf {
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 /// Reads the embedded default scenario (the world scenario).
@@ -179,7 +183,7 @@ impl WrittenText<'_> {
         let field = span
             .and_then(|s| path_at(self.doc, s.start))
             .unwrap_or_else(|| "(top level)".into());
-        let found = suggest_key(e.message());
+        let (expected, found) = serde_expected_found(e.message());
         let unknown_key_from_set =
             !self.sets.is_empty() && toml::from_str::<file::ScenarioFile>(self.original).is_ok();
         let location = match self.set_that_wrote(&field) {
@@ -194,31 +198,72 @@ impl WrittenText<'_> {
         RegimeError::InvalidField {
             location,
             field,
-            expected: "a valid value".into(),
+            expected,
             found,
         }
     }
 }
 
-/// Adds a "did you mean" to serde's unknown-field messages.
-fn suggest_key(msg: &str) -> String {
-    // serde: "unknown field `foo`, expected one of `a`, `b`" or "expected `a` or `b`"
-    let Some(rest) = msg.strip_prefix("unknown field `") else {
-        return msg.to_string();
-    };
-    let Some(end) = rest.find('`') else {
-        return msg.to_string();
-    };
-    let found = &rest[..end];
-    // rest[end..] is "`, expected one of `a`, `b`": names are the even pieces after the first.
-    let candidates: Vec<&str> = rest[end..]
-        .split('`')
-        .enumerate()
-        .filter(|(i, _)| *i > 0 && i % 2 == 0)
-        .map(|(_, s)| s)
-        .collect();
-    format!("{msg}{}", crate::error::did_you_mean(found, candidates))
+/// Serde's message split into what was expected and what was found, each said once, in
+/// words rather than Rust types; an unknown field gets a "did you mean".
+fn serde_expected_found(msg: &str) -> (String, String) {
+    let msg = msg.trim();
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        return unknown_field(rest);
+    }
+    if let Some(field) = msg.strip_prefix("missing field ") {
+        return (format!("the required field {field}"), "none".into());
+    }
+    for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
+        if let Some((found, expected)) = msg
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.rsplit_once(", expected "))
+        {
+            return (in_words(expected), found.to_string());
+        }
+    }
+    if let Some((expected, found)) = msg
+        .strip_prefix("expected ")
+        .and_then(|rest| rest.split_once(", found "))
+    {
+        return (expected.to_string(), found.to_string());
+    }
+    ("a valid value".into(), msg.to_string())
 }
+
+/// `rest` of "unknown field `foo`, expected one of `a`, `b`" (or "expected `a` or `b`", or
+/// "there are no fields").
+fn unknown_field(rest: &str) -> (String, String) {
+    let name = rest.split('`').next().unwrap_or_default();
+    let expected = rest.split_once(", expected ").map(|(_, e)| e);
+    // "`, expected one of `a`, `b`": names are the odd pieces after the unknown field.
+    let candidates: Vec<&str> = expected
+        .unwrap_or_default()
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .collect();
+    let hint = crate::error::did_you_mean(name, candidates);
+    let expected = match expected {
+        Some(e) => format!("a known field ({e})"),
+        None => "no fields here".into(),
+    };
+    (expected, format!("unknown field `{name}`{hint}"))
+}
+
+/// A Rust type named by serde, in words.
+fn in_words(expected: &str) -> String {
+    match expected {
+        "u64" | "u32" | "u16" | "u8" | "usize" => "a whole number >= 0".into(),
+        "i64" | "i32" => "a whole number".into(),
+        "f64" | "f32" => "a number".into(),
+        "a sequence" => "an array".into(),
+        "a map" => "a table".into(),
+        e if e.starts_with("struct ") => "a table".into(),
+        e => e.to_string(),
+    }
+}
+
 /// A CSV read error, located at its line.
 fn csv_err(path: &Path, e: csv::Error) -> RegimeError {
     let line = e.position().map(|p| p.line() as usize);

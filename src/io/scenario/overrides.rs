@@ -107,7 +107,19 @@ pub fn apply_sets(text: &str, sets: &[String]) -> Result<String> {
         let segs = parse_path(path).map_err(|e| {
             RegimeError::field(cmd.clone(), "--set", format!("a dotted path ({e})"), path)
         })?;
-        let value = parse_value(raw.trim());
+        let value = parse_value(raw.trim()).ok_or_else(|| {
+            RegimeError::field(
+                Location {
+                    file: format!("--set {set} (command line)"),
+                    line: None,
+                    column: None,
+                },
+                path,
+                "a number TOML can hold (a whole number from -2^63 to 2^63 - 1, or a decimal \
+                 number of at most about ±1.8e308)",
+                raw.trim(),
+            )
+        })?;
         let mut hits = 0;
         set_in_item(doc.as_item_mut(), &segs, &value, &mut hits);
         if hits == 0 {
@@ -122,16 +134,21 @@ pub fn apply_sets(text: &str, sets: &[String]) -> Result<String> {
     Ok(doc.to_string())
 }
 
-fn parse_value(raw: &str) -> toml_edit::Value {
+/// A `--set` value as TOML; a bare word is a string. A number TOML cannot hold (beyond the
+/// range of a 64-bit integer or float) is `None`, not the string it would otherwise become.
+fn parse_value(raw: &str) -> Option<toml_edit::Value> {
     let doc = format!("v = {raw}");
     if let Ok(d) = doc.parse::<toml_edit::DocumentMut>() {
         if let Some(v) = d.get("v").and_then(|i| i.as_value()) {
             let mut v = v.clone();
             v.decor_mut().clear();
-            return v;
+            return Some(v);
         }
     }
-    toml_edit::Value::from(raw)
+    let digits = raw.trim_start_matches(['+', '-', '.']);
+    let numeric = digits.starts_with(|c: char| c.is_ascii_digit())
+        && raw.replace('_', "").parse::<f64>().is_ok();
+    (!numeric).then(|| toml_edit::Value::from(raw))
 }
 
 fn set_in_item(

@@ -10,6 +10,10 @@ use super::file::{
     BlocSpec, IssueSpec, LearningSpec, MembersSpec, NoiseSpec, RegimeSpec, RulesSpec, ScenarioFile,
     ShockSpec, StateSpec, TopologySpec,
 };
+use super::limits::{
+    MAX_LEARNING_INTERVAL, MAX_POWER, MAX_REGIME_ROUNDS, MAX_ROUNDS, MAX_STATES, MAX_VALUE,
+    MAX_YEAR,
+};
 use super::states_csv::read_states_csv;
 use super::validate::Validator;
 use crate::error::Result;
@@ -61,8 +65,19 @@ fn check_header(raw: &ScenarioFile, v: &Validator) -> Result<()> {
     if raw.name.trim().is_empty() {
         return Err(v.err("name", "a non-empty name", "\"\""));
     }
-    if raw.rounds == 0 {
-        return Err(v.err("rounds", "a number of rounds > 0", "0"));
+    if raw.rounds == 0 || raw.rounds > MAX_ROUNDS {
+        return Err(v.err(
+            "rounds",
+            format!("a number of rounds in [1, {MAX_ROUNDS}]"),
+            raw.rounds.to_string(),
+        ));
+    }
+    if raw.start_year.abs() > MAX_YEAR {
+        return Err(v.err(
+            "start_year",
+            format!("a year in [-{MAX_YEAR}, {MAX_YEAR}]"),
+            raw.start_year.to_string(),
+        ));
     }
     if raw.replicates == 0 {
         return Err(v.err("replicates", "a number > 0", "0"));
@@ -143,7 +158,7 @@ fn check_rules_spec(name: &str, spec: &RulesSpec, v: &Validator) -> Result<()> {
         ("norm_pressure", spec.norm_pressure),
     ] {
         if let Some(x) = x {
-            v.non_negative(&p(f), x)?;
+            v.range(&p(f), x, 0.0, MAX_VALUE)?;
         }
     }
     for (f, x) in [
@@ -217,9 +232,14 @@ fn resolve_issue(i: usize, is: &IssueSpec, start_year: i64, v: &Validator) -> Re
             format!("`{}`", is.civil_society_access),
         )
     })?;
-    v.non_negative(&p("sovereignty_weight"), is.sovereignty_weight)?;
+    v.range(
+        &p("sovereignty_weight"),
+        is.sovereignty_weight,
+        0.0,
+        MAX_VALUE,
+    )?;
     v.unit(&p("detection"), is.detection)?;
-    v.non_negative(&p("transaction_cost"), is.transaction_cost)?;
+    v.range(&p("transaction_cost"), is.transaction_cost, 0.0, MAX_VALUE)?;
     v.unit(&p("security_stakes"), is.security_stakes)?;
     if let Some(f) = &is.forum {
         v.unit(&p("forum.information"), f.information)?;
@@ -269,8 +289,9 @@ fn resolve_issue(i: usize, is: &IssueSpec, start_year: i64, v: &Validator) -> Re
 
 /// An issue's payoffs (a strict prisoner's dilemma unless `allow_any_game`) and shifts.
 fn check_game(is: &IssueSpec, v: &Validator, p: &dyn Fn(&str) -> String) -> Result<()> {
-    if !is.payoffs.is_finite() {
-        return Err(v.err(&p("payoffs"), "finite payoffs", format!("{:?}", is.payoffs)));
+    let pay = is.payoffs;
+    for (f, x) in [("t", pay.t), ("r", pay.r), ("p", pay.p), ("s", pay.s)] {
+        v.range(&p(&format!("payoffs.{f}")), x, -MAX_VALUE, MAX_VALUE)?;
     }
     if !is.allow_any_game {
         if let Some(why) = is.payoffs.strict_pd_violation() {
@@ -288,7 +309,7 @@ fn check_game(is: &IssueSpec, v: &Validator, p: &dyn Fn(&str) -> String) -> Resu
         ("reward_per_sending", is.shifts.reward_per_sending),
         ("sucker_per_security", is.shifts.sucker_per_security),
     ] {
-        v.finite(&p(&format!("shifts.{f}")), x)?;
+        v.range(&p(&format!("shifts.{f}")), x, -MAX_VALUE, MAX_VALUE)?;
     }
     Ok(())
 }
@@ -337,19 +358,15 @@ fn resolve_states(
 ) -> Result<ResolvedStates> {
     let fixed = listed_states(raw, issue_names, v, base_dir)?;
     let mut names = HashSet::new();
-    for s in &fixed {
+    for (i, s) in fixed.iter().enumerate() {
         if !names.insert(s.name.clone()) {
-            return Err(v.err(
-                "states",
-                "unique state names",
-                format!("`{}` twice", s.name),
-            ));
+            return Err(duplicate_state(raw, i, &s.name, v, base_dir));
         }
     }
+    let count = check_state_count(fixed.len() as u64, &raw.blocs, v)?;
     for (i, b) in raw.blocs.iter().enumerate() {
         check_bloc(i, b, issue_names, v, &mut names)?;
     }
-    let count = fixed.len() as u64 + raw.blocs.iter().map(|b| b.count).sum::<u64>();
     if count < 2 {
         return Err(v.err(
             "states",
@@ -365,6 +382,50 @@ fn resolve_states(
         names,
         count,
     })
+}
+
+/// A state name given twice: located at the second `[[states]]` table, or at the line of the
+/// states CSV that repeats it.
+fn duplicate_state(
+    raw: &ScenarioFile,
+    i: usize,
+    name: &str,
+    v: &Validator,
+    base_dir: &Path,
+) -> crate::error::RegimeError {
+    let found = format!("`{name}` twice");
+    match (i.checked_sub(raw.states.len()), &raw.states_file) {
+        (Some(row), Some(f)) => crate::error::RegimeError::field(
+            crate::error::Location {
+                file: base_dir.join(f).display().to_string(),
+                line: Some(row + 2),
+                column: None,
+            },
+            "name",
+            "unique state names",
+            found,
+        ),
+        _ => v.err(&format!("states[{i}].name"), "unique state names", found),
+    }
+}
+
+/// The number of states, at most [`MAX_STATES`], checked before any bloc's names are made.
+fn check_state_count(listed: u64, blocs: &[BlocSpec], v: &Validator) -> Result<u64> {
+    let mut count = listed;
+    for (i, b) in blocs.iter().enumerate() {
+        count = count.saturating_add(b.count);
+        if count > MAX_STATES {
+            return Err(v.err(
+                &format!("blocs[{i}].count"),
+                format!(
+                    "at most {MAX_STATES} states in all ({listed} listed, {} before this bloc)",
+                    count - b.count
+                ),
+                b.count.to_string(),
+            ));
+        }
+    }
+    Ok(count)
 }
 
 /// States listed one by one, then those of `states_file`, each checked.
@@ -439,7 +500,7 @@ fn check_bloc(
 
 /// A bloc's attribute distributions, each within its attribute's range.
 fn check_bloc_distributions(b: &BlocSpec, v: &Validator, p: &dyn Fn(&str) -> String) -> Result<()> {
-    v.dist(&p("power"), &b.power, 0.0, f64::INFINITY, true)?;
+    v.dist(&p("power"), &b.power, 0.0, MAX_POWER, true)?;
     v.dist(&p("position"), &b.position, -1.0, 1.0, false)?;
     v.dist(&p("security"), &b.security, 0.0, 1.0, false)?;
     v.dist(&p("economy"), &b.economy, 0.0, 1.0, false)?;
@@ -448,7 +509,7 @@ fn check_bloc_distributions(b: &BlocSpec, v: &Validator, p: &dyn Fn(&str) -> Str
         &p("sovereignty_cost"),
         &b.sovereignty_cost,
         0.0,
-        f64::INFINITY,
+        MAX_VALUE,
         false,
     )?;
     v.dist(&p("discount"), &b.discount, 0.0, 1.0, false)?;
@@ -551,11 +612,11 @@ fn check_lattice(t: &TopologySpec, n_states: u64, v: &Validator) -> Result<()> {
             format!("{w} x {h}"),
         ));
     }
-    if w * h != n_states {
+    if w.checked_mul(h) != Some(n_states) {
         return Err(v.err(
             "topology.width",
             format!("width x height equal to the number of states ({n_states})"),
-            format!("{w} x {h} = {}", w * h),
+            format!("{w} x {h} = {}", u128::from(w) * u128::from(h)),
         ));
     }
     Ok(())
@@ -572,17 +633,28 @@ fn initial_strength(x: f64, v: &Validator, path: &str) -> Result<f64> {
 
 /// `[regime]`.
 fn resolve_regime(r: &RegimeSpec, v: &Validator) -> Result<RegimeCriteria> {
-    if r.negotiation_interval == 0 {
-        return Err(v.err("regime.negotiation_interval", "a number of rounds > 0", "0"));
+    for (f, x) in [
+        ("negotiation_interval", r.negotiation_interval),
+        ("sustain_rounds", r.sustain_rounds),
+    ] {
+        if x == 0 || x > MAX_REGIME_ROUNDS {
+            return Err(v.err(
+                &format!("regime.{f}"),
+                format!("a number of rounds in [1, {MAX_REGIME_ROUNDS}]"),
+                x.to_string(),
+            ));
+        }
     }
     v.unit("regime.min_member_share", r.min_member_share)?;
     v.unit("regime.min_power_share", r.min_power_share)?;
     v.unit("regime.min_compliance", r.min_compliance)?;
-    if r.sustain_rounds == 0 {
-        return Err(v.err("regime.sustain_rounds", "a number of rounds > 0", "0"));
-    }
-    v.non_negative("regime.decision_noise", r.decision_noise)?;
-    v.non_negative("regime.ratification_cost", r.ratification_cost)?;
+    v.range("regime.decision_noise", r.decision_noise, 0.0, MAX_VALUE)?;
+    v.range(
+        "regime.ratification_cost",
+        r.ratification_cost,
+        0.0,
+        MAX_VALUE,
+    )?;
     Ok(RegimeCriteria {
         negotiation_interval: r.negotiation_interval,
         min_member_share: r.min_member_share,
@@ -604,11 +676,16 @@ fn resolve_learning(l: &LearningSpec, v: &Validator) -> Result<(Learning, Vec<St
             format!("`{}`", l.rule),
         )
     })?;
-    if l.interval == 0 {
-        return Err(v.err("learning.interval", "a number of rounds > 0", "0"));
+    if l.interval == 0 || l.interval > MAX_LEARNING_INTERVAL {
+        return Err(v.err(
+            "learning.interval",
+            format!("a number of rounds in [1, {MAX_LEARNING_INTERVAL}]"),
+            l.interval.to_string(),
+        ));
     }
     v.unit("learning.mutation", l.mutation)?;
     v.positive("learning.temperature", l.temperature)?;
+    v.range("learning.temperature", l.temperature, 0.0, MAX_VALUE)?;
     let mut strategies = Vec::new();
     for (i, s) in l.strategies.iter().enumerate() {
         strategies.push(v.strategy(&format!("learning.strategies[{i}]"), s)?);
@@ -718,7 +795,7 @@ fn check_shock_targets(
     v: &Validator,
     p: &dyn Fn(&str) -> String,
 ) -> Result<()> {
-    v.finite(&p("change"), s.change)?;
+    v.range(&p("change"), s.change, -MAX_VALUE, MAX_VALUE)?;
     if let Some(g) = &s.group {
         if !states.has_group(g) {
             return Err(v.err(
@@ -825,11 +902,12 @@ fn check_state(
         return Err(v.err(&p("name"), "a non-empty name", "\"\""));
     }
     v.positive(&p("power"), s.power)?;
+    v.range(&p("power"), s.power, 0.0, MAX_POWER)?;
     v.range(&p("position"), s.position, -1.0, 1.0)?;
     v.unit(&p("security"), s.security)?;
     v.unit(&p("economy"), s.economy)?;
     v.unit(&p("rights"), s.rights)?;
-    v.non_negative(&p("sovereignty_cost"), s.sovereignty_cost)?;
+    v.range(&p("sovereignty_cost"), s.sovereignty_cost, 0.0, MAX_VALUE)?;
     v.open_unit(&p("discount"), s.discount)?;
     v.strategy(&p("strategy"), &s.strategy)?;
     for (issue, st) in &s.strategies {

@@ -6,6 +6,7 @@
 
 use super::csv_err;
 use super::file::StateSpec;
+use super::limits::{MAX_POWER, MAX_VALUE};
 use super::validate::Validator;
 use crate::error::{Location, RegimeError, Result};
 use crate::model::strategy::Strategy;
@@ -37,7 +38,8 @@ pub(super) fn read_states_csv(path: &Path, v: &Validator, field: &str) -> Result
             path.display().to_string(),
         ));
     }
-    let mut rdr = csv::Reader::from_path(path).map_err(|e| csv_err(path, e))?;
+    let input = crate::io::input::open(path, Some(crate::io::input::MAX_CSV_BYTES))?;
+    let mut rdr = csv::Reader::from_reader(std::io::BufReader::new(input));
     let headers: Vec<String> = rdr
         .headers()
         .map_err(|e| csv_err(path, e))?
@@ -121,8 +123,12 @@ impl CsvLoc<'_> {
                 Err(self.err(f, "a number in [0, 1]", x.to_string()))
             }
         };
-        if !(s.power > 0.0 && s.power.is_finite()) {
-            return Err(self.err("power", "a number > 0", s.power.to_string()));
+        if !(s.power > 0.0 && s.power <= MAX_POWER) {
+            return Err(self.err(
+                "power",
+                &format!("a number in (0, {MAX_POWER:e}]"),
+                s.power.to_string(),
+            ));
         }
         if !(-1.0..=1.0).contains(&s.position) {
             return Err(self.err("position", "a number in [-1, 1]", s.position.to_string()));
@@ -130,17 +136,21 @@ impl CsvLoc<'_> {
         unit("security", s.security)?;
         unit("economy", s.economy)?;
         unit("rights", s.rights)?;
-        if !(s.sovereignty_cost >= 0.0 && s.sovereignty_cost.is_finite()) {
+        if !(0.0..=MAX_VALUE).contains(&s.sovereignty_cost) {
             return Err(self.err(
                 "sovereignty_cost",
-                "a number >= 0",
+                &format!("a number in [0, {MAX_VALUE:e}]"),
                 s.sovereignty_cost.to_string(),
             ));
         }
         if !(s.discount > 0.0 && s.discount < 1.0) {
             return Err(self.err("discount", "a number in (0, 1)", s.discount.to_string()));
         }
-        Strategy::parse(&s.strategy).map_err(|e| self.err("strategy", "a strategy", e))?;
+        Strategy::parse(&s.strategy).map_err(|e| {
+            let (expected, found) = crate::error::split_expected_found(&e);
+            let found = found.unwrap_or_else(|| format!("`{}`", s.strategy));
+            self.err("strategy", &format!("a strategy: {expected}"), found)
+        })?;
         Ok(())
     }
 }

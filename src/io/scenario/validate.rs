@@ -5,8 +5,9 @@
 //! Part of `io::scenario`; may import the model's value types and `error`, nothing from
 //! `engine`, `analysis`, `plot` or clap.
 
+use super::limits::{MAX_POWER, MAX_VALUE};
 use super::overrides::{parse_path, path_matches, Seg};
-use crate::error::{Location, RegimeError, Result};
+use crate::error::{split_expected_found, Location, RegimeError, Result};
 use crate::model::strategy::Strategy;
 use crate::model::Dist;
 
@@ -223,7 +224,15 @@ impl Validator<'_> {
     }
 
     pub(super) fn strategy(&self, path: &str, s: &str) -> Result<Strategy> {
-        Strategy::parse(s).map_err(|e| self.err(path, "a strategy", e))
+        Strategy::parse(s).map_err(|e| {
+            let (expected, found) = split_expected_found(&e);
+            let found = match found {
+                Some(f) if f.trim_matches('`') != s => format!("{f} in `{s}`"),
+                Some(f) => f,
+                None => format!("`{s}`"),
+            };
+            self.err(path, format!("a strategy: {expected}"), found)
+        })
     }
 
     pub(super) fn dist(
@@ -237,10 +246,9 @@ impl Validator<'_> {
         let check = |x: f64| -> Result<()> {
             self.finite(path, x)?;
             if positive {
-                self.positive(path, x)
-            } else {
-                self.range(path, x, lo, hi)
+                self.positive(path, x)?;
             }
+            self.range(path, x, lo, hi)
         };
         match *d {
             Dist::Constant(x) => check(x),
@@ -257,12 +265,14 @@ impl Validator<'_> {
                 Ok(())
             }
             Dist::Normal { mean, sd } => {
-                self.finite(path, mean)?;
-                self.non_negative(path, sd)
+                self.range(path, mean, -MAX_POWER, MAX_POWER)?;
+                self.range(path, sd, 0.0, MAX_POWER)
             }
             Dist::Pareto { scale, shape } => {
                 self.positive(path, scale)?;
-                self.positive(path, shape)
+                self.range(path, scale, 0.0, hi.min(MAX_POWER))?;
+                self.positive(path, shape)?;
+                self.range(path, shape, 0.0, MAX_VALUE)
             }
         }
     }
