@@ -260,6 +260,8 @@ fn options_that_make_no_sense_for_a_job_array_are_refused() {
     d.input_error(&with(&["--slurm", "--time", "1h"]), &["--time", "HH:MM:SS"]);
     d.input_error(&with(&["--slurm", "--partition", "a b"]), &["--partition"]);
     d.input_error(&with(&["--tasks", "2"]), &["--slurm"]);
+    // Several shard directories need --out: only one directory is merged into itself.
+    d.input_error(&["merge", "a", "b"], &["--out"]);
 }
 
 #[test]
