@@ -490,16 +490,24 @@ fn decide_moves(
         let seen_by_b = if m.trial(rng) { xa.flip() } else { xa };
         let seen_by_a = if m.trial(rng) { xb.flip() } else { xb };
         pair[e] = advance(ma, mb, pa_, pb_, both, ps, (xa, xb), (seen_by_a, seen_by_b));
-        // A deliberate non-conforming move between members (cheating, not an error) is
-        // detected with the monitoring probability (a's draw first).
-        // (A non-conforming move is a D; it was meant when the state also intended a D.)
         let code = move_code(xa, xb, flags, both);
-        let cheat_a = code & CONFORM_A == 0 && meant.0 == Action::D;
-        let cheat_b = code & CONFORM_B == 0 && meant.1 == Action::D;
-        let detected_a = cheat_a && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
-        let detected_b = cheat_b && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
-        moves[e] = code
-            | if detected_a { DETECTED_A } else { 0 }
-            | if detected_b { DETECTED_B } else { 0 };
+        moves[e] = code | detections(code, meant, detect_t, rng);
     }
+}
+
+/// The detection bits of an edge's round: a deliberate non-conforming move between members
+/// (cheating, not an error: the state also intended the D) is detected with the monitoring
+/// probability, a's draw first (ODD 7.6).
+#[inline(always)]
+fn detections(
+    code: MoveCode,
+    meant: (Action, Action),
+    detect_t: u64,
+    rng: &mut Stream,
+) -> MoveCode {
+    let cheat_a = code & CONFORM_A == 0 && meant.0 == Action::D;
+    let cheat_b = code & CONFORM_B == 0 && meant.1 == Action::D;
+    let detected_a = cheat_a && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
+    let detected_b = cheat_b && detect_t > 0 && (rng.next_u32() as u64) < detect_t;
+    (if detected_a { DETECTED_A } else { 0 }) | if detected_b { DETECTED_B } else { 0 }
 }
