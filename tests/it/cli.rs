@@ -35,7 +35,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::common::{fixture, golden, repo, s, shipped, Work, BLESS_VAR};
+use super::common::{fixture, golden, repo, s, shipped, shipped_files, Work, BLESS_VAR};
 
 /// Replaces the single occurrence of `from` in `text`.
 fn mutate(text: &str, from: &str, to: &str) -> String {
@@ -1341,13 +1341,7 @@ fn validate_shows_set_overrides() {
 #[test]
 fn validate_prints_a_scenario_that_runs_to_the_same_bytes() {
     let w = Work::new();
-    let mut files: Vec<PathBuf> = ["scenarios", "scenarios/sweeps"]
-        .iter()
-        .flat_map(|d| fs::read_dir(repo().join(d)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
+    let files = shipped_files();
     assert!(
         files.len() >= 8,
         "expected the shipped scenarios and sweeps"

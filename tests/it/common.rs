@@ -26,6 +26,18 @@ pub fn shipped(name: &str) -> PathBuf {
     repo().join("scenarios").join(name)
 }
 
+/// Every shipped scenario and sweep file (`scenarios/*.toml`, `scenarios/sweeps/*.toml`), sorted.
+pub fn shipped_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = ["scenarios", "scenarios/sweeps"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(repo().join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// A golden file of `tests/golden/`.
 pub fn golden(name: &str) -> PathBuf {
     repo().join("tests/golden").join(name)

@@ -10,14 +10,14 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::common::{repo, BIN};
+use super::common::{repo, shipped_files, BIN};
 
 /// Time a single command may take before it counts as a hang.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -50,14 +50,7 @@ const BOUNDARY: [&str; 22] = [
 
 /// The shipped scenarios and sweeps, as (name, text).
 fn corpus() -> Vec<(String, String)> {
-    let mut files: Vec<PathBuf> = ["scenarios", "scenarios/sweeps"]
-        .iter()
-        .flat_map(|d| fs::read_dir(repo().join(d)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    files
+    shipped_files()
         .into_iter()
         .map(|p| {
             let name = p.file_stem().unwrap().to_string_lossy().into_owned();
