@@ -2868,6 +2868,48 @@ fn monitoring_changes_the_compliance_threshold_in_a_run() {
     assert!(overall(&a).iter().all(|r| r.compliance.unwrap() < 1.0));
 }
 
+/// Cheating is seen in play with the base detection q (ODD 7.6), as the compliance condition
+/// assumes: a myopic member X (discount 0.05) cheats its four patient TFT partners every round of
+/// a given treaty, without a monitor. With q = 1 every partner sees it and punishes X in every
+/// round after the first (9 of its 10 moves toward X are D; with its 3 other partners, cooperation
+/// (40 - 9) / 40 = 0.775).
+/// With q = 0.5 a partner sees each cheating move only half the time; an unseen one passes for
+/// cooperation and restores X's standing in that partner's eyes, so the partners punish X less
+/// often, but still sometimes. X itself cheats in both (cooperation 0).
+#[test]
+fn cheating_is_seen_in_play_with_the_base_detection() {
+    let mut states = vec![st("X").discount(0.05)];
+    states.extend(many("P", 4, |s| s));
+    let at = |q: f64| {
+        let q = format!("issues[0].detection={q}");
+        let sets = [
+            "rounds=10",
+            "issues[0].initial_regime={ since_year = 1990, members = \"all\", founding = \"given\" }",
+            &q,
+        ];
+        let s = scenario(&states, &sets, "");
+        run(&s, &rules(&s))
+    };
+    let punishments = |o: &RunOutput| -> f64 {
+        (1..=4)
+            .map(|k| (1.0 - row(o, &format!("P{k}")).cooperation) * 40.0)
+            .sum()
+    };
+    let seen = at(1.0);
+    let half = at(0.5);
+    assert_eq!(row(&seen, "X").cooperation, 0.0);
+    assert_eq!(row(&half, "X").cooperation, 0.0);
+    for k in 1..=4 {
+        assert!(close(row(&seen, &format!("P{k}")).cooperation, 31.0 / 40.0));
+    }
+    assert!(close(punishments(&seen), 36.0), "{}", punishments(&seen));
+    let p = punishments(&half);
+    assert!(
+        p > 0.0 && p < 36.0,
+        "partners punish less when they see less: {p}"
+    );
+}
+
 /// Relative gains scale with the issue's security stakes: k_i = k x stakes / (1 + d (partners -
 /// 1)), one partner here. TFT against ALLD for 10 rounds: TFT earns S + 9P = 9, ALLD
 /// T + 9P = 14, whatever the stakes. With k = 0.5, TFT's utility falls by k x stakes x (T - S)

@@ -71,6 +71,10 @@ pub(super) struct PlayConditions {
     /// Detection threshold of a cheating move ([`crate::engine::rng::threshold`] of the
     /// effective monitoring).
     pub detect_t: u64,
+    /// Threshold of the base detection q: a member's cheating that the monitor did not
+    /// catch is still seen by its victim with probability q, and otherwise passes for
+    /// cooperation (ODD 7.6; Green & Porter 1984).
+    pub see_t: u64,
 }
 
 /// Every edge plays the stage game once (ODD 7.6): pass 1 decides the moves, pass 2 adds up
@@ -413,6 +417,7 @@ fn decide_moves(
         implementation,
         misperception,
         detect_t,
+        see_t,
     } = conditions;
     let players = &scratch.players[..];
     let kind = &scratch.kinds[..];
@@ -451,7 +456,8 @@ fn decide_moves(
         if entry & CERTAIN != 0
             && noise.gap() >= 2
             && misread[both as usize].gap() >= 2
-            && (code & (CONFORM_A | CONFORM_B) == CONFORM_A | CONFORM_B || detect_t == 0)
+            && (code & (CONFORM_A | CONFORM_B) == CONFORM_A | CONFORM_B
+                || (detect_t == 0 && see_t >= 1 << 32))
         {
             // Certain moves and no noise event on this edge: four failed trials, no other
             // random numbers, the tabulated moves and next pair state.
@@ -487,12 +493,49 @@ fn decide_moves(
             xb = xb.flip();
         }
         let m = &mut misread[both as usize];
-        let seen_by_b = if m.trial(rng) { xa.flip() } else { xa };
-        let seen_by_a = if m.trial(rng) { xb.flip() } else { xb };
-        pair[e] = advance(ma, mb, pa_, pb_, both, ps, (xa, xb), (seen_by_a, seen_by_b));
+        let mut seen_by_b = if m.trial(rng) { xa.flip() } else { xa };
+        let mut seen_by_a = if m.trial(rng) { xb.flip() } else { xb };
         let code = move_code(xa, xb, flags, both);
-        moves[e] = code | detections(code, meant, detect_t, rng);
+        let detected = detections(code, meant, detect_t, rng);
+        let (unseen_a, unseen_b) = unseen_cheating(code, meant, detected, see_t, rng);
+        if unseen_a {
+            seen_by_b = Action::C;
+        }
+        if unseen_b {
+            seen_by_a = Action::C;
+        }
+        pair[e] = advance(ma, mb, pa_, pb_, both, ps, (xa, xb), (seen_by_a, seen_by_b));
+        moves[e] = code | detected;
     }
+}
+
+/// Whether a's (b's) cheating went unseen by its victim: a deliberate non-conforming move that
+/// the monitor did not detect is seen by the partner itself with the base detection q
+/// (threshold `see_t`; a's draw first, a draw only when 0 < q < 1), so that cheating is seen
+/// with pi = 1 - (1 - q)(1 - m) in play as in the compliance condition (ODD 7.5, 7.6).
+#[inline(always)]
+fn unseen_cheating(
+    code: MoveCode,
+    meant: (Action, Action),
+    detected: MoveCode,
+    see_t: u64,
+    rng: &mut Stream,
+) -> (bool, bool) {
+    if see_t >= 1 << 32 {
+        return (false, false);
+    }
+    let mut unseen = |cheat: bool, caught: bool| {
+        cheat && !caught && (see_t == 0 || (rng.next_u32() as u64) >= see_t)
+    };
+    let a = unseen(
+        code & CONFORM_A == 0 && meant.0 == Action::D,
+        detected & DETECTED_A != 0,
+    );
+    let b = unseen(
+        code & CONFORM_B == 0 && meant.1 == Action::D,
+        detected & DETECTED_B != 0,
+    );
+    (a, b)
 }
 
 /// The detection bits of an edge's round: a deliberate non-conforming move between members

@@ -170,6 +170,7 @@ impl<'a> Run<'a> {
             implementation: self.scenario.noise.implementation,
             misperception: [mis, mis * (1.0 - monitoring)],
             detect_t: threshold(monitoring),
+            see_t: threshold(rt.detection),
         };
         let edges = &self.graph.edges;
         play_issue(rt, &mut self.scratch, edges, self.rules, conditions);
