@@ -493,36 +493,32 @@ fn decide_moves(
             xb = xb.flip();
         }
         let m = &mut misread[both as usize];
-        let mut seen_by_b = if m.trial(rng) { xa.flip() } else { xa };
-        let mut seen_by_a = if m.trial(rng) { xb.flip() } else { xb };
+        let seen_by_b = if m.trial(rng) { xa.flip() } else { xa };
+        let seen_by_a = if m.trial(rng) { xb.flip() } else { xb };
         let code = move_code(xa, xb, flags, both);
         let detected = detections(code, meant, detect_t, rng);
-        let (unseen_a, unseen_b) = unseen_cheating(code, meant, detected, see_t, rng);
-        if unseen_a {
-            seen_by_b = Action::C;
-        }
-        if unseen_b {
-            seen_by_a = Action::C;
-        }
-        pair[e] = advance(ma, mb, pa_, pb_, both, ps, (xa, xb), (seen_by_a, seen_by_b));
+        let seen = hide_unseen_cheating((seen_by_a, seen_by_b), code, meant, detected, see_t, rng);
+        pair[e] = advance(ma, mb, pa_, pb_, both, ps, (xa, xb), seen);
         moves[e] = code | detected;
     }
 }
 
-/// Whether a's (b's) cheating went unseen by its victim: a deliberate non-conforming move that
-/// the monitor did not detect is seen by the partner itself with the base detection q
-/// (threshold `see_t`; a's draw first, a draw only when 0 < q < 1), so that cheating is seen
-/// with pi = 1 - (1 - q)(1 - m) in play as in the compliance condition (ODD 7.5, 7.6).
+/// The moves as each side saw them, `(seen by a, seen by b)`, once cheating the victim did not
+/// see passes for cooperation: a deliberate non-conforming move that the monitor did not detect
+/// is seen by the partner itself with the base detection q (threshold `see_t`; a's draw first,
+/// a draw only when 0 < q < 1), so that cheating is seen with pi = 1 - (1 - q)(1 - m) in play as
+/// in the compliance condition (ODD 7.5, 7.6).
 #[inline(always)]
-fn unseen_cheating(
+fn hide_unseen_cheating(
+    (seen_by_a, seen_by_b): (Action, Action),
     code: MoveCode,
     meant: (Action, Action),
     detected: MoveCode,
     see_t: u64,
     rng: &mut Stream,
-) -> (bool, bool) {
+) -> (Action, Action) {
     if see_t >= 1 << 32 {
-        return (false, false);
+        return (seen_by_a, seen_by_b);
     }
     let mut unseen = |cheat: bool, caught: bool| {
         cheat && !caught && (see_t == 0 || (rng.next_u32() as u64) >= see_t)
@@ -535,7 +531,8 @@ fn unseen_cheating(
         code & CONFORM_B == 0 && meant.1 == Action::D,
         detected & DETECTED_B != 0,
     );
-    (a, b)
+    let hide = |seen: Action, unseen: bool| if unseen { Action::C } else { seen };
+    (hide(seen_by_a, b), hide(seen_by_b, a))
 }
 
 /// The detection bits of an edge's round: a deliberate non-conforming move between members
