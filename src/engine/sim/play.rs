@@ -75,6 +75,9 @@ pub(super) struct PlayConditions {
     /// catch is still seen by its victim with probability q, and otherwise passes for
     /// cooperation (ODD 7.6; Green & Porter 1984).
     pub see_t: u64,
+    /// The transaction cost members save on a cooperative move with another member
+    /// ([`crate::model::Enforcement::saving`]).
+    pub saving: f64,
 }
 
 /// Every edge plays the stage game once (ODD 7.6): pass 1 decides the moves, pass 2 adds up
@@ -89,7 +92,7 @@ pub(super) fn play_issue(
 ) {
     scratch.load_players(rt);
     decide_moves(rt, scratch, edges, conditions);
-    tally::tally_payoffs(rt, scratch, edges, rules);
+    tally::tally_payoffs(rt, scratch, edges, rules, conditions.saving);
 }
 
 /// Standing bit: own standing good.
@@ -418,6 +421,7 @@ fn decide_moves(
         misperception,
         detect_t,
         see_t,
+        saving: _,
     } = conditions;
     let players = &scratch.players[..];
     let kind = &scratch.kinds[..];

@@ -171,6 +171,7 @@ impl<'a> Run<'a> {
             misperception: [mis, mis * (1.0 - monitoring)],
             detect_t: threshold(monitoring),
             see_t: threshold(rt.detection),
+            saving: rt.enforcement(self.rules, monitoring).saving,
         };
         let edges = &self.graph.edges;
         play_issue(rt, &mut self.scratch, edges, self.rules, conditions);

@@ -148,9 +148,8 @@ pub(super) struct IssueState {
     pub k: Vec<f64>,
     /// The issue's base detection q (ODD 7.5).
     pub detection: f64,
-    /// The transaction cost members save on a cooperative move with another member: the
-    /// issue's transaction cost times the rule set's `transaction_cost_cut` (ODD 7.1).
-    pub saving: f64,
+    /// The issue's transaction cost of a cooperative move outside a treaty (ODD 7.1).
+    pub transaction_cost: f64,
     /// Each state's persistent taste for membership of this issue's treaty: a logistic draw
     /// made once at set-up (ODD 7.9), the part of its value of membership the model does not
     /// explain.
@@ -257,7 +256,7 @@ impl IssueState {
             sovereignty_weight: is.sovereignty_weight,
             k,
             detection: is.detection,
-            saving: is.transaction_cost * rules.transaction_cost_cut,
+            transaction_cost: is.transaction_cost,
             taste,
             machines,
             outcome_table,
@@ -293,11 +292,7 @@ impl IssueState {
 
     /// How the treaty is enforced this round with effective monitoring `monitoring` (ODD 7.5).
     pub fn enforcement(&self, rules: &Rules, monitoring: f64) -> model::Enforcement {
-        model::Enforcement {
-            pi: model::compliance::detection_probability(self.detection, monitoring),
-            sanction: monitoring * rules.sanctions,
-            saving: self.saving,
-        }
+        model::Enforcement::new(self.detection, monitoring, rules, self.transaction_cost)
     }
 
     /// Number of members.

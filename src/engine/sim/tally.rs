@@ -206,8 +206,9 @@ pub(super) fn tally_payoffs(
     scratch: &mut PlayScratch,
     edges: &[(u32, u32)],
     rules: &Rules,
+    saving: f64,
 ) {
-    fill_payoff_tables(scratch, rt.saving);
+    fill_payoff_tables(scratch, saving);
     sum_edges(scratch, edges, rules.sanctions);
     add_sums(rt, scratch);
 }
