@@ -270,9 +270,16 @@ fn treaty_moves(pa: &Player, pb: &Player, st_a: u8, st_b: u8) -> (Action, Action
 }
 
 /// The pair state after a round with moves `xa`, `xb` as made and as seen by the other side:
-/// machines step on (own move, move seen); standings update (contrite reciprocity). A known
-/// systematic cheater is in bad standing with every member: punishing it keeps the punisher's
-/// own standing, and it accepts the punishment.
+/// machines step on (own move, move seen); standings update (contrite reciprocity).
+///
+/// Between members the standings are the treaty's public record (ODD 7.6, D24): each move
+/// enters it as its victim reported it (after the monitor's corrections and with cheating
+/// nobody saw passing for cooperation), and both sides read the same record, so a misread puts
+/// the reported side in bad standing in its own eyes too: it accepts one punishment instead of
+/// answering it, and perception errors do not echo (Boyd 1989 shows that private standing
+/// cannot do this). Outside a treaty each side keeps its own view. A known systematic cheater
+/// is in bad standing with every member: punishing it keeps the punisher's own standing, and
+/// it accepts the punishment.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn advance(
@@ -296,11 +303,17 @@ fn advance(
             st_a &= !SELF_GOOD;
         }
     }
+    // The record of each move: as its victim saw it between members, as made outside.
+    let (record_a, record_b) = if both {
+        (seen_by_b, seen_by_a)
+    } else {
+        (xa, xb)
+    };
     pack(
         ma.step(sa, xa, seen_by_a),
         mb.step(sb, xb, seen_by_b),
-        update_standing(st_a, xa, seen_by_a),
-        update_standing(st_b, xb, seen_by_b),
+        update_standing(st_a, record_a, seen_by_a),
+        update_standing(st_b, record_b, seen_by_b),
     )
 }
 
