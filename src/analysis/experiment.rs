@@ -118,7 +118,8 @@ pub struct ComparisonRow {
     pub member_share: f64,
     /// Runs in which the regime collapsed.
     pub collapsed: u64,
-    /// The regime existed at the start (it counts as emerged in round 0).
+    /// The scenario lists a regime in place (it counts as emerged in round 0 in the runs whose
+    /// founding met the criterion; ODD 5).
     pub preexisting: bool,
 }
 
@@ -338,10 +339,11 @@ pub fn comparison_table(
         "P(collapse)"
     ));
     for r in rows {
+        // A regime in place counts as emerged in round 0 when its founding met the criterion.
         let median = match (r.preexisting, r.median_round) {
-            (true, _) => "in place".to_string(),
-            (false, Some(m)) => format!("{}", start_year + m.round() as i64),
-            (false, None) => "never".to_string(),
+            (true, Some(0.0)) => "in place".to_string(),
+            (_, Some(m)) => format!("{}", start_year + m.round() as i64),
+            (_, None) => "never".to_string(),
         };
         s.push_str(&format!(
             "{:<16} {:<16} {:>5}  {:<22} {:>11}  {:<22} {:>7.3} {:>11.3}\n",
@@ -360,9 +362,9 @@ pub fn comparison_table(
     }
     s.push_str(
         "(P(binding): share of runs in which a binding regime emerged or, for a regime in place \
-         at the start, existed;\n median year: Kaplan-Meier median year of emergence, `never` \
-         when fewer than half the runs reached it, `in place` for a regime that existed at the \
-         start;\n members: mean final member share; P(collapse): share of runs in which the \
+         at the start, was founded binding;\n median year: Kaplan-Meier median year of emergence, \
+         `never` when fewer than half the runs reached it, `in place` when the regime in place \
+         was founded binding in at least half the runs;\n members: mean final member share; P(collapse): share of runs in which the \
          regime collapsed at least once)\n",
     );
     if rule_sets.len() >= 2 {

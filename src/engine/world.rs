@@ -5,14 +5,13 @@
 //! ([`crate::model::world`]); this module may import the model and `engine::rng`, nothing from
 //! `io`, `analysis`, `plot` or clap.
 
-use crate::engine::rng::{derive_seed, stream, Stream};
+use crate::engine::rng::{derive_seed, normal, pareto, stream, Stream};
 use crate::model::population::{Bloc, Dist, StateTemplate, StrategyMix};
 use crate::model::scenario::Scenario;
 use crate::model::strategy::Strategy;
 use crate::model::world::TopologyKind;
 pub use crate::model::world::{State, World};
 use rand::Rng;
-use rand_distr::{Distribution, Normal, Pareto};
 
 /// Stream label of world generation within a run seed.
 pub const WORLD_STREAM: u64 = 1;
@@ -31,12 +30,10 @@ fn draw(d: &Dist, lo: f64, hi: f64, rng: &mut Stream) -> f64 {
             if sd == 0.0 {
                 mean
             } else {
-                Normal::new(mean, sd).map(|n| n.sample(rng)).unwrap_or(mean)
+                normal(rng, mean, sd)
             }
         }
-        Dist::Pareto { scale, shape } => Pareto::new(scale, shape)
-            .map(|p| p.sample(rng))
-            .unwrap_or(scale),
+        Dist::Pareto { scale, shape } => pareto(rng, scale, shape),
     };
     x.clamp(lo, hi)
 }

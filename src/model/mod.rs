@@ -44,8 +44,8 @@ pub use negotiation::{
 };
 pub use population::{Bloc, Dist, StateSource, StateTemplate, StrategyMix};
 pub use regime::{
-    criterion_holds, initial_members, veto_players, RegimeCriteria, RegimeTracker, Status,
-    Transition,
+    criterion_holds, initial_members, membership_criterion_holds, veto_players, RegimeCriteria,
+    RegimeTracker, Status, Transition,
 };
 pub use rules::Rules;
 pub use scenario::{Noise, Scenario};

@@ -66,10 +66,19 @@ pub fn criterion_holds(
     veto_satisfied: bool,
     compliance: Option<f64>,
 ) -> bool {
-    member_share >= spec.min_member_share
-        && power_share >= spec.min_power_share
-        && veto_satisfied
+    membership_criterion_holds(spec, member_share, power_share, veto_satisfied)
         && compliance.is_some_and(|c| c >= spec.min_compliance)
+}
+
+/// The membership part of the criterion (member share, power share, veto), which is all a
+/// regime in place can be judged by at its founding, before any play (ODD 5).
+pub fn membership_criterion_holds(
+    spec: &RegimeCriteria,
+    member_share: f64,
+    power_share: f64,
+    veto_satisfied: bool,
+) -> bool {
+    member_share >= spec.min_member_share && power_share >= spec.min_power_share && veto_satisfied
 }
 
 /// The veto players of the hegemonic veto: the `count` most powerful states with a stake the
@@ -179,6 +188,22 @@ impl RegimeTracker {
             hold_start: 0,
             fail_start: 0,
         }
+    }
+
+    /// A regime in place whose founding negotiation did not meet the membership criterion
+    /// (ODD 5): it does not start binding; it is forming (with members) or absent, has no
+    /// strength and no emergence round, and is not counted as pre-existing. It can still emerge
+    /// later by the criterion, like any other regime.
+    pub fn founding_failed(&mut self, has_members: bool) {
+        self.status = if has_members {
+            Status::Forming
+        } else {
+            Status::Absent
+        };
+        self.preexisting = false;
+        self.emergence_round = None;
+        self.strength = 0.0;
+        self.compliant_age = 0.0;
     }
 
     /// Updates the status after a round. Emergence: the criterion holds `sustain_rounds`

@@ -3001,3 +3001,33 @@ fn relative_gains_scale_with_the_issues_security_stakes() {
         );
     }
 }
+
+/// A regime in place starts binding only if its founding meets the membership criterion
+/// (ODD 5): four listed states whose sovereignty cost 10 no treaty can cover found nothing, so
+/// the regime is absent from round 0 (not pre-existing, never binding, no collapse logged);
+/// with `founding = "given"` the same states are imposed members and it starts binding.
+#[test]
+fn a_founding_nobody_joins_does_not_start_binding() {
+    let states = many("M", 4, |s| s.sov(10.0));
+    let at = |founding: &str| {
+        let regime = format!(
+            "issues[0].initial_regime={{ since_year = 1950, members = \"all\", founding = \"{founding}\" }}"
+        );
+        let s = scenario(&states, &["rounds=6", &regime], "");
+        run(&s, &rules(&s))
+    };
+    let founded = at("negotiated");
+    let summary = &founded.summaries[0];
+    assert!(!summary.preexisting);
+    assert_eq!(summary.emergence_round, None);
+    assert_eq!(summary.collapse_round, None);
+    assert!(events(&founded, EventKind::RegimeCollapsed).is_empty());
+    assert!(founded
+        .timeseries
+        .iter()
+        .filter(|r| r.issue == 0)
+        .all(|r| r.status != model::Status::Binding));
+    let given = at("given");
+    assert!(given.summaries[0].preexisting);
+    assert_eq!(given.summaries[0].emergence_round, Some(0));
+}

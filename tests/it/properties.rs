@@ -618,9 +618,16 @@ fn check_run(s: &Scenario, w: &World, out: &RunOutput) -> Result<(), String> {
             close(sum.mean_utility, sum.mean_payoff),
             "summary mean_utility != mean_payoff"
         );
+        // A regime in place is pre-existing when its founding met the criterion (always with
+        // a given founding); nothing else is (ODD 5).
+        let listed = s.issues[issue].initial_regime.as_ref();
         ensure!(
-            sum.preexisting == s.issues[issue].initial_regime.is_some(),
-            "preexisting"
+            !sum.preexisting || listed.is_some(),
+            "preexisting without a regime in place"
+        );
+        ensure!(
+            sum.preexisting || listed.is_none_or(|r| r.founding != regime::model::Founding::Given),
+            "a given founding is pre-existing"
         );
         // Emergence and collapse are logged as events with the round the streak started.
         let emerged: Vec<f64> = out

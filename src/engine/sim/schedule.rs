@@ -64,7 +64,7 @@ impl<'a> Run<'a> {
         let veto = veto_players_by_issue(scenario, &world);
         let scratch = PlayScratch::new(graph.edges.len());
         let mut issues = issues;
-        found_regimes_in_place(&mut issues, &graph, (scenario, rules, &world));
+        found_regimes_in_place(&mut issues, &graph, (scenario, rules, &world), &veto);
         Run {
             scenario,
             rules,
@@ -182,25 +182,13 @@ impl<'a> Run<'a> {
     /// Step 4: the regime assessment (ODD 7.7) and its events.
     fn assess_regime(&mut self, ii: usize, round: u64) {
         let (scenario, rules) = (self.scenario, self.rules);
-        let n = self.world.states.len();
         let rt = &mut self.issues[ii];
         let members = rt.members();
-        let power: f64 = (0..n)
-            .filter(|&i| rt.member[i])
-            .map(|i| self.world.states[i].power)
-            .sum::<f64>()
-            .min(1.0);
+        let (share, power, veto_ok) = membership_facts(rt, rules, &self.world, &self.veto[ii]);
         let m2m: u64 = rt.round.treaty_moves.iter().map(|&x| x as u64).sum();
         let m2m_coop: u64 = rt.round.treaty_conforming.iter().map(|&x| x as u64).sum();
         let compliance = (m2m > 0).then(|| m2m_coop as f64 / m2m as f64);
-        let veto_ok = !rules.hegemonic_veto || self.veto[ii].iter().all(|&v| rt.member[v]);
-        let holds = model::criterion_holds(
-            &scenario.regime,
-            members as f64 / n as f64,
-            power,
-            veto_ok,
-            compliance,
-        );
+        let holds = model::criterion_holds(&scenario.regime, share, power, veto_ok, compliance);
         let transition =
             rt.regime
                 .update(round, holds, members, compliance, &scenario.regime, rules);
@@ -285,19 +273,44 @@ fn flag_systematic_cheaters(rt: &mut IssueState, states: Range<usize>) {
 }
 
 /// The founding negotiation of every regime in place at the start (ODD 5): its listed members
-/// join if they value membership.
+/// join if they value membership, and the regime starts binding only if they meet the
+/// membership part of the criterion (member share, power share, veto).
 fn found_regimes_in_place(
     issues: &mut [IssueState],
     graph: &Graph,
     (scenario, rules, world): (&Scenario, &Rules, &World),
+    veto: &[Vec<usize>],
 ) {
-    for (rt, is) in issues.iter_mut().zip(&scenario.issues) {
+    for ((rt, is), veto) in issues.iter_mut().zip(&scenario.issues).zip(veto) {
         let founding = is.initial_regime.as_ref().map(|r| r.founding);
         if founding == Some(model::Founding::Negotiated) {
             let monitoring = rt.institutions.monitoring(rules);
             found(rt, graph, (scenario, rules, world), monitoring);
+            let (share, power, veto_ok) = membership_facts(rt, rules, world, veto);
+            if !model::membership_criterion_holds(&scenario.regime, share, power, veto_ok) {
+                rt.regime.founding_failed(rt.members() > 0);
+            }
         }
     }
+}
+
+/// An issue's membership as the criterion reads it (ODD 7.7): the member share of states, the
+/// member share of power (at most 1), and whether every veto player is in (always, without
+/// the hegemonic veto).
+fn membership_facts(
+    rt: &IssueState,
+    rules: &Rules,
+    world: &World,
+    veto: &[usize],
+) -> (f64, f64, bool) {
+    let n = world.states.len();
+    let power: f64 = (0..n)
+        .filter(|&i| rt.member[i])
+        .map(|i| world.states[i].power)
+        .sum::<f64>()
+        .min(1.0);
+    let veto_ok = !rules.hegemonic_veto || veto.iter().all(|&v| rt.member[v]);
+    (rt.members() as f64 / n.max(1) as f64, power, veto_ok)
 }
 
 /// Each issue's veto players (ODD 7.7, D18): the most powerful receiving states on migration
