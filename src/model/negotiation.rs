@@ -26,6 +26,8 @@ pub struct StateView {
     /// Its memory of membership: the share of its treaty partners' moves toward it that kept
     /// the treaty, over all its memberships so far (`None` before any).
     pub remembered: Option<f64>,
+    /// Its region (an index into the world's regions), for regional norm spread.
+    pub region: usize,
 }
 
 /// Issue-level inputs to the negotiation.
@@ -63,7 +65,8 @@ pub struct NegotiationContext<'a> {
 ///         + hegemonic_provision
 ///
 /// where f is the share of its partners in the treaty, c the compliance it expects of them
-/// and norm = norm_weight x the share of all states in the treaty. Hegemonic provision: while
+/// and norm = norm_weight x ((1 - rho) x the share of all states in the treaty + rho x the
+/// share of the states of its own region in it), rho the rule set's `regional_norm`. Hegemonic provision: while
 /// the hegemon H is in the treaty, every other state in it has h x sovereignty_cost x
 /// sovereignty_weight of its cost underwritten, and H pays h x the sum of those costs over its
 /// partners in the treaty, divided by its number of partners (the per-interaction scale of the
@@ -93,6 +96,8 @@ pub struct Outlook {
     pub compliance: f64,
     /// The share of all states in the set (for the norm term).
     pub member_share: f64,
+    /// The share of the states of its own region in the set (for the regional norm term).
+    pub region_share: f64,
 }
 
 /// The terms of a state's per-round value of membership (see [`membership_value`]), kept apart
@@ -154,10 +159,21 @@ pub fn membership_terms(v: &StateView, o: Outlook, ctx: &NegotiationContext) -> 
         u_out,
         gain: share_in * (u_in - u_out),
         sovereignty_cost: v.sovereignty * ctx.sovereignty_weight,
-        norm: ctx.norm_weight * o.member_share,
+        norm: ctx.norm_weight * norm_share(o, ctx.rules.regional_norm),
         exit_cost: if v.member { ctx.exit_cost } else { 0.0 },
         ratification: sign * ctx.ratification_cost,
         hegemonic_provision: 0.0,
+    }
+}
+
+/// The share of states in the set that the norm term weighs: (1 - rho) x the share of all
+/// states + rho x the share of the state's own region (norms spread through regional fora;
+/// thesis ch. 2.2 C). With rho = 0 exactly the share of all states.
+fn norm_share(o: Outlook, regional_norm: f64) -> f64 {
+    if regional_norm == 0.0 {
+        o.member_share
+    } else {
+        (1.0 - regional_norm) * o.member_share + regional_norm * o.region_share
     }
 }
 
@@ -228,34 +244,40 @@ pub fn ratify(
     let n = views.len();
     let mut terms = vec![MembershipTerms::default(); n];
     let mut in_set: Vec<bool> = views.iter().map(|v| v.member).collect();
+    let regions = Regions::of(views);
     let members: Vec<usize> = (0..n).filter(|&i| views[i].member).collect();
-    settle(&members, &mut in_set, &mut terms, |i, set, terms| {
-        let t = terms_in(views, &keeps, neighbours, set, observed, ctx, i);
-        terms[i] = t;
-        t.value() + taste[i] < 0.0
-    });
+    settle(
+        &members,
+        &mut in_set,
+        &mut terms,
+        &regions,
+        |i, set, terms| {
+            let t = terms_in(views, &keeps, neighbours, set, observed, ctx, i);
+            terms[i] = t;
+            t.value() + taste[i] < 0.0
+        },
+    );
     let joiners: Vec<usize> = (0..n)
         .filter(|&i| !views[i].member && eligible[i])
         .collect();
     for &i in &joiners {
         in_set[i] = true;
     }
-    settle(&joiners, &mut in_set, &mut terms, |i, set, terms| {
-        let t = terms_in(views, &keeps, neighbours, set, observed, ctx, i);
-        terms[i] = t;
-        t.value() + taste[i] <= 0.0
-    });
+    settle(
+        &joiners,
+        &mut in_set,
+        &mut terms,
+        &regions,
+        |i, set, terms| {
+            let t = terms_in(views, &keeps, neighbours, set, observed, ctx, i);
+            terms[i] = t;
+            t.value() + taste[i] <= 0.0
+        },
+    );
     for i in 0..n {
         if !views[i].member && !eligible[i] {
-            terms[i] = terms_in(
-                views,
-                &keeps,
-                neighbours,
-                Set::of(&in_set),
-                observed,
-                ctx,
-                i,
-            );
+            let set = Set::of(&in_set).with(&regions);
+            terms[i] = terms_in(views, &keeps, neighbours, &set, observed, ctx, i);
         }
     }
     Ratification {
@@ -270,14 +292,15 @@ fn settle(
     deciders: &[usize],
     in_set: &mut [bool],
     terms: &mut [MembershipTerms],
-    mut leaves: impl FnMut(usize, Set, &mut [MembershipTerms]) -> bool,
+    regions: &Regions,
+    mut leaves: impl FnMut(usize, &Set, &mut [MembershipTerms]) -> bool,
 ) {
     loop {
-        let set = Set::of(in_set);
+        let set = Set::of(in_set).with(regions);
         let remove: Vec<usize> = deciders
             .iter()
             .copied()
-            .filter(|&i| in_set[i] && leaves(i, set, terms))
+            .filter(|&i| in_set[i] && leaves(i, &set, terms))
             .collect();
         if remove.is_empty() {
             return;
@@ -288,11 +311,13 @@ fn settle(
     }
 }
 
-/// A set of states in a treaty, with the share of all states it holds.
-#[derive(Clone, Copy)]
+/// A set of states in a treaty, with the share of all states it holds and, once
+/// [`Set::with`] has counted them, the share of each region's states.
+#[derive(Clone)]
 struct Set<'s> {
     in_set: &'s [bool],
     member_share: f64,
+    region_share: Vec<f64>,
 }
 
 impl<'s> Set<'s> {
@@ -301,7 +326,40 @@ impl<'s> Set<'s> {
         Set {
             in_set,
             member_share: count as f64 / in_set.len().max(1) as f64,
+            region_share: Vec::new(),
         }
+    }
+
+    /// The set with the share of each region's states in it (none needed without regional
+    /// norm spread, but cheap: one pass over the states).
+    fn with(mut self, regions: &Regions) -> Self {
+        let mut members = vec![0usize; regions.size.len()];
+        for (i, &r) in regions.of_state.iter().enumerate() {
+            members[r] += self.in_set[i] as usize;
+        }
+        self.region_share = members
+            .iter()
+            .zip(&regions.size)
+            .map(|(&m, &n)| m as f64 / n.max(1) as f64)
+            .collect();
+        self
+    }
+}
+
+/// Each state's region and the number of states in each region.
+struct Regions {
+    of_state: Vec<usize>,
+    size: Vec<usize>,
+}
+
+impl Regions {
+    fn of(views: &[StateView]) -> Self {
+        let of_state: Vec<usize> = views.iter().map(|v| v.region).collect();
+        let mut size = vec![0usize; of_state.iter().max().map_or(0, |&r| r + 1)];
+        for &r in &of_state {
+            size[r] += 1;
+        }
+        Regions { of_state, size }
     }
 }
 
@@ -310,7 +368,7 @@ fn terms_in(
     views: &[StateView],
     keeps: &[bool],
     neighbours: &[Vec<u32>],
-    set: Set,
+    set: &Set,
     observed: Option<f64>,
     ctx: &NegotiationContext,
     i: usize,
@@ -322,6 +380,7 @@ fn terms_in(
         share_in,
         compliance,
         member_share: set.member_share,
+        region_share: set.region_share[views[i].region],
     };
     let mut t = membership_terms(&views[i], o, ctx);
     t.hegemonic_provision = provision(views, neighbours, set.in_set, ctx, i);
@@ -379,6 +438,7 @@ mod tests {
             member,
             k: 0.25,
             remembered: None,
+            region: 0,
         }
     }
 
@@ -411,6 +471,7 @@ mod tests {
                         share_in: share,
                         compliance: c,
                         member_share: 0.4,
+                        region_share: 0.0,
                     };
                     let t = membership_terms(&v, o, &ctx);
                     assert_eq!(t.value().to_bits(), membership_value(&v, o, &ctx).to_bits());
@@ -444,6 +505,7 @@ mod tests {
                 share_in: 1.0,
                 compliance: c,
                 member_share: 1.0,
+                region_share: 0.0,
             };
             let t = membership_terms(&cheater, o, &ctx);
             assert!(t.gain <= 0.0, "c = {c}: {t:?}");
@@ -457,6 +519,7 @@ mod tests {
             share_in: 1.0,
             compliance: 1.0,
             member_share: 1.0,
+            region_share: 0.0,
         };
         let t = membership_terms(&keeper, o, &ctx);
         assert!(
@@ -505,5 +568,45 @@ mod tests {
         let founding = [true, true, false, false, false];
         let f = ratify(&none, &neighbours, &taste, None, &ctx, &founding);
         assert_eq!(f.members, vec![false; 5], "state 0 alone gains too little");
+    }
+
+    /// Regional norm spread (rho = `regional_norm`): the norm term weighs the member share of
+    /// the state's own region. Four members in region 0; one eligible non-member in region 0
+    /// and one in region 1, whose three other states stay out (not eligible). With rho = 1 the
+    /// region-0 state sees its region full (norm 1) and joins, the region-1 state sees a
+    /// quarter of its region (norm 0.25) and stays out; with rho = 0 both see the same share
+    /// of all states (6/9) and both join.
+    #[test]
+    fn regional_norm_pulls_in_the_states_of_a_region_that_is_in() {
+        let decide = |rho: f64| {
+            let rules = Rules {
+                regional_norm: rho,
+                ..Rules::REALIST
+            };
+            let mut ctx = context(&rules, 0.0, 1.0);
+            ctx.norm_weight = 1.0;
+            ctx.exit_cost = 0.0;
+            let views: Vec<StateView> = (0..9)
+                .map(|i| StateView {
+                    u_out: Some(3.0),
+                    sovereignty: 0.5,
+                    region: usize::from(i >= 5),
+                    ..view(i < 4)
+                })
+                .collect();
+            let neighbours: Vec<Vec<u32>> = (0..9u32)
+                .map(|i| (0..9).filter(|&j| j != i).collect())
+                .collect();
+            let eligible: Vec<bool> = (0..9).map(|i| i == 4 || i == 5).collect();
+            let r = ratify(&views, &neighbours, &[0.0; 9], None, &ctx, &eligible);
+            let norm = (r.terms[4].norm, r.terms[5].norm);
+            (r.members[4], r.members[5], norm)
+        };
+        let (in4, in5, (n4, n5)) = decide(1.0);
+        assert!(in4 && !in5, "rho = 1: {in4} {in5}");
+        assert_eq!((n4, n5), (1.0, 0.25));
+        let (in4, in5, (n4, n5)) = decide(0.0);
+        assert!(in4 && in5, "rho = 0: {in4} {in5}");
+        assert_eq!((n4, n5), (6.0 / 9.0, 6.0 / 9.0));
     }
 }

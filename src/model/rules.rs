@@ -40,6 +40,11 @@ pub struct Rules {
     /// Legitimacy gain of joining per unit share of states already in (norm cascade;
     /// Finnemore & Sikkink 1998).
     pub norm_pressure: f64,
+    /// Regional norm spread rho in [0, 1]: the share of the norm term that comes from the
+    /// member share of the state's own region instead of all states (norms and ratifications
+    /// spread through regional fora, the regional consultative processes of thesis ch. 2.2 C;
+    /// regional norm cascades, Finnemore & Sikkink 1998; Acharya 2004). 0 in both presets.
+    pub regional_norm: f64,
 }
 
 impl Rules {
@@ -55,6 +60,7 @@ impl Rules {
         transaction_cost_cut: 0.0,
         path_dependence: 0.0,
         norm_pressure: 0.1,
+        regional_norm: 0.0,
     };
 
     /// Institutionalism: absolute gains; institutions monitor, sanction, cut transaction costs
@@ -70,6 +76,7 @@ impl Rules {
         transaction_cost_cut: 0.8,
         path_dependence: 0.1,
         norm_pressure: 0.5,
+        regional_norm: 0.0,
     };
 
     /// The preset of that name.
@@ -96,5 +103,6 @@ pub(crate) fn no_mechanisms(k: f64) -> Rules {
         transaction_cost_cut: 0.0,
         path_dependence: 0.0,
         norm_pressure: 0.0,
+        regional_norm: 0.0,
     }
 }

@@ -130,6 +130,7 @@ fn hegemon(world: &World) -> Option<usize> {
 /// average partner, its discount factor and sovereignty cost, and what its strategy is
 /// expected to earn outside a treaty.
 fn state_views(rt: &IssueState, graph: &Graph, world: &World) -> Vec<model::StateView> {
+    let region = region_indices(world);
     (0..rt.member.len())
         .map(|i| {
             let k = rt.k[i];
@@ -143,6 +144,23 @@ fn state_views(rt: &IssueState, graph: &Graph, world: &World) -> Vec<model::Stat
                 k,
                 remembered: (rt.total.received[i] > 0)
                     .then(|| rt.total.received_conforming[i] as f64 / rt.total.received[i] as f64),
+                region: region[i],
+            }
+        })
+        .collect()
+}
+
+/// Each state's region as an index, regions numbered in order of first appearance.
+fn region_indices(world: &World) -> Vec<usize> {
+    let mut names: Vec<&str> = Vec::new();
+    world
+        .states
+        .iter()
+        .map(|s| match names.iter().position(|&r| r == s.region) {
+            Some(r) => r,
+            None => {
+                names.push(&s.region);
+                names.len() - 1
             }
         })
         .collect()

@@ -531,6 +531,9 @@ pub struct RulesSpec {
     /// See [`crate::model::Rules::norm_pressure`].
     #[serde(default)]
     pub norm_pressure: Option<f64>,
+    /// See [`crate::model::Rules::regional_norm`].
+    #[serde(default)]
+    pub regional_norm: Option<f64>,
 }
 
 /// `[[shocks]]`.

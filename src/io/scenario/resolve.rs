@@ -165,6 +165,7 @@ fn check_rules_spec(name: &str, spec: &RulesSpec, v: &Validator) -> Result<()> {
         ("monitoring", spec.monitoring),
         ("transaction_cost_cut", spec.transaction_cost_cut),
         ("hegemonic_provision", spec.hegemonic_provision),
+        ("regional_norm", spec.regional_norm),
     ] {
         if let Some(x) = x {
             v.unit(&p(f), x)?;
@@ -188,7 +189,8 @@ fn apply_overrides(rules: &mut Rules, o: &RulesSpec) {
         sanctions,
         transaction_cost_cut,
         path_dependence,
-        norm_pressure
+        norm_pressure,
+        regional_norm
     );
 }
 
