@@ -8,5 +8,6 @@
 
 pub mod budget;
 pub mod experiment;
+pub mod hypotheses;
 pub mod stats;
 pub mod sweep;
