@@ -3,9 +3,9 @@
 //! library, which never imports this module or clap.
 
 mod compare;
-mod hypotheses;
 #[cfg(test)]
 mod doc_examples;
+mod hypotheses;
 mod merge;
 mod plot;
 mod run;

@@ -110,7 +110,11 @@ fn share_of(flags: &[bool], rule: Rule) -> Est {
     let n = flags.len() as u64;
     let k = flags.iter().filter(|&&f| f).count() as u64;
     Est {
-        estimate: if n == 0 { f64::NAN } else { k as f64 / n as f64 },
+        estimate: if n == 0 {
+            f64::NAN
+        } else {
+            k as f64 / n as f64
+        },
         ci: if n == 0 {
             (f64::NAN, f64::NAN)
         } else {
@@ -156,8 +160,16 @@ fn who_decides(b: &mut Rows, runs: &RuleSetRuns, issues: &IssueSet) {
     let set = indices(&both);
     type Value = fn(&IssueFacts) -> f64;
     let measures: [(&str, Value, Rule); 2] = [
-        ("d_p_binding_access", |f| f.emerged as u8 as f64, Rule::Effect(1.0)),
-        ("d_emergence_round_access", |f| f.emergence_time, Rule::Effect(-1.0)),
+        (
+            "d_p_binding_access",
+            |f| f.emerged as u8 as f64,
+            Rule::Effect(1.0),
+        ),
+        (
+            "d_emergence_round_access",
+            |f| f.emergence_time,
+            Rule::Effect(-1.0),
+        ),
     ];
     for (measure, value, rule) in measures {
         let diffs = |group: &[usize]| -> Vec<f64> {
@@ -196,7 +208,11 @@ fn cooperation_possible(b: &mut Rows, runs: &RuleSetRuns, issues: &IssueSet) {
         for (h, level) in levels {
             let measure = format!("{name}_horizon_x{h}");
             let decided = name == "p_binding" && h == h1;
-            let rule = if decided { Rule::Majority } else { Rule::Descriptive };
+            let rule = if decided {
+                Rule::Majority
+            } else {
+                Rule::Descriptive
+            };
             let per_run: Vec<f64> = level.iter().filter_map(|r| pooled(r, set, value)).collect();
             b.push((H, &measure), None, share_mean(&per_run, rule));
             if decided {
@@ -215,7 +231,11 @@ fn cooperation_possible(b: &mut Rows, runs: &RuleSetRuns, issues: &IssueSet) {
         };
         b.push((H, &measure), None, mean_of(&diffs(set), Rule::Descriptive));
         for &i in set.iter() {
-            b.push((H, &measure), Some(i), mean_of(&diffs(&[i]), Rule::Descriptive));
+            b.push(
+                (H, &measure),
+                Some(i),
+                mean_of(&diffs(&[i]), Rule::Descriptive),
+            );
         }
     }
 }
@@ -234,27 +254,47 @@ fn what_institutions_are(b: &mut Rows, runs: &RuleSetRuns) {
             (!bound.is_empty()).then(|| kept / bound.len() as f64)
         })
         .collect();
-    b.push((H, "p_survives_exit"), None, share_mean(&shares, Rule::Majority));
+    b.push(
+        (H, "p_survives_exit"),
+        None,
+        share_mean(&shares, Rule::Majority),
+    );
     for i in 0..n_issues {
         let kept: Vec<bool> = pairs()
             .filter(|(x, _)| x.issues[i].binding_at_exit)
             .map(|(x, _)| x.issues[i].binding_end)
             .collect();
-        b.push((H, "p_survives_exit"), Some(i), share_of(&kept, Rule::Majority));
+        b.push(
+            (H, "p_survives_exit"),
+            Some(i),
+            share_of(&kept, Rule::Majority),
+        );
         let diffs: Vec<f64> = pairs()
             .filter(|(x, _)| x.issues[i].binding_at_exit)
-            .map(|(x, z)| x.issues[i].binding_end as u8 as f64 - z.issues[i].binding_end as u8 as f64)
+            .map(|(x, z)| {
+                x.issues[i].binding_end as u8 as f64 - z.issues[i].binding_end as u8 as f64
+            })
             .collect();
-        b.push((H, "d_binding_end_exit"), Some(i), mean_of(&diffs, Rule::Descriptive));
+        b.push(
+            (H, "d_binding_end_exit"),
+            Some(i),
+            mean_of(&diffs, Rule::Descriptive),
+        );
     }
     let measure = (H, "joining_cooperation_did");
     let rule = Rule::Effect(1.0);
     let per_run = |issue: Option<usize>| -> Vec<f64> {
         let joiners = |r: &RunFacts| -> Vec<f64> {
-            let js = r.joiners.iter().filter(|j| issue.is_none_or(|i| j.issue == i));
+            let js = r
+                .joiners
+                .iter()
+                .filter(|j| issue.is_none_or(|i| j.issue == i));
             js.map(|j| j.cooperation).collect()
         };
-        runs.baseline.iter().filter_map(|r| mean(&joiners(r))).collect()
+        runs.baseline
+            .iter()
+            .filter_map(|r| mean(&joiners(r)))
+            .collect()
     };
     b.push(measure, None, mean_of(&per_run(None), rule));
     for i in 0..n_issues {
@@ -276,7 +316,10 @@ fn who_gains_rows(b: &mut Rows, runs: &RuleSetRuns) {
             let js = r.joiners.iter().filter(|j| quartiles.contains(&j.quartile));
             js.map(|j| j.payoff).collect()
         };
-        runs.baseline.iter().filter_map(|r| mean(&gains(r))).collect()
+        runs.baseline
+            .iter()
+            .filter_map(|r| mean(&gains(r)))
+            .collect()
     };
     let mut top = (f64::NAN, f64::NAN);
     for q in 1..=4u8 {

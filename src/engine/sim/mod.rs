@@ -49,10 +49,10 @@ mod state;
 mod tally;
 
 use crate::engine::world::World;
-pub use probe::{ExitRecord, ForcedExit, PanelRow, Probe, ProbeOutput};
 use crate::model::strategy::Strategy;
 use crate::model::Status;
 use crate::model::{MembershipTerms, Rules, Scenario};
+pub use probe::{ExitRecord, ForcedExit, PanelRow, Probe, ProbeOutput};
 
 /// Stream index of the play of an issue (ODD 7.12).
 const PLAY_STREAM: u64 = 2;

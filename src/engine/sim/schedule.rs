@@ -136,7 +136,12 @@ impl<'a> Run<'a> {
     fn force_exit(&mut self, ii: usize, round: u64) {
         let count = self.probes.spec.forced_exit.map_or(0, |f| f.count);
         let barred = &mut self.probes.barred[ii];
-        let exit = probe::force_exit(&mut self.issues[ii], &self.world, (ii, round, count), barred);
+        let exit = probe::force_exit(
+            &mut self.issues[ii],
+            &self.world,
+            (ii, round, count),
+            barred,
+        );
         self.out.probe.exits.push(exit);
     }
 
