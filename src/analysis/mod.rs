@@ -11,3 +11,4 @@ pub mod experiment;
 pub mod hypotheses;
 pub mod stats;
 pub mod sweep;
+pub mod validation;
