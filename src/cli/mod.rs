@@ -353,25 +353,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let c = Common::of(Some(scenario_args), output);
             compare::compare(&c, &scenario, &rule_sets, reps, extras)
         }
-        Command::Hypotheses {
-            scenario,
-            reps,
-            scenario_args,
-            output,
-        } => hypotheses::hypotheses(&Common::of(Some(scenario_args), output), &scenario, reps),
-        Command::ValidateTargets {
-            scenario,
-            reps,
-            issue,
-            targets,
-            bootstrap,
-            scenario_args,
-            output,
-        } => validate_targets::validate_targets(
-            &Common::of(Some(scenario_args), output),
-            &scenario,
-            (reps, &issue, targets, bootstrap),
-        ),
+        c @ (Command::Hypotheses { .. } | Command::ValidateTargets { .. }) => dispatch_checks(c),
         Command::Tournament {
             strategies,
             turns,
@@ -433,6 +415,33 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             },
             output,
         ),
+    }
+}
+
+/// The commands that check the model against theory and data: `hypotheses` and
+/// `validate-targets`.
+fn dispatch_checks(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Hypotheses {
+            scenario,
+            reps,
+            scenario_args,
+            output,
+        } => hypotheses::hypotheses(&Common::of(Some(scenario_args), output), &scenario, reps),
+        Command::ValidateTargets {
+            scenario,
+            reps,
+            issue,
+            targets,
+            bootstrap,
+            scenario_args,
+            output,
+        } => validate_targets::validate_targets(
+            &Common::of(Some(scenario_args), output),
+            &scenario,
+            (reps, &issue, targets, bootstrap),
+        ),
+        other => Err(anyhow::anyhow!("not a check command: {other:?}")),
     }
 }
 
