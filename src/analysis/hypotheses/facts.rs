@@ -165,3 +165,80 @@ pub fn power_quartiles(world: &World) -> Vec<u8> {
         .map(|p| (p * 4.0).floor() as u8 + 1)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::State;
+
+    fn state(power: f64, position: f64) -> State {
+        State {
+            name: String::new(),
+            group: 0,
+            region: String::new(),
+            power,
+            position,
+            security: 0.0,
+            economy: 0.0,
+            rights: 0.0,
+            sovereignty_cost: 0.0,
+            discount: 0.9,
+            strategies: Vec::new(),
+        }
+    }
+
+    fn row(
+        round: u64,
+        state: usize,
+        member: bool,
+        (moves, cooperated, payoff): (u64, u64, f64),
+    ) -> PanelRow {
+        PanelRow {
+            round,
+            issue: 0,
+            state,
+            member,
+            moves,
+            cooperated,
+            payoff,
+        }
+    }
+
+    /// States 0 and 2 join at the first negotiation; the nearest non-member of both in position
+    /// and power percentile is state 3 (cooperation 0.3 -> 0.4, payoff per move 1 -> 1.5).
+    /// State 0: cooperation 0.2 -> 0.8, payoff 1 -> 3: 0.5 and 1.5. State 2: cooperation
+    /// 0.5 -> 0, payoff 1 -> 0: -0.6 and -1.5.
+    #[test]
+    fn joiner_against_its_matched_non_member_by_hand() {
+        let world = World {
+            states: vec![
+                state(0.4, 0.5),
+                state(0.1, -0.5),
+                state(0.2, 0.5),
+                state(0.3, 0.5),
+            ],
+            groups: vec!["g".into()],
+            edges: Vec::new(),
+        };
+        let panel = vec![
+            row(4, 0, false, (10, 2, 10.0)),
+            row(4, 1, false, (10, 5, 10.0)),
+            row(4, 2, false, (10, 5, 10.0)),
+            row(4, 3, false, (10, 3, 10.0)),
+            row(9, 0, true, (20, 10, 40.0)),
+            row(9, 1, false, (20, 5, 10.0)),
+            row(9, 2, true, (20, 5, 10.0)),
+            row(9, 3, false, (20, 7, 25.0)),
+        ];
+        let joiners = issue_joiners(&panel, &world, 0);
+        assert_eq!(joiners.len(), 2, "{joiners:?}");
+        for (j, (quartile, cooperation, payoff)) in
+            joiners.iter().zip([(4, 0.5, 1.5), (2, -0.6, -1.5)])
+        {
+            assert_eq!(j.quartile, quartile);
+            assert!((j.cooperation - cooperation).abs() < 1e-12, "{j:?}");
+            assert!((j.payoff - payoff).abs() < 1e-12, "{j:?}");
+        }
+        assert_eq!(power_quartiles(&world), vec![4, 1, 2, 3]);
+    }
+}

@@ -151,7 +151,8 @@ fn indices(flags: &[bool]) -> Vec<usize> {
 }
 
 /// H1, who decides: civil-society access on minus off, paired by replicate, on the issues
-/// without a regime at the start where access changes anything.
+/// without a regime at the start where access changes anything: P(binding) and the round of
+/// emergence (decided), and cooperation (descriptive: what access does below a ceiling).
 fn who_decides(b: &mut Rows, runs: &RuleSetRuns, issues: &IssueSet) {
     const H: &str = "who_decides";
     let both: Vec<bool> = (0..issues.names.len())
@@ -159,7 +160,8 @@ fn who_decides(b: &mut Rows, runs: &RuleSetRuns, issues: &IssueSet) {
         .collect();
     let set = indices(&both);
     type Value = fn(&IssueFacts) -> f64;
-    let measures: [(&str, Value, Rule); 2] = [
+    let measures: [(&str, Value, Rule); 3] = [
+        ("d_cooperation_access", |f| f.cooperation, Rule::Descriptive),
         (
             "d_p_binding_access",
             |f| f.emerged as u8 as f64,
