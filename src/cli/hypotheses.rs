@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Instant;
 
 /// `regime hypotheses SCENARIO`: every rule set of the scenario.
-pub fn hypotheses(c: &Common, path: &Path, reps: u64) -> anyhow::Result<()> {
+pub fn hypotheses(c: &Common, path: &Path, reps: u64, plots: bool) -> anyhow::Result<()> {
     let s = load(Some(path), c)?;
     if reps < 2 {
         return Err(RegimeError::argument("--reps", "a number >= 2", reps.to_string()).into());
@@ -27,6 +27,12 @@ pub fn hypotheses(c: &Common, path: &Path, reps: u64) -> anyhow::Result<()> {
     let elapsed = started.elapsed().as_secs_f64();
     hypotheses::write_csv(&dir, &rows)?;
     output::write_manifest(&dir, &manifest(&s, &design, elapsed))?;
+    if plots {
+        let figs = regime::plot::hypotheses_figures(dir.temp_path())?;
+        if !c.quiet {
+            eprintln!("drew {} figures", figs.len());
+        }
+    }
     let done = dir
         .commit()
         .context("moving the finished outputs into place")?;

@@ -157,7 +157,7 @@ pub enum Command {
     /// The four contrasts of the thesis's chapter 5 (realism vs institutionalism) measured on
     /// simulated worlds, per rule set, with 95% intervals.
     #[command(
-        after_help = "Examples:\n  regime hypotheses scenarios/world-data.toml --out out/hypotheses\n  regime hypotheses scenarios/civil-society.toml --reps 40 --seed 7\n\nEvery replicate runs under every rule set of the scenario in five variants on common random numbers: as written, without civil-society access, with the shadow of the future halved and doubled, and with the most powerful members of every regime forced out in the middle round. Writes hypotheses.csv (hypothesis, measure, rule_set, issue, estimate, ci_low, ci_high, n, matches) and manifest.json; prints the rows pooled over issues. See docs/hypotheses.md.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+        after_help = "Examples:\n  regime hypotheses scenarios/world-data.toml --plots --out out/hypotheses\n  regime hypotheses scenarios/civil-society.toml --reps 40 --seed 7\n\nEvery replicate runs under every rule set of the scenario in five variants on common random numbers: as written, without civil-society access, with the shadow of the future halved and doubled, and with the most powerful members of every regime forced out in the middle round. Writes hypotheses.csv (hypothesis, measure, rule_set, issue, estimate, ci_low, ci_high, n, matches) and manifest.json, with --plots hypotheses.svg; prints the rows pooled over issues. See docs/hypotheses.md.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
     )]
     Hypotheses {
         /// Scenario file (TOML).
@@ -165,6 +165,9 @@ pub enum Command {
         /// Replicates (each runs 5 variants under every rule set).
         #[arg(long, default_value_t = 40)]
         reps: u64,
+        /// Also draw hypotheses.svg (the pooled rows with their intervals).
+        #[arg(long)]
+        plots: bool,
         #[command(flatten)]
         scenario_args: ScenarioArgs,
         #[command(flatten)]
@@ -425,9 +428,15 @@ fn dispatch_checks(command: Command) -> anyhow::Result<()> {
         Command::Hypotheses {
             scenario,
             reps,
+            plots,
             scenario_args,
             output,
-        } => hypotheses::hypotheses(&Common::of(Some(scenario_args), output), &scenario, reps),
+        } => hypotheses::hypotheses(
+            &Common::of(Some(scenario_args), output),
+            &scenario,
+            reps,
+            plots,
+        ),
         Command::ValidateTargets {
             scenario,
             reps,
