@@ -11,12 +11,23 @@ use std::path::Path;
 use std::time::Instant;
 
 /// `regime hypotheses SCENARIO`: every rule set of the scenario.
-pub fn hypotheses(c: &Common, path: &Path, reps: u64, plots: bool) -> anyhow::Result<()> {
+pub fn hypotheses(
+    c: &Common,
+    path: &Path,
+    (reps, exit_count): (u64, Option<usize>),
+    plots: bool,
+) -> anyhow::Result<()> {
     let s = load(Some(path), c)?;
     if reps < 2 {
         return Err(RegimeError::argument("--reps", "a number >= 2", reps.to_string()).into());
     }
-    let design = Design::for_scenario(&s, reps);
+    let mut design = Design::for_scenario(&s, reps);
+    if let Some(k) = exit_count {
+        if k == 0 {
+            return Err(RegimeError::argument("--exit-count", "a number >= 1", "0").into());
+        }
+        design.exit.count = k;
+    }
     let target = default_out(c, "hypotheses", &s.name);
     let dir = OutputDir::create(&target, c.force)?;
     let started = Instant::now();

@@ -168,6 +168,10 @@ pub enum Command {
         /// Also draw hypotheses.svg (the pooled rows with their intervals).
         #[arg(long)]
         plots: bool,
+        /// Members forced out in the middle round (default: the scenario's
+        /// `[regime] veto_players`, at least 1).
+        #[arg(long, value_name = "K")]
+        exit_count: Option<usize>,
         #[command(flatten)]
         scenario_args: ScenarioArgs,
         #[command(flatten)]
@@ -429,12 +433,13 @@ fn dispatch_checks(command: Command) -> anyhow::Result<()> {
             scenario,
             reps,
             plots,
+            exit_count,
             scenario_args,
             output,
         } => hypotheses::hypotheses(
             &Common::of(Some(scenario_args), output),
             &scenario,
-            reps,
+            (reps, exit_count),
             plots,
         ),
         Command::ValidateTargets {
