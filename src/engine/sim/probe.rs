@@ -22,7 +22,8 @@ pub struct Probe {
 /// A forced exit: at the start of `round` (before compliance and play), on every issue, the
 /// `count` most powerful members (the first of equals) leave the treaty and may not join it
 /// again for the rest of the run. The rest of the run follows the model: the others may stay,
-/// leave or join as they value membership.
+/// leave or join as they value membership. The exit is recorded in [`ProbeOutput::exits`], not
+/// as `withdrew` events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ForcedExit {
     /// The round at whose start the members are forced out.
