@@ -8,5 +8,7 @@
 
 pub mod budget;
 pub mod experiment;
+pub mod hypotheses;
 pub mod stats;
 pub mod sweep;
+pub mod validation;

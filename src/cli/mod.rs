@@ -5,6 +5,7 @@
 mod compare;
 #[cfg(test)]
 mod doc_examples;
+mod hypotheses;
 mod merge;
 mod plot;
 mod run;
@@ -12,6 +13,7 @@ mod status;
 mod sweep;
 mod tournament;
 mod validate;
+mod validate_targets;
 
 use clap::{Args, Parser, Subcommand};
 use regime::analysis::budget;
@@ -152,6 +154,56 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// The four contrasts of the thesis's chapter 5 (realism vs institutionalism) measured on
+    /// simulated worlds, per rule set, with 95% intervals.
+    #[command(
+        after_help = "Examples:\n  regime hypotheses scenarios/world-data.toml --plots --out out/hypotheses\n  regime hypotheses scenarios/civil-society.toml --reps 40 --seed 7\n\nEvery replicate runs under every rule set of the scenario in five variants on common random numbers: as written, without civil-society access, with the shadow of the future halved and doubled, and with the most powerful members of every regime forced out in the middle round. Writes hypotheses.csv (hypothesis, measure, rule_set, issue, estimate, ci_low, ci_high, n, matches) and manifest.json, with --plots hypotheses.svg; prints the rows pooled over issues. See docs/hypotheses.md.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+    )]
+    Hypotheses {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Replicates (each runs 5 variants under every rule set).
+        #[arg(long, default_value_t = 40)]
+        reps: u64,
+        /// Also draw hypotheses.svg (the pooled rows with their intervals).
+        #[arg(long)]
+        plots: bool,
+        /// Members forced out in the middle round (default: the scenario's
+        /// `[regime] veto_players`, at least 1).
+        #[arg(long, value_name = "K")]
+        exit_count: Option<usize>,
+        #[command(flatten)]
+        scenario_args: ScenarioArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Out-of-sample check: how well simulated membership values separate the states that voted
+    /// no or abstained on the 2018 GCM from those that voted yes, against position alone.
+    #[command(
+        name = "validate-targets",
+        after_help = "Examples:\n  regime validate-targets scenarios/world-data.toml --reps 20\n  regime validate-targets scenarios/world-data.toml --issue migrant_rights --targets scenarios/data/targets.csv\n\nRuns the scenario's rule sets, averages each state's membership_value of the issue over replicates, and reports the AUC (with a stratified bootstrap 95% interval) of minus that value, of position alone, and of their difference, for the gcm_2018_vote of the targets file (no or abstain vs yes; absent states left out). The vote is read after the runs and is never a model input. Writes validation.csv and manifest.json. See docs/hypotheses.md.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+    )]
+    ValidateTargets {
+        /// Scenario file (TOML) of real states (a `states_file` whose names match the targets).
+        scenario: PathBuf,
+        /// Replicates.
+        #[arg(long, default_value_t = 20)]
+        reps: u64,
+        /// The issue whose membership_value is checked.
+        #[arg(long, default_value = "comprehensive")]
+        issue: String,
+        /// The targets CSV (columns name and gcm_2018_vote; default: data/targets.csv beside the
+        /// scenario).
+        #[arg(long)]
+        targets: Option<PathBuf>,
+        /// Bootstrap resamples.
+        #[arg(long, default_value_t = 2000)]
+        bootstrap: usize,
+        #[command(flatten)]
+        scenario_args: ScenarioArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Round-robin tournament with self-play, as in Axelrod-Python.
     #[command(
         after_help = "Examples:\n  regime tournament --strategies TFT,GRIM,ALLD,ALLC,WSLS,GTFT --turns 200 --reps 10 --noise 0.01\n  regime tournament --strategies \"tit_for_tat,memory_one(1,0,0,1),gtft(0.1)\" --payoffs 4,3,1,0\n\nWrites matches.csv, ranking.csv, manifest.json (and actions.csv with --record-actions); prints the ranking. --seed sets the tournament's master seed (default 42).\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
@@ -272,6 +324,8 @@ impl Command {
         match self {
             Command::Run { output, .. }
             | Command::Compare { output, .. }
+            | Command::Hypotheses { output, .. }
+            | Command::ValidateTargets { output, .. }
             | Command::Tournament { output, .. }
             | Command::Sweep { output, .. } => output.threads,
             Command::Validate { .. }
@@ -306,6 +360,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let c = Common::of(Some(scenario_args), output);
             compare::compare(&c, &scenario, &rule_sets, reps, extras)
         }
+        c @ (Command::Hypotheses { .. } | Command::ValidateTargets { .. }) => dispatch_checks(c),
         Command::Tournament {
             strategies,
             turns,
@@ -367,6 +422,40 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             },
             output,
         ),
+    }
+}
+
+/// The commands that check the model against theory and data: `hypotheses` and
+/// `validate-targets`.
+fn dispatch_checks(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Hypotheses {
+            scenario,
+            reps,
+            plots,
+            exit_count,
+            scenario_args,
+            output,
+        } => hypotheses::hypotheses(
+            &Common::of(Some(scenario_args), output),
+            &scenario,
+            (reps, exit_count),
+            plots,
+        ),
+        Command::ValidateTargets {
+            scenario,
+            reps,
+            issue,
+            targets,
+            bootstrap,
+            scenario_args,
+            output,
+        } => validate_targets::validate_targets(
+            &Common::of(Some(scenario_args), output),
+            &scenario,
+            (reps, &issue, targets, bootstrap),
+        ),
+        other => Err(anyhow::anyhow!("not a check command: {other:?}")),
     }
 }
 

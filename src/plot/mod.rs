@@ -30,6 +30,7 @@ mod data;
 mod emergence;
 mod figure;
 mod heatmap;
+mod hypotheses;
 mod legend;
 mod line;
 mod marks;
@@ -254,6 +255,15 @@ pub fn compare_figures(dir: &Path) -> Result<Vec<PathBuf>> {
     let figure = emergence_figure(&comparison, &survival::in_place_issues(&summary))?;
     written.push(save_standard(&figure, &dir.join("compare_emergence.svg"))?);
     Ok(written)
+}
+
+/// The figure of a `regime hypotheses` output directory, `hypotheses.svg`, from
+/// `hypotheses.csv` (the rows pooled over issues, with their 95 % intervals). Returns the
+/// files written.
+pub fn hypotheses_figures(dir: &Path) -> Result<Vec<PathBuf>> {
+    let table = Table::read(&dir.join("hypotheses.csv"))?;
+    let figure = hypotheses::hypotheses_figure(&table)?;
+    Ok(vec![save_standard(&figure, &dir.join("hypotheses.svg"))?])
 }
 
 /// Standard figures of a `regime sweep` output directory, from `points.csv`, written into that

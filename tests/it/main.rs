@@ -6,6 +6,7 @@ mod axelrod_crosscheck;
 mod cli;
 mod common;
 mod fuzz;
+mod hypotheses;
 mod limits;
 mod mechanisms;
 mod plot;

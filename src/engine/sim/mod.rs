@@ -41,6 +41,7 @@
 mod learn;
 mod negotiate;
 mod play;
+mod probe;
 mod record;
 mod schedule;
 mod shocks;
@@ -51,6 +52,7 @@ use crate::engine::world::World;
 use crate::model::strategy::Strategy;
 use crate::model::Status;
 use crate::model::{MembershipTerms, Rules, Scenario};
+pub use probe::{ExitRecord, ForcedExit, PanelRow, Probe, ProbeOutput};
 
 /// Stream index of the play of an issue (ODD 7.12).
 const PLAY_STREAM: u64 = 2;
@@ -287,6 +289,8 @@ pub struct RunOutput {
     pub final_world: Option<World>,
     /// Stage games played (pair-rounds).
     pub pair_rounds: u64,
+    /// What the probes of [`run_probed`] recorded (empty for [`run`]).
+    pub probe: ProbeOutput,
 }
 
 /// Runs one scenario replicate under one rule set.
@@ -298,6 +302,24 @@ pub fn run(
     record: Record,
 ) -> RunOutput {
     let mut engine = schedule::Run::set_up(scenario, world, rules, id, record);
+    for round in 0..scenario.rounds {
+        engine.play_round(round);
+    }
+    engine.finish()
+}
+
+/// Runs one scenario replicate under one rule set with probes (`regime hypotheses`): a
+/// forced exit of the most powerful members and a panel of every state's play at each
+/// negotiation ([`Probe`]). With `Probe::default()` it is exactly [`run`].
+pub fn run_probed(
+    scenario: &Scenario,
+    world: &World,
+    rules: &Rules,
+    (id, record): (RunId, Record),
+    probe: &Probe,
+) -> RunOutput {
+    let mut engine = schedule::Run::set_up(scenario, world, rules, id, record);
+    engine.probe(probe.clone());
     for round in 0..scenario.rounds {
         engine.play_round(round);
     }

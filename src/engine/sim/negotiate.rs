@@ -25,13 +25,14 @@ pub(super) enum Recording<'a> {
 }
 
 /// One negotiation of an issue (ODD 7.9); returns (state, joined) for every change and resets
-/// the negotiation tally; `recording` says what else is kept.
+/// the negotiation tally; `recording` says what else is kept. States marked in `barred` (a
+/// forced exit of `regime hypotheses`; empty in an ordinary run) may not join.
 #[inline(never)]
 pub(super) fn negotiate(
     rt: &mut IssueState,
     graph: &Graph,
     (scenario, rules, world): (&Scenario, &Rules, &World),
-    monitoring: f64,
+    (monitoring, barred): (f64, &[bool]),
     recording: Recording,
 ) -> Vec<(usize, bool)> {
     let members_now = rt.member.iter().filter(|&&m| m).count();
@@ -40,7 +41,9 @@ pub(super) fn negotiate(
         .then(|| tally.treaty_conforming as f64 / tally.treaty_moves as f64);
     let ctx = context(rt, (scenario, rules, world), monitoring);
     let views = state_views(rt, graph, world);
-    let eligible: Vec<bool> = rt.member.iter().map(|&m| !m).collect();
+    let eligible: Vec<bool> = (rt.member.iter().enumerate())
+        .map(|(i, &m)| !m && !barred.get(i).copied().unwrap_or(false))
+        .collect();
     let outcome = model::ratify(
         &views,
         &graph.neighbours,

@@ -11,6 +11,7 @@ use std::ops::Range;
 use super::learn::{learn, learns};
 use super::negotiate::{found, negotiate, Recording};
 use super::play::{play_issue, PlayConditions, PlayScratch};
+use super::probe::{self, Probe, Probes};
 use super::record;
 use super::shocks::{apply_shock, shock_fires};
 use super::state::{Catalogue, Graph, IssueState};
@@ -36,6 +37,8 @@ pub(super) struct Run<'a> {
     /// Each issue's veto players (ODD 7.7).
     veto: Vec<Vec<usize>>,
     scratch: PlayScratch,
+    /// The probes of `regime hypotheses` (none in an ordinary run).
+    probes: Probes,
     out: RunOutput,
 }
 
@@ -76,6 +79,7 @@ impl<'a> Run<'a> {
             shock_rng,
             veto,
             scratch,
+            probes: Probes::default(),
             out: RunOutput {
                 id,
                 summaries: Vec::new(),
@@ -85,6 +89,7 @@ impl<'a> Run<'a> {
                 negotiations: Vec::new(),
                 final_world: None,
                 pair_rounds: 0,
+                probe: Default::default(),
             },
         }
     }
@@ -98,6 +103,9 @@ impl<'a> Run<'a> {
         let last = round + 1 == self.scenario.rounds;
         let states = 0..self.world.states.len();
         for ii in 0..self.issues.len() {
+            if self.probes.exit_due(round) {
+                self.force_exit(ii, round);
+            }
             let monitoring = self.issues[ii].institutions.monitoring(self.rules);
             self.decide_compliance(ii, monitoring, states.clone());
             self.play(ii, round, monitoring);
@@ -114,6 +122,27 @@ impl<'a> Run<'a> {
             }
             self.issues[ii].round.clear(states.clone());
         }
+    }
+
+    /// Sets the probes of the run (`sim::run_probed`).
+    pub fn probe(&mut self, spec: Probe) {
+        self.probes = Probes {
+            spec,
+            barred: vec![Vec::new(); self.issues.len()],
+        };
+    }
+
+    /// The forced exit of a probe (`probe::ForcedExit`), before the issue's round begins.
+    fn force_exit(&mut self, ii: usize, round: u64) {
+        let count = self.probes.spec.forced_exit.map_or(0, |f| f.count);
+        let barred = &mut self.probes.barred[ii];
+        let exit = probe::force_exit(
+            &mut self.issues[ii],
+            &self.world,
+            (ii, round, count),
+            barred,
+        );
+        self.out.probe.exits.push(exit);
     }
 
     /// Step 1: the shocks of the round, in file order (ODD 7.10); whether attributes changed.
@@ -233,11 +262,14 @@ impl<'a> Run<'a> {
                 Recording::Decisions(&mut self.out.negotiations, round, ii)
             }
         };
+        if self.probes.spec.panel {
+            probe::panel_rows(&mut self.out.probe.panel, &self.issues[ii], round, ii);
+        }
         let changes = negotiate(
             &mut self.issues[ii],
             &self.graph,
             context,
-            monitoring,
+            (monitoring, self.probes.barred(ii)),
             recording,
         );
         if self.record.is_full() {
