@@ -46,18 +46,27 @@ impl PlayScratch {
 
     /// Loads the states' current play-relevant attributes into [`PlayScratch::players`] and
     /// their kinds.
-    fn load_players(&mut self, rt: &IssueState) {
+    fn load_players(&mut self, rt: &IssueState, parallel: bool) {
         let n = rt.strat.len();
-        self.players.clear();
-        self.players.extend((0..n).map(|i| Player {
+        let player = |i: usize| Player {
             game: rt.game[i],
             k: rt.k[i],
             strat: rt.strat[i],
             member: rt.member[i],
             complies: rt.comply[i],
             flagged: rt.flagged[i],
-        }));
+        };
+        self.players.clear();
         self.kinds.clear();
+        if parallel {
+            // A large world played in blocks: each state's entry is its own (issue 16).
+            let players = (0..n).into_par_iter().with_min_len(4096).map(player);
+            self.players.par_extend(players);
+            let kinds = self.players.par_iter().with_min_len(4096);
+            self.kinds.par_extend(kinds.map(Transitions::kind));
+            return;
+        }
+        self.players.extend((0..n).map(player));
         self.kinds
             .extend(self.players.iter().map(Transitions::kind));
     }
@@ -93,7 +102,7 @@ pub(super) fn play_issue(
     conditions: PlayConditions,
     lanes: Option<(&Blocks, &mut [Lane])>,
 ) {
-    scratch.load_players(rt);
+    scratch.load_players(rt, lanes.is_some());
     let edges = &graph.edges[..];
     let who = Who {
         players: &scratch.players,

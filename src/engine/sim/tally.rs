@@ -228,10 +228,13 @@ pub(super) fn tally_payoffs_in_blocks(
     rules: &Rules,
     saving: f64,
 ) {
-    fill_payoff_tables(scratch, saving);
+    fill_payoff_tables_in_parallel(scratch, saving);
     let n = scratch.players.len();
-    scratch.sums.clear();
-    scratch.sums.resize(n, Sums::default());
+    if scratch.sums.len() != n {
+        // Every element is overwritten below: resized once, never cleared.
+        scratch.sums.clear();
+        scratch.sums.resize(n, Sums::default());
+    }
     let sanction = rules.sanctions;
     let (pay, moves) = (&scratch.pay[..], &scratch.moves[..]);
     let pieces = split_mut(&mut scratch.sums[..], &blocks.states);
@@ -243,7 +246,55 @@ pub(super) fn tally_payoffs_in_blocks(
                 *s = gather_state(i, &graph.incident[i], &graph.edges, (pay, moves), sanction);
             }
         });
-    add_sums(rt, scratch);
+    add_sums_in_parallel(rt, scratch);
+}
+
+/// [`fill_payoff_tables`] on rayon's pool (each state's table is its own).
+fn fill_payoff_tables_in_parallel(scratch: &mut PlayScratch, tc: f64) {
+    scratch.pay.clear();
+    let players = &scratch.players;
+    scratch
+        .pay
+        .par_extend(players.par_iter().with_min_len(4096).map(|p| {
+            let g = p.game;
+            [g[0], g[1], g[2], g[3], g[0] + tc, g[1] + tc, g[2], g[3]]
+        }));
+}
+
+/// [`add_sums`] on rayon's pool: each state's tallies are its own, and the totals are sums of
+/// integers (the same in any order).
+fn add_sums_in_parallel(rt: &mut IssueState, scratch: &PlayScratch) {
+    let r = &mut rt.round;
+    let per_state = (
+        r.payoff.par_iter_mut(),
+        r.utility.par_iter_mut(),
+        r.received_conforming.par_iter_mut(),
+        r.cooperated.par_iter_mut(),
+        r.treaty_moves.par_iter_mut(),
+        r.treaty_conforming.par_iter_mut(),
+        r.detected.par_iter_mut(),
+        scratch.sums.par_iter(),
+        scratch.players.par_iter(),
+    );
+    per_state.into_par_iter().with_min_len(4096).for_each(
+        |(payoff, utility, received, cooperated, moves, conforming, detected, s, player)| {
+            let k = player.k;
+            *payoff += s.payoff;
+            *utility += (1.0 + k) * (s.payoff - s.self_payoff) - k * s.partner + s.self_payoff;
+            *received += s.received_conforming;
+            *cooperated += s.coop;
+            *moves += s.m2m;
+            *conforming += s.m2m_coop;
+            *detected += s.detected;
+        },
+    );
+    let (m2m, m2m_coop) = scratch
+        .sums
+        .par_iter()
+        .map(|s| (s.m2m as u64, s.m2m_coop as u64))
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    rt.negotiation.treaty_moves += m2m;
+    rt.negotiation.treaty_conforming += m2m_coop;
 }
 
 /// State `i`'s sums over its incident edges `incident` (in edge order: those where it is the
