@@ -197,11 +197,20 @@ fn imitation_complete_193(c: &mut Criterion) {
     let text: String = std::fs::read_to_string("scenarios/spatial.toml")
         .expect("spatial.toml")
         .lines()
-        .filter(|l| !["width ", "height ", "self_interaction "].iter().any(|k| l.starts_with(k)))
+        .filter(|l| {
+            !["width ", "height ", "self_interaction "]
+                .iter()
+                .any(|k| l.starts_with(k))
+        })
         .map(|l| format!("{l}\n"))
         .collect();
-    let s = scenario::parse(&text, "complete.toml", std::path::Path::new("scenarios"), &sets)
-        .expect("complete graph");
+    let s = scenario::parse(
+        &text,
+        "complete.toml",
+        std::path::Path::new("scenarios"),
+        &sets,
+    )
+    .expect("complete graph");
     let reps = 8u64;
     let n = s.state_count();
     let mut g = c.benchmark_group("imitation_complete_193");
