@@ -10,6 +10,7 @@
 #                 about 0.3 ms dominate small tournaments; REPS=1000 compares the engines,
 #                 Axelrod then takes about 35 s)
 #   TURNS=200     turns per match
+#   NOISE=0       probability that a move flips (Axelrod's noise), the same on both sides
 #   SEED=1        master seed given to both
 #   RUNS=3        regime is timed this many times per thread count; the best is kept
 #   THREADS=<nproc>  thread count of the second regime timing (the first uses 1)
@@ -35,6 +36,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 REPS="${REPS:-5}"
 TURNS="${TURNS:-200}"
+NOISE="${NOISE:-0}"
 SEED="${SEED:-1}"
 RUNS="${RUNS:-3}"
 THREADS="${THREADS:-$(nproc 2>/dev/null || echo 2)}"
@@ -52,7 +54,7 @@ python="$("$here/setup_venv.sh" | sed -n 's/^PEERS_PYTHON=//p' | tail -n1)"
 
 echo "== building regime (release)" >&2
 (cd "$root" && cargo build --release --bin regime >&2)
-regime="${CARGO_TARGET_DIR:-$root/target}/release/regime"
+regime="${REGIME:-${CARGO_TARGET_DIR:-$root/target}/release/regime}"
 [[ -x "$regime" ]] || { echo "compare_axelrod: $regime not found after the build" >&2; exit 3; }
 
 work="$(mktemp -d -t regime-vs-axelrod.XXXXXX)"
@@ -61,7 +63,8 @@ if [[ "${KEEP:-0}" == 1 ]]; then
 else
     trap 'rm -rf "$work"' EXIT
 fi
-common=(--strategies "$STRATEGIES" --turns "$TURNS" --reps "$REPS" --payoffs 5,3,1,0 --seed "$SEED")
+common=(--strategies "$STRATEGIES" --turns "$TURNS" --reps "$REPS" --payoffs 5,3,1,0 --seed "$SEED"
+        --noise "$NOISE")
 
 echo "== Axelrod-Python" >&2
 axl_log="$work/axelrod.log"
@@ -101,7 +104,7 @@ rows_reg=$(($(wc -l < "$work/regime-1/matches.csv") - 1))
 pairs=55
 pair_rounds=$((pairs * REPS * TURNS))
 awk -v ax="$axl_seconds" -v r1="$reg1" -v rn="$regn" -v r1i="$reg1_in" -v rni="$regn_in" \
-    -v n="$THREADS" -v pr="$pair_rounds" -v reps="$REPS" -v turns="$TURNS" -v runs="$RUNS" '
+    -v n="$THREADS" -v noise="$NOISE" -v pr="$pair_rounds" -v reps="$REPS" -v turns="$TURNS" -v runs="$RUNS" '
 function line(label, t) {
     if (t == "nan" || t + 0 <= 0) { printf "%-44s %10s\n", label, "n/a"; return }
     printf "%-44s %10.4f s %14.0f pair-rounds/s", label, t, pr / t
@@ -109,7 +112,7 @@ function line(label, t) {
     printf "\n"
 }
 BEGIN {
-    printf "\nround robin, 10 strategies (55 pairs incl. self-play) x %d reps x %d turns = %d pair-rounds\n", reps, turns, pr
+    printf "\nround robin, 10 strategies (55 pairs incl. self-play) x %d reps x %d turns = %d pair-rounds, noise %s\n", reps, turns, pr, noise
     line("Axelrod-Python, in-process (1 process)", ax)
     line("regime --threads 1, whole process", r1)
     line(sprintf("regime --threads %d, whole process", n), rn)

@@ -187,6 +187,69 @@ impl<'a, R: Words> Bits<'a, R> {
         self.avail -= k;
     }
 
+    /// Reads a run of trials of `c` that fail early and returns how many (at most `max`): when
+    /// p < 1/2 has `lead` zeros after the point before its first one, a trial fails as soon as
+    /// U shows a one among its first `lead` bits, reading the bits up to that one; this is
+    /// exactly what [`Bits::trial`] reads for such a trial. Stops before a trial whose first `lead` bits are
+    /// all zero (a full [`Bits::trial`] decides it), at the end of the buffer, or after `max`.
+    /// Returns 0 when p >= 1/2 or p < 2^-16.
+    ///
+    /// Word-parallel: every trial starts right after a one (or where reading starts), so the
+    /// first run of `lead` zeros in the buffer starts the first trial that does not fail early,
+    /// and the ones before it are the failed trials.
+    #[inline(always)]
+    pub fn early_failures(&mut self, c: &Coin, max: u64) -> u64 {
+        // p's zeros after the point: in `lead` when its expansion does not fit in one word,
+        // else at the head of `frac`.
+        let lead = if c.lead > 0 {
+            c.lead
+        } else {
+            c.frac.leading_zeros()
+        };
+        if lead == 0 || lead > 16 || c.len == 0 || max == 0 {
+            return 0;
+        }
+        if self.avail < 32 {
+            self.buf |= u64::from(self.rng.next_word()) << (32 - self.avail);
+            self.avail += 32;
+        }
+        // The buffer's bits, first bit highest; positions past `avail` are not known.
+        let known = !u64::MAX.checked_shr(self.avail).unwrap_or(0);
+        let zeros = !self.buf & known;
+        // Bit set where `lead` zeros start (all of them known).
+        let mut window = zeros;
+        for k in 1..lead {
+            window &= zeros << k;
+        }
+        let stop = window.leading_zeros();
+        let (take, failures) = if stop < 64 {
+            // The bits before the run: ones ending failed trials (the bit before is a one).
+            let head = if stop == 0 {
+                0
+            } else {
+                self.buf >> (64 - stop)
+            };
+            (stop, u64::from(head.count_ones()))
+        } else {
+            // No run: up to the last one (a trial after it is not decided within the buffer).
+            let ones = self.buf & known;
+            if ones == 0 {
+                return 0;
+            }
+            (64 - ones.trailing_zeros(), u64::from(ones.count_ones()))
+        };
+        if failures > max {
+            // Only `max` trials are wanted: read them one by one.
+            for _ in 0..max {
+                let z = self.buf.leading_zeros();
+                self.consume(z + 1);
+            }
+            return max;
+        }
+        self.consume(take);
+        failures
+    }
+
     /// Reads bits from `rng`.
     pub fn new(rng: &'a mut R) -> Self {
         Bits {
@@ -373,6 +436,41 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    /// [`Bits::early_failures`] reads exactly what as many [`Bits::trial`] calls read, each of
+    /// them a failure, and leaves the stream where they leave it (the next trials agree), for
+    /// every sample coin, with and without a cap.
+    #[test]
+    fn early_failures_read_what_trials_read() {
+        for p in sample_ps() {
+            let c = Coin::new(p);
+            let mut total = 0;
+            for seed in 0..100 {
+                let (mut r1, mut r2) = (stream(seed), stream(seed));
+                let (mut fast, mut slow) = (Bits::new(&mut r1), Bits::new(&mut r2));
+                for k in 0..60 {
+                    let max = [u64::MAX, 3, 1, 40, 0][k % 5];
+                    let failed = fast.early_failures(&c, max);
+                    assert!(failed <= max, "p {p}: {failed} > {max}");
+                    for _ in 0..failed {
+                        assert!(
+                            !slow.trial(&c),
+                            "p {p}, seed {seed}: an early failure succeeded"
+                        );
+                    }
+                    total += failed;
+                    assert_eq!(
+                        fast.trial(&c),
+                        slow.trial(&c),
+                        "p {p}, seed {seed}, step {k}"
+                    );
+                }
+            }
+            if p > 0.0 && p < 0.5 && p > 1e-4 {
+                assert!(total > 1000, "p {p}: only {total} early failures read");
             }
         }
     }

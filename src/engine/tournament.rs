@@ -166,12 +166,18 @@ enum Plan {
         /// The reactive side is player a.
         reactive_is_a: bool,
     },
+    /// Two deterministic machines with noise below 1/2: the turns between noise flips are
+    /// played without reading trials one by one ([`play_noisy_deterministic`]).
+    NoisyDeterministic,
     /// Turn by turn.
     Turns,
 }
 
 fn plan(ma: &Machine, mb: &Machine, noise: &Coin) -> Plan {
     if !noise.is_certain() {
+        if ma.deterministic && mb.deterministic {
+            return Plan::NoisyDeterministic;
+        }
         return Plan::Turns;
     }
     let lottery = |m: &Machine| m.states == 1 && !m.coin[0].is_certain();
@@ -262,8 +268,66 @@ fn play_planned<R: Words>(
             };
             [cc, dc, cd, dd]
         }
+        Plan::NoisyDeterministic => play_noisy_deterministic(ma, mb, turns, noise, rng),
         Plan::Turns => play_turns(ma, mb, turns, noise.p(), rng, None),
     }
+}
+
+/// Two deterministic machines under noise (issue 16): noise flips are rare, so the trials that
+/// fail early are read a buffer at a time ([`Bits::early_failures`]: the same bits as reading
+/// them one by one), and the turns in which both trials failed are played by the machines alone.
+/// The other trials are read by [`Bits::trial`] as in [`play_turns`]; the counts and the bits
+/// read are exactly those of turn-by-turn play.
+fn play_noisy_deterministic<R: Words>(
+    ma: &Machine,
+    mb: &Machine,
+    turns: u64,
+    noise: &Coin,
+    rng: &mut R,
+) -> [u64; 4] {
+    let mut bits = Bits::new(rng);
+    let mut n = [0u64; 4];
+    let (mut sa, mut sb) = (0usize, 0usize);
+    // Trials already read that failed (the next ones in order: a's, then b's, turn by turn).
+    let mut failed = 0u64;
+    let mut t = 0u64;
+    while t < turns {
+        // Turns in which both trials failed: no flip, the machines' own moves.
+        let quiet = (failed / 2).min(turns - t);
+        for _ in 0..quiet {
+            let o = outcome(ma.coin[sa].certain_outcome(), mb.coin[sb].certain_outcome());
+            n[o] += 1;
+            sa = ma.next[sa * 4 + o] as usize;
+            sb = mb.next[sb * 4 + swapped(o)] as usize;
+        }
+        failed -= 2 * quiet;
+        t += quiet;
+        if t == turns {
+            break;
+        }
+        let mut flip = |left: u64| {
+            if failed == 0 {
+                failed = bits.early_failures(noise, left);
+            }
+            if failed > 0 {
+                failed -= 1;
+                false
+            } else {
+                bits.trial(noise)
+            }
+        };
+        let left = 2 * (turns - t);
+        let flip_a = flip(left);
+        let flip_b = flip(left - 1);
+        let a = ma.coin[sa].certain_outcome() != flip_a;
+        let b = mb.coin[sb].certain_outcome() != flip_b;
+        let o = outcome(a, b);
+        n[o] += 1;
+        sa = ma.next[sa * 4 + o] as usize;
+        sb = mb.next[sb * 4 + swapped(o)] as usize;
+        t += 1;
+    }
+    n
 }
 
 /// A reactive machine `x` against an oblivious `y`, without noise. Counts from x's view; bits
@@ -1137,6 +1201,10 @@ mod tests {
                     (157, 0.0),
                     (157, 0.05),
                     (40, 1.0),
+                    (2000, 0.01),
+                    (333, 0.2),
+                    (500, 1e-6),
+                    (97, 0.4),
                 ] {
                     let n = Coin::new(noise);
                     let p = plan(&ma, &mb, &n);
@@ -1172,6 +1240,7 @@ mod tests {
                 lottery_is_a: false,
             },
             Plan::Cycles,
+            Plan::NoisyDeterministic,
             Plan::Reactive {
                 reactive_is_a: true,
             },

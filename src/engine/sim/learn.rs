@@ -6,12 +6,14 @@
 //! May import [`crate::model`], [`crate::engine::rng`] and the sibling
 //! modules of [`super`].
 
+use super::blocks::{split_mut, Blocks};
 use super::play::reset_machine;
 use super::state::{Catalogue, Graph, IssueState};
-use crate::engine::rng::threshold;
+use crate::engine::rng::{threshold, Stream};
 use crate::model;
 use crate::model::{LearningRule, Scenario};
 use rand::{Rng, RngCore};
+use rayon::prelude::*;
 
 /// Whether states revise strategies at all (the rule is not `none`).
 pub(super) fn learns(scenario: &Scenario) -> bool {
@@ -21,39 +23,87 @@ pub(super) fn learns(scenario: &Scenario) -> bool {
     }
 }
 
-/// One revision of every state's strategy (ODD 7.8); resets the learning tally.
+/// One revision of every state's strategy (ODD 7.8); resets the learning tally. `next` is a
+/// buffer owned by the engine (no allocation per revision); `blocks` with one learning stream
+/// per block revises a large world block by block on rayon's pool ([`super::blocks`]).
 #[inline(never)]
 pub(super) fn learn(
     rt: &mut IssueState,
-    scenario: &Scenario,
-    catalogue: &Catalogue,
-    graph: &Graph,
+    (scenario, catalogue, graph): (&Scenario, &Catalogue, &Graph),
+    next: &mut Vec<u8>,
+    blocks: Option<(&Blocks, &mut [Stream])>,
 ) {
-    let n = rt.strat.len();
-    let learn_set = &catalogue.learn_set[..];
-    let mut next = rt.strat.clone();
-    let mutation_t = threshold(scenario.learning.mutation);
-    let temperature = scenario.learning.temperature;
-    let rule = scenario.learning.rule;
-    for i in 0..n {
-        let nb = &graph.neighbours[i];
-        match rule {
-            LearningRule::ImitateBest => next[i] = imitate_best(rt, i, nb, &catalogue.name_rank),
+    next.clear();
+    next.extend_from_slice(&rt.strat);
+    let how = Revision {
+        rule: scenario.learning.rule,
+        mutation_t: threshold(scenario.learning.mutation),
+        temperature: scenario.learning.temperature,
+        catalogue,
+    };
+    match blocks {
+        None => {
+            let mut rng = rt.learn_rng.clone();
+            revise(
+                rt,
+                &how,
+                &graph.neighbours,
+                (0..next.len(), &mut next[..]),
+                &mut rng,
+            );
+            rt.learn_rng = rng;
+            switch_strategies(rt, next, &graph.incident);
+        }
+        Some((blocks, streams)) => {
+            let view: &IssueState = rt;
+            let pieces = split_mut(&mut next[..], &blocks.states);
+            streams
+                .par_iter_mut()
+                .zip(pieces)
+                .zip(&blocks.states)
+                .for_each(|((rng, piece), states)| {
+                    revise(view, &how, &graph.neighbours, (states.clone(), piece), rng);
+                });
+            switch_strategies_in_blocks(rt, next, &graph.edges, blocks);
+        }
+    }
+}
+
+/// The rule of a revision and what it needs.
+struct Revision<'a> {
+    rule: LearningRule,
+    mutation_t: u64,
+    temperature: f64,
+    catalogue: &'a Catalogue,
+}
+
+/// The revised strategies of the states in `states` into `next` (indexed from the range's
+/// start), drawing from `rng` in order of states.
+fn revise(
+    rt: &IssueState,
+    how: &Revision,
+    neighbours: &[Vec<u32>],
+    (states, next): (std::ops::Range<usize>, &mut [u8]),
+    rng: &mut Stream,
+) {
+    let learn_set = &how.catalogue.learn_set[..];
+    for (slot, i) in next.iter_mut().zip(states) {
+        let nb = &neighbours[i];
+        match how.rule {
+            LearningRule::ImitateBest => *slot = imitate_best(rt, i, nb, &how.catalogue.name_rank),
             LearningRule::Fermi if !nb.is_empty() => {
-                if let Some(s) = fermi(rt, i, nb, temperature) {
-                    next[i] = s;
+                if let Some(s) = fermi(rt, i, nb, how.temperature, rng) {
+                    *slot = s;
                 }
             }
-            LearningRule::BestResponse => next[i] = best_response(rt, i, nb, learn_set, rt.k[i]),
+            LearningRule::BestResponse => *slot = best_response(rt, i, nb, learn_set, rt.k[i]),
             // A state without partners has no one to compare with.
             LearningRule::Fermi | LearningRule::None => {}
         }
-        if mutation_t > 0 && (rt.learn_rng.next_u32() as u64) < mutation_t && !learn_set.is_empty()
-        {
-            next[i] = learn_set[rt.learn_rng.random_range(0..learn_set.len() as u64) as usize];
+        if how.mutation_t > 0 && (rng.next_u32() as u64) < how.mutation_t && !learn_set.is_empty() {
+            *slot = learn_set[rng.random_range(0..learn_set.len() as u64) as usize];
         }
     }
-    switch_strategies(rt, &next, &graph.incident);
 }
 
 /// Copy the strategy of the best scorer among neighbours and self. Ties: keep one's own
@@ -85,11 +135,11 @@ fn imitate_best(rt: &IssueState, i: usize, nb: &[u32], name_rank: &[u16]) -> u8 
 
 /// Fermi imitation: a random partner's strategy, copied with a probability rising with how
 /// much more it earned; `None` to keep one's own. `nb` is not empty.
-fn fermi(rt: &mut IssueState, i: usize, nb: &[u32], temperature: f64) -> Option<u8> {
+fn fermi(rt: &IssueState, i: usize, nb: &[u32], temperature: f64, rng: &mut Stream) -> Option<u8> {
     let w_util = &rt.learning.utility;
-    let j = nb[rt.learn_rng.random_range(0..nb.len() as u64) as usize] as usize;
+    let j = nb[rng.random_range(0..nb.len() as u64) as usize] as usize;
     let p = 1.0 / (1.0 + libm::exp((w_util[i] - w_util[j]) / temperature));
-    let u: f64 = rt.learn_rng.random();
+    let u: f64 = rng.random();
     (u < p).then_some(rt.strat[j])
 }
 
@@ -139,4 +189,33 @@ fn switch_strategies(rt: &mut IssueState, next: &[u8], incident: &[Vec<(u32, boo
         }
         rt.learning.utility[i] = 0.0;
     }
+}
+
+/// [`switch_strategies`] for a world played in blocks: each block resets the machines of the
+/// changed states on its edges (a reset touches only its own side, so the order does not
+/// matter), then all states switch.
+fn switch_strategies_in_blocks(
+    rt: &mut IssueState,
+    next: &[u8],
+    edges: &[(u32, u32)],
+    blocks: &Blocks,
+) {
+    let strat = &rt.strat[..];
+    let pieces = split_mut(&mut rt.pair[..edges.len()], &blocks.edges);
+    pieces
+        .into_par_iter()
+        .zip(&blocks.edges)
+        .for_each(|(pair, range)| {
+            for (ps, &(a, b)) in pair.iter_mut().zip(&edges[range.clone()]) {
+                let (a, b) = (a as usize, b as usize);
+                if next[a] != strat[a] {
+                    *ps = reset_machine(*ps, true);
+                }
+                if b != a && next[b] != strat[b] {
+                    *ps = reset_machine(*ps, false);
+                }
+            }
+        });
+    rt.strat.copy_from_slice(next);
+    rt.learning.utility.fill(0.0);
 }

@@ -38,6 +38,7 @@
 //! [`crate::io`], [`crate::analysis`], [`crate::plot`] or clap. (Its unit tests load shipped
 //! scenarios through `io`.)
 
+mod blocks;
 mod learn;
 mod negotiate;
 mod play;
@@ -373,5 +374,104 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A full record of `path` with `sets`, run on a rayon pool of `threads` threads (by the
+    /// serial engine if `serial`, whatever the world's size).
+    fn record_with_threads(path: &str, sets: &[&str], threads: usize, serial: bool) -> String {
+        let sets: Vec<String> = sets.iter().map(|x| x.to_string()).collect();
+        let s = scenario::load(std::path::Path::new(path), &sets)
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        let (_, rules) = &s.rule_sets[0];
+        pool.install(|| {
+            // The run is set up on the pool's thread: the switch must be set there.
+            blocks::FORCE_SERIAL.with(|c| c.set(serial));
+            let text = record(&s, rules, false);
+            blocks::FORCE_SERIAL.with(|c| c.set(false));
+            text
+        })
+    }
+
+    /// A 300 x 300 lattice (540,000 states plus edges: played in blocks), with implementation
+    /// noise, misperception and mutation so that every per-block stream is drawn from.
+    const NOISY_LATTICE: [&str; 10] = [
+        "blocs[0].count=90000",
+        "topology.width=300",
+        "topology.height=300",
+        "rounds=12",
+        "issues[0].transaction_cost=0",
+        "noise.implementation=0.02",
+        "noise.misperception=0.02",
+        "learning.mutation=0.01",
+        "learning.strategies=[\"cooperator\", \"defector\", \"tit_for_tat\", \"gtft\"]",
+        "blocs[0].strategy={ cooperator = 0.4, defector = 0.1, tit_for_tat = 0.3, gtft = 0.2 }",
+    ];
+
+    /// The golden fixture (every stream in use: noise, gtft, Fermi learning with mutation,
+    /// negotiation, shocks) on a scale-free random graph of 50,002 states with 5 links each
+    /// (about 300,000 states plus edges: played in blocks).
+    const BIG_RANDOM_GRAPH: [&str; 5] = [
+        "blocs[0].count=50000",
+        "topology.kind=\"scale_free\"",
+        "topology.links_per_node=5",
+        "topology.cross_region_probability=0.0",
+        "rounds=7",
+    ];
+
+    /// Within-run parallel play (issue 16): a large world gives the same record, to the last
+    /// bit, on 1, 2 and 3 threads (fixed blocks with their own streams, sums in a fixed order).
+    #[test]
+    fn large_worlds_give_the_same_record_at_any_thread_count() {
+        let big = [
+            ("scenarios/spatial.toml", &NOISY_LATTICE[..]),
+            ("tests/data/golden.toml", &BIG_RANDOM_GRAPH[..]),
+        ];
+        for (path, sets) in big {
+            let one = record_with_threads(path, sets, 1, false);
+            assert!(one.len() > 10_000, "{path}: the run recorded nothing");
+            for threads in [2, 3] {
+                let many = record_with_threads(path, sets, threads, false);
+                assert!(one == many, "{path}: {threads} threads differ from 1");
+            }
+        }
+    }
+
+    /// The large worlds above are played in blocks, and blocks change the random draws: the
+    /// serial engine gives another record from the same seed (so the test above compares the
+    /// block engine, not the serial one).
+    #[test]
+    fn large_worlds_are_played_in_blocks() {
+        for (path, sets) in [
+            ("scenarios/spatial.toml", &NOISY_LATTICE[..]),
+            ("tests/data/golden.toml", &BIG_RANDOM_GRAPH[..]),
+        ] {
+            let blocks = record_with_threads(path, sets, 2, false);
+            let serial = record_with_threads(path, sets, 2, true);
+            assert!(blocks != serial, "{path}: not played in blocks");
+        }
+    }
+
+    /// Without random draws in play and learning (Nowak and May's lattice), the block engine
+    /// makes exactly the serial engine's moves and sums: per-block transition tables, the
+    /// payoff sums gathered per state, revision and machine resets in blocks change nothing.
+    #[test]
+    fn blocks_equal_the_serial_engine_without_random_draws() {
+        let sets = [
+            "blocs[0].count=90000",
+            "topology.width=300",
+            "topology.height=300",
+            "rounds=15",
+            "issues[0].transaction_cost=0",
+        ];
+        let blocks = record_with_threads("scenarios/spatial.toml", &sets, 3, false);
+        let serial = record_with_threads("scenarios/spatial.toml", &sets, 1, true);
+        assert!(
+            blocks == serial,
+            "the block engine differs from the serial one"
+        );
     }
 }

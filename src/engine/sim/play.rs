@@ -9,13 +9,15 @@
 //! [`crate::model`], [`crate::engine::rng`] and the sibling modules of
 //! [`super`].
 
-use super::state::IssueState;
+use super::blocks::{split_mut, Blocks};
+use super::state::{Graph, IssueState};
 use super::tally::{self, Sums};
 use crate::engine::rng::{BernoulliSkip, Stream};
 use crate::model::game::Action;
 use crate::model::strategy::{Machine, MAX_STATES};
 use crate::model::Rules;
 use rand::RngCore;
+use rayon::prelude::*;
 
 /// Buffers of the play of an issue's round, owned by the engine and reused every round (their
 /// contents never outlive a round).
@@ -44,18 +46,27 @@ impl PlayScratch {
 
     /// Loads the states' current play-relevant attributes into [`PlayScratch::players`] and
     /// their kinds.
-    fn load_players(&mut self, rt: &IssueState) {
+    fn load_players(&mut self, rt: &IssueState, parallel: bool) {
         let n = rt.strat.len();
-        self.players.clear();
-        self.players.extend((0..n).map(|i| Player {
+        let player = |i: usize| Player {
             game: rt.game[i],
             k: rt.k[i],
             strat: rt.strat[i],
             member: rt.member[i],
             complies: rt.comply[i],
             flagged: rt.flagged[i],
-        }));
+        };
+        self.players.clear();
         self.kinds.clear();
+        if parallel {
+            // A large world played in blocks: each state's entry is its own (issue 16).
+            let players = (0..n).into_par_iter().with_min_len(4096).map(player);
+            self.players.par_extend(players);
+            let kinds = self.players.par_iter().with_min_len(4096);
+            self.kinds.par_extend(kinds.map(Transitions::kind));
+            return;
+        }
+        self.players.extend((0..n).map(player));
         self.kinds
             .extend(self.players.iter().map(Transitions::kind));
     }
@@ -86,13 +97,68 @@ pub(super) struct PlayConditions {
 pub(super) fn play_issue(
     rt: &mut IssueState,
     scratch: &mut PlayScratch,
-    edges: &[(u32, u32)],
+    graph: &Graph,
     rules: &Rules,
     conditions: PlayConditions,
+    lanes: Option<(&Blocks, &mut [Lane])>,
 ) {
-    scratch.load_players(rt);
-    decide_moves(rt, scratch, edges, conditions);
-    tally::tally_payoffs(rt, scratch, edges, rules, conditions.saving);
+    scratch.load_players(rt, lanes.is_some());
+    let edges = &graph.edges[..];
+    let who = Who {
+        players: &scratch.players,
+        kinds: &scratch.kinds,
+        machines: &rt.machines,
+    };
+    let work = (edges, &mut rt.pair[..], &mut scratch.moves[..]);
+    let blocks = lanes.as_ref().map(|(b, _)| *b);
+    match lanes {
+        None => decide_moves(who, (&mut rt.rng, &mut rt.transitions), work, conditions),
+        Some((blocks, lanes)) => decide_moves_in_blocks(who, blocks, lanes, work, conditions),
+    }
+    match blocks {
+        None => tally::tally_payoffs(rt, scratch, edges, rules, conditions.saving),
+        Some(b) => tally::tally_payoffs_in_blocks(rt, scratch, graph, b, rules, conditions.saving),
+    }
+}
+
+/// What the play of one block of edges draws from and caches in: its own random stream and
+/// its own transition tables (issue 16: within-run parallel play; see [`super::blocks`]).
+pub(super) struct Lane {
+    /// The block's play stream.
+    pub rng: Stream,
+    /// The block's transition tables (an exact cache, so one per block changes nothing).
+    pub transitions: Transitions,
+}
+
+/// What the play loop reads about the states: their players, kinds and strategy machines.
+#[derive(Clone, Copy)]
+struct Who<'a> {
+    players: &'a [Player],
+    kinds: &'a [usize],
+    machines: &'a [Machine],
+}
+
+/// Pass 1 of play block by block on rayon's pool, each block with its own lane; the same
+/// moves whatever the number of threads.
+fn decide_moves_in_blocks(
+    who: Who,
+    blocks: &Blocks,
+    lanes: &mut [Lane],
+    (edges, pair, moves): (&[(u32, u32)], &mut [PairState], &mut [MoveCode]),
+    conditions: PlayConditions,
+) {
+    let pairs = split_mut(pair, &blocks.edges);
+    let codes = split_mut(&mut moves[..edges.len()], &blocks.edges);
+    lanes
+        .par_iter_mut()
+        .zip(pairs)
+        .zip(codes)
+        .zip(&blocks.edges)
+        .for_each(|(((lane, pair), moves), range)| {
+            let lane_parts = (&mut lane.rng, &mut lane.transitions);
+            let work = (&edges[range.clone()], pair, moves);
+            decide_moves(who, lane_parts, work, conditions);
+        });
 }
 
 /// Standing bit: own standing good.
@@ -424,9 +490,9 @@ impl Transitions {
 /// gaps are at least two), the tabulated moves and next pair state are exactly those of
 /// playing the edge in full, and the random numbers consumed are the same.
 fn decide_moves(
-    rt: &mut IssueState,
-    scratch: &mut PlayScratch,
-    edges: &[(u32, u32)],
+    who: Who,
+    (rng, trans): (&mut Stream, &mut Transitions),
+    (edges, pair, moves): (&[(u32, u32)], &mut [PairState], &mut [MoveCode]),
     conditions: PlayConditions,
 ) {
     let PlayConditions {
@@ -436,13 +502,13 @@ fn decide_moves(
         see_t,
         saving: _,
     } = conditions;
-    let players = &scratch.players[..];
-    let kind = &scratch.kinds[..];
-    let moves = &mut scratch.moves[..edges.len()];
-    let machines = &rt.machines[..];
-    let rng = &mut rt.rng;
-    let pair = &mut rt.pair[..edges.len()];
-    let trans = &mut rt.transitions;
+    let Who {
+        players,
+        kinds: kind,
+        machines,
+    } = who;
+    let moves = &mut moves[..edges.len()];
+    let pair = &mut pair[..edges.len()];
     // Noise trials are Bernoulli processes simulated by geometric skipping (exact in
     // distribution, far fewer random draws). Fresh processes each round: memorylessness
     // makes that exact too, and lets probabilities change between rounds.

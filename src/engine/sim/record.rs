@@ -17,18 +17,17 @@ use crate::model::{Rules, Scenario};
 pub(super) fn timeseries_rows(
     rows: &mut Vec<TimeseriesRow>,
     rt: &IssueState,
-    world: &World,
+    (group, power, groups): (&[u32], &[f64], usize),
     degree: &[u32],
     round: u64,
     ii: usize,
 ) {
-    let n = world.states.len();
+    let n = group.len();
     let r = &rt.round;
-    let groups = world.groups.len();
     // index groups..: per group; index `groups`: all
     let mut acc = vec![[0.0f64; 9]; groups + 1];
     for i in 0..n {
-        let g = world.states[i].group;
+        let g = group[i] as usize;
         for slot in [g, groups] {
             let a = &mut acc[slot];
             a[0] += 1.0;
@@ -38,15 +37,15 @@ pub(super) fn timeseries_rows(
             a[4] += r.utility[i];
             if rt.member[i] {
                 a[5] += 1.0;
-                a[6] += world.states[i].power;
+                a[6] += power[i];
             }
-            a[7] += world.states[i].power;
+            a[7] += power[i];
             a[8] += r.treaty_conforming[i] as f64;
         }
     }
     let mut m2m = vec![0.0f64; groups + 1];
     for i in 0..n {
-        m2m[world.states[i].group] += r.treaty_moves[i] as f64;
+        m2m[group[i] as usize] += r.treaty_moves[i] as f64;
         m2m[groups] += r.treaty_moves[i] as f64;
     }
     for slot in std::iter::once(groups).chain(0..groups) {

@@ -8,18 +8,20 @@
 
 use std::ops::Range;
 
+use super::blocks::{parallel_within_run, Blocks};
 use super::learn::{learn, learns};
 use super::negotiate::{found, negotiate, Recording};
-use super::play::{play_issue, PlayConditions, PlayScratch};
+use super::play::{play_issue, Lane, PlayConditions, PlayScratch, Transitions};
 use super::probe::{self, Probe, Probes};
 use super::record;
 use super::shocks::{apply_shock, shock_fires};
 use super::state::{Catalogue, Graph, IssueState};
-use super::{Record, RunId, RunOutput, SHOCK_STREAM};
+use super::{Record, RunId, RunOutput, LEARN_STREAM, PLAY_STREAM, SHOCK_STREAM};
 use crate::engine::rng::{derive_seed, stream, threshold, Stream};
 use crate::engine::world::World;
 use crate::model;
 use crate::model::{Rules, Scenario};
+use rayon::prelude::*;
 
 /// One run in progress: the world, the per-issue state, the reusable buffers of play and the
 /// output gathered so far.
@@ -39,7 +41,80 @@ pub(super) struct Run<'a> {
     scratch: PlayScratch,
     /// The probes of `regime hypotheses` (none in an ordinary run).
     probes: Probes,
+    /// The next strategies of a revision (reused).
+    next: Vec<u8>,
+    /// A large world's fixed blocks and each issue's per-block lanes of play and learning
+    /// streams; `None` for a small world, played on one thread ([`super::blocks`]).
+    parallel: Option<Parallel>,
+    /// The attributes the round reads of every state, compact (refreshed after shocks).
+    compact: Compact,
+    /// Per issue, the enforcement under which every state's compliance disposition was last
+    /// decided; `None` after a shock to attributes (the dispositions must be decided anew).
+    decided_under: Vec<Option<model::Enforcement>>,
     out: RunOutput,
+}
+
+/// What a world played in blocks keeps: the blocks, and per issue one play lane and one
+/// learning stream per block.
+struct Parallel {
+    blocks: Blocks,
+    lanes: Vec<Vec<Lane>>,
+    learn_streams: Vec<Vec<Stream>>,
+}
+
+impl Parallel {
+    /// The blocks of `graph` and the streams of `issues` issues, if the world is large enough
+    /// to be played in blocks.
+    fn new(graph: &Graph, issues: usize, machines: usize, seed: u64) -> Option<Self> {
+        let n = graph.degree.len();
+        if !parallel_within_run(n, graph.edges.len()) {
+            return None;
+        }
+        let blocks = Blocks::new(n, &graph.edges);
+        let lanes = (0..issues)
+            .map(|ii| {
+                let streams = blocks.streams(seed, PLAY_STREAM, ii);
+                streams
+                    .into_iter()
+                    .map(|rng| Lane {
+                        rng,
+                        transitions: Transitions::new(machines),
+                    })
+                    .collect()
+            })
+            .collect();
+        let learn_streams = (0..issues)
+            .map(|ii| blocks.streams(seed, LEARN_STREAM, ii))
+            .collect();
+        Some(Parallel {
+            blocks,
+            lanes,
+            learn_streams,
+        })
+    }
+}
+
+/// The attributes every round reads of every state, in arrays of their own: a state of the
+/// world is a large record (names, region, all attributes), so reading one field of each per
+/// round would fetch a cache line per state.
+struct Compact {
+    /// Each state's group.
+    group: Vec<u32>,
+    /// Each state's power share.
+    power: Vec<f64>,
+    /// Each state's discount factor.
+    discount: Vec<f64>,
+}
+
+impl Compact {
+    fn new(world: &World) -> Self {
+        let states = &world.states;
+        Compact {
+            group: states.iter().map(|s| s.group as u32).collect(),
+            power: states.iter().map(|s| s.power).collect(),
+            discount: states.iter().map(|s| s.discount).collect(),
+        }
+    }
 }
 
 impl<'a> Run<'a> {
@@ -66,8 +141,10 @@ impl<'a> Run<'a> {
         let shock_rng = stream(derive_seed(id.seed, &[SHOCK_STREAM]));
         let veto = veto_players_by_issue(scenario, &world);
         let scratch = PlayScratch::new(graph.edges.len());
+        let parallel = Parallel::new(&graph, issues.len(), catalogue.strategies.len(), id.seed);
         let mut issues = issues;
         found_regimes_in_place(&mut issues, &graph, (scenario, rules, &world), &veto);
+        let compact = Compact::new(&world);
         Run {
             scenario,
             rules,
@@ -80,6 +157,10 @@ impl<'a> Run<'a> {
             veto,
             scratch,
             probes: Probes::default(),
+            next: Vec::new(),
+            parallel,
+            compact,
+            decided_under: vec![None; scenario.issues.len()],
             out: RunOutput {
                 id,
                 summaries: Vec::new(),
@@ -171,20 +252,40 @@ impl<'a> Run<'a> {
             rt.refresh_games(is, &self.world, self.rules, &self.graph);
         }
         self.veto = veto_players_by_issue(self.scenario, &self.world);
+        self.compact = Compact::new(&self.world);
+        self.decided_under.fill(None);
     }
 
-    /// Step 2: every state's compliance disposition (ODD 7.5).
+    /// Step 2: every state's compliance disposition (ODD 7.5); in blocks of states on rayon's
+    /// pool for a large world (each state's disposition is its own, so any split gives the same).
+    ///
+    /// A disposition depends on the state's stage game, its partners' mean game, its
+    /// relative-gains weight and discount factor, and the issue's enforcement. The first four
+    /// change only through shocks to attributes ([`Run::refresh_after_shock`] forgets the
+    /// dispositions then), so when the enforcement is the one they were decided under they are
+    /// still exact and are not decided again.
     fn decide_compliance(&mut self, ii: usize, monitoring: f64, states: Range<usize>) {
         let rt = &mut self.issues[ii];
         let enforcement = rt.enforcement(self.rules, monitoring);
-        for i in states {
-            rt.comply[i] = model::complies(
-                &rt.game[i],
-                &rt.partner[i],
-                rt.k[i],
-                self.world.states[i].discount,
-                &enforcement,
-            );
+        if self.decided_under[ii] == Some(enforcement) {
+            return;
+        }
+        self.decided_under[ii] = Some(enforcement);
+        let (game, partner, k) = (&rt.game[..], &rt.partner[..], &rt.k[..]);
+        let discount = &self.compact.discount[..];
+        let start = states.start;
+        let decide = |(i, c): (usize, &mut bool)| {
+            let i = start + i;
+            *c = model::complies(&game[i], &partner[i], k[i], discount[i], &enforcement);
+        };
+        let comply = &mut rt.comply[states.clone()];
+        match self.parallel {
+            None => comply.iter_mut().enumerate().for_each(decide),
+            Some(_) => comply
+                .par_iter_mut()
+                .enumerate()
+                .with_min_len(4096)
+                .for_each(decide),
         }
     }
 
@@ -202,9 +303,19 @@ impl<'a> Run<'a> {
             see_t: threshold(rt.detection),
             saving: rt.enforcement(self.rules, monitoring).saving,
         };
-        let edges = &self.graph.edges;
-        play_issue(rt, &mut self.scratch, edges, self.rules, conditions);
-        self.out.pair_rounds += edges.len() as u64;
+        let lanes = self
+            .parallel
+            .as_mut()
+            .map(|p| (&p.blocks, &mut p.lanes[ii][..]));
+        play_issue(
+            rt,
+            &mut self.scratch,
+            &self.graph,
+            self.rules,
+            conditions,
+            lanes,
+        );
+        self.out.pair_rounds += self.graph.edges.len() as u64;
         flag_systematic_cheaters(rt, 0..self.world.states.len());
     }
 
@@ -236,7 +347,9 @@ impl<'a> Run<'a> {
         rt.total.add_cooperation_share(&rt.round, degree);
         if self.record.is_full() {
             let rows = &mut self.out.timeseries;
-            record::timeseries_rows(rows, rt, &self.world, degree, round, ii);
+            let (groups, power) = (&self.compact.group, &self.compact.power);
+            let group_count = self.world.groups.len();
+            record::timeseries_rows(rows, rt, (groups, power, group_count), degree, round, ii);
         }
         rt.total.add_round(&rt.round, degree, states.clone());
         rt.learning.add_round(&rt.round, states);
@@ -244,11 +357,15 @@ impl<'a> Run<'a> {
 
     /// Step 6: strategy revision (ODD 7.8).
     fn learn(&mut self, ii: usize) {
+        let blocks = self
+            .parallel
+            .as_mut()
+            .map(|p| (&p.blocks, &mut p.learn_streams[ii][..]));
         learn(
             &mut self.issues[ii],
-            self.scenario,
-            &self.catalogue,
-            &self.graph,
+            (self.scenario, &self.catalogue, &self.graph),
+            &mut self.next,
+            blocks,
         );
     }
 

@@ -10,9 +10,11 @@
 
 use std::ops::Range;
 
-use super::play::{PlayScratch, BOTH, DETECTED_A, DETECTED_B, KEPT_A, KEPT_B};
-use super::state::IssueState;
+use super::blocks::{split_mut, Blocks};
+use super::play::{MoveCode, PlayScratch, BOTH, DETECTED_A, DETECTED_B, KEPT_A, KEPT_B};
+use super::state::{Graph, IssueState};
 use crate::model::Rules;
+use rayon::prelude::*;
 
 /// What each state did and got in the current round of an issue; cleared after the round.
 #[derive(Debug, Clone, Default)]
@@ -213,6 +215,155 @@ pub(super) fn tally_payoffs(
     add_sums(rt, scratch);
 }
 
+/// Pass 2 of play for a world played in blocks ([`super::blocks`]): the same sums as
+/// [`tally_payoffs`], gathered state by state over each state's incident edges, block by block
+/// on rayon's pool. Every state's sums are formed by the same additions in the same order as
+/// [`sum_edges`] forms them (its edges as second state, in edge order, then its edges as first
+/// state from zero, added last), so the results are identical to the last bit.
+pub(super) fn tally_payoffs_in_blocks(
+    rt: &mut IssueState,
+    scratch: &mut PlayScratch,
+    graph: &Graph,
+    blocks: &Blocks,
+    rules: &Rules,
+    saving: f64,
+) {
+    fill_payoff_tables_in_parallel(scratch, saving);
+    let n = scratch.players.len();
+    if scratch.sums.len() != n {
+        // Every element is overwritten below: resized once, never cleared.
+        scratch.sums.clear();
+        scratch.sums.resize(n, Sums::default());
+    }
+    let sanction = rules.sanctions;
+    let (pay, moves) = (&scratch.pay[..], &scratch.moves[..]);
+    let pieces = split_mut(&mut scratch.sums[..], &blocks.states);
+    pieces
+        .into_par_iter()
+        .zip(&blocks.states)
+        .for_each(|(sums, states)| {
+            for (s, i) in sums.iter_mut().zip(states.clone()) {
+                *s = gather_state(i, &graph.incident[i], &graph.edges, (pay, moves), sanction);
+            }
+        });
+    add_sums_in_parallel(rt, scratch);
+}
+
+/// [`fill_payoff_tables`] on rayon's pool (each state's table is its own).
+fn fill_payoff_tables_in_parallel(scratch: &mut PlayScratch, tc: f64) {
+    scratch.pay.clear();
+    let players = &scratch.players;
+    scratch
+        .pay
+        .par_extend(players.par_iter().with_min_len(4096).map(|p| {
+            let g = p.game;
+            [g[0], g[1], g[2], g[3], g[0] + tc, g[1] + tc, g[2], g[3]]
+        }));
+}
+
+/// [`add_sums`] on rayon's pool: each state's tallies are its own, and the totals are sums of
+/// integers (the same in any order).
+fn add_sums_in_parallel(rt: &mut IssueState, scratch: &PlayScratch) {
+    let r = &mut rt.round;
+    let per_state = (
+        r.payoff.par_iter_mut(),
+        r.utility.par_iter_mut(),
+        r.received_conforming.par_iter_mut(),
+        r.cooperated.par_iter_mut(),
+        r.treaty_moves.par_iter_mut(),
+        r.treaty_conforming.par_iter_mut(),
+        r.detected.par_iter_mut(),
+        scratch.sums.par_iter(),
+        scratch.players.par_iter(),
+    );
+    per_state.into_par_iter().with_min_len(4096).for_each(
+        |(payoff, utility, received, cooperated, moves, conforming, detected, s, player)| {
+            let k = player.k;
+            *payoff += s.payoff;
+            *utility += (1.0 + k) * (s.payoff - s.self_payoff) - k * s.partner + s.self_payoff;
+            *received += s.received_conforming;
+            *cooperated += s.coop;
+            *moves += s.m2m;
+            *conforming += s.m2m_coop;
+            *detected += s.detected;
+        },
+    );
+    let (m2m, m2m_coop) = scratch
+        .sums
+        .par_iter()
+        .map(|s| (s.m2m as u64, s.m2m_coop as u64))
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    rt.negotiation.treaty_moves += m2m;
+    rt.negotiation.treaty_conforming += m2m_coop;
+}
+
+/// State `i`'s sums over its incident edges `incident` (in edge order: those where it is the
+/// second state come first), exactly as [`sum_edges`] adds them.
+#[inline]
+fn gather_state(
+    i: usize,
+    incident: &[(u32, bool)],
+    edges: &[(u32, u32)],
+    (pay, moves): (&[[f64; 8]], &[MoveCode]),
+    sanction: f64,
+) -> Sums {
+    let mut s = Sums::default();
+    let mut acc = Sums::default();
+    let mut first = false;
+    for &(e, side_a) in incident {
+        let (a, b) = edges[e as usize];
+        let (a, b) = (a as usize, b as usize);
+        let m = moves[e as usize];
+        let both = usize::from(m & BOTH != 0);
+        let (da, db) = (usize::from(m >> 1 & 1), usize::from(m & 1));
+        let mut pa = pay[a][both * 4 + da * 2 + db];
+        let mut pb = pay[b][both * 4 + db * 2 + da];
+        let (ca, cb) = ((da ^ 1) as u32, (db ^ 1) as u32);
+        let both_u = both as u32;
+        if side_a {
+            first = true;
+            if a == b {
+                acc.payoff += pa;
+                acc.self_payoff += pa;
+                acc.coop += ca;
+                continue;
+            }
+            if m & DETECTED_A != 0 {
+                pa -= sanction;
+                acc.detected += 1;
+            }
+            if m & DETECTED_B != 0 {
+                pb -= sanction;
+            }
+            acc.m2m += both_u;
+            acc.m2m_coop += both_u & u32::from(m & KEPT_A != 0);
+            acc.payoff += pa;
+            acc.partner += pb;
+            acc.coop += ca;
+            acc.received_conforming += both_u & u32::from(m & KEPT_B != 0);
+        } else {
+            debug_assert_eq!(b, i);
+            if m & DETECTED_A != 0 {
+                pa -= sanction;
+            }
+            if m & DETECTED_B != 0 {
+                pb -= sanction;
+                s.detected += 1;
+            }
+            s.m2m += both_u;
+            s.m2m_coop += both_u & u32::from(m & KEPT_B != 0);
+            s.payoff += pb;
+            s.partner += pa;
+            s.coop += cb;
+            s.received_conforming += both_u & u32::from(m & KEPT_A != 0);
+        }
+    }
+    if first {
+        s.add(&acc);
+    }
+    s
+}
+
 /// Each state's payoff table, outside a treaty and inside (where a cooperative move costs
 /// `saving` less: the share of the transaction cost members save), indexed by
 /// `both * 4 + own * 2 + partner`.
@@ -305,4 +456,73 @@ fn add_sums(rt: &mut IssueState, scratch: &PlayScratch) {
     }
     rt.negotiation.treaty_moves += m2m_total;
     rt.negotiation.treaty_conforming += m2m_coop_total;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::play::Player;
+    use super::*;
+    use crate::engine::rng::stream;
+    use rand::Rng;
+
+    /// The per-state gather of a world played in blocks forms every sum exactly as the serial
+    /// edge pass does (same additions, same order: equal to the last bit), on a random graph
+    /// with self-interactions, both-member edges, detections and sanctions.
+    #[test]
+    fn gathering_per_state_equals_the_edge_pass() {
+        let mut rng = stream(16);
+        let n = 300;
+        let mut edges: Vec<(u32, u32)> = Vec::new();
+        for a in 0..n as u32 {
+            if rng.random::<f64>() < 0.5 {
+                edges.push((a, a));
+            }
+            for b in a + 1..n as u32 {
+                if rng.random::<f64>() < 0.05 {
+                    edges.push((a, b));
+                }
+            }
+        }
+        let mut incident: Vec<Vec<(u32, bool)>> = vec![Vec::new(); n];
+        for (e, &(a, b)) in edges.iter().enumerate() {
+            incident[a as usize].push((e as u32, true));
+            if a != b {
+                incident[b as usize].push((e as u32, false));
+            }
+        }
+        let player = Player {
+            game: [0.0; 4],
+            k: 0.0,
+            strat: 0,
+            member: false,
+            complies: false,
+            flagged: false,
+        };
+        let mut scratch = PlayScratch {
+            players: vec![player; n],
+            ..PlayScratch::default()
+        };
+        scratch.pay = (0..n)
+            .map(|_| std::array::from_fn(|_| rng.random_range(-3.0..7.0)))
+            .collect();
+        scratch.moves = edges.iter().map(|_| rng.random::<u16>() & 0x1ff).collect();
+        let sanction = 0.7;
+        sum_edges(&mut scratch, &edges, sanction);
+        let moves_with_detection = scratch.moves.iter().filter(|&&m| m & DETECTED_B != 0);
+        assert!(moves_with_detection.count() > 100);
+        for i in 0..n {
+            let gathered = gather_state(
+                i,
+                &incident[i],
+                &edges,
+                (&scratch.pay, &scratch.moves),
+                sanction,
+            );
+            assert_eq!(
+                format!("{gathered:?}"),
+                format!("{:?}", scratch.sums[i]),
+                "state {i}"
+            );
+        }
+    }
 }
