@@ -6,7 +6,7 @@ use anyhow::Context;
 use regime::analysis::hypotheses::{self, design::Design};
 use regime::error::RegimeError;
 use regime::io::output::{self, OutputDir};
-use regime::io::scenario::{self, Scenario};
+use regime::io::scenario::Scenario;
 use std::path::Path;
 use std::time::Instant;
 
@@ -61,18 +61,8 @@ pub fn hypotheses(
 }
 
 fn manifest(s: &Scenario, design: &Design, elapsed: f64) -> serde_json::Value {
-    serde_json::json!({
-        "tool": "regime",
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": "hypotheses",
-        "arguments": std::env::args().collect::<Vec<_>>(),
-        "scenario_source": s.source,
-        "scenario_sha256": s.hash(),
-        "scenario": scenario::resolved_json(s),
-        "scenario_text": s.text,
-        "master_seed": s.seed,
+    let fields = serde_json::json!({
         "replicates": design.reps,
-        "rule_sets": s.rule_sets.iter().map(|(n, r)| serde_json::json!({"name": n, "mechanisms": r})).collect::<Vec<_>>(),
         "design": {
             "variants": ["baseline", "access_off", "horizon_short", "horizon_long", "forced_exit"],
             "horizon_factors": design.horizons,
@@ -83,5 +73,6 @@ fn manifest(s: &Scenario, design: &Design, elapsed: f64) -> serde_json::Value {
         "threads": rayon::current_num_threads(),
         "seconds": elapsed,
         "note": "hypotheses.csv depends only on the scenario, the seed and the arguments, never on threads or timing."
-    })
+    });
+    super::scenario_manifest(s, "hypotheses", fields)
 }

@@ -471,6 +471,32 @@ pub(crate) fn load(path: Option<&Path>, c: &Common) -> anyhow::Result<Scenario> 
     Ok(s)
 }
 
+/// The manifest every command that runs a scenario writes: the tool, the command line, the
+/// scenario (source, SHA-256, resolved, text), the master seed and the rule sets, with the
+/// command's own `fields` (an object) added.
+fn scenario_manifest(
+    s: &regime::io::scenario::Scenario,
+    command: &str,
+    fields: serde_json::Value,
+) -> serde_json::Value {
+    let mut m = serde_json::json!({
+        "tool": "regime",
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": command,
+        "arguments": std::env::args().collect::<Vec<_>>(),
+        "scenario_source": s.source,
+        "scenario_sha256": s.hash(),
+        "scenario": regime::io::scenario::resolved_json(s),
+        "scenario_text": s.text,
+        "master_seed": s.seed,
+        "rule_sets": s.rule_sets.iter().map(|(n, r)| serde_json::json!({"name": n, "mechanisms": r})).collect::<Vec<_>>(),
+    });
+    if let (Some(head), serde_json::Value::Object(extra)) = (m.as_object_mut(), fields) {
+        head.extend(extra);
+    }
+    m
+}
+
 /// Picks the output directory: `--out`, or `out/<command>-<name>` with a numeric suffix so an
 /// earlier result is never overwritten.
 pub(crate) fn default_out(c: &Common, command: &str, name: &str) -> PathBuf {

@@ -9,7 +9,7 @@ use regime::analysis::experiment::{self, Comparison};
 use regime::engine::sim::Record;
 use regime::error::RegimeError;
 use regime::io::output::{self, OutputDir, RunWriter};
-use regime::io::scenario::{self, Rules, Scenario};
+use regime::io::scenario::{Rules, Scenario};
 use std::path::Path;
 use std::time::Instant;
 
@@ -127,16 +127,7 @@ fn manifest(
     let seeds: Vec<u64> = (0..reps)
         .map(|r| experiment::replicate_seed(s.seed, r))
         .collect();
-    serde_json::json!({
-        "tool": "regime",
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": command,
-        "arguments": std::env::args().collect::<Vec<_>>(),
-        "scenario_source": s.source,
-        "scenario_sha256": s.hash(),
-        "scenario": scenario::resolved_json(s),
-        "scenario_text": s.text,
-        "master_seed": s.seed,
+    let fields = serde_json::json!({
         "replicates": reps,
         "rule_sets": rule_sets.iter().map(|(n, r)| serde_json::json!({"name": n, "mechanisms": r})).collect::<Vec<_>>(),
         "replicate_seeds": seeds,
@@ -145,5 +136,6 @@ fn manifest(
         "pair_rounds": pair_rounds,
         "pair_rounds_per_second": pair_rounds as f64 / elapsed.max(1e-9),
         "note": "CSV outputs depend only on the scenario, the seed and the arguments, never on threads or timing; `seconds` and `threads` here are the only machine-dependent fields."
-    })
+    });
+    super::scenario_manifest(s, command, fields)
 }

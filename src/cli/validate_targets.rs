@@ -6,7 +6,6 @@ use anyhow::Context;
 use regime::analysis::validation::{self, Check};
 use regime::error::RegimeError;
 use regime::io::output::{self, num, Csv, OutputDir};
-use regime::io::scenario;
 use std::path::{Path, PathBuf};
 
 /// The columns of `validation.csv` (docs/outputs.md).
@@ -47,20 +46,13 @@ pub fn validate_targets(
     let dir = OutputDir::create(&target, c.force)?;
     let checks = validation::check(&s, (reps, issue), &votes, resamples)?;
     write_csv(&dir, issue, &checks)?;
-    let manifest = serde_json::json!({
-        "tool": "regime",
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": "validate-targets",
-        "arguments": std::env::args().collect::<Vec<_>>(),
-        "scenario_source": s.source,
-        "scenario_sha256": s.hash(),
-        "scenario": scenario::resolved_json(&s),
-        "master_seed": s.seed,
+    let fields = serde_json::json!({
         "replicates": reps,
         "issue": issue,
         "targets": targets.display().to_string(),
         "bootstrap_resamples": resamples,
     });
+    let manifest = super::scenario_manifest(&s, "validate-targets", fields);
     output::write_manifest(&dir, &manifest)?;
     let done = dir
         .commit()

@@ -245,17 +245,19 @@ pub fn ratify(
     let mut terms = vec![MembershipTerms::default(); n];
     let mut in_set: Vec<bool> = views.iter().map(|v| v.member).collect();
     let regions = Regions::of(views);
+    // Value plus taste of state i in the set, its terms kept.
+    let value_in = |i: usize, set: &Set, terms: &mut [MembershipTerms]| {
+        let t = terms_in(views, &keeps, neighbours, set, observed, ctx, i);
+        terms[i] = t;
+        t.value() + taste[i]
+    };
     let members: Vec<usize> = (0..n).filter(|&i| views[i].member).collect();
     settle(
         &members,
         &mut in_set,
         &mut terms,
         &regions,
-        |i, set, terms| {
-            let t = terms_in(views, &keeps, neighbours, set, observed, ctx, i);
-            terms[i] = t;
-            t.value() + taste[i] < 0.0
-        },
+        |i, set, terms| value_in(i, set, terms) < 0.0,
     );
     let joiners: Vec<usize> = (0..n)
         .filter(|&i| !views[i].member && eligible[i])
@@ -268,11 +270,7 @@ pub fn ratify(
         &mut in_set,
         &mut terms,
         &regions,
-        |i, set, terms| {
-            let t = terms_in(views, &keeps, neighbours, set, observed, ctx, i);
-            terms[i] = t;
-            t.value() + taste[i] <= 0.0
-        },
+        |i, set, terms| value_in(i, set, terms) <= 0.0,
     );
     for i in 0..n {
         if !views[i].member && !eligible[i] {
