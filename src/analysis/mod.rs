@@ -6,7 +6,10 @@
 //! `analysis` drives the [`crate::engine`] and writes through [`crate::io`]; it must never
 //! import clap, and the model must never import it.
 
+pub mod abc;
 pub mod budget;
+pub(crate) mod display;
+pub(crate) mod durable;
 pub mod experiment;
 pub mod stats;
 pub mod sweep;

@@ -42,7 +42,6 @@ mod aggregate;
 mod axis;
 mod columns;
 mod design;
-mod display;
 mod manifest;
 mod merge;
 mod partial;
@@ -50,7 +49,7 @@ mod point;
 mod runner;
 mod shard;
 mod slurm;
-mod spec;
+pub(crate) mod spec;
 mod status;
 
 pub use aggregate::points_from_runs;
