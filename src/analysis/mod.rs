@@ -8,6 +8,7 @@
 
 pub mod abc;
 pub mod budget;
+pub mod calibrate;
 pub(crate) mod display;
 pub(crate) mod durable;
 pub mod experiment;

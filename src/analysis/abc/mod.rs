@@ -398,8 +398,9 @@ impl Abc {
     }
 }
 
-/// The draws rejection ABC keeps, with weight 1, and the tolerance they met.
-pub fn accept_draws(draws: &Population, accept: Accept) -> Population {
+/// The indices of the draws rejection ABC keeps, in increasing order: the closest fraction
+/// (ties broken by index) or every draw within the tolerance.
+pub fn accepted_indices(draws: &Population, accept: Accept) -> Vec<u64> {
     let mut order: Vec<usize> = (0..draws.particles.len()).collect();
     order.sort_by(|&a, &b| {
         draws.particles[a]
@@ -407,32 +408,39 @@ pub fn accept_draws(draws: &Population, accept: Accept) -> Population {
             .total_cmp(&draws.particles[b].distance)
             .then(a.cmp(&b))
     });
-    let keep: Vec<usize> = match accept {
+    let mut keep: Vec<u64> = match accept {
         Accept::Fraction(f) => {
             let k = ((f * order.len() as f64).ceil() as usize).clamp(1, order.len().max(1));
-            order.into_iter().take(k).collect()
+            order.into_iter().take(k).map(|i| i as u64).collect()
         }
         Accept::Tolerance(eps) => order
             .into_iter()
             .filter(|&i| draws.particles[i].distance <= eps)
+            .map(|i| i as u64)
             .collect(),
     };
-    let tolerance = keep
+    keep.sort_unstable();
+    keep
+}
+
+/// The draws rejection ABC keeps ([`accepted_indices`]), with weight 1; its tolerance is the
+/// largest distance kept.
+pub fn accept_draws(draws: &Population, accept: Accept) -> Population {
+    let particles: Vec<Particle> = accepted_indices(draws, accept)
+        .into_iter()
+        .map(|i| Particle {
+            weight: 1.0,
+            ..draws.particles[i as usize].clone()
+        })
+        .collect();
+    let tolerance = particles
         .iter()
-        .map(|&i| draws.particles[i].distance)
+        .map(|p| p.distance)
         .fold(f64::NEG_INFINITY, f64::max);
-    let mut kept: Vec<usize> = keep;
-    kept.sort_unstable();
     Population {
         generation: draws.generation,
         tolerance,
-        particles: kept
-            .into_iter()
-            .map(|i| Particle {
-                weight: 1.0,
-                ..draws.particles[i].clone()
-            })
-            .collect(),
+        particles,
     }
 }
 

@@ -56,7 +56,7 @@ pub use aggregate::points_from_runs;
 pub use columns::{runs_header, POINT_COLUMNS};
 pub use design::Plan;
 pub use merge::{merge_command, merge_in_place};
-pub use point::sweep_hash;
+pub use point::{check_path, sweep_hash};
 pub use shard::Shard;
 pub use slurm::{merge_dependency, record_jobs, shell_quote, slurm_command, submit_line};
 pub use slurm::{SlurmJob, SlurmOptions};
