@@ -207,7 +207,7 @@ pub enum Command {
     },
     /// Fit parameters to observed patterns by approximate Bayesian computation ([calibrate]).
     #[command(
-        after_help = "Examples:\n  regime calibrate scenarios/calibrate-teaching.toml --plots --out out/cal-teaching\n  regime calibrate scenarios/calibrate-teaching.toml --resume --out out/cal-teaching   (after an interruption, same command)\n\nWrites particles.csv (every particle of every generation: weight, distance, parameters, statistics), posterior.csv, fit.csv, calibrated.toml (the scenario at the posterior medians), manifest.json; rejection also draws.csv; with --plots posterior_K.svg, pair.svg, fit.svg and their CSVs. See docs/calibration.md.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+        after_help = "Examples:\n  regime calibrate scenarios/calibrate/teaching-labour.toml --plots --out out/cal-teaching\n  regime calibrate scenarios/calibrate/teaching-labour.toml --resume --out out/cal-teaching   (after an interruption, same command)\n\nWrites particles.csv (every particle of every generation: weight, distance, parameters, statistics), posterior.csv, fit.csv, calibrated.toml (the scenario at the posterior medians), manifest.json; rejection also draws.csv; with --plots posterior_K.svg, pair.svg, fit.svg and their CSVs. See docs/calibration.md.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
     )]
     Calibrate {
         #[command(flatten)]

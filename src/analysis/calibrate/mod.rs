@@ -35,8 +35,7 @@ pub use target::{auc, distance, Statistic, Target};
 use crate::analysis::abc::{accept_draws, accepted_indices, Abc, Method, Population};
 use crate::analysis::display::Display;
 use crate::analysis::durable::{
-    finish_rename, lock_state, partial_path, sync_dir, write_atomic, write_err, Committer,
-    Progress,
+    finish_rename, lock_state, partial_path, sync_dir, write_atomic, write_err, Committer, Progress,
 };
 use crate::analysis::sweep::Common;
 use crate::error::{Location, RegimeError, Result};
@@ -130,7 +129,11 @@ pub fn calibrate_command(s: &Scenario, args: &CalibrateArgs, c: &Common) -> Resu
     };
     let manifest = manifest(&model, &abc, &job, &pops, &last, resumed, &timing);
     let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
-    write_atomic(&job.partial, "manifest.json", format!("{text}\n").as_bytes())?;
+    write_atomic(
+        &job.partial,
+        "manifest.json",
+        format!("{text}\n").as_bytes(),
+    )?;
     fs::remove_file(job.partial.join(PROGRESS_FILE)).map_err(write_err(&job.partial))?;
     fs::remove_file(job.partial.join(STATE_FILE)).map_err(write_err(&job.partial))?;
     drop(lock);
@@ -173,7 +176,14 @@ fn sample(
         Method::Smc { generations, .. } => generations * n,
         Method::Rejection { draws, .. } => draws,
     };
-    let mut display = Display::new(c.quiet, most, from.next_cell, &m.base.name, "calibrate", "particles");
+    let mut display = Display::new(
+        c.quiet,
+        most,
+        from.next_cell,
+        &m.base.name,
+        "calibrate",
+        "particles",
+    );
     let mut committer = Committer::start(&job.partial, job.stream, PROGRESS_FILE, from)?;
     let simulate = |p: &[f64], seed: u64| m.simulate(p, seed);
     let distance = |s: &[f64]| m.distance(s);
@@ -182,15 +192,29 @@ fn sample(
     let mut session = 0;
     loop {
         let g = unit / n;
-        let complete = pops.iter().filter(|p| p.particles.len() as u64 == n).count() as u64;
-        if complete > 0 && g >= complete && abc.is_last(complete - 1, pops[complete as usize - 1].tolerance) {
+        let complete = pops
+            .iter()
+            .filter(|p| p.particles.len() as u64 == n)
+            .count() as u64;
+        if complete > 0
+            && g >= complete
+            && abc.is_last(complete - 1, pops[complete as usize - 1].tolerance)
+        {
             break;
         }
-        let prev = if g > 0 { pops.get(g as usize - 1) } else { None };
+        let prev = if g > 0 {
+            pops.get(g as usize - 1)
+        } else {
+            None
+        };
         let tolerance = abc.tolerance(g, prev);
         let kernel = prev.map(|p| abc.kernel(p));
         if pops.len() as u64 == g {
-            pops.push(Population { generation: g, tolerance, particles: Vec::new() });
+            pops.push(Population {
+                generation: g,
+                tolerance,
+                particles: Vec::new(),
+            });
         }
         let mut i = unit % n;
         if pops[g as usize].particles.len() as u64 != i {
@@ -217,7 +241,8 @@ fn sample(
             i = end;
             display.update(g * n + i);
             // the next batch: about BATCH_SECONDS of work (results do not depend on it)
-            batch = ((BATCH_SECONDS / per.max(1e-9)) as u64).clamp(c.threads.max(1) as u64, n.max(1));
+            batch =
+                ((BATCH_SECONDS / per.max(1e-9)) as u64).clamp(c.threads.max(1) as u64, n.max(1));
         }
         unit = (g + 1) * n;
     }
@@ -252,13 +277,19 @@ fn begin(
         }
         fs::remove_dir_all(partial).map_err(write_err(partial))?;
     } else if args.resume && !c.quiet {
-        eprintln!("no interrupted calibration in {}: starting one", partial.display());
+        eprintln!(
+            "no interrupted calibration in {}: starting one",
+            partial.display()
+        );
     }
     m.check()?;
     fs::create_dir_all(partial).map_err(write_err(partial))?;
     let header = output::header(m);
     write_atomic(partial, job.stream, header.as_bytes())?;
-    let from = Progress { next_cell: 0, bytes: header.len() as u64 };
+    let from = Progress {
+        next_cell: 0,
+        bytes: header.len() as u64,
+    };
     from.write(partial, PROGRESS_FILE)?;
     let state = serde_json::json!({ "calibrate_sha256": job.hash });
     write_atomic(partial, STATE_FILE, state.to_string().as_bytes())?;
@@ -272,9 +303,16 @@ fn resume(m: &Model, job: &Job) -> Result<(Vec<Population>, Progress, bool, fs::
     let partial = &job.partial;
     let lock = lock_state(partial, STATE_FILE, "regime calibrate")?;
     let path = partial.join(STATE_FILE);
-    let text = fs::read_to_string(&path).map_err(|source| RegimeError::ReadInput { path: path.clone(), source })?;
+    let text = fs::read_to_string(&path).map_err(|source| RegimeError::ReadInput {
+        path: path.clone(),
+        source,
+    })?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| RegimeError::Parse {
-        location: Location { file: path.display().to_string(), line: Some(e.line()), column: Some(e.column()) },
+        location: Location {
+            file: path.display().to_string(),
+            line: Some(e.line()),
+            column: Some(e.column()),
+        },
         message: e.to_string(),
     })?;
     if v.get("calibrate_sha256").and_then(|x| x.as_str()) != Some(job.hash.as_str()) {
@@ -285,10 +323,17 @@ fn resume(m: &Model, job: &Job) -> Result<(Vec<Population>, Progress, bool, fs::
         ));
     }
     let from = Progress::read(partial, PROGRESS_FILE).ok_or_else(|| {
-        RegimeError::argument("--resume", "a partial calibration with a progress record", format!("{} has none (use --force)", partial.display()))
+        RegimeError::argument(
+            "--resume",
+            "a partial calibration with a progress record",
+            format!("{} has none (use --force)", partial.display()),
+        )
     })?;
     let stream = partial.join(job.stream);
-    let f = fs::OpenOptions::new().write(true).open(&stream).map_err(write_err(&stream))?;
+    let f = fs::OpenOptions::new()
+        .write(true)
+        .open(&stream)
+        .map_err(write_err(&stream))?;
     f.set_len(from.bytes).map_err(write_err(&stream))?;
     f.sync_all().map_err(write_err(&stream))?;
     let pops = output::read_back(&stream, m)?;
@@ -305,7 +350,11 @@ pub fn calibrate_hash(s: &Scenario, seed: u64) -> String {
 fn ess(p: &Population) -> f64 {
     let s: f64 = p.particles.iter().map(|x| x.weight).sum();
     let s2: f64 = p.particles.iter().map(|x| x.weight * x.weight).sum();
-    if s2 > 0.0 { s * s / s2 } else { 0.0 }
+    if s2 > 0.0 {
+        s * s / s2
+    } else {
+        0.0
+    }
 }
 
 fn manifest(
@@ -365,7 +414,11 @@ fn manifest(
 /// The closing line: generations, particles, simulations, time and the share of it outside
 /// simulation.
 fn report(abc: &Abc, pops: &[Population], t: &Timing, done: &Path) {
-    let sims: u64 = pops.iter().flat_map(|p| &p.particles).map(|x| x.simulations).sum();
+    let sims: u64 = pops
+        .iter()
+        .flat_map(|p| &p.particles)
+        .map(|x| x.simulations)
+        .sum();
     let outside = 1.0 - t.simulation_seconds / (t.seconds * t.threads.max(1) as f64).max(1e-9);
     let last = pops.last().map(|p| p.tolerance).unwrap_or(f64::INFINITY);
     eprintln!(

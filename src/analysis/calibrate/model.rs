@@ -118,10 +118,18 @@ impl<'a> Model<'a> {
                 self.spec.rule_set_location.clone(),
                 "calibrate.rule_set",
                 "realist, institutionalist, or a rule set defined in [rules.NAME] with a base",
-                format!("\"{}\", with which the scenario fails: {e}", self.spec.rule_set),
+                format!(
+                    "\"{}\", with which the scenario fails: {e}",
+                    self.spec.rule_set
+                ),
             ));
         }
-        let first: Vec<f64> = self.spec.parameters.iter().map(|p| probes(&p.prior)[0]).collect();
+        let first: Vec<f64> = self
+            .spec
+            .parameters
+            .iter()
+            .map(|p| probes(&p.prior)[0])
+            .collect();
         for (i, p) in self.spec.parameters.iter().enumerate() {
             crate::analysis::sweep::check_path(text, &p.path, &p.location, &field(p))?;
             for x in probes(&p.prior) {

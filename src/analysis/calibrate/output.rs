@@ -83,7 +83,12 @@ pub(super) fn read_back(path: &Path, m: &Model) -> Result<Vec<Population>> {
 }
 
 /// Writes `particles.csv` of a rejection fit: the accepted draws.
-pub(super) fn write_particles(dir: &Path, m: &Model, accepted: &Population, index: &[u64]) -> Result<()> {
+pub(super) fn write_particles(
+    dir: &Path,
+    m: &Model,
+    accepted: &Population,
+    index: &[u64],
+) -> Result<()> {
     let mut text = header(m);
     for (p, &i) in accepted.particles.iter().zip(index) {
         text.push_str(&row(accepted.generation, i, accepted.tolerance, p));
@@ -96,7 +101,15 @@ pub(super) fn write_particles(dir: &Path, m: &Model, accepted: &Population, inde
 pub(super) fn write_posterior(dir: &Path, m: &Model, last: &Population) -> Result<Vec<f64>> {
     let w = last.normalised_weights();
     let mut text = csv_line(&[
-        "parameter", "prior", "prior_low", "prior_high", "mean", "median", "sd", "q2_5", "q97_5",
+        "parameter",
+        "prior",
+        "prior_low",
+        "prior_high",
+        "mean",
+        "median",
+        "sd",
+        "q2_5",
+        "q97_5",
     ]);
     let mut medians = Vec::new();
     for (k, p) in m.spec.parameters.iter().enumerate() {

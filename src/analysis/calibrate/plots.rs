@@ -94,7 +94,12 @@ fn histogram(prior: &Prior, x: &[f64], w: &[f64]) -> Vec<(f64, f64)> {
         return v
             .iter()
             .map(|&val| {
-                let mass: f64 = x.iter().zip(w).filter(|(a, _)| **a == val).map(|(_, b)| b).sum();
+                let mass: f64 = x
+                    .iter()
+                    .zip(w)
+                    .filter(|(a, _)| **a == val)
+                    .map(|(_, b)| b)
+                    .sum();
                 (val, mass)
             })
             .collect();
@@ -160,7 +165,11 @@ fn most_correlated(cols: &[Vec<f64>], w: &[f64]) -> Option<(usize, usize)> {
                 saa += w[k] * da * da;
                 sbb += w[k] * db * db;
             }
-            let r = if saa > 0.0 && sbb > 0.0 { (sab / (saa * sbb).sqrt()).abs() } else { 0.0 };
+            let r = if saa > 0.0 && sbb > 0.0 {
+                (sab / (saa * sbb).sqrt()).abs()
+            } else {
+                0.0
+            };
             if best.is_none_or(|x| r > x.2) {
                 best = Some((a, b, r));
             }

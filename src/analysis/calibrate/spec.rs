@@ -192,9 +192,10 @@ impl Reader<'_> {
         k: &str,
         example: &str,
     ) -> Result<&'d dyn toml_edit::TableLike> {
-        let it = t
-            .get(k)
-            .ok_or_else(|| self.r.err(&table_span(t), &format!("{prefix}.{k}"), example, "none"))?;
+        let it = t.get(k).ok_or_else(|| {
+            self.r
+                .err(&table_span(t), &format!("{prefix}.{k}"), example, "none")
+        })?;
         let sub = it
             .as_table_like()
             .ok_or_else(|| self.err_at(t, prefix, k, "a table", describe_item(it)))?;
@@ -224,18 +225,25 @@ impl CalibrateSpec {
             return Err(rd.r.err(
                 &None,
                 "calibrate",
-                "a [calibrate] table with `parameters` and `targets` (see docs/calibration.md and scenarios/calibrate-teaching.toml)",
+                "a [calibrate] table with `parameters` and `targets` (see docs/calibration.md and scenarios/calibrate/teaching-labour.toml)",
                 "none",
             ));
         };
         let location = rd.r.loc(&item_span(item));
         let t = item.as_table_like().ok_or_else(|| {
-            rd.r.err(&item_span(item), "calibrate", "a table", describe_item(item))
+            rd.r.err(
+                &item_span(item),
+                "calibrate",
+                "a table",
+                describe_item(item),
+            )
         })?;
         rd.check_keys(t, "calibrate", &ALL_KEYS)?;
         let method = read_method(&rd, t)?;
         let default_rule_set = s.rule_sets.first().map(|r| r.0.clone()).unwrap_or_default();
-        let rule_set = rd.text(t, "calibrate", "rule_set")?.unwrap_or(default_rule_set);
+        let rule_set = rd
+            .text(t, "calibrate", "rule_set")?
+            .unwrap_or(default_rule_set);
         let parameters = read_parameters(&rd, t)?;
         let targets_table = rd.table(
             t,
@@ -294,16 +302,16 @@ fn read_method(rd: &Reader, t: &dyn toml_edit::TableLike) -> Result<Method> {
     if method == "rejection" {
         let draws = rd.count(t, "calibrate", "draws", 1 << 40, 1000)?;
         let accept = match (t.contains_key("accept"), t.contains_key("tolerance")) {
-            (true, true) => {
-                return Err(rd.err_at(
-                    t,
-                    "calibrate",
-                    "tolerance",
-                    "either `accept` (the fraction kept) or `tolerance` (the largest distance kept)",
-                    "both",
-                ))
+            (true, true) => return Err(rd.err_at(
+                t,
+                "calibrate",
+                "tolerance",
+                "either `accept` (the fraction kept) or `tolerance` (the largest distance kept)",
+                "both",
+            )),
+            (_, true) => {
+                Accept::Tolerance(rd.number(t, "calibrate", "tolerance", (0.0, f64::MAX), None)?)
             }
-            (_, true) => Accept::Tolerance(rd.number(t, "calibrate", "tolerance", (0.0, f64::MAX), None)?),
             _ => Accept::Fraction(rd.number(t, "calibrate", "accept", (1e-9, 1.0), Some(0.1))?),
         };
         return Ok(Method::Rejection { draws, accept });
@@ -311,7 +319,13 @@ fn read_method(rd: &Reader, t: &dyn toml_edit::TableLike) -> Result<Method> {
     Ok(Method::Smc {
         population: rd.count(t, "calibrate", "population", 1 << 32, 200)?,
         generations: rd.count(t, "calibrate", "generations", 1000, 10)?,
-        final_tolerance: rd.number(t, "calibrate", "final_tolerance", (0.0, f64::MAX), Some(0.0))?,
+        final_tolerance: rd.number(
+            t,
+            "calibrate",
+            "final_tolerance",
+            (0.0, f64::MAX),
+            Some(0.0),
+        )?,
         quantile: rd.number(t, "calibrate", "quantile", (0.01, 0.99), Some(0.5))?,
     })
 }
@@ -337,7 +351,11 @@ fn read_parameters(rd: &Reader, t: &dyn toml_edit::TableLike) -> Result<Vec<Para
                 &span,
                 &field,
                 format!("exactly one of uniform, log_uniform, values: {PRIOR_EXPECTED}"),
-                if keys.is_empty() { "none".to_string() } else { keys.join(" and ") },
+                if keys.is_empty() {
+                    "none".to_string()
+                } else {
+                    keys.join(" and ")
+                },
             ));
         }
         let (prior, integer) = read_prior(rd, spec, &field, keys[0])?;

@@ -153,8 +153,9 @@ pub(super) fn read_target(
     }
     rd.check_keys(t, &prefix, &TARGET_KEYS)?;
     let need = |k: &str| -> Result<String> {
-        rd.text(t, &prefix, k)?
-            .ok_or_else(|| rd.r.err(&table_span(t), &format!("{prefix}.{k}"), "a string", "none"))
+        rd.text(t, &prefix, k)?.ok_or_else(|| {
+            rd.r.err(&table_span(t), &format!("{prefix}.{k}"), "a string", "none")
+        })
     };
     let issue_name = need("issue")?;
     let issue = s
@@ -204,18 +205,23 @@ fn read_statistic(
         "emerged" => Statistic::Emerged,
         "status" => {
             let status = rd.text(t, prefix, "status")?.unwrap_or_default();
-            let st = [Status::Absent, Status::Forming, Status::Binding, Status::Collapsed]
-                .into_iter()
-                .find(|x| x.name() == status)
-                .ok_or_else(|| {
-                    rd.err_at(
-                        t,
-                        prefix,
-                        "status",
-                        "\"absent\", \"forming\", \"binding\" or \"collapsed\"",
-                        format!("\"{status}\""),
-                    )
-                })?;
+            let st = [
+                Status::Absent,
+                Status::Forming,
+                Status::Binding,
+                Status::Collapsed,
+            ]
+            .into_iter()
+            .find(|x| x.name() == status)
+            .ok_or_else(|| {
+                rd.err_at(
+                    t,
+                    prefix,
+                    "status",
+                    "\"absent\", \"forming\", \"binding\" or \"collapsed\"",
+                    format!("\"{status}\""),
+                )
+            })?;
             Statistic::Status(st)
         }
         "group_member_share" => {
@@ -239,7 +245,10 @@ fn read_statistic(
                     prefix,
                     "groups",
                     format!("groups of the scenario ({})", known.join(", ")),
-                    format!("\"{g}\"{}", did_you_mean(g, known.iter().map(String::as_str))),
+                    format!(
+                        "\"{g}\"{}",
+                        did_you_mean(g, known.iter().map(String::as_str))
+                    ),
                 ));
             }
             Statistic::GroupMemberShare(groups)
@@ -265,23 +274,50 @@ fn read_labels(
     prefix: &str,
     s: &Scenario,
 ) -> Result<StateLabels> {
-    let missing = |k: &str, ex: &str| rd.r.err(&table_span(t), &format!("{prefix}.{k}"), ex, "none");
+    let missing = |k: &str, ex: &str| {
+        rd.r.err(&table_span(t), &format!("{prefix}.{k}"), ex, "none")
+    };
     let file = rd.text(t, prefix, "file")?.ok_or_else(|| {
-        missing("file", "a CSV file of states, relative to the scenario file (e.g. \"data/targets.csv\")")
+        missing(
+            "file",
+            "a CSV file of states, relative to the scenario file (e.g. \"data/targets.csv\")",
+        )
     })?;
-    let column = rd
-        .text(t, prefix, "column")?
-        .ok_or_else(|| missing("column", "a 0/1 column of the file (e.g. \"icrmw_party_2022\")"))?;
+    let column = rd.text(t, prefix, "column")?.ok_or_else(|| {
+        missing(
+            "column",
+            "a 0/1 column of the file (e.g. \"icrmw_party_2022\")",
+        )
+    })?;
     let key = rd.text(t, prefix, "key")?.unwrap_or("name".into());
     let base = crate::io::scenario::base_dir(std::path::Path::new(&s.source));
     let path = base.join(&file);
-    let table = Table::read(&path)
-        .map_err(|e| rd.err_at(t, prefix, "file", "a readable CSV file of states", e.to_string()))?;
+    let table = Table::read(&path).map_err(|e| {
+        rd.err_at(
+            t,
+            prefix,
+            "file",
+            "a readable CSV file of states",
+            e.to_string(),
+        )
+    })?;
     let col = table.column(&column).ok_or_else(|| {
-        rd.err_at(t, prefix, "column", format!("a column of {file} ({})", table.column_list()), format!("\"{column}\""))
+        rd.err_at(
+            t,
+            prefix,
+            "column",
+            format!("a column of {file} ({})", table.column_list()),
+            format!("\"{column}\""),
+        )
     })?;
     let key_col = table.column(&key).ok_or_else(|| {
-        rd.err_at(t, prefix, "key", format!("a column of {file} ({})", table.column_list()), format!("\"{key}\""))
+        rd.err_at(
+            t,
+            prefix,
+            "key",
+            format!("a column of {file} ({})", table.column_list()),
+            format!("\"{key}\""),
+        )
     })?;
     let mut labels = HashMap::new();
     for row in table.all_rows() {
@@ -293,7 +329,11 @@ fn read_labels(
         labels.insert(table.text(row, key_col).to_string(), v);
     }
     let world = crate::engine::world::generate(s, s.seed);
-    let matched = world.states.iter().filter(|x| labels.contains_key(&x.name)).count();
+    let matched = world
+        .states
+        .iter()
+        .filter(|x| labels.contains_key(&x.name))
+        .count();
     let positives = world
         .states
         .iter()
@@ -345,13 +385,19 @@ impl<'a> Accumulator<'a> {
                 Statistic::MemberShare => sum.final_member_share,
                 Statistic::PowerShare => sum.final_power_share,
                 Statistic::Cooperation => sum.mean_cooperation,
-                Statistic::Emerged => f64::from(u8::from(sum.emergence_round.is_some() || sum.preexisting)),
+                Statistic::Emerged => {
+                    f64::from(u8::from(sum.emergence_round.is_some() || sum.preexisting))
+                }
                 Statistic::Status(st) => f64::from(u8::from(sum.final_status == *st)),
                 Statistic::GroupMemberShare(groups) => group_share(w, o, t.issue, groups),
                 Statistic::StateAuc(l) | Statistic::StateBrier(l) => {
                     let m = &mut self.members[k];
                     if m.is_empty() {
-                        *m = w.states.iter().map(|s| (0, l.labels.get(&s.name).copied())).collect();
+                        *m = w
+                            .states
+                            .iter()
+                            .map(|s| (0, l.labels.get(&s.name).copied()))
+                            .collect();
                     }
                     for r in o.states.iter().filter(|r| r.issue == t.issue && r.member) {
                         if let Some(e) = m.get_mut(r.state) {
