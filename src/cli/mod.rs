@@ -346,6 +346,13 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let c = Common::of(Some(scenario_args), OutputArgs::default());
             validate::validate(&c, &scenario)
         }
+        other => dispatch_many(other),
+    }
+}
+
+/// Runs the commands of many runs and of their files: sweep, calibrate, merge, status, plot.
+fn dispatch_many(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Sweep {
             args,
             scenario_args,
@@ -386,6 +393,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             },
             output,
         ),
+        other => anyhow::bail!("internal error: `{other:?}` is dispatched by `dispatch`"),
     }
 }
 

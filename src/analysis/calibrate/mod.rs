@@ -47,8 +47,8 @@ use std::time::Instant;
 
 const STATE_FILE: &str = "calibrate-state.json";
 const PROGRESS_FILE: &str = "calibrate-progress";
-/// Target wall time of one batch of particles computed in parallel.
-const BATCH_SECONDS: f64 = 0.5;
+/// Target wall time of one batch of particles computed in parallel (a commit point).
+const BATCH_SECONDS: f64 = 2.0;
 
 /// What `regime calibrate` was asked to do (the command line's arguments, without clap).
 #[derive(Debug, Clone)]
@@ -240,9 +240,10 @@ fn sample(
             session += end - i;
             i = end;
             display.update(g * n + i);
-            // the next batch: about BATCH_SECONDS of work (results do not depend on it)
-            batch =
-                ((BATCH_SECONDS / per.max(1e-9)) as u64).clamp(c.threads.max(1) as u64, n.max(1));
+            // the next batch: about BATCH_SECONDS of work and at least four particles per thread,
+            // so that particles needing more simulations even out (results do not depend on it)
+            let least = 4 * c.threads.max(1) as u64;
+            batch = ((BATCH_SECONDS / per.max(1e-9)) as u64).clamp(least.min(n), n.max(1));
         }
         unit = (g + 1) * n;
     }

@@ -106,7 +106,7 @@ fn histogram(prior: &Prior, x: &[f64], w: &[f64]) -> Vec<(f64, f64)> {
     }
     let (lo, hi) = bounds(prior);
     let width = (hi - lo) / BINS as f64;
-    let mut mass = vec![0.0; BINS];
+    let mut mass = [0.0; BINS];
     for (a, b) in x.iter().zip(w) {
         mass[bin(*a, lo, hi, BINS)] += b;
     }
