@@ -17,8 +17,6 @@ pub struct CalibrateArgs {
     /// simulated).
     #[arg(long)]
     pub plots: bool,
-    #[command(flatten)]
-    pub limits: super::LimitArgs,
 }
 
 /// `regime calibrate SCENARIO`.
@@ -35,9 +33,12 @@ pub fn calibrate(c: &Common, args: CalibrateArgs) -> anyhow::Result<()> {
         force: c.force,
         quiet: c.quiet,
         threads: rayon::current_num_threads(),
-        limits: args
-            .limits
-            .limits(c.out.as_deref().unwrap_or(Path::new("out"))),
+        // a calibration holds its particles (kilobytes per generation) and writes small files
+        limits: regime::analysis::budget::Limits::with_defaults(
+            None,
+            None,
+            c.out.as_deref().unwrap_or(Path::new("out")),
+        ),
     };
     calibrate::calibrate_command(&s, &options, &common)?;
     Ok(())

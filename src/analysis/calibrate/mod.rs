@@ -13,7 +13,7 @@
 //!   written in index order, so `particles.csv` does not depend on threads, batches or
 //!   interruptions.
 //! * **Survives being killed.** Particles stream to `<out>.partial/particles.csv` (`draws.csv`
-//!   for rejection), committed about once a second ([`crate::analysis::durable`]); `--resume`
+//!   for rejection), committed about once a second (`analysis::durable`); `--resume`
 //!   reads the committed particles back (their numbers are written exactly) and carries on.
 //!   The directory is renamed to `<out>` only when complete.
 //!

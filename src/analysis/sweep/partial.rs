@@ -1,6 +1,6 @@
 //! The partial directory `<out>.partial` of a sweep: its state and progress files, and how a
 //! sweep starts, resumes after `kill -9` or refuses (the durable commits of `runs.csv` are
-//! [`crate::analysis::durable`]'s). Besides its sibling parts it may import only `error`,
+//! `analysis::durable`'s). Besides its sibling parts it may import only `error`,
 //! `analysis::durable`, `serde_json` and `std`.
 
 use super::columns::runs_header;
