@@ -284,16 +284,12 @@ impl Abc {
                 });
             }
         }
-        Err(RegimeError::argument(
-            "calibrate",
-            format!(
-                "a particle within tolerance {tolerance} in at most {} simulations",
-                self.max_simulations
-            ),
-            format!(
-                "none for particle {i} of generation {g}; loosen final_tolerance or the target scales, or raise max_simulations"
-            ),
-        ))
+        Err(RegimeError::Calibration(format!(
+            "particle {i} of generation {g} met no tolerance {tolerance} in {} simulations; \
+             loosen final_tolerance or the targets' scales, raise max_simulations or quantile, \
+             then start again with --force",
+            self.max_simulations
+        )))
     }
 
     /// A parent moved by the kernel, redrawn until it lies in every prior's support.

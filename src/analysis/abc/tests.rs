@@ -214,3 +214,25 @@ fn particles_do_not_depend_on_batches_or_threads() {
     }
     assert_eq!(pieces, whole[1].particles);
 }
+
+/// A tolerance no simulation can meet stops the fit with an error, not a hang.
+#[test]
+fn an_unreachable_tolerance_is_an_error() {
+    let abc = Abc {
+        priors: uniform01(),
+        method: Method::Smc {
+            population: 10,
+            generations: 5,
+            final_tolerance: 0.0,
+            quantile: 0.5,
+        },
+        seed: 1,
+        max_simulations: 20,
+    };
+    let constant = |_: &[f64], _: u64| -> Result<Vec<f64>> { Ok(vec![5.0]) };
+    let e = abc
+        .run(&constant, &|s: &[f64]| s[0])
+        .expect_err("cannot reach 0");
+    assert!(matches!(e, RegimeError::Calibration(_)), "{e}");
+    assert!(e.to_string().contains("20 simulations"), "{e}");
+}
