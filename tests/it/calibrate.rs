@@ -243,6 +243,11 @@ fn resume_after_sigkill_gives_the_uninterrupted_particles() {
     }
     assert!(!w.path("killed.partial").exists());
     same_files(&w.path("whole"), &w.path("killed"));
+    // a finished calibration whose final rename was lost is moved into place by --resume
+    fs::rename(w.path("killed"), w.path("killed.partial")).expect("rename");
+    calibrate(&w, &sc, "killed", &["--resume"]).ok();
+    assert!(!w.path("killed.partial").exists());
+    same_files(&w.path("whole"), &w.path("killed"));
 }
 
 /// A scenario whose `[calibrate]` table has `bad` in place of `good`.

@@ -108,6 +108,16 @@ pub fn calibrate_command(s: &Scenario, args: &CalibrateArgs, c: &Common) -> Resu
             Method::Rejection { .. } => "draws.csv",
         },
     };
+    if args.resume && finished_partial(&job)? {
+        let done = finish_rename(&job.partial, &job.out, c.force)?;
+        if !c.quiet {
+            eprintln!(
+                "the calibration had finished before it was interrupted; outputs in {}",
+                done.display()
+            );
+        }
+        return Ok(done);
+    }
     let (done, from, resumed, lock) = begin(&model, &job, args, c)?;
     let (pops, particles) = sample(&abc, &model, &job, done, from, c)?;
     let last = finish_sample(&abc, &model, &job, &pops)?;
@@ -339,6 +349,31 @@ fn resume(m: &Model, job: &Job) -> Result<(Vec<Population>, Progress, bool, fs::
     f.sync_all().map_err(write_err(&stream))?;
     let pops = output::read_back(&stream, m)?;
     Ok((pops, from, true, lock))
+}
+
+/// Whether `<out>.partial` holds a finished calibration (its manifest written, its state file
+/// removed) of this same calibration, only the final rename missing.
+fn finished_partial(job: &Job) -> Result<bool> {
+    let manifest = job.partial.join("manifest.json");
+    if job.partial.join(STATE_FILE).exists() || !manifest.exists() {
+        return Ok(false);
+    }
+    let text = fs::read_to_string(&manifest).map_err(|source| RegimeError::ReadInput {
+        path: manifest.clone(),
+        source,
+    })?;
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    if v.get("calibrate_sha256").and_then(|x| x.as_str()) != Some(job.hash.as_str()) {
+        return Err(RegimeError::argument(
+            "--resume",
+            format!(
+                "the same calibration as the one finished in {}",
+                job.partial.display()
+            ),
+            "a different calibration; use --force to start again",
+        ));
+    }
+    Ok(true)
 }
 
 /// SHA-256 identifying a calibration: tool version, master seed, scenario text (with its
