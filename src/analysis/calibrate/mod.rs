@@ -376,6 +376,35 @@ fn finished_partial(job: &Job) -> Result<bool> {
     Ok(true)
 }
 
+/// Checks the `[calibrate]` table of a scenario, if it has one, as `regime calibrate` would before
+/// running (paths, priors at their ends, targets), and describes it in one line; `None` without
+/// a table. Used by `regime validate`.
+pub fn check_table(s: &Scenario, scenario_file: &Path) -> Result<Option<String>> {
+    let has_table = s
+        .text
+        .parse::<toml::Table>()
+        .is_ok_and(|t| t.contains_key("calibrate"));
+    if !has_table {
+        return Ok(None);
+    }
+    let spec = CalibrateSpec::from_scenario(s)?;
+    let (parameters, targets) = (spec.parameters.len(), spec.targets.len());
+    let method = match spec.method {
+        Method::Smc {
+            population,
+            generations,
+            ..
+        } => format!("smc, {population} particles x at most {generations} generations"),
+        Method::Rejection { draws, .. } => format!("rejection, {draws} draws"),
+    };
+    let rule_set = spec.rule_set.clone();
+    let replicates = spec.replicates;
+    Model::new(s, crate::io::scenario::base_dir(scenario_file), spec).check()?;
+    Ok(Some(format!(
+        "# [calibrate] is valid: {method}, {replicates} replicates per particle under `{rule_set}`, {parameters} parameters, {targets} targets\n"
+    )))
+}
+
 /// SHA-256 identifying a calibration: tool version, master seed, scenario text (with its
 /// `[calibrate]` table and any `--set` overrides) and the resolved scenario.
 pub fn calibrate_hash(s: &Scenario, seed: u64) -> String {
