@@ -104,6 +104,10 @@ pub enum RegimeError {
     /// Drawing a figure failed.
     #[error("plot error: {0}")]
     Plot(String),
+    /// A calibration could not go on (no particle met the tolerance within its budget of
+    /// simulations); the partial directory is kept for inspection.
+    #[error("calibration stopped: {0}")]
+    Calibration(String),
 }
 
 impl RegimeError {

@@ -2,6 +2,7 @@
 //! Each command parses its arguments, calls the library and prints; the work lives in the
 //! library, which never imports this module or clap.
 
+mod calibrate;
 mod compare;
 #[cfg(test)]
 mod doc_examples;
@@ -256,6 +257,18 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Fit parameters to observed patterns by approximate Bayesian computation ([calibrate]).
+    #[command(
+        after_help = "Examples:\n  regime calibrate scenarios/calibrate/teaching-labour.toml --plots --out out/cal-teaching\n  regime calibrate scenarios/calibrate/teaching-labour.toml --resume --out out/cal-teaching   (after an interruption, same command)\n\nWrites particles.csv (every particle of every generation: weight, distance, parameters, statistics), posterior.csv, fit.csv, calibrated.toml (the scenario at the posterior medians), manifest.json; rejection also draws.csv; with --plots posterior_K.svg, pair.svg, fit.svg and their CSVs. See docs/calibration.md.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
+    )]
+    Calibrate {
+        #[command(flatten)]
+        args: calibrate::CalibrateArgs,
+        #[command(flatten)]
+        scenario_args: ScenarioArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Combine the outputs of sweep shards into the files one sweep would have written.
     #[command(
         after_help = "Examples:\n  regime merge out/c1 out/c2 out/c3 out/c4 --out out/continuum\n  regime merge /scratch/continuum        (a regime sweep --slurm directory: its shards/* merged into it)\n\nWrites runs.csv, points.csv and manifest.json, byte for byte those of one unsharded sweep (in place: renamed in one at a time, manifest.json last). Refuses shards of another sweep, a shard twice, missing or unfinished, and a shard whose runs.csv lacks rows its manifest records.\n\nExit codes: 0 success; 2 bad input (the message names file, line and field; nothing is written); 1 any other failure."
@@ -327,7 +340,8 @@ impl Command {
             | Command::Hypotheses { output, .. }
             | Command::ValidateTargets { output, .. }
             | Command::Tournament { output, .. }
-            | Command::Sweep { output, .. } => output.threads,
+            | Command::Sweep { output, .. }
+            | Command::Calibrate { output, .. } => output.threads,
             Command::Validate { .. }
             | Command::Merge { .. }
             | Command::Status { .. }
@@ -387,11 +401,23 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let c = Common::of(Some(scenario_args), OutputArgs::default());
             validate::validate(&c, &scenario)
         }
+        other => dispatch_many(other),
+    }
+}
+
+/// Runs the commands of many runs and of their files: sweep, calibrate, merge, status, plot.
+fn dispatch_many(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Sweep {
             args,
             scenario_args,
             output,
         } => sweep::sweep(&Common::of(Some(scenario_args), output), args),
+        Command::Calibrate {
+            args,
+            scenario_args,
+            output,
+        } => calibrate::calibrate(&Common::of(Some(scenario_args), output), args),
         Command::Merge {
             dirs,
             out,
@@ -422,6 +448,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
             },
             output,
         ),
+        other => anyhow::bail!("internal error: `{other:?}` is dispatched by `dispatch`"),
     }
 }
 

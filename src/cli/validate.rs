@@ -45,6 +45,9 @@ fn describe(s: &Scenario, path: &Path) -> anyhow::Result<String> {
     if let Some((points, sweep)) = budget::estimate_scenario_sweep(s, threads)? {
         out.push_str(&sweep.describe(&format!("`regime sweep` ({points} points)"), &limits));
     }
+    if let Some(line) = regime::analysis::calibrate::check_table(s, path)? {
+        out.push_str(&line);
+    }
     out.push_str(
         "# fully resolved (defaults filled in, states_file listed, rule sets expanded); \
          `regime run` reads it back to the same results:\n",

@@ -705,7 +705,7 @@ mod skip_tests {
 }
 
 /// A uniform number in (0, 1] from 53 random bits (never 0, so its logarithm is finite).
-fn open_unit(rng: &mut Stream) -> f64 {
+fn open_unit(rng: &mut impl RngCore) -> f64 {
     ((rng.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
@@ -714,7 +714,7 @@ fn open_unit(rng: &mut Stream) -> f64 {
 /// `libm` ones, so the same seed draws the same world on every platform (`rand_distr`'s
 /// ziggurat calls the platform's `exp` and `ln` in its tails); pinned by
 /// `world_draws_are_pinned_values`.
-pub fn normal(rng: &mut Stream, mean: f64, sd: f64) -> f64 {
+pub fn normal(rng: &mut impl RngCore, mean: f64, sd: f64) -> f64 {
     let radius = (-2.0 * libm::log(open_unit(rng))).sqrt();
     let angle = 2.0 * std::f64::consts::PI * open_unit(rng);
     mean + sd * radius * libm::cos(angle)
@@ -723,7 +723,7 @@ pub fn normal(rng: &mut Stream, mean: f64, sd: f64) -> f64 {
 /// A Pareto draw with the given scale (minimum) and shape, by inversion:
 /// scale U^(-1/shape) with U uniform in (0, 1], through the pure-Rust `libm::pow` (see
 /// [`normal`]).
-pub fn pareto(rng: &mut Stream, scale: f64, shape: f64) -> f64 {
+pub fn pareto(rng: &mut impl RngCore, scale: f64, shape: f64) -> f64 {
     scale * libm::pow(open_unit(rng), -1.0 / shape)
 }
 

@@ -26,9 +26,10 @@ pub fn shipped(name: &str) -> PathBuf {
     repo().join("scenarios").join(name)
 }
 
-/// Every shipped scenario and sweep file (`scenarios/*.toml`, `scenarios/sweeps/*.toml`), sorted.
+/// Every shipped scenario, sweep and calibration file (`scenarios/*.toml`,
+/// `scenarios/sweeps/*.toml`, `scenarios/calibrate/*.toml`), sorted.
 pub fn shipped_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = ["scenarios", "scenarios/sweeps"]
+    let mut files: Vec<PathBuf> = ["scenarios", "scenarios/sweeps", "scenarios/calibrate"]
         .iter()
         .flat_map(|d| std::fs::read_dir(repo().join(d)).unwrap())
         .map(|e| e.unwrap().path())

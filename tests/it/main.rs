@@ -3,6 +3,7 @@
 //! scratch directories, the check that a failed command left nothing behind).
 
 mod axelrod_crosscheck;
+mod calibrate;
 mod cli;
 mod common;
 mod fuzz;

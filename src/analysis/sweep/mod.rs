@@ -22,8 +22,10 @@
 //! (same sweep hash, every shard exactly once) and concatenates them into the files one machine
 //! would have written. The format of the `[sweep]` table is in `docs/sweep.md`.
 //!
-//! The parts, each of which may import only the crate's `engine`, `io`, `error` and
-//! [`crate::analysis::stats`] (never clap, the CLI or the plots; only this file draws figures):
+//! The parts, each of which may import only the crate's `engine`, `io`, `error`,
+//! [`crate::analysis::stats`], `analysis::durable` and `analysis::display` (never clap, the CLI
+//! or the plots; only this file draws figures). `spec`'s table reader and `check_path` are
+//! shared with `analysis::calibrate`:
 //!
 //! * `spec` and `axis`: the `[sweep]` table read and checked, every problem named by file, line
 //!   and field;
@@ -31,8 +33,10 @@
 //! * `shard`: `--shard I/N` ([`Shard`]);
 //! * `columns`: the columns of `runs.csv` and `points.csv`;
 //! * `point`: one point made concrete (its scenario) and the rows of its runs;
-//! * `partial`, `runner`, `display`: the `<out>.partial` directory, running the runs in
-//!   chunks with commits that survive `kill -9`, and the progress display;
+//! * `partial` and `runner`: the `<out>.partial` directory (its durable commits are
+//!   `analysis::durable`'s, shared with calibrations) and running the runs in chunks
+//!   with commits that survive `kill -9`, with the progress display of
+//!   `crate::analysis::display`;
 //! * `aggregate`: `points.csv` from `runs.csv` ([`points_from_runs`]);
 //! * `manifest` and `merge`: the manifest of a sweep and `regime merge` of shards (also in
 //!   place, into the directory of a Slurm sweep);
@@ -42,7 +46,6 @@ mod aggregate;
 mod axis;
 mod columns;
 mod design;
-mod display;
 mod manifest;
 mod merge;
 mod partial;
@@ -50,14 +53,14 @@ mod point;
 mod runner;
 mod shard;
 mod slurm;
-mod spec;
+pub(crate) mod spec;
 mod status;
 
 pub use aggregate::points_from_runs;
 pub use columns::{runs_header, POINT_COLUMNS};
 pub use design::Plan;
 pub use merge::{merge_command, merge_in_place};
-pub use point::sweep_hash;
+pub use point::{check_path, sweep_hash};
 pub use shard::Shard;
 pub use slurm::{merge_dependency, record_jobs, shell_quote, slurm_command, submit_line};
 pub use slurm::{SlurmJob, SlurmOptions};

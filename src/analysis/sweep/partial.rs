@@ -1,198 +1,27 @@
-//! The partial directory `<out>.partial`: its state and progress files, durable commits of
-//! `runs.csv` in the background, and how a sweep starts, resumes after `kill -9` or refuses.
-//! Besides its sibling parts it may import only `error`, `serde_json` and `std`.
+//! The partial directory `<out>.partial` of a sweep: its state and progress files, and how a
+//! sweep starts, resumes after `kill -9` or refuses (the durable commits of `runs.csv` are
+//! `analysis::durable`'s). Besides its sibling parts it may import only `error`,
+//! `analysis::durable`, `serde_json` and `std`.
 
 use super::columns::runs_header;
 use super::point::Sweep;
 use super::{Common, Job, SweepArgs};
+pub(super) use crate::analysis::durable::{
+    finish_rename, partial_path, sync_dir, write_atomic, write_err, Committer, Progress,
+};
 use crate::error::{Location, RegimeError, Result};
 use crate::io::output::csv_line;
 use std::fs;
-use std::io::{Seek, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
-pub(super) const STATE_FILE: &str = "sweep-state.json";
-pub(super) const PROGRESS_FILE: &str = "sweep-progress";
-
-pub(super) fn write_err(path: &Path) -> impl Fn(std::io::Error) -> RegimeError + '_ {
-    move |source| RegimeError::Write {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-/// Writes a small file atomically and durably: temporary file, fsync, rename, fsync of the
-/// directory.
-pub(super) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let path = dir.join(name);
-    {
-        let mut f = fs::File::create(&tmp).map_err(write_err(&tmp))?;
-        f.write_all(bytes).map_err(write_err(&tmp))?;
-        f.sync_all().map_err(write_err(&tmp))?;
-    }
-    fs::rename(&tmp, &path).map_err(write_err(&path))?;
-    sync_dir(dir)
-}
-
-pub(super) fn sync_dir(dir: &Path) -> Result<()> {
-    // Directories cannot be opened for syncing everywhere; where they can, make renames durable.
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-/// Progress of a partial sweep: the next cell to run and the length of `runs.csv` up to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Progress {
-    pub(super) next_cell: u64,
-    pub(super) bytes: u64,
-}
-
-impl Progress {
-    pub(super) fn write(&self, dir: &Path) -> Result<()> {
-        write_atomic(
-            dir,
-            PROGRESS_FILE,
-            format!("{} {}\n", self.next_cell, self.bytes).as_bytes(),
-        )
-    }
-
-    pub(super) fn read(dir: &Path) -> Option<Progress> {
-        let text = fs::read_to_string(dir.join(PROGRESS_FILE)).ok()?;
-        let mut it = text.split_whitespace();
-        let next_cell = it.next()?.parse().ok()?;
-        let bytes = it.next()?.parse().ok()?;
-        Some(Progress { next_cell, bytes })
-    }
-}
-
-/// `<out>.partial`.
-pub(super) fn partial_path(out: &Path) -> PathBuf {
-    let mut name = out
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_else(|| "out".into());
-    name.push(".partial");
-    out.with_file_name(name)
-}
 
 /// Locks the sweep state so that two processes never write one partial sweep.
 pub(super) fn lock_state(dir: &Path) -> Result<fs::File> {
-    let path = dir.join(STATE_FILE);
-    let f = fs::File::open(&path).map_err(|source| RegimeError::ReadInput {
-        path: path.clone(),
-        source,
-    })?;
-    match f.try_lock() {
-        Ok(()) => Ok(f),
-        Err(fs::TryLockError::WouldBlock) => Err(RegimeError::argument(
-            "--out",
-            "a partial sweep no other process is writing",
-            format!(
-                "{} is being written by another `regime sweep`",
-                dir.display()
-            ),
-        )),
-        Err(fs::TryLockError::Error(_)) => Ok(f), // file systems without locks: go on unlocked
-    }
+    crate::analysis::durable::lock_state(dir, STATE_FILE, "regime sweep")
 }
 
-/// Writes `runs.csv` rows in the background and commits them (fsync, then progress) about
-/// once a second, so that the workers never wait for the disk.
-pub(super) struct Committer {
-    pub(super) tx: Option<std::sync::mpsc::SyncSender<(Vec<String>, u64)>>,
-    pub(super) handle: Option<std::thread::JoinHandle<Result<Progress>>>,
-}
-
-impl Committer {
-    pub(super) fn start(dir: &Path, from: Progress) -> Result<Committer> {
-        let runs = dir.join("runs.csv");
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .open(&runs)
-            .map_err(write_err(&runs))?;
-        f.set_len(from.bytes).map_err(write_err(&runs))?;
-        f.seek(std::io::SeekFrom::End(0))
-            .map_err(write_err(&runs))?;
-        let dir = dir.to_path_buf();
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<String>, u64)>(1);
-        let handle = std::thread::spawn(move || -> Result<Progress> {
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-            let mut progress = from;
-            let mut last = Instant::now();
-            let mut dirty = false;
-            let commit = |w: &mut std::io::BufWriter<fs::File>, p: Progress| -> Result<()> {
-                w.flush().map_err(write_err(&runs))?;
-                w.get_ref().sync_data().map_err(write_err(&runs))?;
-                p.write(&dir)
-            };
-            for (rows, next_cell) in rx {
-                for r in rows {
-                    w.write_all(r.as_bytes()).map_err(write_err(&runs))?;
-                    progress.bytes += r.len() as u64;
-                }
-                progress.next_cell = next_cell;
-                dirty = true;
-                if last.elapsed() >= Duration::from_secs(1) {
-                    commit(&mut w, progress)?;
-                    last = Instant::now();
-                    dirty = false;
-                }
-            }
-            if dirty {
-                commit(&mut w, progress)?;
-            }
-            Ok(progress)
-        });
-        Ok(Committer {
-            tx: Some(tx),
-            handle: Some(handle),
-        })
-    }
-
-    /// Hands over the rows of the cells before `next_cell`. Fails if the writer failed.
-    pub(super) fn send(&mut self, rows: Vec<String>, next_cell: u64) -> Result<()> {
-        if let Some(tx) = &self.tx {
-            if tx.send((rows, next_cell)).is_ok() {
-                return Ok(());
-            }
-        }
-        self.finish()?;
-        Err(RegimeError::Write {
-            path: PathBuf::from("runs.csv"),
-            source: std::io::Error::other("the writer thread has stopped"),
-        })
-    }
-
-    /// Commits what is left and returns the final progress.
-    pub(super) fn finish(&mut self) -> Result<Progress> {
-        self.tx = None;
-        match self.handle.take() {
-            Some(h) => h.join().unwrap_or_else(|_| {
-                Err(RegimeError::Write {
-                    path: PathBuf::from("runs.csv"),
-                    source: std::io::Error::other("the writer thread panicked"),
-                })
-            }),
-            None => Err(RegimeError::Write {
-                path: PathBuf::from("runs.csv"),
-                source: std::io::Error::other("the writer thread has stopped"),
-            }),
-        }
-    }
-}
-
-impl Drop for Committer {
-    fn drop(&mut self) {
-        self.tx = None;
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
-}
+pub(super) const STATE_FILE: &str = "sweep-state.json";
+pub(super) const PROGRESS_FILE: &str = "sweep-progress";
 
 /// Resumes the partial sweep, starts a fresh one, or refuses.
 pub(super) fn begin(sweep: &Sweep, job: &Job, args: &SweepArgs, c: &Common) -> Result<Begin> {
@@ -250,7 +79,7 @@ fn existing_partial(job: &Job, args: &SweepArgs, c: &Common) -> Result<Option<Be
 fn resume(job: &Job) -> Result<Begin> {
     let partial = &job.partial;
     let lock = lock_state(partial)?;
-    let p = Progress::read(partial).ok_or_else(|| {
+    let p = Progress::read(partial, PROGRESS_FILE).ok_or_else(|| {
         RegimeError::argument(
             "--resume",
             "a partial sweep with a progress record",
@@ -287,7 +116,7 @@ fn start_fresh(sweep: &Sweep, job: &Job) -> Result<Begin> {
         next_cell: job.cells.start,
         bytes: header.len() as u64,
     };
-    from.write(partial)?;
+    from.write(partial, PROGRESS_FILE)?;
     let state = serde_json::json!({
         "sweep_sha256": job.hash,
         "shard": job.shard_text(),
@@ -361,24 +190,6 @@ pub(super) fn read_partial(
         return Err(mismatch("--shard"));
     }
     Ok(state)
-}
-
-pub(super) fn finish_rename(partial: &Path, out: &Path, force: bool) -> Result<PathBuf> {
-    if out.exists() {
-        if !force {
-            return Err(RegimeError::OutputExists(out.to_path_buf()));
-        }
-        fs::remove_dir_all(out).map_err(write_err(out))?;
-    }
-    fs::rename(partial, out).map_err(write_err(out))?;
-    if let Some(parent) = out.parent() {
-        sync_dir(if parent.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            parent
-        })?;
-    }
-    Ok(out.to_path_buf())
 }
 
 /// How a sweep starts.

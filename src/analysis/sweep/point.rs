@@ -8,7 +8,7 @@ use super::spec::{quoted_key, AxisValue, SweepSpec, Target};
 use crate::engine::rng::derive_seed;
 use crate::engine::sim::{self, Record, RunId};
 use crate::engine::world;
-use crate::error::{RegimeError, Result};
+use crate::error::{Location, RegimeError, Result};
 use crate::io::output;
 use crate::io::scenario::{self, Scenario};
 use rayon::prelude::*;
@@ -121,19 +121,8 @@ impl<'a> Sweep<'a> {
                 Target::Linked(l) => l.iter().map(|x| x.path.as_str()).collect(),
             };
             for p in paths {
-                let probe = format!("{p}=0");
-                if let Err(e) = scenario::apply_sets(text, &[probe]) {
-                    let found = match e {
-                        RegimeError::InvalidField { found, .. } => found,
-                        other => other.to_string(),
-                    };
-                    return Err(RegimeError::field(
-                        a.location.clone(),
-                        format!("sweep.axes.{}", quoted_key(&a.key)),
-                        "a path into the scenario, as for --set (e.g. regime.min_member_share, rules.realist.relative_gains, blocs.*.discount, blocs[0].discount)",
-                        found,
-                    ));
-                }
+                let field = format!("sweep.axes.{}", quoted_key(&a.key));
+                check_path(text, p, &a.location, &field)?;
             }
         }
         // The rule-set axis alone, so that an unknown rule set is blamed on it.
@@ -224,6 +213,25 @@ impl<'a> Sweep<'a> {
     pub(super) fn hash(&self) -> String {
         sweep_hash(self.base, self.plan.seed)
     }
+}
+
+/// Checks that `path` is a field of the scenario `text`, as `--set` takes it; the error names
+/// `field` (the key that gave the path) at `location`. Used by sweeps and calibrations.
+pub fn check_path(text: &str, path: &str, location: &Location, field: &str) -> Result<()> {
+    let probe = format!("{path}=0");
+    if let Err(e) = scenario::apply_sets(text, &[probe]) {
+        let found = match e {
+            RegimeError::InvalidField { found, .. } => found,
+            other => other.to_string(),
+        };
+        return Err(RegimeError::field(
+            location.clone(),
+            field,
+            "a path into the scenario, as for --set (e.g. regime.min_member_share, rules.realist.relative_gains, blocs.*.discount, blocs[0].discount)",
+            found,
+        ));
+    }
+    Ok(())
 }
 
 /// SHA-256 identifying a sweep: tool version, master seed, scenario text (with its `[sweep]`

@@ -2,10 +2,10 @@
 //! about 0.2 s of work, handed in run order to the committer. Besides its sibling parts it may
 //! import only `error` (and `rayon`).
 
-use super::display::Display;
-use super::partial::{Committer, Progress};
+use super::partial::{Committer, Progress, PROGRESS_FILE};
 use super::point::{PointRun, Sweep};
 use super::{Common, Job};
+use crate::analysis::display::Display;
 use crate::error::{RegimeError, Result};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -32,8 +32,15 @@ pub(super) fn run_cells(
     let min_chunk = (4 * c.threads.max(1)) as u64;
     let replicates = sweep.replicates;
     let runs_per_cell = sweep.rule_sets as u64;
-    let mut display = Display::new(c.quiet, job.runs, done_before, &sweep.base.name);
-    let mut committer = Committer::start(&job.partial, from)?;
+    let mut display = Display::new(
+        c.quiet,
+        job.runs,
+        done_before,
+        &sweep.base.name,
+        "sweep",
+        "runs",
+    );
+    let mut committer = Committer::start(&job.partial, "runs.csv", PROGRESS_FILE, from)?;
     let mut next = from.next_cell;
     let mut chunk = min_chunk;
     let mut cached: Option<(u64, Arc<PointRun>)> = None;

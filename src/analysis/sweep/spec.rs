@@ -190,16 +190,24 @@ pub(super) const MAX_POINTS: u64 = 1 << 40;
 /// Largest Latin hypercube (its permutations are kept in memory, 4 bytes per point and axis).
 pub(super) const MAX_LHS_SAMPLES: u64 = 50_000_000;
 
-/// Reads the `[sweep]` table of a scenario text, with every problem located in the text.
-pub(super) struct SpecReader<'a> {
+/// Reads a table of a scenario text (`[sweep]`, `[calibrate]`), with every problem located in
+/// the text.
+pub(crate) struct SpecReader<'a> {
     file: &'a str,
     text: &'a str,
 }
 
-pub(super) type Span = Option<std::ops::Range<usize>>;
+impl<'a> SpecReader<'a> {
+    /// A reader of the scenario text `text` of file `file`.
+    pub(crate) fn new(file: &'a str, text: &'a str) -> SpecReader<'a> {
+        SpecReader { file, text }
+    }
+}
+
+pub(crate) type Span = Option<std::ops::Range<usize>>;
 
 impl SpecReader<'_> {
-    pub(super) fn loc(&self, span: &Span) -> Location {
+    pub(crate) fn loc(&self, span: &Span) -> Location {
         let (line, column) = match span {
             Some(s) => {
                 let (l, c) = scenario::line_col(self.text, s.start);
@@ -214,7 +222,7 @@ impl SpecReader<'_> {
         }
     }
 
-    pub(super) fn err(
+    pub(crate) fn err(
         &self,
         span: &Span,
         field: &str,
@@ -226,13 +234,13 @@ impl SpecReader<'_> {
 }
 
 /// The span of an entry of a table: its key where known, else its value.
-pub(super) fn entry_span(t: &dyn toml_edit::TableLike, key: &str) -> Span {
+pub(crate) fn entry_span(t: &dyn toml_edit::TableLike, key: &str) -> Span {
     t.key(key)
         .and_then(|k| k.span())
         .or_else(|| t.get(key).and_then(item_span))
 }
 
-pub(super) fn item_span(it: &toml_edit::Item) -> Span {
+pub(crate) fn item_span(it: &toml_edit::Item) -> Span {
     match it {
         toml_edit::Item::Value(v) => v.span(),
         toml_edit::Item::Table(t) => t.span(),
@@ -241,7 +249,7 @@ pub(super) fn item_span(it: &toml_edit::Item) -> Span {
     }
 }
 
-pub(super) fn toml_number(v: &toml_edit::Value) -> Option<f64> {
+pub(crate) fn toml_number(v: &toml_edit::Value) -> Option<f64> {
     match v {
         toml_edit::Value::Float(f) => Some(*f.value()),
         toml_edit::Value::Integer(i) => Some(*i.value() as f64),
@@ -249,7 +257,7 @@ pub(super) fn toml_number(v: &toml_edit::Value) -> Option<f64> {
     }
 }
 
-pub(super) fn describe_item(it: &toml_edit::Item) -> String {
+pub(crate) fn describe_item(it: &toml_edit::Item) -> String {
     match it {
         toml_edit::Item::Value(v) => {
             let mut v = v.clone();
@@ -263,7 +271,7 @@ pub(super) fn describe_item(it: &toml_edit::Item) -> String {
 }
 
 /// Rounds to 12 significant decimals, so that `0.1 + 3 x 0.1` is written `0.4`.
-pub(super) fn round12(x: f64) -> f64 {
+pub(crate) fn round12(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
@@ -271,7 +279,7 @@ pub(super) fn round12(x: f64) -> f64 {
     s.parse().unwrap_or(x)
 }
 
-pub(super) fn quoted_key(k: &str) -> String {
+pub(crate) fn quoted_key(k: &str) -> String {
     if k.chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
@@ -281,7 +289,7 @@ pub(super) fn quoted_key(k: &str) -> String {
     }
 }
 
-pub(super) fn is_column_name(s: &str) -> bool {
+pub(crate) fn is_column_name(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
@@ -291,10 +299,7 @@ pub(super) fn is_column_name(s: &str) -> bool {
 impl SweepSpec {
     /// Reads the `[sweep]` table of a scenario (from its text, so that errors name the line).
     pub fn from_scenario(s: &Scenario) -> Result<SweepSpec> {
-        let r = SpecReader {
-            file: &s.source,
-            text: &s.text,
-        };
+        let r = SpecReader::new(&s.source, &s.text);
         let doc = parse_text(&r)?;
         let (sweep_item, sweep) = sweep_table(&r, doc.as_table())?;
         check_sweep_keys(&r, sweep)?;
@@ -338,7 +343,7 @@ impl SweepSpec {
 }
 
 /// The scenario text as a TOML document (with spans, for messages).
-fn parse_text(r: &SpecReader) -> Result<toml_edit::ImDocument<String>> {
+pub(crate) fn parse_text(r: &SpecReader) -> Result<toml_edit::ImDocument<String>> {
     r.text
         .parse::<toml_edit::ImDocument<String>>()
         .map_err(|e| RegimeError::Parse {

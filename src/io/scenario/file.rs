@@ -65,6 +65,9 @@ pub struct ScenarioFile {
     /// Sweep design, read by `regime sweep`.
     #[serde(default)]
     pub sweep: Option<toml::Value>,
+    /// Calibration (priors, targets, method), read by `regime calibrate`.
+    #[serde(default)]
+    pub calibrate: Option<toml::Value>,
 }
 
 fn default_start_year() -> i64 {

@@ -21,6 +21,7 @@ pub fn resolved_toml(s: &Scenario, base_dir: &Path) -> Result<String> {
     if let Some(f) = &raw.topology.file {
         raw.topology.file = Some(absolute(&base_dir.join(f)));
     }
+    absolute_target_files(&mut raw, base_dir);
     let mut v = serde_json::to_value(&raw).map_err(|e| unprintable(s, e))?;
     expand_rule_sets(&mut v, s);
     if let Some(blocs) = v.get_mut("blocs").and_then(Value::as_array_mut) {
@@ -38,6 +39,22 @@ fn unprintable(s: &Scenario, e: impl std::fmt::Display) -> RegimeError {
             column: None,
         },
         message: format!("cannot print the resolved scenario: {e}"),
+    }
+}
+
+/// The `file` of every `[calibrate.targets]` entry as an absolute path, like `topology.file`.
+fn absolute_target_files(raw: &mut ScenarioFile, base_dir: &Path) {
+    let targets = raw
+        .calibrate
+        .as_mut()
+        .and_then(|c| c.get_mut("targets"))
+        .and_then(toml::Value::as_table_mut);
+    for (_, t) in targets.into_iter().flat_map(|t| t.iter_mut()) {
+        if let Some(f) = t.get_mut("file") {
+            if let Some(path) = f.as_str() {
+                *f = toml::Value::String(absolute(&base_dir.join(path)));
+            }
+        }
     }
 }
 

@@ -1,10 +1,10 @@
-//! The progress display of a sweep: a bar on a terminal, plain lines otherwise. Besides its sibling
-//! parts it may import only `indicatif` and `std`.
+//! The progress display of a long command (a sweep's runs, a calibration's particles): a bar on a
+//! terminal, plain lines otherwise. Imports only `indicatif` and `std`.
 
 use std::time::{Duration, Instant};
 
 /// A progress bar on a terminal; plain lines every 10 % or 30 s otherwise; nothing when quiet.
-pub(super) enum Display {
+pub(crate) enum Display {
     Quiet,
     Bar(indicatif::ProgressBar),
     Lines {
@@ -13,11 +13,22 @@ pub(super) enum Display {
         started: Instant,
         last_line: Instant,
         last_tenth: u64,
+        command: &'static str,
+        unit: &'static str,
     },
 }
 
 impl Display {
-    pub(super) fn new(quiet: bool, total: u64, done: u64, name: &str) -> Display {
+    /// The display of `command` (`sweep`) on scenario `name`, counting `total` units (`runs`),
+    /// `done` of them already done.
+    pub(crate) fn new(
+        quiet: bool,
+        total: u64,
+        done: u64,
+        name: &str,
+        command: &'static str,
+        unit: &'static str,
+    ) -> Display {
         use std::io::IsTerminal;
         if quiet {
             return Display::Quiet;
@@ -25,9 +36,9 @@ impl Display {
         if std::io::stderr().is_terminal() {
             let pb = indicatif::ProgressBar::new(total);
             pb.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{msg} [{bar:40}] {pos}/{len} runs, {rate}, {eta} left",
-                )
+                indicatif::ProgressStyle::with_template(&format!(
+                    "{{msg}} [{{bar:40}}] {{pos}}/{{len}} {unit}, {{rate}}, {{eta}} left"
+                ))
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
                 .with_key(
                     "rate",
@@ -37,7 +48,7 @@ impl Display {
                 )
                 .progress_chars("=> "),
             );
-            pb.set_message(format!("sweep {name}"));
+            pb.set_message(format!("{command} {name}"));
             pb.set_position(done);
             pb.reset_eta();
             return Display::Bar(pb);
@@ -48,10 +59,12 @@ impl Display {
             started: Instant::now(),
             last_line: Instant::now(),
             last_tenth: done * 10 / total.max(1),
+            command,
+            unit,
         }
     }
 
-    pub(super) fn update(&mut self, done: u64) {
+    pub(crate) fn update(&mut self, done: u64) {
         match self {
             Display::Quiet => {}
             Display::Bar(pb) => pb.set_position(done),
@@ -61,6 +74,8 @@ impl Display {
                 started,
                 last_line,
                 last_tenth,
+                command,
+                unit,
             } => {
                 let tenth = done * 10 / (*total).max(1);
                 if tenth > *last_tenth || last_line.elapsed() >= Duration::from_secs(30) {
@@ -74,7 +89,7 @@ impl Display {
                         String::new()
                     };
                     eprintln!(
-                        "sweep: {done}/{total} runs ({:.0} %), {rate:.1} runs/s{left}",
+                        "{command}: {done}/{total} {unit} ({:.0} %), {rate:.1} {unit}/s{left}",
                         100.0 * done as f64 / (*total).max(1) as f64
                     );
                 }
@@ -82,7 +97,7 @@ impl Display {
         }
     }
 
-    pub(super) fn finish(self) {
+    pub(crate) fn finish(self) {
         if let Display::Bar(pb) = self {
             pb.finish_and_clear();
         }
