@@ -165,6 +165,36 @@ pub fn mean_ci(values: &[f64]) -> (f64, f64, f64) {
     (mean, mean - half_width, mean + half_width)
 }
 
+/// Area under the ROC curve of `scores` for the `positive` cases: the probability that a
+/// random positive scores above a random negative, ties counting one half (Mann–Whitney U /
+/// (n+ n-); Hanley & McNeil 1982). NaN without positives or negatives.
+pub fn auc(scores: &[f64], positive: &[bool]) -> f64 {
+    let pos: Vec<f64> = (0..scores.len())
+        .filter(|&i| positive[i])
+        .map(|i| scores[i])
+        .collect();
+    let neg: Vec<f64> = (0..scores.len())
+        .filter(|&i| !positive[i])
+        .map(|i| scores[i])
+        .collect();
+    if pos.is_empty() || neg.is_empty() {
+        return f64::NAN;
+    }
+    let mut wins = 0.0;
+    for p in &pos {
+        for n in &neg {
+            wins += if p > n {
+                1.0
+            } else if p == n {
+                0.5
+            } else {
+                0.0
+            };
+        }
+    }
+    wins / (pos.len() * neg.len()) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 //! The vote is read only here, after the runs: it is never an input of the model.
 
 use crate::analysis::experiment::run_replicates;
+use crate::analysis::stats::auc;
 use crate::engine::rng::{derive_seed, stream};
 use crate::engine::sim::Record;
 use crate::error::{did_you_mean, RegimeError, Result};
@@ -19,36 +20,6 @@ use std::path::Path;
 
 /// The column of the vote in `targets.csv`.
 pub const VOTE_COLUMN: &str = "gcm_2018_vote";
-
-/// Area under the ROC curve of `scores` for the `positive` cases: the probability that a
-/// random positive scores above a random negative, ties counting one half (Mann–Whitney U /
-/// (n+ n-); Hanley & McNeil 1982). NaN without positives or negatives.
-pub fn auc(scores: &[f64], positive: &[bool]) -> f64 {
-    let pos: Vec<f64> = (0..scores.len())
-        .filter(|&i| positive[i])
-        .map(|i| scores[i])
-        .collect();
-    let neg: Vec<f64> = (0..scores.len())
-        .filter(|&i| !positive[i])
-        .map(|i| scores[i])
-        .collect();
-    if pos.is_empty() || neg.is_empty() {
-        return f64::NAN;
-    }
-    let mut wins = 0.0;
-    for p in &pos {
-        for n in &neg {
-            wins += if p > n {
-                1.0
-            } else if p == n {
-                0.5
-            } else {
-                0.0
-            };
-        }
-    }
-    wins / (pos.len() * neg.len()) as f64
-}
 
 /// The AUCs of two scores of the same cases, and of their difference (first minus second),
 /// each with a percentile 95 % interval from `resamples` stratified bootstrap resamples

@@ -450,27 +450,13 @@ fn group_share(w: &World, o: &RunOutput, issue: usize, groups: &[String]) -> f64
     members as f64 / total.max(1) as f64
 }
 
-/// AUC of scores against 0/1 labels: P(score of a positive > score of a negative), ties one
-/// half (the Mann–Whitney statistic over all pairs).
+/// AUC of scores against 0/1 labels ([`crate::analysis::stats::auc`]); cases with any other
+/// label are left out.
 pub fn auc(scored: &[(f64, f64)]) -> f64 {
-    let pos: Vec<f64> = scored.iter().filter(|x| x.1 == 1.0).map(|x| x.0).collect();
-    let neg: Vec<f64> = scored.iter().filter(|x| x.1 == 0.0).map(|x| x.0).collect();
-    if pos.is_empty() || neg.is_empty() {
-        return f64::NAN;
-    }
-    let mut wins = 0.0;
-    for p in &pos {
-        for n in &neg {
-            wins += if p > n {
-                1.0
-            } else if p == n {
-                0.5
-            } else {
-                0.0
-            };
-        }
-    }
-    wins / (pos.len() * neg.len()) as f64
+    let known: Vec<&(f64, f64)> = scored.iter().filter(|x| x.1 == 1.0 || x.1 == 0.0).collect();
+    let scores: Vec<f64> = known.iter().map(|x| x.0).collect();
+    let positive: Vec<bool> = known.iter().map(|x| x.1 == 1.0).collect();
+    crate::analysis::stats::auc(&scores, &positive)
 }
 
 /// The distance of statistics from the targets' observations (module documentation).
