@@ -60,6 +60,20 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| utf8_error(&path.display().to_string(), e))
 }
 
+/// Reads a JSON file (a manifest or a state file) of at most [`MAX_MANIFEST_BYTES`], with a
+/// parse error located at its line and column.
+pub fn read_json(path: &Path) -> Result<serde_json::Value> {
+    let text = read_text(path, MAX_MANIFEST_BYTES)?;
+    serde_json::from_str(&text).map_err(|e| RegimeError::Parse {
+        location: Location {
+            file: path.display().to_string(),
+            line: Some(e.line()),
+            column: Some(e.column()),
+        },
+        message: e.to_string(),
+    })
+}
+
 /// Locates the first invalid byte of a text that is not UTF-8.
 pub fn utf8_error(file: &str, e: std::string::FromUtf8Error) -> RegimeError {
     let offset = e.utf8_error().valid_up_to();

@@ -38,7 +38,7 @@ use crate::analysis::durable::{
     finish_rename, lock_state, partial_path, sync_dir, write_atomic, write_err, Committer, Progress,
 };
 use crate::analysis::sweep::Common;
-use crate::error::{Location, RegimeError, Result};
+use crate::error::{RegimeError, Result};
 use crate::io::scenario::Scenario;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -314,18 +314,7 @@ fn resume(m: &Model, job: &Job) -> Result<(Vec<Population>, Progress, bool, fs::
     let partial = &job.partial;
     let lock = lock_state(partial, STATE_FILE, "regime calibrate")?;
     let path = partial.join(STATE_FILE);
-    let text = fs::read_to_string(&path).map_err(|source| RegimeError::ReadInput {
-        path: path.clone(),
-        source,
-    })?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| RegimeError::Parse {
-        location: Location {
-            file: path.display().to_string(),
-            line: Some(e.line()),
-            column: Some(e.column()),
-        },
-        message: e.to_string(),
-    })?;
+    let v = crate::io::input::read_json(&path)?;
     if v.get("calibrate_sha256").and_then(|x| x.as_str()) != Some(job.hash.as_str()) {
         return Err(RegimeError::argument(
             "--resume",

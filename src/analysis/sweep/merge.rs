@@ -4,7 +4,7 @@
 
 use super::aggregate::points_from_runs;
 use super::partial::{partial_path, sync_dir, write_err};
-use crate::error::{Location, RegimeError, Result};
+use crate::error::{RegimeError, Result};
 use crate::io::output::{self, OutputDir};
 use std::fs;
 use std::io::{BufRead, Read, Write};
@@ -180,15 +180,7 @@ fn read_manifest(d: &Path) -> Result<serde_json::Value> {
             format!("{}, which has no manifest.json{hint}", d.display()),
         ));
     }
-    let text = crate::io::input::read_text(&mpath, crate::io::input::MAX_MANIFEST_BYTES)?;
-    let m: serde_json::Value = serde_json::from_str(&text).map_err(|e| RegimeError::Parse {
-        location: Location {
-            file: mpath.display().to_string(),
-            line: Some(e.line()),
-            column: Some(e.column()),
-        },
-        message: e.to_string(),
-    })?;
+    let m = crate::io::input::read_json(&mpath)?;
     if m.get("command").and_then(|x| x.as_str()) != Some("sweep") {
         return Err(bad(
             "outputs of `regime sweep --shard I/N`".into(),

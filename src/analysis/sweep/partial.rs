@@ -9,7 +9,7 @@ use super::{Common, Job, SweepArgs};
 pub(super) use crate::analysis::durable::{
     finish_rename, partial_path, sync_dir, write_atomic, write_err, Committer, Progress,
 };
-use crate::error::{Location, RegimeError, Result};
+use crate::error::{RegimeError, Result};
 use crate::io::output::csv_line;
 use std::fs;
 use std::io::Write;
@@ -163,18 +163,7 @@ pub(super) fn read_partial(
     } else {
         return Ok(PartialState::Unstarted);
     };
-    let text = fs::read_to_string(&path).map_err(|source| RegimeError::ReadInput {
-        path: path.clone(),
-        source,
-    })?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| RegimeError::Parse {
-        location: Location {
-            file: path.display().to_string(),
-            line: Some(e.line()),
-            column: Some(e.column()),
-        },
-        message: e.to_string(),
-    })?;
+    let v = crate::io::input::read_json(&path)?;
     if v.get("sweep_sha256").and_then(|x| x.as_str()) != Some(hash) {
         return Err(mismatch("sweep"));
     }

@@ -6,8 +6,7 @@
 
 use super::partial::partial_path;
 use super::slurm::{shell_quote, CLUSTER_FILE, JOBS_FILE, SHARDS_DIR, SLURM_DIR};
-use crate::error::{Location, RegimeError, Result};
-use std::fs;
+use crate::error::{RegimeError, Result};
 use std::path::{Path, PathBuf};
 
 /// The `squeue -h -r -o` format [`parse_squeue`] reads: id, state, reason, command.
@@ -253,12 +252,12 @@ fn read_layout(dir: &Path) -> Result<Layout> {
             format!("{}, which has no {SLURM_DIR}/{CLUSTER_FILE}", dir.display()),
         ));
     }
-    let cluster = read_json(&path)?;
+    let cluster = crate::io::input::read_json(&path)?;
     let field =
         |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).map(String::from);
     let jobs_path = dir.join(SLURM_DIR).join(JOBS_FILE);
     let submitted = if jobs_path.is_file() {
-        let jobs = read_json(&jobs_path)?;
+        let jobs = crate::io::input::read_json(&jobs_path)?;
         field(&jobs, "array_job").zip(field(&jobs, "merge_job"))
     } else {
         None
@@ -283,25 +282,10 @@ fn read_layout(dir: &Path) -> Result<Layout> {
     }
 }
 
-/// A JSON file, with a located error.
-fn read_json(path: &Path) -> Result<serde_json::Value> {
-    let text = fs::read_to_string(path).map_err(|source| RegimeError::ReadInput {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| RegimeError::Parse {
-        location: Location {
-            file: path.display().to_string(),
-            line: Some(e.line()),
-            column: Some(e.column()),
-        },
-        message: e.to_string(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn array_ids_expand_to_their_tasks() {
