@@ -26,6 +26,8 @@ const CSV_ROW_BYTES: f64 = 200.0;
 /// Bytes of bookkeeping per run (its place in the schedule, its paired summary per issue).
 const RUN_BYTES: f64 = 32.0;
 const RUN_ISSUE_BYTES: f64 = 96.0;
+/// Bytes of one state's value on one issue kept per run by the analyses (membership, value).
+const STATE_VALUE_BYTES: f64 = 16.0;
 /// `--max-memory` when the machine's memory cannot be read.
 const FALLBACK_MEMORY: u64 = 8 << 30;
 
@@ -165,6 +167,25 @@ pub fn estimate_runs(
         memory,
         rows,
         output: rows * CSV_ROW_BYTES,
+    }
+}
+
+/// `regime calibrate`, `hypotheses` and `validate-targets`: `runs` runs held at once on
+/// `threads` threads, each kept as a summary per issue and a value per state and issue (no
+/// recorded rows), and `rows` small CSV rows written.
+pub fn estimate_analysis(s: &Scenario, runs: u64, rows: u64, threads: usize) -> Estimate {
+    let (states, edges, world) = world_size(s);
+    let issues = s.issues.len() as f64;
+    let runs = runs as f64;
+    let per_run = RUN_BYTES + issues * (RUN_ISSUE_BYTES + states * STATE_VALUE_BYTES);
+    Estimate {
+        scenario: s.source.clone(),
+        states,
+        edges,
+        runs,
+        memory: threads.max(1) as f64 * world + runs * per_run,
+        rows: rows as f64,
+        output: rows as f64 * CSV_ROW_BYTES,
     }
 }
 

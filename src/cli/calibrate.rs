@@ -1,7 +1,7 @@
 //! `regime calibrate`: the clap arguments of a calibration, handed to
 //! [`regime::analysis::calibrate`].
 
-use super::{load, Common};
+use super::{load, Common, LimitArgs};
 use regime::analysis::{calibrate, sweep};
 use std::path::{Path, PathBuf};
 
@@ -17,6 +17,8 @@ pub struct CalibrateArgs {
     /// simulated).
     #[arg(long)]
     pub plots: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// `regime calibrate SCENARIO`.
@@ -33,12 +35,9 @@ pub fn calibrate(c: &Common, args: CalibrateArgs) -> anyhow::Result<()> {
         force: c.force,
         quiet: c.quiet,
         threads: rayon::current_num_threads(),
-        // a calibration holds its particles (kilobytes per generation) and writes small files
-        limits: regime::analysis::budget::Limits::with_defaults(
-            None,
-            None,
-            c.out.as_deref().unwrap_or(Path::new("out")),
-        ),
+        limits: args
+            .limits
+            .limits(c.out.as_deref().unwrap_or(Path::new("out"))),
     };
     calibrate::calibrate_command(&s, &options, &common)?;
     Ok(())

@@ -1,8 +1,9 @@
 //! `regime hypotheses`: the four contrasts of the thesis's chapter 5 table on simulated worlds
 //! (docs/hypotheses.md): `hypotheses.csv`, a manifest and the printed table.
 
-use super::{default_out, load, progress, Common};
+use super::{default_out, load, progress, Common, LimitArgs};
 use anyhow::Context;
+use regime::analysis::budget;
 use regime::analysis::hypotheses::{self, design::Design};
 use regime::error::RegimeError;
 use regime::io::output::{self, OutputDir};
@@ -14,7 +15,7 @@ use std::time::Instant;
 pub fn hypotheses(
     c: &Common,
     path: &Path,
-    (reps, exit_count): (u64, Option<usize>),
+    (reps, exit_count, limits): (u64, Option<usize>, LimitArgs),
     plots: bool,
 ) -> anyhow::Result<()> {
     let s = load(Some(path), c)?;
@@ -29,9 +30,13 @@ pub fn hypotheses(
         design.exit.count = k;
     }
     let target = default_out(c, "hypotheses", &s.name);
+    let total = reps * (s.rule_sets.len() * design.variants().len()) as u64;
+    // every run's summary is kept until the contrasts are measured; hypotheses.csv is small
+    let rows = 64 * s.rule_sets.len() as u64;
+    budget::estimate_analysis(&s, total, rows, rayon::current_num_threads())
+        .check(&limits.limits(&target))?;
     let dir = OutputDir::create(&target, c.force)?;
     let started = Instant::now();
-    let total = reps * (s.rule_sets.len() * design.variants().len()) as u64;
     let pb = progress(c.quiet, total, "hypotheses");
     let rows = hypotheses::run(&s, &s.rule_sets, &design, |k| pb.inc(k));
     pb.finish_and_clear();

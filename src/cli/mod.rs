@@ -176,6 +176,8 @@ pub enum Command {
         #[command(flatten)]
         scenario_args: ScenarioArgs,
         #[command(flatten)]
+        limits: LimitArgs,
+        #[command(flatten)]
         output: OutputArgs,
     },
     /// Out-of-sample check: how well simulated membership values separate the states that voted
@@ -202,6 +204,8 @@ pub enum Command {
         bootstrap: usize,
         #[command(flatten)]
         scenario_args: ScenarioArgs,
+        #[command(flatten)]
+        limits: LimitArgs,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -461,12 +465,13 @@ fn dispatch_checks(command: Command) -> anyhow::Result<()> {
             reps,
             plots,
             exit_count,
+            limits,
             scenario_args,
             output,
         } => hypotheses::hypotheses(
             &Common::of(Some(scenario_args), output),
             &scenario,
-            (reps, exit_count),
+            (reps, exit_count, limits),
             plots,
         ),
         Command::ValidateTargets {
@@ -475,12 +480,14 @@ fn dispatch_checks(command: Command) -> anyhow::Result<()> {
             issue,
             targets,
             bootstrap,
+            limits,
             scenario_args,
             output,
         } => validate_targets::validate_targets(
             &Common::of(Some(scenario_args), output),
             &scenario,
             (reps, &issue, targets, bootstrap),
+            limits,
         ),
         other => Err(anyhow::anyhow!("not a check command: {other:?}")),
     }

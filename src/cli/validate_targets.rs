@@ -1,8 +1,9 @@
 //! `regime validate-targets`: the out-of-sample check of a scenario of real states against the
 //! 2018 GCM vote (docs/hypotheses.md): `validation.csv`, a manifest and the printed table.
 
-use super::{default_out, load, Common};
+use super::{default_out, load, Common, LimitArgs};
 use anyhow::Context;
+use regime::analysis::budget;
 use regime::analysis::validation::{self, Check};
 use regime::error::RegimeError;
 use regime::io::output::{self, num, Csv, OutputDir};
@@ -32,6 +33,7 @@ pub fn validate_targets(
     c: &Common,
     path: &Path,
     (reps, issue, targets, resamples): (u64, &str, Option<PathBuf>, usize),
+    limits: LimitArgs,
 ) -> anyhow::Result<()> {
     let s = load(Some(path), c)?;
     if reps == 0 {
@@ -43,6 +45,14 @@ pub fn validate_targets(
     });
     let votes = validation::read_votes(&targets)?;
     let target = default_out(c, "validate-targets", &s.name);
+    let runs = reps * s.rule_sets.len() as u64;
+    budget::estimate_analysis(
+        &s,
+        runs,
+        4 * s.rule_sets.len() as u64,
+        rayon::current_num_threads(),
+    )
+    .check(&limits.limits(&target))?;
     let dir = OutputDir::create(&target, c.force)?;
     let checks = validation::check(&s, (reps, issue), &votes, resamples)?;
     write_csv(&dir, issue, &checks)?;

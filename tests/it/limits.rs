@@ -92,6 +92,28 @@ fn worlds_too_large_for_memory_are_refused_with_what_to_shrink() {
 }
 
 #[test]
+fn calibrate_hypotheses_and_validate_targets_check_max_memory() {
+    let w = Work::new();
+    let calibration = s(&shipped("calibrate/teaching-labour.toml"));
+    let teaching = s(&shipped("teaching.toml"));
+    let world = s(&shipped("world-data.toml"));
+    let commands: [&[&str]; 3] = [
+        &["calibrate", &calibration],
+        &["hypotheses", &teaching, "--reps", "2"],
+        &["validate-targets", &world, "--reps", "1"],
+    ];
+    for args in commands {
+        let mut args = args.to_vec();
+        args.extend(["--max-memory", "1K", "--out", "out"]);
+        quick_input_error(
+            &w,
+            &args,
+            &["too large", "of memory", "--max-memory 1.0 KiB"],
+        );
+    }
+}
+
+#[test]
 fn huge_replicate_counts_are_refused_before_running() {
     let w = Work::new();
     let teaching = s(&shipped("teaching.toml"));

@@ -33,6 +33,7 @@ pub use spec::{CalibrateSpec, Parameter};
 pub use target::{auc, distance, Statistic, Target};
 
 use crate::analysis::abc::{accept_draws, accepted_indices, Abc, Method, Population};
+use crate::analysis::budget;
 use crate::analysis::display::Display;
 use crate::analysis::durable::{
     finish_rename, lock_state, partial_path, sync_dir, write_atomic, write_err, Committer, Progress,
@@ -79,11 +80,28 @@ struct Timing {
     runs: u64,
 }
 
+/// The memory and output of a calibration before it starts: a generation's particles (or the
+/// rejection draws) with their replicates are at most the runs held at once; one `particles.csv` (or
+/// `draws.csv`) row per particle and generation is written.
+pub fn estimate(s: &Scenario, spec: &CalibrateSpec, threads: usize) -> budget::Estimate {
+    let (particles, rows) = match spec.method {
+        Method::Smc {
+            population,
+            generations,
+            ..
+        } => (population, population.saturating_mul(generations)),
+        Method::Rejection { draws, .. } => (draws, draws),
+    };
+    let runs = particles.saturating_mul(spec.replicates);
+    budget::estimate_analysis(s, runs, rows, threads)
+}
+
 /// Runs a calibration (see the module documentation and `docs/calibration.md`). Returns the
 /// output directory.
 pub fn calibrate_command(s: &Scenario, args: &CalibrateArgs, c: &Common) -> Result<PathBuf> {
     let started = Instant::now();
     let spec = CalibrateSpec::from_scenario(s)?;
+    estimate(s, &spec, c.threads).check(&c.limits)?;
     let seed = c.seed.unwrap_or(s.seed);
     let abc = Abc {
         priors: spec.parameters.iter().map(|p| p.prior.clone()).collect(),
