@@ -24,6 +24,7 @@
 
 mod model;
 mod output;
+mod patch;
 mod plots;
 mod spec;
 mod target;

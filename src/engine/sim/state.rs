@@ -17,6 +17,8 @@ use crate::model::strategy::{expected_outcomes, noisy_outcome_path, Machine, Pla
 use crate::model::{self, RegimeTracker};
 use crate::model::{CivilSocietyAccess, Issue, Rules, Scenario};
 use rand::Rng;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// Who plays whom: the interaction graph in the forms the steps need.
 pub(super) struct Graph {
@@ -160,7 +162,7 @@ pub(super) struct IssueState {
     pub outcome_table: Vec<[f64; 4]>,
     /// Outcome probabilities turn by turn outside a treaty, under the scenario's noise, over
     /// [`ANARCHY_HORIZON`] turns, [strategy * n + partner] (ODD 7.9: the outside option).
-    pub anarchy_paths: Vec<Vec<[f64; 4]>>,
+    pub anarchy_paths: Arc<AnarchyPaths>,
     /// Each state's strategy (catalogue index).
     pub strat: Vec<u8>,
     /// Each state's initial strategy.
@@ -221,7 +223,7 @@ impl IssueState {
             implementation: scenario.noise.implementation,
             misperception: scenario.noise.misperception,
         };
-        let anarchy_paths = anarchy_paths(&machines, noise);
+        let anarchy_paths = cached_anarchy_paths(&machines, noise);
         let strat: Vec<u8> = world
             .states
             .iter()
@@ -305,8 +307,54 @@ impl IssueState {
 /// retaliation to develop, and beyond which discounting leaves little (0.9^100 < 3e-5).
 pub(super) const ANARCHY_HORIZON: usize = 100;
 
+/// Outcome paths outside a treaty, [strategy * n + partner][turn].
+pub type AnarchyPaths = Vec<Vec<[f64; 4]>>;
+
+/// Anarchy paths already computed, by machines and noise. They depend on nothing else, and every
+/// issue of every run of a scenario, sweep point or calibration particle builds the same ones:
+/// on small worlds they were most of a run's cost. Bounded: emptied when it holds
+/// [`PATH_CACHE_ENTRIES`] catalogues. A pure function's memo, so results cannot depend on it.
+static PATH_CACHE: OnceLock<Mutex<HashMap<Vec<u64>, Arc<AnarchyPaths>>>> = OnceLock::new();
+const PATH_CACHE_ENTRIES: usize = 64;
+
+/// What an anarchy path depends on: the noise and each machine's used states, cooperation
+/// probabilities and transitions.
+fn path_key(machines: &[Machine], noise: PlayNoise) -> Vec<u64> {
+    let mut key = vec![
+        noise.implementation.to_bits(),
+        noise.misperception.to_bits(),
+    ];
+    for m in machines {
+        let k = m.states as usize;
+        key.push(k as u64);
+        key.extend(m.p_coop[..k].iter().map(|p| p.to_bits()));
+        key.extend(m.next[..k * 4].iter().map(|&x| u64::from(x)));
+    }
+    key
+}
+
+/// [`anarchy_paths`], computed once per catalogue of machines and noise in the process.
+fn cached_anarchy_paths(machines: &[Machine], noise: PlayNoise) -> Arc<AnarchyPaths> {
+    let cache = PATH_CACHE.get_or_init(Default::default);
+    let key = path_key(machines, noise);
+    if let Some(p) = cache
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return Arc::clone(p);
+    }
+    let paths = Arc::new(anarchy_paths(machines, noise));
+    let mut c = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if c.len() >= PATH_CACHE_ENTRIES {
+        c.clear();
+    }
+    c.insert(key, Arc::clone(&paths));
+    paths
+}
+
 /// The outcome path of every pair of machines outside a treaty under `noise`.
-fn anarchy_paths(machines: &[Machine], noise: PlayNoise) -> Vec<Vec<[f64; 4]>> {
+fn anarchy_paths(machines: &[Machine], noise: PlayNoise) -> AnarchyPaths {
     let mut paths = Vec::with_capacity(machines.len() * machines.len());
     for a in machines {
         for b in machines {
@@ -345,4 +393,42 @@ fn partner_games(game: &[[f64; 4]], neighbours: &[Vec<u32>]) -> Vec<[f64; 4]> {
         .iter()
         .map(|nb| model::mean_partner_game(game, nb))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::game::Payoffs;
+
+    #[test]
+    fn anarchy_paths_are_computed_once_per_catalogue_and_noise() {
+        let payoffs = Payoffs {
+            t: 5.0,
+            r: 3.0,
+            p: 1.0,
+            s: 0.0,
+        };
+        let machines: Vec<Machine> = ["tit_for_tat", "grudger", "gtft", "defector"]
+            .iter()
+            .map(|name| Strategy::parse(name).expect("a strategy").machine(&payoffs))
+            .collect();
+        let noise = PlayNoise {
+            implementation: 0.0123,
+            misperception: 0.0456,
+        };
+        let first = cached_anarchy_paths(&machines, noise);
+        assert_eq!(*first, anarchy_paths(&machines, noise));
+        assert!(Arc::ptr_eq(&first, &cached_anarchy_paths(&machines, noise)));
+        // another noise or another catalogue is another entry, with its own paths
+        let quieter = PlayNoise {
+            implementation: 0.0123,
+            misperception: 0.0,
+        };
+        let other = cached_anarchy_paths(&machines, quieter);
+        assert_eq!(*other, anarchy_paths(&machines, quieter));
+        assert_ne!(*other, *first);
+        let fewer = cached_anarchy_paths(&machines[..3], noise);
+        assert_eq!(fewer.len(), 9);
+        assert_eq!(*fewer, anarchy_paths(&machines[..3], noise));
+    }
 }
