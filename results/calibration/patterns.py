@@ -7,7 +7,8 @@ The ICRMW column is read here, after the runs; it is never a model input.
 
 Pattern rules (end of run, per replicate):
   P1 refugees binding, member share within 0.76 +- 0.10
-  P2 labour not binding, member share below 1/3
+  P2 labour not binding, member share within 0.25 +- 0.10 (ILO C97/C143: 22-29 %; session 8
+     asked only "below 1/3", which an empty labour regime passed)
   P3 migrant_rights not binding, member share within 0.295 +- 0.10, no north-receiving or
      gulf-receiving member
   P4 comprehensive not binding
@@ -48,7 +49,7 @@ def binding(run, issue):
 def patterns(key, run):
     return {
         "P1": binding(run, "refugees") and abs(share(run, "refugees") - 0.76) <= 0.10,
-        "P2": not binding(run, "labour") and share(run, "labour") < 1 / 3,
+        "P2": not binding(run, "labour") and abs(share(run, "labour") - 0.25) <= 0.10,
         "P3": not binding(run, "migrant_rights")
         and abs(share(run, "migrant_rights") - 0.295) <= 0.10
         and north_gulf_rights[key] == 0,
