@@ -203,10 +203,8 @@ struct Cells {
     class: Vec<u16>,
     /// Each cell's utility since the last revision.
     learn_utility: Vec<f64>,
-    /// Each cell's summed payoff over the run.
-    payoff: Vec<f64>,
-    /// Each cell's summed utility over the run.
-    utility: Vec<f64>,
+    /// Each cell's summed payoff and utility over the run (side by side: one stream).
+    totals: Vec<[f64; 2]>,
     /// Rounds in which each cell cooperated.
     cooperated_rounds: Vec<u32>,
 }
@@ -304,8 +302,7 @@ impl<'a> LatticeRun<'a> {
                 defects,
                 class: vec![0; n],
                 learn_utility: vec![0.0; n],
-                payoff: vec![0.0; n],
-                utility: vec![0.0; n],
+                totals: vec![[0.0; 2]; n],
                 cooperated_rounds: vec![0; n],
             },
             group,
@@ -331,7 +328,13 @@ impl<'a> LatticeRun<'a> {
 
     /// One round: play, the regime's assessment, recording, and revision when it is due.
     fn play_round(&mut self, round: u64) {
-        let cooperators = play(self.lattice, &self.table, &mut self.cells, self.fresh);
+        let summed = self.scenario.learning.interval != 1;
+        let cooperators = play(
+            self.lattice,
+            &self.table,
+            &mut self.cells,
+            (self.fresh, summed),
+        );
         self.assess_regime(round);
         let n = self.world.states.len() as u64;
         let degree = self.lattice.degree();
@@ -347,6 +350,7 @@ impl<'a> LatticeRun<'a> {
         let revise_now = !last
             && (round + 1).is_multiple_of(learning.interval)
             && learning.rule == LearningRule::ImitateBest;
+        let every_round = learning.interval == 1;
         let rows = self.record.is_full().then(|| self.row_base(round));
         let (lattice, table, group) = (self.lattice, &self.table[..], self.group.as_deref());
         let degree = lattice.degree() as f64;
@@ -361,7 +365,11 @@ impl<'a> LatticeRun<'a> {
             || rows.map(|r| fill_rows(r, class, table, (group, degree))),
             || {
                 if revise_now {
-                    revise(lattice, defects, learn_utility, next);
+                    let utility = match every_round {
+                        true => Utility::OfClass(class, table),
+                        false => Utility::Summed(learn_utility),
+                    };
+                    revise(lattice, defects, utility, next);
                 }
             },
         );
@@ -430,8 +438,8 @@ impl<'a> LatticeRun<'a> {
         let n = self.world.states.len();
         let moves_per_state = self.lattice.degree() * self.scenario.rounds;
         let moves = moves_per_state * n as u64;
-        let pay: f64 = self.cells.payoff.iter().sum();
-        let util: f64 = self.cells.utility.iter().sum();
+        let pay: f64 = self.cells.totals.iter().map(|t| t[0]).sum();
+        let util: f64 = self.cells.totals.iter().map(|t| t[1]).sum();
         let power: f64 = std::iter::empty::<f64>().sum();
         self.out.summaries.push(IssueSummary {
             issue: 0,
@@ -471,8 +479,8 @@ impl<'a> LatticeRun<'a> {
                 initial_strategy: strategy(self.initial[i]),
                 final_strategy: strategy(c.defects[i]),
                 member: false,
-                mean_payoff: c.payoff[i] / mv,
-                mean_utility: c.utility[i] / mv,
+                mean_payoff: c.totals[i][0] / mv,
+                mean_utility: c.totals[i][1] / mv,
                 cooperation: (u64::from(c.cooperated_rounds[i]) * degree) as f64 / mv,
                 times_detected: 0,
                 membership_value: None,
@@ -529,20 +537,26 @@ fn task_rows(w: usize) -> usize {
 
 /// Every cell plays its neighbours (and itself): its class, and its payoff and utility added
 /// to its tallies, rows in fixed blocks on rayon's pool; the number of cooperators.
-fn play(lattice: Lattice, table: &[(f64, f64)], cells: &mut Cells, fresh: bool) -> u64 {
+/// `summed`: the utility since the last revision is summed per cell (revision is not every
+/// round); `fresh`: it starts afresh this round.
+fn play(
+    lattice: Lattice,
+    table: &[(f64, f64)],
+    cells: &mut Cells,
+    (fresh, summed): (bool, bool),
+) -> u64 {
     let w = lattice.w;
     let chunk = task_rows(w) * w;
     let defects = &cells.defects[..];
     (
         cells.class.par_chunks_mut(chunk),
         cells.learn_utility.par_chunks_mut(chunk),
-        cells.payoff.par_chunks_mut(chunk),
-        cells.utility.par_chunks_mut(chunk),
+        cells.totals.par_chunks_mut(chunk),
         cells.cooperated_rounds.par_chunks_mut(chunk),
     )
         .into_par_iter()
         .enumerate()
-        .map(|(block, (class, learn, payoff, utility, cooperated))| {
+        .map(|(block, (class, learn, totals, cooperated))| {
             let start = block * chunk;
             for (r, class) in class.chunks_mut(w).enumerate() {
                 classify_row(lattice, defects, (start / w) + r, class);
@@ -550,9 +564,11 @@ fn play(lattice: Lattice, table: &[(f64, f64)], cells: &mut Cells, fresh: bool) 
             let mut cooperators = 0u64;
             for (k, &c) in class.iter().enumerate() {
                 let (p, u) = table[c as usize];
-                payoff[k] += p;
-                utility[k] += u;
-                learn[k] = if fresh { 0.0 } else { learn[k] } + u;
+                totals[k][0] += p;
+                totals[k][1] += u;
+                if summed {
+                    learn[k] = if fresh { 0.0 } else { learn[k] } + u;
+                }
                 let cooperates = u32::from(defects[start + k] == 0);
                 cooperated[k] += cooperates;
                 cooperators += u64::from(cooperates);
@@ -592,7 +608,7 @@ fn classify_row(lattice: Lattice, defects: &[u8], y: usize, class: &mut [u16]) {
 }
 
 /// Imitate the best (ODD 7.8) for every cell into `next`, rows in fixed blocks on rayon's pool.
-fn revise(lattice: Lattice, defects: &[u8], utility: &[f64], next: &mut [u8]) {
+fn revise(lattice: Lattice, defects: &[u8], utility: Utility, next: &mut [u8]) {
     let (w, h) = (lattice.w, lattice.h);
     let chunk = task_rows(w) * w;
     next.par_chunks_mut(chunk)
@@ -607,10 +623,28 @@ fn revise(lattice: Lattice, defects: &[u8], utility: &[f64], next: &mut [u8]) {
                     let right = if x + 1 == w { 0 } else { x + 1 };
                     let cols = [left, x, right];
                     let i = y * w + x;
-                    *slot = imitate(defects[i], utility[i], rows, cols, (defects, utility));
+                    *slot = imitate(defects[i], utility.of(i), rows, cols, (defects, utility));
                 }
             }
         });
+}
+
+/// Each cell's utility since the last revision: summed over the rounds since, or, when every
+/// round is revised, this round's, read from its class (no per-cell store).
+#[derive(Clone, Copy)]
+enum Utility<'a> {
+    Summed(&'a [f64]),
+    OfClass(&'a [u16], &'a [(f64, f64)]),
+}
+
+impl Utility<'_> {
+    #[inline]
+    fn of(self, i: usize) -> f64 {
+        match self {
+            Utility::Summed(u) => u[i],
+            Utility::OfClass(class, table) => table[class[i] as usize].1,
+        }
+    }
 }
 
 /// A cell's next move: its own if a cell of its 3 x 3 window (itself included) with the same
@@ -621,15 +655,18 @@ fn imitate(
     own_utility: f64,
     rows: [usize; 3],
     cols: [usize; 3],
-    (defects, utility): (&[u8], &[f64]),
+    (defects, utility): (&[u8], Utility),
 ) -> u8 {
     let (mut best, mut best_same) = (own_utility, own_utility);
     for r in rows {
         for c in cols {
-            let (d, u) = (defects[r + c], utility[r + c]);
-            best = best.max(u);
-            if d == own {
-                best_same = best_same.max(u);
+            let (d, u) = (defects[r + c], utility.of(r + c));
+            // Utilities are never NaN: a plain comparison is `f64::max` here.
+            if u > best {
+                best = u;
+            }
+            if d == own && u > best_same {
+                best_same = u;
             }
         }
     }
