@@ -217,6 +217,8 @@ struct LatticeRun<'a> {
     record: Record,
     lattice: Lattice,
     table: Vec<(f64, f64)>,
+    /// The rank of each class's utility ([`utility_ranks`]).
+    rank: Vec<u16>,
     /// Catalogue index of `cooperator` and of `defector`.
     strategy_of: [u8; 2],
     catalogue: Catalogue,
@@ -287,13 +289,15 @@ impl<'a> LatticeRun<'a> {
         }
         let veto = model::veto_players(world, scenario.regime.veto_players as usize, issue.kind);
         let regime = RegimeTracker::new(issue, false, rules);
+        let table = class_table(game, k, lattice.self_play);
         LatticeRun {
             scenario,
             rules,
             world,
             record,
             lattice,
-            table: class_table(game, k, lattice.self_play),
+            rank: utility_ranks(&table),
+            table,
             strategy_of,
             catalogue,
             initial: defects.clone(),
@@ -353,6 +357,7 @@ impl<'a> LatticeRun<'a> {
         let every_round = learning.interval == 1;
         let rows = self.record.is_full().then(|| self.row_base(round));
         let (lattice, table, group) = (self.lattice, &self.table[..], self.group.as_deref());
+        let rank = &self.rank[..];
         let degree = lattice.degree() as f64;
         let Cells {
             defects,
@@ -365,11 +370,10 @@ impl<'a> LatticeRun<'a> {
             || rows.map(|r| fill_rows(r, class, table, (group, degree))),
             || {
                 if revise_now {
-                    let utility = match every_round {
-                        true => Utility::OfClass(class, table),
-                        false => Utility::Summed(learn_utility),
-                    };
-                    revise(lattice, defects, utility, next);
+                    match every_round {
+                        true => revise_ranked(lattice, defects, (class, rank), next),
+                        false => revise(lattice, defects, Utility(learn_utility), next),
+                    }
                 }
             },
         );
@@ -629,22 +633,70 @@ fn revise(lattice: Lattice, defects: &[u8], utility: Utility, next: &mut [u8]) {
         });
 }
 
-/// Each cell's utility since the last revision: summed over the rounds since, or, when every
-/// round is revised, this round's, read from its class (no per-cell store).
+/// Each cell's utility since the last revision, summed over the rounds since.
 #[derive(Clone, Copy)]
-enum Utility<'a> {
-    Summed(&'a [f64]),
-    OfClass(&'a [u16], &'a [(f64, f64)]),
-}
+struct Utility<'a>(&'a [f64]);
 
 impl Utility<'_> {
     #[inline]
     fn of(self, i: usize) -> f64 {
-        match self {
-            Utility::Summed(u) => u[i],
-            Utility::OfClass(class, table) => table[class[i] as usize].1,
-        }
+        self.0[i]
     }
+}
+
+/// The rank of every class's utility among the distinct utilities of the table (1 for the
+/// least): ranks compare as the utilities do, equal ones included.
+fn utility_ranks(table: &[(f64, f64)]) -> Vec<u16> {
+    let mut values: Vec<f64> = table.iter().map(|t| t.1).collect();
+    values.sort_by(f64::total_cmp);
+    values.dedup();
+    table
+        .iter()
+        .map(|t| values.partition_point(|&v| v < t.1) as u16 + 1)
+        .collect()
+}
+
+/// [`revise`] when every round is revised: a cell's utility is its class's, compared by rank.
+/// The best of the window among cooperators and among defectors, by columns of three cells
+/// sliding along the row; a cell keeps its move unless the other move's best is higher.
+fn revise_ranked(
+    lattice: Lattice,
+    defects: &[u8],
+    (class, rank): (&[u16], &[u16]),
+    next: &mut [u8],
+) {
+    let (w, h) = (lattice.w, lattice.h);
+    let chunk = task_rows(w) * w;
+    // (best rank among cooperators, among defectors) of column x of three rows (0: none).
+    let column = |rows: [usize; 3], x: usize| {
+        let mut best = [0u16; 2];
+        for r in rows {
+            let i = r + x;
+            let d = usize::from(defects[i]);
+            best[d] = best[d].max(rank[class[i] as usize]);
+        }
+        best
+    };
+    next.par_chunks_mut(chunk)
+        .enumerate()
+        .for_each(|(block, next)| {
+            let y0 = block * chunk / w;
+            for (r, next) in next.chunks_mut(w).enumerate() {
+                let y = y0 + r;
+                let rows = [(y + h - 1) % h, y, (y + 1) % h].map(|yy| yy * w);
+                let (mut before, mut here) = (column(rows, w - 1), column(rows, 0));
+                for (x, slot) in next.iter_mut().enumerate() {
+                    let after = column(rows, if x + 1 == w { 0 } else { x + 1 });
+                    let best_c = before[0].max(here[0]).max(after[0]);
+                    let best_d = before[1].max(here[1]).max(after[1]);
+                    *slot = match defects[y * w + x] {
+                        0 => u8::from(best_d > best_c),
+                        _ => u8::from(best_c <= best_d),
+                    };
+                    (before, here) = (here, after);
+                }
+            }
+        });
 }
 
 /// A cell's next move: its own if a cell of its 3 x 3 window (itself included) with the same
