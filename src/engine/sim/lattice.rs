@@ -218,7 +218,7 @@ struct LatticeRun<'a> {
     lattice: Lattice,
     table: Vec<(f64, f64)>,
     /// The rank of each class's utility ([`utility_ranks`]).
-    rank: Vec<u16>,
+    rank: Vec<[u16; 2]>,
     /// Catalogue index of `cooperator` and of `defector`.
     strategy_of: [u8; 2],
     catalogue: Catalogue,
@@ -237,7 +237,8 @@ struct LatticeRun<'a> {
     out: RunOutput,
 }
 
-/// Runs one replicate on the fast path; [`applies`] must hold.
+/// Runs one replicate on the fast path; [`applies`] must hold. The caller sets the final world
+/// of a full record (`world` itself: no shock changes it).
 pub(super) fn run(
     scenario: &Scenario,
     world: &World,
@@ -437,7 +438,7 @@ impl<'a> LatticeRun<'a> {
             .collect()
     }
 
-    /// The end of the run: the summary and, with a full record, per-state rows and the world.
+    /// The end of the run: the summary and, with a full record, per-state rows.
     fn finish(mut self) -> RunOutput {
         let n = self.world.states.len();
         let moves_per_state = self.lattice.degree() * self.scenario.rounds;
@@ -461,7 +462,6 @@ impl<'a> LatticeRun<'a> {
         });
         if self.record.is_full() {
             self.out.states = self.state_rows(moves_per_state);
-            self.out.final_world = Some(self.world.clone());
         }
         self.out
     }
@@ -645,14 +645,22 @@ impl Utility<'_> {
 }
 
 /// The rank of every class's utility among the distinct utilities of the table (1 for the
-/// least): ranks compare as the utilities do, equal ones included.
-fn utility_ranks(table: &[(f64, f64)]) -> Vec<u16> {
+/// least; ranks compare as the utilities do, equal ones included), as a pair: (rank, 0) for a
+/// cooperator's class, (0, rank) for a defector's.
+fn utility_ranks(table: &[(f64, f64)]) -> Vec<[u16; 2]> {
     let mut values: Vec<f64> = table.iter().map(|t| t.1).collect();
     values.sort_by(f64::total_cmp);
     values.dedup();
     table
         .iter()
-        .map(|t| values.partition_point(|&v| v < t.1) as u16 + 1)
+        .enumerate()
+        .map(|(class, t)| {
+            let rank = values.partition_point(|&v| v < t.1) as u16 + 1;
+            match class >> 8 & 1 {
+                0 => [rank, 0],
+                _ => [0, rank],
+            }
+        })
         .collect()
 }
 
@@ -662,20 +670,15 @@ fn utility_ranks(table: &[(f64, f64)]) -> Vec<u16> {
 fn revise_ranked(
     lattice: Lattice,
     defects: &[u8],
-    (class, rank): (&[u16], &[u16]),
+    (class, rank): (&[u16], &[[u16; 2]]),
     next: &mut [u8],
 ) {
     let (w, h) = (lattice.w, lattice.h);
     let chunk = task_rows(w) * w;
     // (best rank among cooperators, among defectors) of column x of three rows (0: none).
     let column = |rows: [usize; 3], x: usize| {
-        let mut best = [0u16; 2];
-        for r in rows {
-            let i = r + x;
-            let d = usize::from(defects[i]);
-            best[d] = best[d].max(rank[class[i] as usize]);
-        }
-        best
+        let [a, b, c] = rows.map(|r| rank[class[r + x] as usize]);
+        [a[0].max(b[0]).max(c[0]), a[1].max(b[1]).max(c[1])]
     };
     next.par_chunks_mut(chunk)
         .enumerate()
