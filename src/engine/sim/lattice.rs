@@ -201,6 +201,8 @@ struct Cells {
     next: Vec<u8>,
     /// Each cell's class this round.
     class: Vec<u16>,
+    /// The rank of each cell's utility this round, as its class's pair in [`utility_ranks`].
+    score: Vec<[u16; 2]>,
     /// Each cell's utility since the last revision.
     learn_utility: Vec<f64>,
     /// Each cell's summed payoff and utility over the run (side by side: one stream).
@@ -306,6 +308,7 @@ impl<'a> LatticeRun<'a> {
                 next: defects.clone(),
                 defects,
                 class: vec![0; n],
+                score: vec![[0; 2]; n],
                 learn_utility: vec![0.0; n],
                 totals: vec![[0.0; 2]; n],
                 cooperated_rounds: vec![0; n],
@@ -334,12 +337,8 @@ impl<'a> LatticeRun<'a> {
     /// One round: play, the regime's assessment, recording, and revision when it is due.
     fn play_round(&mut self, round: u64) {
         let summed = self.scenario.learning.interval != 1;
-        let cooperators = play(
-            self.lattice,
-            &self.table,
-            &mut self.cells,
-            (self.fresh, summed),
-        );
+        let tables = (&self.table[..], &self.rank[..]);
+        let cooperators = play(self.lattice, tables, &mut self.cells, (self.fresh, summed));
         self.assess_regime(round);
         let n = self.world.states.len() as u64;
         let degree = self.lattice.degree();
@@ -358,12 +357,12 @@ impl<'a> LatticeRun<'a> {
         let every_round = learning.interval == 1;
         let rows = self.record.is_full().then(|| self.row_base(round));
         let (lattice, table, group) = (self.lattice, &self.table[..], self.group.as_deref());
-        let rank = &self.rank[..];
         let degree = lattice.degree() as f64;
         let Cells {
             defects,
             next,
             class,
+            score,
             learn_utility,
             ..
         } = &mut self.cells;
@@ -372,7 +371,7 @@ impl<'a> LatticeRun<'a> {
             || {
                 if revise_now {
                     match every_round {
-                        true => revise_ranked(lattice, defects, (class, rank), next),
+                        true => revise_ranked(lattice, defects, score, next),
                         false => revise(lattice, defects, Utility(learn_utility), next),
                     }
                 }
@@ -545,7 +544,7 @@ fn task_rows(w: usize) -> usize {
 /// round); `fresh`: it starts afresh this round.
 fn play(
     lattice: Lattice,
-    table: &[(f64, f64)],
+    (table, rank): (&[(f64, f64)], &[[u16; 2]]),
     cells: &mut Cells,
     (fresh, summed): (bool, bool),
 ) -> u64 {
@@ -554,13 +553,14 @@ fn play(
     let defects = &cells.defects[..];
     (
         cells.class.par_chunks_mut(chunk),
+        cells.score.par_chunks_mut(chunk),
         cells.learn_utility.par_chunks_mut(chunk),
         cells.totals.par_chunks_mut(chunk),
         cells.cooperated_rounds.par_chunks_mut(chunk),
     )
         .into_par_iter()
         .enumerate()
-        .map(|(block, (class, learn, totals, cooperated))| {
+        .map(|(block, (class, score, learn, totals, cooperated))| {
             let start = block * chunk;
             for (r, class) in class.chunks_mut(w).enumerate() {
                 classify_row(lattice, defects, (start / w) + r, class);
@@ -568,6 +568,7 @@ fn play(
             let mut cooperators = 0u64;
             for (k, &c) in class.iter().enumerate() {
                 let (p, u) = table[c as usize];
+                score[k] = rank[c as usize];
                 totals[k][0] += p;
                 totals[k][1] += u;
                 if summed {
@@ -667,17 +668,12 @@ fn utility_ranks(table: &[(f64, f64)]) -> Vec<[u16; 2]> {
 /// [`revise`] when every round is revised: a cell's utility is its class's, compared by rank.
 /// The best of the window among cooperators and among defectors, by columns of three cells
 /// sliding along the row; a cell keeps its move unless the other move's best is higher.
-fn revise_ranked(
-    lattice: Lattice,
-    defects: &[u8],
-    (class, rank): (&[u16], &[[u16; 2]]),
-    next: &mut [u8],
-) {
+fn revise_ranked(lattice: Lattice, defects: &[u8], score: &[[u16; 2]], next: &mut [u8]) {
     let (w, h) = (lattice.w, lattice.h);
     let chunk = task_rows(w) * w;
     // (best rank among cooperators, among defectors) of column x of three rows (0: none).
     let column = |rows: [usize; 3], x: usize| {
-        let [a, b, c] = rows.map(|r| rank[class[r + x] as usize]);
+        let [a, b, c] = rows.map(|r| score[r + x]);
         [a[0].max(b[0]).max(c[0]), a[1].max(b[1]).max(c[1])]
     };
     next.par_chunks_mut(chunk)
