@@ -42,9 +42,9 @@ pub fn run_replicates(
                 let seed = replicate_seed(scenario.seed, r);
                 let w = world::generate(scenario, seed);
                 let (name, rules) = &rule_sets[k];
-                sim::run(
+                sim::run_world(
                     scenario,
-                    &w,
+                    w,
                     rules,
                     RunId {
                         run_id: r * rule_sets.len() as u64 + k as u64,

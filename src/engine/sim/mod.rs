@@ -31,7 +31,9 @@
 //! The parts (private modules): `schedule` (the `Run` engine: set-up, one named step per
 //! phase of a round, finish), `state` (per-issue run state), `tally` (what is counted, and the
 //! payoff pass of play), `play` (deciding moves: standing, treaty play, transition tables),
-//! `learn`, `negotiate`, `shocks` and `record` (time series, events, summaries).
+//! `learn`, `negotiate`, `shocks` and `record` (time series, events, summaries); `blocks`
+//! (parallel within a run) and `lattice` (the Nowak–May fast path, chosen by [`run`] when
+//! [`uses_lattice_path`] holds).
 //!
 //! This module may import [`crate::model`] (with the resolved scenario it runs) and the
 //! engine's [`rng`](crate::engine::rng) and [`world`](crate::engine::world); never
@@ -39,6 +41,7 @@
 //! scenarios through `io`.)
 
 mod blocks;
+mod lattice;
 mod learn;
 mod negotiate;
 mod play;
@@ -294,10 +297,45 @@ pub struct RunOutput {
     pub probe: ProbeOutput,
 }
 
-/// Runs one scenario replicate under one rule set.
+/// Runs one scenario replicate under one rule set: on the Nowak–May fast path when
+/// [`uses_lattice_path`] holds (same outputs to the last bit), else on the general engine.
+/// A full record keeps a copy of `world` as its final world; [`run_world`] keeps `world` itself.
 pub fn run(
     scenario: &Scenario,
     world: &World,
+    rules: &Rules,
+    id: RunId,
+    record: Record,
+) -> RunOutput {
+    if lattice::applies(scenario, world, rules) {
+        let mut out = lattice::run(scenario, world, rules, id, record);
+        out.final_world = record.is_full().then(|| world.clone());
+        return out;
+    }
+    run_general(scenario, world.clone(), rules, id, record)
+}
+
+/// [`run`] on a world the caller gives away: a full record keeps it as its final world
+/// instead of a copy (one world in memory instead of two: 250 MB for 10^6 states).
+pub fn run_world(
+    scenario: &Scenario,
+    world: World,
+    rules: &Rules,
+    id: RunId,
+    record: Record,
+) -> RunOutput {
+    if lattice::applies(scenario, &world, rules) {
+        let mut out = lattice::run(scenario, &world, rules, id, record);
+        out.final_world = record.is_full().then_some(world);
+        return out;
+    }
+    run_general(scenario, world, rules, id, record)
+}
+
+/// The general engine: every edge played, every mechanism on.
+fn run_general(
+    scenario: &Scenario,
+    world: World,
     rules: &Rules,
     id: RunId,
     record: Record,
@@ -307,6 +345,15 @@ pub fn run(
         engine.play_round(round);
     }
     engine.finish()
+}
+
+/// Whether [`run`] runs `world` under `rules` on the Nowak–May fast path (issue 16; ODD 7.12):
+/// a Moore torus of at least 3 x 3 cells, one issue, only `cooperator` and `defector`, no noise,
+/// no shocks, imitation of the best without mutation (or no learning), no regime in place, no
+/// negotiation before the last round and one stage game for all. The outputs are the general
+/// engine's to the last bit; only the speed and the memory differ.
+pub fn uses_lattice_path(scenario: &Scenario, world: &World, rules: &Rules) -> bool {
+    lattice::applies(scenario, world, rules)
 }
 
 /// Runs one scenario replicate under one rule set with probes (`regime hypotheses`): a
@@ -319,7 +366,7 @@ pub fn run_probed(
     (id, record): (RunId, Record),
     probe: &Probe,
 ) -> RunOutput {
-    let mut engine = schedule::Run::set_up(scenario, world, rules, id, record);
+    let mut engine = schedule::Run::set_up(scenario, world.clone(), rules, id, record);
     engine.probe(probe.clone());
     for round in 0..scenario.rounds {
         engine.play_round(round);
@@ -334,7 +381,16 @@ mod tests {
     use crate::io::scenario;
 
     /// Full record of one run, as text.
+    /// Full record of one run on the general engine (never the lattice fast path), as text.
     fn record(s: &Scenario, rules: &Rules, full_play_only: bool) -> String {
+        lattice::FORCE_GENERAL.with(|c| c.set(true));
+        let text = record_on(s, rules, full_play_only);
+        lattice::FORCE_GENERAL.with(|c| c.set(false));
+        text
+    }
+
+    /// Full record of one run on the engine [`run`] chooses, as text.
+    fn record_on(s: &Scenario, rules: &Rules, full_play_only: bool) -> String {
         FULL_PLAY_ONLY.with(|c| c.set(full_play_only));
         let w = crate::engine::world::generate(s, s.seed);
         let id = RunId {
@@ -346,8 +402,8 @@ mod tests {
         let out = run(s, &w, rules, id, Record::Full);
         FULL_PLAY_ONLY.with(|c| c.set(false));
         format!(
-            "{:?}\n{:?}\n{:?}\n{:?}",
-            out.summaries, out.timeseries, out.events, out.states
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{}",
+            out.summaries, out.timeseries, out.events, out.states, out.final_world, out.pair_rounds
         )
     }
 
@@ -473,5 +529,177 @@ mod tests {
             blocks == serial,
             "the block engine differs from the serial one"
         );
+    }
+
+    /// `scenarios/spatial.toml` with `extra` TOML appended and `sets` applied, seed `seed`.
+    fn spatial(sets: &[&str], extra: &str, seed: u64) -> Scenario {
+        let text = std::fs::read_to_string("scenarios/spatial.toml").expect("spatial.toml") + extra;
+        let sets: Vec<String> = sets.iter().map(|x| x.to_string()).collect();
+        let mut s = scenario::parse(
+            &text,
+            "spatial.toml",
+            std::path::Path::new("scenarios"),
+            &sets,
+        )
+        .unwrap_or_else(|e| panic!("{sets:?}: {e}"));
+        s.seed = seed;
+        s
+    }
+
+    /// `f` on a rayon pool of `threads` threads.
+    fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        pool.install(f)
+    }
+
+    /// A second bloc of 250 cells in a group of its own (blocs[0] must then hold the rest).
+    const SECOND_GROUP: &str = "\n[[blocs]]\ngroup = \"rim\"\nregion = \"lattice\"\ncount = 250\n\
+        power = 2.0\nposition = 0.0\nsecurity = 0.0\neconomy = 0.0\nrights = 0.0\n\
+        sovereignty_cost = 0.0\ndiscount = 0.5\nstrategy = { cooperator = 0.5, defector = 0.5 }\n";
+
+    /// Nowak–May lattices that the fast path runs: square, non-square and the smallest,
+    /// with and without self-interaction, other payoffs with relative gains, revision every
+    /// third round, no learning, two groups, and a 300 x 300 lattice (played in blocks by the
+    /// general engine).
+    fn lattice_cases() -> Vec<(Vec<&'static str>, &'static str)> {
+        let size = |w: &'static str, h: &'static str, n: &'static str| {
+            vec![
+                w,
+                h,
+                n,
+                "rounds=40",
+                "regime.negotiation_interval=40",
+                "regime.sustain_rounds=40",
+            ]
+        };
+        let mut cases = vec![
+            (vec!["rounds=60"], ""),
+            (
+                size("topology.width=3", "topology.height=3", "blocs[0].count=9"),
+                "",
+            ),
+            (
+                size("topology.width=7", "topology.height=4", "blocs[0].count=28"),
+                "",
+            ),
+            (
+                size("topology.width=3", "topology.height=5", "blocs[0].count=15"),
+                "",
+            ),
+            (
+                size(
+                    "topology.width=41",
+                    "topology.height=23",
+                    "blocs[0].count=943",
+                ),
+                "",
+            ),
+        ];
+        let mut no_self = size(
+            "topology.width=23",
+            "topology.height=31",
+            "blocs[0].count=713",
+        );
+        no_self.push("topology.self_interaction=false");
+        cases.push((no_self, ""));
+        let mut other_game = size(
+            "topology.width=30",
+            "topology.height=20",
+            "blocs[0].count=600",
+        );
+        other_game.extend([
+            "issues[0].payoffs={ t = 5.0, r = 3.0, p = 1.0, s = 0.0 }",
+            "issues[0].security_stakes=0.7",
+            "rules.plain.relative_gains=0.4",
+            "learning.interval=3",
+            "blocs[0].strategy={ cooperator = 0.5, defector = 0.5 }",
+        ]);
+        cases.push((other_game, ""));
+        let mut frozen = size(
+            "topology.width=9",
+            "topology.height=11",
+            "blocs[0].count=99",
+        );
+        frozen.push("learning.rule=\"none\"");
+        cases.push((frozen, ""));
+        let groups = size(
+            "topology.width=30",
+            "topology.height=25",
+            "blocs[0].count=500",
+        );
+        cases.push((groups, SECOND_GROUP));
+        let big = vec![
+            "blocs[0].count=90000",
+            "topology.width=300",
+            "topology.height=300",
+            "rounds=6",
+            "regime.negotiation_interval=6",
+        ];
+        cases.push((big, ""));
+        cases
+    }
+
+    /// The Nowak–May fast path (issue 16) gives the general engine's full record to the last
+    /// bit (summaries, time series, events, per-state rows, final world, pair-rounds), from
+    /// several seeds, on 1, 2 and 3 threads; and it is taken for every case.
+    #[test]
+    fn lattice_path_equals_the_general_engine() {
+        for (sets, extra) in lattice_cases() {
+            for seed in [1, 7, 2026] {
+                let s = spatial(&sets, extra, seed);
+                let (_, rules) = &s.rule_sets[0];
+                let w = crate::engine::world::generate(&s, s.seed);
+                assert!(uses_lattice_path(&s, &w, rules), "{sets:?}: not eligible");
+                let general = on_threads(1, || record(&s, rules, false));
+                assert!(general.len() > 1000, "{sets:?}: the run recorded nothing");
+                for threads in [1, 2, 3] {
+                    let (fast, taken) = on_threads(threads, || {
+                        let before = lattice::RUNS_TAKEN.with(|c| c.get());
+                        let text = record_on(&s, rules, false);
+                        (text, lattice::RUNS_TAKEN.with(|c| c.get()) - before)
+                    });
+                    assert_eq!(taken, 1, "{sets:?}: the fast path was not taken");
+                    assert!(
+                        fast == general,
+                        "{sets:?} seed {seed}, {threads} threads: the fast path differs"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The fast path is chosen exactly when nothing it leaves out can happen: the shipped
+    /// spatial scenario takes it; noise, a strategy with memory, Fermi imitation, mutation,
+    /// a negotiation before the last round or a shock do not. (A lattice narrower than 3 cells,
+    /// whose neighbours would coincide, is rejected when the scenario is read.)
+    #[test]
+    fn lattice_path_is_chosen_when_it_applies() {
+        let chosen = |sets: &[&str], extra: &str| {
+            let s = spatial(sets, extra, 1992);
+            let w = crate::engine::world::generate(&s, s.seed);
+            uses_lattice_path(&s, &w, &s.rule_sets[0].1)
+        };
+        assert!(chosen(&[], ""));
+        assert!(chosen(
+            &["rounds=100", "regime.negotiation_interval=100"],
+            ""
+        ));
+        let not = [
+            "noise.implementation=0.01",
+            "noise.misperception=0.01",
+            "learning.mutation=0.01",
+            "learning.rule=\"fermi\"",
+            "learning.strategies=[\"cooperator\", \"defector\", \"tit_for_tat\"]",
+            "blocs[0].strategy={ cooperator = 0.9, tit_for_tat = 0.1 }",
+            "regime.negotiation_interval=50",
+        ];
+        for set in not {
+            assert!(!chosen(&[set], ""), "{set}: chosen");
+        }
+        let shock = "\n[[shocks]]\nyear = 5\nkind = \"security\"\ngroup = \"cell\"\nchange = 0.1\n";
+        assert!(!chosen(&[], shock), "a shock: chosen");
     }
 }

@@ -118,15 +118,15 @@ impl Compact {
 }
 
 impl<'a> Run<'a> {
-    /// Everything at the start of the run (ODD 5).
+    /// Everything at the start of the run (ODD 5), in `world` (the run's own copy: shocks
+    /// change it, and a full record returns it as the final world).
     pub fn set_up(
         scenario: &'a Scenario,
-        world: &World,
+        world: World,
         rules: &'a Rules,
         id: RunId,
         record: Record,
     ) -> Self {
-        let world = world.clone();
         let graph = Graph::new(&world);
         let catalogue = Catalogue::new(scenario, &world);
         let issues: Vec<IssueState> = scenario
