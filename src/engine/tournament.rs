@@ -166,17 +166,19 @@ enum Plan {
         /// The reactive side is player a.
         reactive_is_a: bool,
     },
-    /// Two deterministic machines with noise below 1/2: the turns between noise flips are
-    /// played without reading trials one by one ([`play_noisy_deterministic`]).
-    NoisyDeterministic,
+    /// Noise, and two machines that can settle into a stretch of certain moves (two
+    /// deterministic machines, or e.g. `gtft` against `tit_for_tat`): the turns between noise
+    /// flips are played without reading trials one by one and stretches of them by one lookup
+    /// ([`play_noisy_stretches`]).
+    NoisyStretches,
     /// Turn by turn.
     Turns,
 }
 
 fn plan(ma: &Machine, mb: &Machine, noise: &Coin) -> Plan {
     if !noise.is_certain() {
-        if ma.deterministic && mb.deterministic {
-            return Plan::NoisyDeterministic;
+        if (ma.deterministic && mb.deterministic) || has_certain_cycle(ma, mb) {
+            return Plan::NoisyStretches;
         }
         return Plan::Turns;
     }
@@ -268,46 +270,76 @@ fn play_planned<R: Words>(
             };
             [cc, dc, cd, dd]
         }
-        Plan::NoisyDeterministic => play_noisy_deterministic(ma, mb, turns, noise, rng),
+        Plan::NoisyStretches => {
+            let own;
+            let jumps = match table.and_then(|t| t.jumps.as_ref()) {
+                Some(jumps) => jumps,
+                None => {
+                    own = JumpTable::new(ma, mb);
+                    &own
+                }
+            };
+            if ma.deterministic && mb.deterministic {
+                play_noisy_deterministic(ma, mb, turns, noise, rng, jumps)
+            } else {
+                play_noisy_stretches(ma, mb, turns, noise, rng, jumps)
+            }
+        }
         Plan::Turns => play_turns(ma, mb, turns, noise.p(), rng, None),
     }
 }
 
-/// Two deterministic machines under noise (issue 16): noise flips are rare, so the trials that
-/// fail early are read a buffer at a time ([`Bits::early_failures`]: the same bits as reading
-/// them one by one), and the turns in which both trials failed are played by the machines alone.
-/// The other trials are read by [`Bits::trial`] as in [`play_turns`]; the counts and the bits
-/// read are exactly those of turn-by-turn play.
-fn play_noisy_deterministic<R: Words>(
+/// Noisy play between flips (issue 16): noise flips are rare, so the noise trials that fail
+/// early are read a buffer at a time ([`Bits::early_failures`]: the same bits as reading them
+/// one by one), and a run of turns in which both trials failed and both machines' moves are
+/// certain is played by one lookup per up to [`MAX_JUMP`] turns ([`JumpTable`]). Trials are
+/// read ahead only for turns whose moves are certain whatever happens before them (the
+/// certain stretch from the state the turn would reach without a flip, [`JumpTable::certain`]),
+/// so no choice trial of a machine that randomises is passed over; the other trials are read
+/// by [`Bits::trial`] as in [`play_turns`]. The counts and the bits read are exactly those of
+/// turn-by-turn play.
+fn play_noisy_stretches<R: Words>(
     ma: &Machine,
     mb: &Machine,
     turns: u64,
     noise: &Coin,
     rng: &mut R,
+    jumps: &JumpTable,
 ) -> [u64; 4] {
     let mut bits = Bits::new(rng);
     let mut n = [0u64; 4];
-    let (mut sa, mut sb) = (0usize, 0usize);
-    // Trials already read that failed (the next ones in order: a's, then b's, turn by turn).
+    let mut j = 0usize;
+    // Noise trials already read that failed (the next ones in order: a's, then b's, turn by
+    // turn), all of them in turns whose moves are certain.
     let mut failed = 0u64;
     let mut t = 0u64;
     while t < turns {
-        // Turns in which both trials failed: no flip, the machines' own moves.
-        let quiet = (failed / 2).min(turns - t);
-        for _ in 0..quiet {
-            let o = outcome(ma.coin[sa].certain_outcome(), mb.coin[sb].certain_outcome());
-            n[o] += 1;
-            sa = ma.next[sa * 4 + o] as usize;
-            sb = mb.next[sb * 4 + swapped(o)] as usize;
-        }
+        // Turns in which both trials failed: the machines' certain moves, by lookup.
+        let mut quiet = (failed / 2).min(turns - t);
         failed -= 2 * quiet;
         t += quiet;
+        while quiet > 0 {
+            let len = quiet.min(MAX_JUMP);
+            let e = jumps.jump(ma, mb, j, len);
+            for (k, c) in n.iter_mut().enumerate() {
+                *c += e >> (8 * k) & 0xff;
+            }
+            j = (e >> 32) as usize;
+            quiet -= len;
+        }
         if t == turns {
             break;
         }
-        let mut flip = |left: u64| {
+        let (sa, sb) = jumps.split(j);
+        let xa = bits.trial(&ma.coin[sa]);
+        let xb = bits.trial(&mb.coin[sb]);
+        // A noise trial: a failure read ahead, or read ahead now at most `own` trials of this
+        // turn plus two per certain turn after it (reached by moves `(a, b)` without a flip).
+        let mut flip = |own: u64, (a, b): (bool, bool)| {
             if failed == 0 {
-                failed = bits.early_failures(noise, left);
+                let certain = jumps.certain(ma, mb, jumps.after(ma, mb, j, outcome(a, b)));
+                let left = 2 * (turns - t) - (2 - own);
+                failed = bits.early_failures(noise, (own + 2 * certain).min(left));
             }
             if failed > 0 {
                 failed -= 1;
@@ -316,18 +348,162 @@ fn play_noisy_deterministic<R: Words>(
                 bits.trial(noise)
             }
         };
-        let left = 2 * (turns - t);
-        let flip_a = flip(left);
-        let flip_b = flip(left - 1);
+        let a = xa != flip(2, (xa, xb));
+        let b = xb != flip(1, (a, xb));
+        let o = outcome(a, b);
+        n[o] += 1;
+        j = jumps.after(ma, mb, j, o);
+        t += 1;
+    }
+    n
+}
+
+/// [`play_noisy_stretches`] for two deterministic machines, whose moves are certain in every
+/// turn: the noise trials of a match are one sequence (a's, b's, turn by turn), read from one
+/// flip to the next ([`Bits::failures_before_success`]); the turns before a flip are played
+/// by lookups, the turn of the flip step by step. The same bits, the same counts.
+fn play_noisy_deterministic<R: Words>(
+    ma: &Machine,
+    mb: &Machine,
+    turns: u64,
+    noise: &Coin,
+    rng: &mut R,
+    jumps: &JumpTable,
+) -> [u64; 4] {
+    let mut bits = Bits::new(rng);
+    let mut n = [0u64; 4];
+    let mut j = 0usize;
+    let mut t = 0u64;
+    while t < turns {
+        // the trials of turns t.. up to the next flip
+        let (failed, flipped) = bits.failures_before_success(noise, 2 * (turns - t));
+        let mut quiet = failed / 2;
+        t += quiet;
+        while quiet > 0 {
+            let len = quiet.min(MAX_JUMP);
+            let e = jumps.jump(ma, mb, j, len);
+            for (k, c) in n.iter_mut().enumerate() {
+                *c += e >> (8 * k) & 0xff;
+            }
+            j = (e >> 32) as usize;
+            quiet -= len;
+        }
+        if !flipped {
+            break;
+        }
+        // the turn of the flip: a's move flipped (b's trial still to read), or b's
+        let (flip_a, flip_b) = if failed % 2 == 0 {
+            (true, bits.trial(noise))
+        } else {
+            (false, true)
+        };
+        let (sa, sb) = jumps.split(j);
         let a = ma.coin[sa].certain_outcome() != flip_a;
         let b = mb.coin[sb].certain_outcome() != flip_b;
         let o = outcome(a, b);
         n[o] += 1;
-        sa = ma.next[sa * 4 + o] as usize;
-        sb = mb.next[sb * 4 + swapped(o)] as usize;
+        j = jumps.after(ma, mb, j, o);
         t += 1;
     }
     n
+}
+
+/// The longest run of quiet turns one [`JumpTable`] lookup plays.
+const MAX_JUMP: u64 = 32;
+
+/// Runs of turns without noise events for one pair of machines under noise, filled as
+/// needed and shared by all repetitions and threads (entries are pure functions of their
+/// index, as in [`PairTable`]). A joint state is `sa * states_b + sb`. Per joint state, entry
+/// `len` (1 to [`MAX_JUMP`]) holds the outcome counts of `len` turns whose moves are certain
+/// (CC, CD, DC, DD in bytes 0-3) and the joint state after them (bits 32-37); entry 0 holds how
+/// many turns from the state have certain moves (capped at [`MAX_JUMP`]). Bit 63 marks an entry
+/// worked out.
+pub(crate) struct JumpTable {
+    entries: Vec<std::sync::atomic::AtomicU64>,
+    states_b: usize,
+}
+
+impl JumpTable {
+    /// Entries per joint state.
+    const ROW: usize = MAX_JUMP as usize + 1;
+    const SET: u64 = 1 << 63;
+
+    fn new(ma: &Machine, mb: &Machine) -> Self {
+        let joint = ma.states as usize * mb.states as usize;
+        JumpTable {
+            entries: (0..joint * Self::ROW)
+                .map(|_| std::sync::atomic::AtomicU64::new(0))
+                .collect(),
+            states_b: mb.states as usize,
+        }
+    }
+
+    /// The machine states of joint state `j`.
+    #[inline(always)]
+    fn split(&self, j: usize) -> (usize, usize) {
+        (j / self.states_b, j % self.states_b)
+    }
+
+    /// The joint state after a turn ending in outcome `o` (from a's view).
+    #[inline(always)]
+    fn after(&self, ma: &Machine, mb: &Machine, j: usize, o: usize) -> usize {
+        let (sa, sb) = self.split(j);
+        ma.next[sa * 4 + o] as usize * self.states_b + mb.next[sb * 4 + swapped(o)] as usize
+    }
+
+    #[inline(always)]
+    fn get(&self, i: usize, fill: impl FnOnce() -> u64) -> u64 {
+        let slot = &self.entries[i];
+        let e = slot.load(Ordering::Relaxed);
+        if e != 0 {
+            return e;
+        }
+        let e = fill() | Self::SET;
+        slot.store(e, Ordering::Relaxed);
+        e
+    }
+
+    /// How many turns from joint state `j` have certain moves (at most [`MAX_JUMP`]).
+    #[inline(always)]
+    fn certain(&self, ma: &Machine, mb: &Machine, j: usize) -> u64 {
+        let e = self.get(j * Self::ROW, || {
+            let mut j = j;
+            let mut len = 0;
+            while len < MAX_JUMP {
+                let (sa, sb) = self.split(j);
+                let (ca, cb) = (&ma.coin[sa], &mb.coin[sb]);
+                if !ca.is_certain() || !cb.is_certain() {
+                    break;
+                }
+                j = self.after(
+                    ma,
+                    mb,
+                    j,
+                    outcome(ca.certain_outcome(), cb.certain_outcome()),
+                );
+                len += 1;
+            }
+            len
+        });
+        e & !Self::SET
+    }
+
+    /// `len` (1 to [`MAX_JUMP`], at most [`JumpTable::certain`]) turns from joint state `j`
+    /// without flips: the counts in bytes 0-3 and the joint state after from bit 32.
+    #[inline(always)]
+    fn jump(&self, ma: &Machine, mb: &Machine, j: usize, len: u64) -> u64 {
+        debug_assert!(len >= 1 && len <= self.certain(ma, mb, j));
+        self.get(j * Self::ROW + len as usize, || {
+            let (mut j, mut counts) = (j, 0u64);
+            for _ in 0..len {
+                let (sa, sb) = self.split(j);
+                let o = outcome(ma.coin[sa].certain_outcome(), mb.coin[sb].certain_outcome());
+                counts += 1 << (8 * o);
+                j = self.after(ma, mb, j, o);
+            }
+            counts | (j as u64) << 32
+        }) & !Self::SET
+    }
 }
 
 /// A reactive machine `x` against an oblivious `y`, without noise. Counts from x's view; bits
@@ -405,6 +581,8 @@ pub(crate) struct PairTable {
     entries: Vec<AtomicU32>,
     /// Random bits per lookup of a reactive pair.
     width: u32,
+    /// The runs of quiet turns of [`Plan::NoisyStretches`].
+    jumps: Option<JumpTable>,
 }
 
 /// Reactive-table states: x's trial after C or after D, times y's machine state.
@@ -435,6 +613,7 @@ impl PairTable {
         PairTable {
             entries: (0..len).map(|_| AtomicU32::new(0)).collect(),
             width,
+            jumps: None,
         }
     }
 
@@ -449,6 +628,10 @@ impl PairTable {
             Plan::Blocks { lottery_is_a } if fair(if lottery_is_a { ma } else { mb }) => {
                 Some(PairTable::new(MAX_STATES * 256, 8))
             }
+            Plan::NoisyStretches => Some(PairTable {
+                jumps: Some(JumpTable::new(ma, mb)),
+                ..PairTable::new(0, 0)
+            }),
             _ => None,
         }
     }
@@ -943,7 +1126,8 @@ fn pair_tables(
         .zip(plans)
         .zip(fixed)
         .map(|((&(a, b), &p), f)| {
-            if f.is_some() || config.reps < TABLE_REPS {
+            // jump tables are filled only as far as needed: worth it from one repetition
+            if f.is_some() || (config.reps < TABLE_REPS && p != Plan::NoisyStretches) {
                 return None;
             }
             PairTable::for_plan(p, &machines[a], &machines[b], config.reps)
@@ -1240,7 +1424,7 @@ mod tests {
                 lottery_is_a: false,
             },
             Plan::Cycles,
-            Plan::NoisyDeterministic,
+            Plan::NoisyStretches,
             Plan::Reactive {
                 reactive_is_a: true,
             },
@@ -1251,6 +1435,88 @@ mod tests {
         ] {
             assert!(seen.contains(&p), "{p:?} never chosen");
         }
+    }
+
+    /// Issue 16: noisy play by runs of quiet turns equals turn-by-turn play from the same bits,
+    /// for every pair that gets the plan (deterministic pairs, and stochastic ones that can
+    /// settle, such as gtft against tit_for_tat), over many seeds, noise levels and lengths,
+    /// with a jump table shared by all seeds (as by a tournament's repetitions) and without.
+    #[test]
+    fn noisy_stretches_equal_turn_by_turn_play() {
+        let all = [
+            "cooperator",
+            "defector",
+            "tit_for_tat",
+            "grudger",
+            "win_stay_lose_shift",
+            "tit_for_two_tats",
+            "suspicious_tit_for_tat",
+            "alternator",
+            "gtft",
+            "gtft(0.9)",
+            "random",
+            "memory_one(1,0.5,1,0,C)",
+            "memory_one(0,1,1,0,D)",
+        ];
+        let g = Payoffs::STANDARD;
+        let mut planned = 0;
+        for a in all {
+            for b in all {
+                let ma = Strategy::parse(a).unwrap().machine(&g);
+                let mb = Strategy::parse(b).unwrap().machine(&g);
+                for noise in [0.05, 0.001, 0.02, 0.1, 0.3, 0.6] {
+                    let n = Coin::new(noise);
+                    if plan(&ma, &mb, &n) != Plan::NoisyStretches {
+                        continue;
+                    }
+                    planned += 1;
+                    let shared = JumpTable::new(&ma, &mb);
+                    for (seed, turns) in (0..60).zip([200, 1, 2, 33, 64, 65, 1000].iter().cycle()) {
+                        let want = play_turns(&ma, &mb, *turns, noise, &mut stream(seed), None);
+                        let mut rng = stream(seed);
+                        let got = play_noisy_stretches(&ma, &mb, *turns, &n, &mut rng, &shared);
+                        assert_eq!(
+                            got, want,
+                            "{a} vs {b}, {turns} turns, noise {noise}, seed {seed}"
+                        );
+                        if ma.deterministic && mb.deterministic {
+                            let mut rng = stream(seed);
+                            let got =
+                                play_noisy_deterministic(&ma, &mb, *turns, &n, &mut rng, &shared);
+                            assert_eq!(
+                                got, want,
+                                "{a} vs {b}, {turns} turns, noise {noise}: flip to flip"
+                            );
+                        }
+                        let alone = play_planned(
+                            Plan::NoisyStretches,
+                            &ma,
+                            &mb,
+                            *turns,
+                            &n,
+                            &mut stream(seed),
+                            None,
+                        );
+                        assert_eq!(
+                            alone, want,
+                            "{a} vs {b}, {turns} turns, noise {noise}, own table"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            planned > 300,
+            "only {planned} pairs and noise levels planned"
+        );
+        let m = |s: &str| Strategy::parse(s).unwrap().machine(&g);
+        let noise = Coin::new(0.05);
+        assert_eq!(
+            plan(&m("gtft"), &m("tit_for_tat"), &noise),
+            Plan::NoisyStretches
+        );
+        assert_eq!(plan(&m("gtft"), &m("defector"), &noise), Plan::Turns);
+        assert_eq!(plan(&m("random"), &m("cooperator"), &noise), Plan::Turns);
     }
 
     #[test]
