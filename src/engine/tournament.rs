@@ -279,25 +279,21 @@ fn play_planned<R: Words>(
                     &own
                 }
             };
-            if ma.deterministic && mb.deterministic {
-                play_noisy_deterministic(ma, mb, turns, noise, rng, jumps)
-            } else {
-                play_noisy_stretches(ma, mb, turns, noise, rng, jumps)
-            }
+            play_noisy_stretches(ma, mb, turns, noise, rng, jumps)
         }
         Plan::Turns => play_turns(ma, mb, turns, noise.p(), rng, None),
     }
 }
 
-/// Noisy play between flips (issue 16): noise flips are rare, so the noise trials that fail
-/// early are read a buffer at a time ([`Bits::early_failures`]: the same bits as reading them
-/// one by one), and a run of turns in which both trials failed and both machines' moves are
-/// certain is played by one lookup per up to [`MAX_JUMP`] turns ([`JumpTable`]). Trials are
-/// read ahead only for turns whose moves are certain whatever happens before them (the
-/// certain stretch from the state the turn would reach without a flip, [`JumpTable::certain`]),
-/// so no choice trial of a machine that randomises is passed over; the other trials are read
-/// by [`Bits::trial`] as in [`play_turns`]. The counts and the bits read are exactly those of
-/// turn-by-turn play.
+/// Noisy play between flips (issue 16). From a joint state where both machines' moves are
+/// certain, the next turns' moves stay certain until a flip or until a machine reaches a state
+/// where it randomises ([`JumpTable::certain`]; two deterministic machines: to the end of the
+/// match), so the bits of those turns are their noise trials alone (a's, b's, turn by turn):
+/// they are read up to the next flip at once ([`Bits::failures_before_success`]: trials that
+/// fail early a buffer at a time), the turns before the flip are played by lookups
+/// ([`JumpTable::jump`], up to [`MAX_JUMP`] turns each) and the turn of the flip step by step.
+/// A turn in which a machine randomises is played as in [`play_turns`]. The counts and the bits
+/// read are exactly those of turn-by-turn play.
 fn play_noisy_stretches<R: Words>(
     ma: &Machine,
     mb: &Machine,
@@ -306,100 +302,51 @@ fn play_noisy_stretches<R: Words>(
     rng: &mut R,
     jumps: &JumpTable,
 ) -> [u64; 4] {
+    let deterministic = ma.deterministic && mb.deterministic;
     let mut bits = Bits::new(rng);
     let mut n = [0u64; 4];
     let mut j = 0usize;
-    // Noise trials already read that failed (the next ones in order: a's, then b's, turn by
-    // turn), all of them in turns whose moves are certain.
-    let mut failed = 0u64;
     let mut t = 0u64;
     while t < turns {
-        // Turns in which both trials failed: the machines' certain moves, by lookup.
-        let mut quiet = (failed / 2).min(turns - t);
-        failed -= 2 * quiet;
-        t += quiet;
-        while quiet > 0 {
-            let len = quiet.min(MAX_JUMP);
-            let e = jumps.jump(ma, mb, j, len);
-            for (k, c) in n.iter_mut().enumerate() {
-                *c += e >> (8 * k) & 0xff;
-            }
-            j = (e >> 32) as usize;
-            quiet -= len;
-        }
-        if t == turns {
-            break;
-        }
         let (sa, sb) = jumps.split(j);
-        let xa = bits.trial(&ma.coin[sa]);
-        let xb = bits.trial(&mb.coin[sb]);
-        // A noise trial: a failure read ahead, or read ahead now at most `own` trials of this
-        // turn plus two per certain turn after it (reached by moves `(a, b)` without a flip).
-        let mut flip = |own: u64, (a, b): (bool, bool)| {
-            if failed == 0 {
-                let certain = jumps.certain(ma, mb, jumps.after(ma, mb, j, outcome(a, b)));
-                let left = 2 * (turns - t) - (2 - own);
-                failed = bits.early_failures(noise, (own + 2 * certain).min(left));
-            }
-            if failed > 0 {
-                failed -= 1;
-                false
+        let (ca, cb) = (&ma.coin[sa], &mb.coin[sb]);
+        let (a, b) = if ca.is_certain() && cb.is_certain() {
+            let certain = if deterministic {
+                turns - t
             } else {
-                bits.trial(noise)
+                jumps.certain(ma, mb, j).min(turns - t)
+            };
+            // the trials of the certain turns from t, up to the next flip
+            let (failed, flipped) = bits.failures_before_success(noise, 2 * certain);
+            let mut quiet = failed / 2;
+            t += quiet;
+            while quiet > 0 {
+                let len = quiet.min(MAX_JUMP);
+                let e = jumps.jump(ma, mb, j, len);
+                for (k, c) in n.iter_mut().enumerate() {
+                    *c += e >> (8 * k) & 0xff;
+                }
+                j = (e >> 32) as usize;
+                quiet -= len;
             }
-        };
-        let a = xa != flip(2, (xa, xb));
-        let b = xb != flip(1, (a, xb));
-        let o = outcome(a, b);
-        n[o] += 1;
-        j = jumps.after(ma, mb, j, o);
-        t += 1;
-    }
-    n
-}
-
-/// [`play_noisy_stretches`] for two deterministic machines, whose moves are certain in every
-/// turn: the noise trials of a match are one sequence (a's, b's, turn by turn), read from one
-/// flip to the next ([`Bits::failures_before_success`]); the turns before a flip are played
-/// by lookups, the turn of the flip step by step. The same bits, the same counts.
-fn play_noisy_deterministic<R: Words>(
-    ma: &Machine,
-    mb: &Machine,
-    turns: u64,
-    noise: &Coin,
-    rng: &mut R,
-    jumps: &JumpTable,
-) -> [u64; 4] {
-    let mut bits = Bits::new(rng);
-    let mut n = [0u64; 4];
-    let mut j = 0usize;
-    let mut t = 0u64;
-    while t < turns {
-        // the trials of turns t.. up to the next flip
-        let (failed, flipped) = bits.failures_before_success(noise, 2 * (turns - t));
-        let mut quiet = failed / 2;
-        t += quiet;
-        while quiet > 0 {
-            let len = quiet.min(MAX_JUMP);
-            let e = jumps.jump(ma, mb, j, len);
-            for (k, c) in n.iter_mut().enumerate() {
-                *c += e >> (8 * k) & 0xff;
+            if !flipped {
+                continue;
             }
-            j = (e >> 32) as usize;
-            quiet -= len;
-        }
-        if !flipped {
-            break;
-        }
-        // the turn of the flip: a's move flipped (b's trial still to read), or b's
-        let (flip_a, flip_b) = if failed % 2 == 0 {
-            (true, bits.trial(noise))
+            // the turn of the flip: a's move flipped (b's trial still to read), or b's
+            let (flip_a, flip_b) = if failed % 2 == 0 {
+                (true, bits.trial(noise))
+            } else {
+                (false, true)
+            };
+            let (sa, sb) = jumps.split(j);
+            (
+                ma.coin[sa].certain_outcome() != flip_a,
+                mb.coin[sb].certain_outcome() != flip_b,
+            )
         } else {
-            (false, true)
+            let (xa, xb) = (bits.trial(ca), bits.trial(cb));
+            (xa != bits.trial(noise), xb != bits.trial(noise))
         };
-        let (sa, sb) = jumps.split(j);
-        let a = ma.coin[sa].certain_outcome() != flip_a;
-        let b = mb.coin[sb].certain_outcome() != flip_b;
         let o = outcome(a, b);
         n[o] += 1;
         j = jumps.after(ma, mb, j, o);
@@ -1479,15 +1426,6 @@ mod tests {
                             got, want,
                             "{a} vs {b}, {turns} turns, noise {noise}, seed {seed}"
                         );
-                        if ma.deterministic && mb.deterministic {
-                            let mut rng = stream(seed);
-                            let got =
-                                play_noisy_deterministic(&ma, &mb, *turns, &n, &mut rng, &shared);
-                            assert_eq!(
-                                got, want,
-                                "{a} vs {b}, {turns} turns, noise {noise}: flip to flip"
-                            );
-                        }
                         let alone = play_planned(
                             Plan::NoisyStretches,
                             &ma,
