@@ -275,7 +275,7 @@ fn play_planned<R: Words>(
             let jumps = match table.and_then(|t| t.jumps.as_ref()) {
                 Some(jumps) => jumps,
                 None => {
-                    own = JumpTable::new(ma, mb);
+                    own = JumpTable::new(ma);
                     &own
                 }
             };
@@ -360,14 +360,13 @@ const MAX_JUMP: u64 = 32;
 
 /// Runs of turns without noise events for one pair of machines under noise, filled as
 /// needed and shared by all repetitions and threads (entries are pure functions of their
-/// index, as in [`PairTable`]). A joint state is `sa * states_b + sb`. Per joint state, entry
+/// index, as in [`PairTable`]). A joint state is `sa * MAX_STATES + sb`. Per joint state, entry
 /// `len` (1 to [`MAX_JUMP`]) holds the outcome counts of `len` turns whose moves are certain
 /// (CC, CD, DC, DD in bytes 0-3) and the joint state after them (bits 32-37); entry 0 holds how
 /// many turns from the state have certain moves (capped at [`MAX_JUMP`]). Bit 63 marks an entry
 /// worked out.
 pub(crate) struct JumpTable {
     entries: Vec<std::sync::atomic::AtomicU64>,
-    states_b: usize,
 }
 
 impl JumpTable {
@@ -375,27 +374,27 @@ impl JumpTable {
     const ROW: usize = MAX_JUMP as usize + 1;
     const SET: u64 = 1 << 63;
 
-    fn new(ma: &Machine, mb: &Machine) -> Self {
-        let joint = ma.states as usize * mb.states as usize;
+    fn new(ma: &Machine) -> Self {
+        // joint states by a constant stride: no division to split them
+        let joint = ma.states as usize * MAX_STATES;
         JumpTable {
             entries: (0..joint * Self::ROW)
                 .map(|_| std::sync::atomic::AtomicU64::new(0))
                 .collect(),
-            states_b: mb.states as usize,
         }
     }
 
     /// The machine states of joint state `j`.
     #[inline(always)]
     fn split(&self, j: usize) -> (usize, usize) {
-        (j / self.states_b, j % self.states_b)
+        (j / MAX_STATES, j % MAX_STATES)
     }
 
     /// The joint state after a turn ending in outcome `o` (from a's view).
     #[inline(always)]
     fn after(&self, ma: &Machine, mb: &Machine, j: usize, o: usize) -> usize {
         let (sa, sb) = self.split(j);
-        ma.next[sa * 4 + o] as usize * self.states_b + mb.next[sb * 4 + swapped(o)] as usize
+        ma.next[sa * 4 + o] as usize * MAX_STATES + mb.next[sb * 4 + swapped(o)] as usize
     }
 
     #[inline(always)]
@@ -576,7 +575,7 @@ impl PairTable {
                 Some(PairTable::new(MAX_STATES * 256, 8))
             }
             Plan::NoisyStretches => Some(PairTable {
-                jumps: Some(JumpTable::new(ma, mb)),
+                jumps: Some(JumpTable::new(ma)),
                 ..PairTable::new(0, 0)
             }),
             _ => None,
@@ -1417,7 +1416,7 @@ mod tests {
                         continue;
                     }
                     planned += 1;
-                    let shared = JumpTable::new(&ma, &mb);
+                    let shared = JumpTable::new(&ma);
                     for (seed, turns) in (0..60).zip([200, 1, 2, 33, 64, 65, 1000].iter().cycle()) {
                         let want = play_turns(&ma, &mb, *turns, noise, &mut stream(seed), None);
                         let mut rng = stream(seed);
