@@ -9,7 +9,8 @@
 # Rows: (1) Nowak-May 300 x 300, 400 rounds, against numpy; (2) the same with 10^6 cells,
 # 100 rounds; (3) the 10-strategy tournament with noise 0.05, 200 turns, REPS3 (default 100)
 # repetitions, against Axelrod-Python; (4) 193 states on a complete graph, 5 strategies,
-# imitate the best every 10 rounds, no treaty, 61 rounds, 10 replicates (no peer script); (5)
+# imitate the best every 10 rounds, no treaty, 61 rounds, 10 replicates, against Mesa
+# (peers/compare_imitation.sh; CHECK=1 also checks that both compute the same thing); (5)
 # the full model, scenarios/world.toml, 10 replicates x 2 rule sets. Environment: RUNS
 # (default 3), THREADS (default nproc), ROWS (default "1 2 3 4 5").
 set -euo pipefail
@@ -47,18 +48,8 @@ for row in $rows; do
                "$here/peers/compare_nowak_may.sh" ;;
         3) echo "== row 3 [$bin]"; REGIME="$bin" NOISE=0.05 REPS="${REPS3:-100}" RUNS="$runs" \
                THREADS="$threads" "$here/peers/compare_axelrod.sh" 2>/dev/null ;;
-        4) echo "== row 4"
-           # the spatial scenario without its lattice keys, on a complete graph
-           grep -v -E '^(width|height|self_interaction) ' "$root/scenarios/spatial.toml" \
-               > "$work/complete.toml"
-           time_run "193 states, complete graph, imitation every 10 rounds, 10 replicates" \
-               $((193 * 192 / 2 * 61 * 10)) "$bin" run "$work/complete.toml" --reps 10 \
-               --set blocs[0].count=193 --set 'topology.kind="complete"' --set rounds=61 \
-               --set regime.negotiation_interval=61 --set regime.sustain_rounds=61 \
-               --set learning.interval=10 --set noise.implementation=0.05 \
-               --set 'learning.strategies=["cooperator", "defector", "tit_for_tat", "grudger", "win_stay_lose_shift"]' \
-               --set 'blocs[0].strategy={ cooperator = 0.2, defector = 0.2, tit_for_tat = 0.2, grudger = 0.2, win_stay_lose_shift = 0.2 }' \
-               --set 'issues[0].payoffs={ t = 5.0, r = 3.0, p = 1.0, s = 0.0 }' ;;
+        4) echo "== row 4 [$bin]"; REGIME="$bin" RUNS="$runs" THREADS="$threads" \
+               "$here/peers/compare_imitation.sh" ;;
         5) echo "== row 5"
            time_run "full model, world scenario, 10 replicates x 2 rule sets" \
                $((193 * 192 / 2 * 8 * 61 * 20)) "$bin" run "$root/scenarios/world.toml" --reps 10 ;;

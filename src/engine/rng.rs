@@ -250,6 +250,26 @@ impl<'a, R: Words> Bits<'a, R> {
         failures
     }
 
+    /// Reads the trials of `c` up to its next success, at most `max` of them: returns how many
+    /// failed before it and whether the success was read (false: `max` failures were read and
+    /// nothing after them). Reads exactly the bits of as many [`Bits::trial`] calls: the
+    /// trials that fail early by [`Bits::early_failures`], the others one by one.
+    #[inline(always)]
+    pub fn failures_before_success(&mut self, c: &Coin, max: u64) -> (u64, bool) {
+        let mut k = 0;
+        while k < max {
+            k += self.early_failures(c, max - k);
+            if k == max {
+                break;
+            }
+            if self.trial(c) {
+                return (k, true);
+            }
+            k += 1;
+        }
+        (k, false)
+    }
+
     /// Reads bits from `rng`.
     pub fn new(rng: &'a mut R) -> Self {
         Bits {
@@ -471,6 +491,42 @@ mod tests {
             }
             if p > 0.0 && p < 0.5 && p > 1e-4 {
                 assert!(total > 1000, "p {p}: only {total} early failures read");
+            }
+        }
+    }
+
+    /// [`Bits::failures_before_success`] reads what [`Bits::trial`] calls read up to and
+    /// including the first success, or `max` failures, and leaves the stream where they do.
+    #[test]
+    fn failures_before_success_reads_what_trials_read() {
+        for p in sample_ps() {
+            let c = Coin::new(p);
+            for seed in 0..60 {
+                let (mut r1, mut r2) = (stream(seed), stream(seed));
+                let (mut fast, mut slow) = (Bits::new(&mut r1), Bits::new(&mut r2));
+                for k in 0..40u64 {
+                    let max = [5000, 3, 1, 40, 0, 700][k as usize % 6];
+                    let (failed, hit) = fast.failures_before_success(&c, max);
+                    let mut want = 0;
+                    let mut want_hit = false;
+                    while want < max {
+                        if slow.trial(&c) {
+                            want_hit = true;
+                            break;
+                        }
+                        want += 1;
+                    }
+                    assert_eq!(
+                        (failed, hit),
+                        (want, want_hit),
+                        "p {p}, seed {seed}, step {k}"
+                    );
+                    assert_eq!(
+                        fast.trial(&c),
+                        slow.trial(&c),
+                        "p {p}, seed {seed}, step {k}"
+                    );
+                }
             }
         }
     }

@@ -166,17 +166,19 @@ enum Plan {
         /// The reactive side is player a.
         reactive_is_a: bool,
     },
-    /// Two deterministic machines with noise below 1/2: the turns between noise flips are
-    /// played without reading trials one by one ([`play_noisy_deterministic`]).
-    NoisyDeterministic,
+    /// Noise, and two machines that can settle into a stretch of certain moves (two
+    /// deterministic machines, or e.g. `gtft` against `tit_for_tat`): the turns between noise
+    /// flips are played without reading trials one by one and stretches of them by one lookup
+    /// ([`play_noisy_stretches`]).
+    NoisyStretches,
     /// Turn by turn.
     Turns,
 }
 
 fn plan(ma: &Machine, mb: &Machine, noise: &Coin) -> Plan {
     if !noise.is_certain() {
-        if ma.deterministic && mb.deterministic {
-            return Plan::NoisyDeterministic;
+        if (ma.deterministic && mb.deterministic) || has_certain_cycle(ma, mb) {
+            return Plan::NoisyStretches;
         }
         return Plan::Turns;
     }
@@ -268,66 +270,186 @@ fn play_planned<R: Words>(
             };
             [cc, dc, cd, dd]
         }
-        Plan::NoisyDeterministic => play_noisy_deterministic(ma, mb, turns, noise, rng),
+        Plan::NoisyStretches => {
+            let own;
+            let jumps = match table.and_then(|t| t.jumps.as_ref()) {
+                Some(jumps) => jumps,
+                None => {
+                    own = JumpTable::new(ma);
+                    &own
+                }
+            };
+            play_noisy_stretches(ma, mb, turns, noise, rng, jumps)
+        }
         Plan::Turns => play_turns(ma, mb, turns, noise.p(), rng, None),
     }
 }
 
-/// Two deterministic machines under noise (issue 16): noise flips are rare, so the trials that
-/// fail early are read a buffer at a time ([`Bits::early_failures`]: the same bits as reading
-/// them one by one), and the turns in which both trials failed are played by the machines alone.
-/// The other trials are read by [`Bits::trial`] as in [`play_turns`]; the counts and the bits
+/// Noisy play between flips (issue 16). From a joint state where both machines' moves are
+/// certain, the next turns' moves stay certain until a flip or until a machine reaches a state
+/// where it randomises ([`JumpTable::certain`]; two deterministic machines: to the end of the
+/// match), so the bits of those turns are their noise trials alone (a's, b's, turn by turn):
+/// they are read up to the next flip at once ([`Bits::failures_before_success`]: trials that
+/// fail early a buffer at a time), the turns before the flip are played by lookups
+/// ([`JumpTable::jump`], up to [`MAX_JUMP`] turns each) and the turn of the flip step by step.
+/// A turn in which a machine randomises is played as in [`play_turns`]. The counts and the bits
 /// read are exactly those of turn-by-turn play.
-fn play_noisy_deterministic<R: Words>(
+fn play_noisy_stretches<R: Words>(
     ma: &Machine,
     mb: &Machine,
     turns: u64,
     noise: &Coin,
     rng: &mut R,
+    jumps: &JumpTable,
 ) -> [u64; 4] {
+    let deterministic = ma.deterministic && mb.deterministic;
     let mut bits = Bits::new(rng);
     let mut n = [0u64; 4];
-    let (mut sa, mut sb) = (0usize, 0usize);
-    // Trials already read that failed (the next ones in order: a's, then b's, turn by turn).
-    let mut failed = 0u64;
+    let mut j = 0usize;
     let mut t = 0u64;
     while t < turns {
-        // Turns in which both trials failed: no flip, the machines' own moves.
-        let quiet = (failed / 2).min(turns - t);
-        for _ in 0..quiet {
-            let o = outcome(ma.coin[sa].certain_outcome(), mb.coin[sb].certain_outcome());
-            n[o] += 1;
-            sa = ma.next[sa * 4 + o] as usize;
-            sb = mb.next[sb * 4 + swapped(o)] as usize;
-        }
-        failed -= 2 * quiet;
-        t += quiet;
-        if t == turns {
-            break;
-        }
-        let mut flip = |left: u64| {
-            if failed == 0 {
-                failed = bits.early_failures(noise, left);
-            }
-            if failed > 0 {
-                failed -= 1;
-                false
+        let (sa, sb) = jumps.split(j);
+        let (ca, cb) = (&ma.coin[sa], &mb.coin[sb]);
+        let (a, b) = if ca.is_certain() && cb.is_certain() {
+            let certain = if deterministic {
+                turns - t
             } else {
-                bits.trial(noise)
+                jumps.certain(ma, mb, j).min(turns - t)
+            };
+            // the trials of the certain turns from t, up to the next flip
+            let (failed, flipped) = bits.failures_before_success(noise, 2 * certain);
+            let mut quiet = failed / 2;
+            t += quiet;
+            while quiet > 0 {
+                let len = quiet.min(MAX_JUMP);
+                let e = jumps.jump(ma, mb, j, len);
+                for (k, c) in n.iter_mut().enumerate() {
+                    *c += e >> (8 * k) & 0xff;
+                }
+                j = (e >> 32) as usize;
+                quiet -= len;
             }
+            if !flipped {
+                continue;
+            }
+            // the turn of the flip: a's move flipped (b's trial still to read), or b's
+            let (flip_a, flip_b) = if failed % 2 == 0 {
+                (true, bits.trial(noise))
+            } else {
+                (false, true)
+            };
+            let (sa, sb) = jumps.split(j);
+            (
+                ma.coin[sa].certain_outcome() != flip_a,
+                mb.coin[sb].certain_outcome() != flip_b,
+            )
+        } else {
+            let (xa, xb) = (bits.trial(ca), bits.trial(cb));
+            (xa != bits.trial(noise), xb != bits.trial(noise))
         };
-        let left = 2 * (turns - t);
-        let flip_a = flip(left);
-        let flip_b = flip(left - 1);
-        let a = ma.coin[sa].certain_outcome() != flip_a;
-        let b = mb.coin[sb].certain_outcome() != flip_b;
         let o = outcome(a, b);
         n[o] += 1;
-        sa = ma.next[sa * 4 + o] as usize;
-        sb = mb.next[sb * 4 + swapped(o)] as usize;
+        j = jumps.after(ma, mb, j, o);
         t += 1;
     }
     n
+}
+
+/// The longest run of quiet turns one [`JumpTable`] lookup plays.
+const MAX_JUMP: u64 = 32;
+
+/// Runs of turns without noise events for one pair of machines under noise, filled as
+/// needed and shared by all repetitions and threads (entries are pure functions of their
+/// index, as in [`PairTable`]). A joint state is `sa * MAX_STATES + sb`. Per joint state, entry
+/// `len` (1 to [`MAX_JUMP`]) holds the outcome counts of `len` turns whose moves are certain
+/// (CC, CD, DC, DD in bytes 0-3) and the joint state after them (bits 32-37); entry 0 holds how
+/// many turns from the state have certain moves (capped at [`MAX_JUMP`]). Bit 63 marks an entry
+/// worked out.
+pub(crate) struct JumpTable {
+    entries: Vec<std::sync::atomic::AtomicU64>,
+}
+
+impl JumpTable {
+    /// Entries per joint state.
+    const ROW: usize = MAX_JUMP as usize + 1;
+    const SET: u64 = 1 << 63;
+
+    fn new(ma: &Machine) -> Self {
+        // joint states by a constant stride: no division to split them
+        let joint = ma.states as usize * MAX_STATES;
+        JumpTable {
+            entries: (0..joint * Self::ROW)
+                .map(|_| std::sync::atomic::AtomicU64::new(0))
+                .collect(),
+        }
+    }
+
+    /// The machine states of joint state `j`.
+    #[inline(always)]
+    fn split(&self, j: usize) -> (usize, usize) {
+        (j / MAX_STATES, j % MAX_STATES)
+    }
+
+    /// The joint state after a turn ending in outcome `o` (from a's view).
+    #[inline(always)]
+    fn after(&self, ma: &Machine, mb: &Machine, j: usize, o: usize) -> usize {
+        let (sa, sb) = self.split(j);
+        ma.next[sa * 4 + o] as usize * MAX_STATES + mb.next[sb * 4 + swapped(o)] as usize
+    }
+
+    #[inline(always)]
+    fn get(&self, i: usize, fill: impl FnOnce() -> u64) -> u64 {
+        let slot = &self.entries[i];
+        let e = slot.load(Ordering::Relaxed);
+        if e != 0 {
+            return e;
+        }
+        let e = fill() | Self::SET;
+        slot.store(e, Ordering::Relaxed);
+        e
+    }
+
+    /// How many turns from joint state `j` have certain moves (at most [`MAX_JUMP`]).
+    #[inline(always)]
+    fn certain(&self, ma: &Machine, mb: &Machine, j: usize) -> u64 {
+        let e = self.get(j * Self::ROW, || {
+            let mut j = j;
+            let mut len = 0;
+            while len < MAX_JUMP {
+                let (sa, sb) = self.split(j);
+                let (ca, cb) = (&ma.coin[sa], &mb.coin[sb]);
+                if !ca.is_certain() || !cb.is_certain() {
+                    break;
+                }
+                j = self.after(
+                    ma,
+                    mb,
+                    j,
+                    outcome(ca.certain_outcome(), cb.certain_outcome()),
+                );
+                len += 1;
+            }
+            len
+        });
+        e & !Self::SET
+    }
+
+    /// `len` (1 to [`MAX_JUMP`], at most [`JumpTable::certain`]) turns from joint state `j`
+    /// without flips: the counts in bytes 0-3 and the joint state after from bit 32.
+    #[inline(always)]
+    fn jump(&self, ma: &Machine, mb: &Machine, j: usize, len: u64) -> u64 {
+        debug_assert!(len >= 1 && len <= self.certain(ma, mb, j));
+        self.get(j * Self::ROW + len as usize, || {
+            let (mut j, mut counts) = (j, 0u64);
+            for _ in 0..len {
+                let (sa, sb) = self.split(j);
+                let o = outcome(ma.coin[sa].certain_outcome(), mb.coin[sb].certain_outcome());
+                counts += 1 << (8 * o);
+                j = self.after(ma, mb, j, o);
+            }
+            counts | (j as u64) << 32
+        }) & !Self::SET
+    }
 }
 
 /// A reactive machine `x` against an oblivious `y`, without noise. Counts from x's view; bits
@@ -405,6 +527,8 @@ pub(crate) struct PairTable {
     entries: Vec<AtomicU32>,
     /// Random bits per lookup of a reactive pair.
     width: u32,
+    /// The runs of quiet turns of [`Plan::NoisyStretches`].
+    jumps: Option<JumpTable>,
 }
 
 /// Reactive-table states: x's trial after C or after D, times y's machine state.
@@ -435,6 +559,7 @@ impl PairTable {
         PairTable {
             entries: (0..len).map(|_| AtomicU32::new(0)).collect(),
             width,
+            jumps: None,
         }
     }
 
@@ -449,6 +574,10 @@ impl PairTable {
             Plan::Blocks { lottery_is_a } if fair(if lottery_is_a { ma } else { mb }) => {
                 Some(PairTable::new(MAX_STATES * 256, 8))
             }
+            Plan::NoisyStretches => Some(PairTable {
+                jumps: Some(JumpTable::new(ma)),
+                ..PairTable::new(0, 0)
+            }),
             _ => None,
         }
     }
@@ -943,7 +1072,8 @@ fn pair_tables(
         .zip(plans)
         .zip(fixed)
         .map(|((&(a, b), &p), f)| {
-            if f.is_some() || config.reps < TABLE_REPS {
+            // jump tables are filled only as far as needed: worth it from one repetition
+            if f.is_some() || (config.reps < TABLE_REPS && p != Plan::NoisyStretches) {
                 return None;
             }
             PairTable::for_plan(p, &machines[a], &machines[b], config.reps)
@@ -1240,7 +1370,7 @@ mod tests {
                 lottery_is_a: false,
             },
             Plan::Cycles,
-            Plan::NoisyDeterministic,
+            Plan::NoisyStretches,
             Plan::Reactive {
                 reactive_is_a: true,
             },
@@ -1251,6 +1381,79 @@ mod tests {
         ] {
             assert!(seen.contains(&p), "{p:?} never chosen");
         }
+    }
+
+    /// Issue 16: noisy play by runs of quiet turns equals turn-by-turn play from the same bits,
+    /// for every pair that gets the plan (deterministic pairs, and stochastic ones that can
+    /// settle, such as gtft against tit_for_tat), over many seeds, noise levels and lengths,
+    /// with a jump table shared by all seeds (as by a tournament's repetitions) and without.
+    #[test]
+    fn noisy_stretches_equal_turn_by_turn_play() {
+        let all = [
+            "cooperator",
+            "defector",
+            "tit_for_tat",
+            "grudger",
+            "win_stay_lose_shift",
+            "tit_for_two_tats",
+            "suspicious_tit_for_tat",
+            "alternator",
+            "gtft",
+            "gtft(0.9)",
+            "random",
+            "memory_one(1,0.5,1,0,C)",
+            "memory_one(0,1,1,0,D)",
+        ];
+        let g = Payoffs::STANDARD;
+        let mut planned = 0;
+        for a in all {
+            for b in all {
+                let ma = Strategy::parse(a).unwrap().machine(&g);
+                let mb = Strategy::parse(b).unwrap().machine(&g);
+                for noise in [0.05, 0.001, 0.02, 0.1, 0.3, 0.6] {
+                    let n = Coin::new(noise);
+                    if plan(&ma, &mb, &n) != Plan::NoisyStretches {
+                        continue;
+                    }
+                    planned += 1;
+                    let shared = JumpTable::new(&ma);
+                    for (seed, turns) in (0..60).zip([200, 1, 2, 33, 64, 65, 1000].iter().cycle()) {
+                        let want = play_turns(&ma, &mb, *turns, noise, &mut stream(seed), None);
+                        let mut rng = stream(seed);
+                        let got = play_noisy_stretches(&ma, &mb, *turns, &n, &mut rng, &shared);
+                        assert_eq!(
+                            got, want,
+                            "{a} vs {b}, {turns} turns, noise {noise}, seed {seed}"
+                        );
+                        let alone = play_planned(
+                            Plan::NoisyStretches,
+                            &ma,
+                            &mb,
+                            *turns,
+                            &n,
+                            &mut stream(seed),
+                            None,
+                        );
+                        assert_eq!(
+                            alone, want,
+                            "{a} vs {b}, {turns} turns, noise {noise}, own table"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            planned > 300,
+            "only {planned} pairs and noise levels planned"
+        );
+        let m = |s: &str| Strategy::parse(s).unwrap().machine(&g);
+        let noise = Coin::new(0.05);
+        assert_eq!(
+            plan(&m("gtft"), &m("tit_for_tat"), &noise),
+            Plan::NoisyStretches
+        );
+        assert_eq!(plan(&m("gtft"), &m("defector"), &noise), Plan::Turns);
+        assert_eq!(plan(&m("random"), &m("cooperator"), &noise), Plan::Turns);
     }
 
     #[test]
