@@ -28,6 +28,8 @@ pub(super) struct Graph {
     pub incident: Vec<Vec<(u32, bool)>>,
     /// Stage games each state plays per round and issue (self-interaction counts once).
     pub degree: Vec<u32>,
+    /// Every state's partners are all other states, in index order (a complete graph).
+    pub complete: bool,
 }
 
 impl Graph {
@@ -44,13 +46,27 @@ impl Graph {
             }
         }
         let degree: Vec<u32> = incident.iter().map(|v| v.len() as u32).collect();
+        let complete = is_complete(&neighbours);
         Graph {
             edges,
             neighbours,
             incident,
             degree,
+            complete,
         }
     }
+}
+
+/// Whether every state's partners are all other states in index order.
+fn is_complete(neighbours: &[Vec<u32>]) -> bool {
+    let n = neighbours.len();
+    neighbours.iter().enumerate().all(|(i, nb)| {
+        nb.len() + 1 == n
+            && nb
+                .iter()
+                .zip((0..n as u32).filter(|&j| j as usize != i))
+                .all(|(&a, b)| a == b)
+    })
 }
 
 /// The strategies of a run: the learning set and every initial strategy. States hold indices
