@@ -261,7 +261,9 @@ mod tests {
         let rules = &s.rule_sets[0].1;
         let graph = Graph::new(world);
         let catalogue = super::super::state::Catalogue::new(&s, world);
-        let mut rt = IssueState::new(0, &s.issues[0], (&s, rules, world), &catalogue, &graph, 7);
+        let mut known = super::super::state::KnownPaths::default();
+        let context = (&s, rules, world);
+        let mut rt = IssueState::new(0, &s.issues[0], context, &catalogue, &graph, 7, &mut known);
         let mut rng = crate::engine::rng::stream(seed);
         let nc = rt.machines.len() as u64;
         for i in 0..rt.strat.len() {

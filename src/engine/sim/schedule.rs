@@ -15,7 +15,7 @@ use super::play::{play_issue, Lane, PlayConditions, PlayScratch, Transitions};
 use super::probe::{self, Probe, Probes};
 use super::record;
 use super::shocks::{apply_shock, shock_fires};
-use super::state::{Catalogue, Graph, IssueState};
+use super::state::{Catalogue, Graph, IssueState, KnownPaths};
 use super::{Record, RunId, RunOutput, LEARN_STREAM, PLAY_STREAM, SHOCK_STREAM};
 use crate::engine::rng::{derive_seed, stream, threshold, Stream};
 use crate::engine::world::World;
@@ -129,13 +129,14 @@ impl<'a> Run<'a> {
         let world = world.clone();
         let graph = Graph::new(&world);
         let catalogue = Catalogue::new(scenario, &world);
+        let mut known = KnownPaths::default();
         let issues: Vec<IssueState> = scenario
             .issues
             .iter()
             .enumerate()
             .map(|(ii, is)| {
                 let context = (scenario, rules, &world);
-                IssueState::new(ii, is, context, &catalogue, &graph, id.seed)
+                IssueState::new(ii, is, context, &catalogue, &graph, id.seed, &mut known)
             })
             .collect();
         let shock_rng = stream(derive_seed(id.seed, &[SHOCK_STREAM]));

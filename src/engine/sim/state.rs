@@ -225,6 +225,7 @@ impl IssueState {
         catalogue: &Catalogue,
         graph: &Graph,
         seed: u64,
+        known: &mut KnownPaths,
     ) -> Self {
         let n = world.states.len();
         let machines: Vec<Machine> = catalogue
@@ -237,7 +238,7 @@ impl IssueState {
             implementation: scenario.noise.implementation,
             misperception: scenario.noise.misperception,
         };
-        let anarchy_paths = anarchy_paths(&machines, noise);
+        let anarchy_paths = known.paths(&machines, noise);
         let strat: Vec<u8> = world
             .states
             .iter()
@@ -321,6 +322,25 @@ impl IssueState {
 /// retaliation to develop, and beyond which discounting leaves little (0.9^100 < 3e-5).
 pub(super) const ANARCHY_HORIZON: usize = 100;
 
+/// The anarchy paths of the issues set up so far in a run, with the machines and noise they
+/// were computed for: issues whose strategies compile to the same machines (the same payoffs)
+/// share them instead of propagating the same distributions again.
+#[derive(Default)]
+pub(super) struct KnownPaths(Vec<(Vec<Machine>, PlayNoise, Vec<Vec<[f64; 4]>>)>);
+
+impl KnownPaths {
+    /// [`anarchy_paths`] of `machines` under `noise`, computed once per distinct pair.
+    fn paths(&mut self, machines: &[Machine], noise: PlayNoise) -> Vec<Vec<[f64; 4]>> {
+        let known = self.0.iter().find(|(m, n, _)| m == machines && *n == noise);
+        if let Some((_, _, paths)) = known {
+            return paths.clone();
+        }
+        let paths = anarchy_paths(machines, noise);
+        self.0.push((machines.to_vec(), noise, paths.clone()));
+        paths
+    }
+}
+
 /// The outcome path of every pair of machines outside a treaty under `noise`.
 fn anarchy_paths(machines: &[Machine], noise: PlayNoise) -> Vec<Vec<[f64; 4]>> {
     let mut paths = Vec::with_capacity(machines.len() * machines.len());
@@ -361,4 +381,43 @@ fn partner_games(game: &[[f64; 4]], neighbours: &[Vec<u32>]) -> Vec<[f64; 4]> {
         .iter()
         .map(|nb| model::mean_partner_game(game, nb))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::scenario;
+
+    /// The paths an issue takes from [`KnownPaths`] are the ones it would compute itself, and
+    /// the world scenario's issues share them (its eight issues have two sets of payoffs).
+    #[test]
+    fn known_paths_are_each_issues_own() {
+        let s = scenario::load(std::path::Path::new("scenarios/world.toml"), &[]).expect("world");
+        let world = crate::engine::world::generate(&s, 5);
+        let graph = Graph::new(&world);
+        let catalogue = Catalogue::new(&s, &world);
+        let noise = PlayNoise {
+            implementation: s.noise.implementation,
+            misperception: s.noise.misperception,
+        };
+        let mut known = KnownPaths::default();
+        for (ii, is) in s.issues.iter().enumerate() {
+            let rules = &s.rule_sets[0].1;
+            let rt = IssueState::new(
+                ii,
+                is,
+                (&s, rules, &world),
+                &catalogue,
+                &graph,
+                5,
+                &mut known,
+            );
+            let own = anarchy_paths(&rt.machines, noise);
+            let bits = |p: &Vec<Vec<[f64; 4]>>| -> Vec<u64> {
+                p.iter().flatten().flatten().map(|x| x.to_bits()).collect()
+            };
+            assert_eq!(bits(&rt.anarchy_paths), bits(&own), "issue {ii}");
+        }
+        assert!(known.0.len() < s.issues.len(), "no issue shared its paths");
+    }
 }
