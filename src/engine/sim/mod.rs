@@ -378,9 +378,10 @@ mod tests {
     }
 
     /// Every negotiation's decisions and terms and the full record of one run of `s`, with
-    /// the fast paths of the outside option switched off if `plain`.
+    /// the fast paths of the outside option and of pass 2 switched off if `plain`.
     fn record_with_negotiations(s: &Scenario, rules: &Rules, plain: bool) -> String {
         outside::PLAIN_OUTSIDE_OPTION.with(|c| c.set(plain));
+        tally::PLAIN_SUMS.with(|c| c.set(plain));
         let w = crate::engine::world::generate(s, s.seed);
         let id = RunId {
             run_id: 0,
@@ -390,18 +391,19 @@ mod tests {
         };
         let out = run(s, &w, rules, id, Record::FullWithNegotiations);
         outside::PLAIN_OUTSIDE_OPTION.with(|c| c.set(false));
+        tally::PLAIN_SUMS.with(|c| c.set(false));
         format!(
             "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
             out.summaries, out.timeseries, out.events, out.states, out.negotiations
         )
     }
 
-    /// The outside option's fast paths (complete-graph groups, cached discount weights) are
-    /// exact: the world scenarios (complete graphs, a few discount factors), a regional world
-    /// and a world with a discount factor per state give the same record, every negotiation's
-    /// terms included, with and without them.
+    /// The fast paths of the outside option (complete-graph groups, cached discount weights)
+    /// and of pass 2 (packed counts) are exact: the world scenarios (complete graphs, a few
+    /// discount factors), a regional world and worlds with a discount factor per state give
+    /// the same record, every negotiation's terms included, with and without them.
     #[test]
-    fn the_outside_option_fast_paths_change_nothing() {
+    fn the_outside_option_and_packed_sums_change_nothing() {
         let cases: [(&str, &[&str]); 5] = [
             ("scenarios/world.toml", &[]),
             ("scenarios/world-data.toml", &[]),
