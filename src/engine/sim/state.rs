@@ -326,11 +326,14 @@ pub(super) const ANARCHY_HORIZON: usize = 100;
 /// were computed for: issues whose strategies compile to the same machines (the same payoffs)
 /// share them instead of propagating the same distributions again.
 #[derive(Default)]
-pub(super) struct KnownPaths(Vec<(Vec<Machine>, PlayNoise, Vec<Vec<[f64; 4]>>)>);
+pub(super) struct KnownPaths(Vec<(Vec<Machine>, PlayNoise, Paths)>);
+
+/// The outcome paths of every pair of machines, `[a * machines + b]`.
+type Paths = Vec<Vec<[f64; 4]>>;
 
 impl KnownPaths {
     /// [`anarchy_paths`] of `machines` under `noise`, computed once per distinct pair.
-    fn paths(&mut self, machines: &[Machine], noise: PlayNoise) -> Vec<Vec<[f64; 4]>> {
+    fn paths(&mut self, machines: &[Machine], noise: PlayNoise) -> Paths {
         let known = self.0.iter().find(|(m, n, _)| m == machines && *n == noise);
         if let Some((_, _, paths)) = known {
             return paths.clone();
