@@ -1,7 +1,8 @@
 //! The outside option of a negotiation (ODD 7.9): what each state's strategy is expected to earn
 //! against its partners' strategies outside any treaty, as a discounted per-round value.
 //!
-//! [`anarchy_utility`] is the plain computation, state by state over its partners.
+//! `anarchy_utility` (kept for the tests) is the plain computation, state by state over its
+//! partners.
 //! [`OutsideOption`] gives the same values to the last bit with less work where the plain
 //! path repeats itself within one negotiation (issue 16, row 5: the partner loop was most of
 //! a negotiation's time on the complete graph of 193 states):
@@ -43,7 +44,7 @@ fn fast_paths_enabled() -> bool {
 /// data has a handful; beyond this many the weights are formed state by state).
 const MAX_DISCOUNTS: usize = 16;
 
-/// The outside option of every state in one negotiation of an issue ([`anarchy_utility`],
+/// The outside option of every state in one negotiation of an issue (`anarchy_utility`,
 /// computed with the shortcuts described in the module's documentation).
 pub(super) struct OutsideOption<'a> {
     rt: &'a IssueState,
@@ -76,7 +77,7 @@ impl<'a> OutsideOption<'a> {
     }
 
     /// State `i`'s outside option with relative-gains weight `k` and discount factor
-    /// `discount`: exactly [`anarchy_utility`].
+    /// `discount`: exactly `anarchy_utility`.
     pub fn utility(&mut self, i: usize, k: f64, discount: f64) -> Option<f64> {
         let rt = self.rt;
         let partners = &self.graph.neighbours[i];
