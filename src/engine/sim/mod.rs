@@ -44,6 +44,7 @@ mod blocks;
 mod lattice;
 mod learn;
 mod negotiate;
+mod outside;
 mod play;
 mod probe;
 mod record;
@@ -428,6 +429,53 @@ mod tests {
                     );
                     assert!(fast.len() > 1000, "{name}: the run recorded nothing");
                 }
+            }
+        }
+    }
+
+    /// Every negotiation's decisions and terms and the full record of one run of `s`, with
+    /// the fast paths of the outside option and of pass 2 switched off if `plain`.
+    fn record_with_negotiations(s: &Scenario, rules: &Rules, plain: bool) -> String {
+        outside::PLAIN_OUTSIDE_OPTION.with(|c| c.set(plain));
+        tally::PLAIN_SUMS.with(|c| c.set(plain));
+        let w = crate::engine::world::generate(s, s.seed);
+        let id = RunId {
+            run_id: 0,
+            replicate: 0,
+            seed: s.seed,
+            rule_set: "test".into(),
+        };
+        let out = run(s, &w, rules, id, Record::FullWithNegotiations);
+        outside::PLAIN_OUTSIDE_OPTION.with(|c| c.set(false));
+        tally::PLAIN_SUMS.with(|c| c.set(false));
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            out.summaries, out.timeseries, out.events, out.states, out.negotiations
+        )
+    }
+
+    /// The fast paths of the outside option (complete-graph groups, cached discount weights)
+    /// and of pass 2 (packed counts) are exact: the world scenarios (complete graphs, a few
+    /// discount factors), a regional world and worlds with a discount factor per state give
+    /// the same record, every negotiation's terms included, with and without them.
+    #[test]
+    fn the_outside_option_and_packed_sums_change_nothing() {
+        let cases: [(&str, &[&str]); 5] = [
+            ("scenarios/world.toml", &[]),
+            ("scenarios/world-data.toml", &[]),
+            ("scenarios/world.toml", &["topology.kind=\"regional\""]),
+            ("tests/data/golden.toml", &[]),
+            ("tests/data/golden.toml", &["topology.kind=\"complete\""]),
+        ];
+        for (path, sets) in cases {
+            let sets: Vec<String> = sets.iter().map(|x| x.to_string()).collect();
+            let s = scenario::load(std::path::Path::new(path), &sets)
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            for (set, rules) in &s.rule_sets {
+                let fast = record_with_negotiations(&s, rules, false);
+                let plain = record_with_negotiations(&s, rules, true);
+                assert!(fast.len() > 10_000, "{path}: the run recorded nothing");
+                assert!(fast == plain, "{path} {set} {sets:?}: fast paths differ");
             }
         }
     }

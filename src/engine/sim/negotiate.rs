@@ -6,6 +6,7 @@
 //! May import [`crate::model`], [`crate::engine::world`] and the
 //! sibling modules of [`super`].
 
+use super::outside::OutsideOption;
 use super::play::reset_standing;
 use super::state::{Graph, IssueState};
 use super::NegotiationRow;
@@ -134,6 +135,7 @@ fn hegemon(world: &World) -> Option<usize> {
 /// expected to earn outside a treaty.
 fn state_views(rt: &IssueState, graph: &Graph, world: &World) -> Vec<model::StateView> {
     let region = region_indices(world);
+    let mut outside = OutsideOption::new(rt, graph);
     (0..rt.member.len())
         .map(|i| {
             let k = rt.k[i];
@@ -142,7 +144,7 @@ fn state_views(rt: &IssueState, graph: &Graph, world: &World) -> Vec<model::Stat
                 utility: model::pair_utility(&rt.game[i], &rt.partner[i], k),
                 discount: s.discount,
                 sovereignty: s.sovereignty_cost,
-                u_out: anarchy_utility(rt, i, &graph.neighbours[i], k, s.discount),
+                u_out: outside.utility(i, k, s.discount),
                 member: rt.member[i],
                 k,
                 remembered: (rt.total.received[i] > 0)
@@ -167,58 +169,6 @@ fn region_indices(world: &World) -> Vec<usize> {
             }
         })
         .collect()
-}
-
-/// What state i's strategy is expected to earn per interaction against its partners'
-/// strategies outside any treaty, with implementation noise and misperception, as a
-/// discounted per-round value with its own discount factor: the outside option of every
-/// state, member or not (ODD 7.9). Partners are grouped by strategy: utility is linear in the
-/// partner's payoffs, so a group plays as its mean payoff table.
-fn anarchy_utility(
-    rt: &IssueState,
-    i: usize,
-    partners: &[u32],
-    k: f64,
-    discount: f64,
-) -> Option<f64> {
-    if partners.is_empty() {
-        return None;
-    }
-    let nc = rt.machines.len();
-    let mut count = vec![0usize; nc];
-    let mut games = vec![[0.0f64; 4]; nc];
-    for &j in partners {
-        let s = rt.strat[j as usize] as usize;
-        count[s] += 1;
-        for (g, x) in games[s].iter_mut().zip(rt.game[j as usize]) {
-            *g += x;
-        }
-    }
-    let own = rt.strat[i] as usize;
-    let mut total = 0.0;
-    for s in (0..nc).filter(|&s| count[s] > 0) {
-        let n = count[s] as f64;
-        let mean = games[s].map(|g| g / n);
-        let u = model::pair_utility(&rt.game[i], &mean, k);
-        let q = discounted_outcomes(&rt.anarchy_paths[own * nc + s], discount);
-        total += n * (q[0] * u[0] + q[1] * u[1] + q[2] * u[2] + q[3] * u[3]);
-    }
-    Some(total / partners.len() as f64)
-}
-
-/// The outcome probabilities of a path weighted by delta^t and normalised: the per-round
-/// value's weights of a discounted stream.
-fn discounted_outcomes(path: &[[f64; 4]], discount: f64) -> [f64; 4] {
-    let mut q = [0.0; 4];
-    let (mut w, mut total) = (1.0, 0.0);
-    for p in path {
-        for (x, y) in q.iter_mut().zip(p) {
-            *x += w * y;
-        }
-        total += w;
-        w *= discount;
-    }
-    q.map(|x| x / total)
 }
 
 /// Every state's decision in one negotiation, with the terms it decided on.

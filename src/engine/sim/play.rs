@@ -33,6 +33,8 @@ pub(super) struct PlayScratch {
     pub pay: Vec<[f64; 8]>,
     /// Each state's sums (pass 2).
     pub sums: Vec<Sums>,
+    /// Each state's per-edge sums in pass 2 on a small graph ([`tally::HotSums`]).
+    pub hot: Vec<tally::HotSums>,
 }
 
 impl PlayScratch {

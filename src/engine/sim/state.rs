@@ -30,6 +30,8 @@ pub(super) struct Graph {
     pub incident: Vec<Vec<(u32, bool)>>,
     /// Stage games each state plays per round and issue (self-interaction counts once).
     pub degree: Vec<u32>,
+    /// Every state's partners are all other states, in index order (a complete graph).
+    pub complete: bool,
 }
 
 impl Graph {
@@ -46,13 +48,27 @@ impl Graph {
             }
         }
         let degree: Vec<u32> = incident.iter().map(|v| v.len() as u32).collect();
+        let complete = is_complete(&neighbours);
         Graph {
             edges,
             neighbours,
             incident,
             degree,
+            complete,
         }
     }
+}
+
+/// Whether every state's partners are all other states in index order.
+fn is_complete(neighbours: &[Vec<u32>]) -> bool {
+    let n = neighbours.len();
+    neighbours.iter().enumerate().all(|(i, nb)| {
+        nb.len() + 1 == n
+            && nb
+                .iter()
+                .zip((0..n as u32).filter(|&j| j as usize != i))
+                .all(|(&a, b)| a == b)
+    })
 }
 
 /// The strategies of a run: the learning set and every initial strategy. States hold indices
@@ -398,6 +414,7 @@ fn partner_games(game: &[[f64; 4]], neighbours: &[Vec<u32>]) -> Vec<[f64; 4]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::scenario;
     use crate::model::game::Payoffs;
 
     #[test]
@@ -430,5 +447,32 @@ mod tests {
         let fewer = cached_anarchy_paths(&machines[..3], noise);
         assert_eq!(fewer.len(), 9);
         assert_eq!(*fewer, anarchy_paths(&machines[..3], noise));
+    }
+
+    /// The paths an issue takes from the process-wide cache are the ones it would compute
+    /// itself, and the world scenario's issues share them (its eight issues have two sets of
+    /// payoffs).
+    #[test]
+    fn cached_paths_are_each_issues_own() {
+        let s = scenario::load(std::path::Path::new("scenarios/world.toml"), &[]).expect("world");
+        let world = crate::engine::world::generate(&s, 5);
+        let graph = Graph::new(&world);
+        let catalogue = Catalogue::new(&s, &world);
+        let noise = PlayNoise {
+            implementation: s.noise.implementation,
+            misperception: s.noise.misperception,
+        };
+        let mut shared = std::collections::BTreeSet::new();
+        for (ii, is) in s.issues.iter().enumerate() {
+            let rules = &s.rule_sets[0].1;
+            let rt = IssueState::new(ii, is, (&s, rules, &world), &catalogue, &graph, 5);
+            let own = anarchy_paths(&rt.machines, noise);
+            let bits = |p: &AnarchyPaths| -> Vec<u64> {
+                p.iter().flatten().flatten().map(|x| x.to_bits()).collect()
+            };
+            assert_eq!(bits(&rt.anarchy_paths), bits(&own), "issue {ii}");
+            shared.insert(Arc::as_ptr(&rt.anarchy_paths) as usize);
+        }
+        assert!(shared.len() < s.issues.len(), "no issue shared its paths");
     }
 }

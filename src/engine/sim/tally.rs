@@ -211,7 +211,11 @@ pub(super) fn tally_payoffs(
     saving: f64,
 ) {
     fill_payoff_tables(scratch, saving);
-    sum_edges(scratch, edges, rules.sanctions);
+    if edges.len() < PACKED_MAX_EDGES && packed_enabled() {
+        sum_edges_packed(scratch, edges, rules.sanctions);
+    } else {
+        sum_edges(scratch, edges, rules.sanctions);
+    }
     add_sums(rt, scratch);
 }
 
@@ -437,6 +441,137 @@ fn sum_edges(scratch: &mut PlayScratch, edges: &[(u32, u32)], sanction: f64) {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Tests switch [`sum_edges_packed`] off to compare with [`sum_edges`].
+    pub(super) static PLAIN_SUMS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether [`tally_payoffs`] may use [`sum_edges_packed`] (always, outside tests).
+#[inline(always)]
+fn packed_enabled() -> bool {
+    #[cfg(test)]
+    {
+        !PLAIN_SUMS.with(|c| c.get())
+    }
+    #[cfg(not(test))]
+    {
+        true
+    }
+}
+
+/// [`sum_edges_packed`] counts in 16-bit fields: a graph with fewer edges than this cannot give
+/// any state so many moves in a round that a field overflows.
+const PACKED_MAX_EDGES: usize = 1 << 16;
+
+/// What [`sum_edges_packed`] adds up for a state on every edge: its payoffs, its partners'
+/// payoffs and, packed in one word ([`COUNTS`]), its counts of C moves, treaty moves, treaty
+/// moves kept and partners' treaty moves kept.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct HotSums {
+    payoff: f64,
+    partner: f64,
+    counts: u64,
+}
+
+/// Per move code (its low nine bits), the packed counts it adds to its first state `[0]` and
+/// to its second `[1]`: 16-bit fields, from the lowest: C moves, treaty moves, treaty moves
+/// kept, the partner's treaty moves kept (as [`sum_edges`] counts them).
+const COUNTS: [[u64; 2]; 512] = counts_by_code();
+
+const fn counts_by_code() -> [[u64; 2]; 512] {
+    let mut table = [[0u64; 2]; 512];
+    let mut m = 0;
+    while m < 512 {
+        let code = m as u64;
+        let (db, da) = (code & 1, code >> 1 & 1);
+        let both = (code & BOTH as u64 != 0) as u64;
+        let kept_a = both & (code & KEPT_A as u64 != 0) as u64;
+        let kept_b = both & (code & KEPT_B as u64 != 0) as u64;
+        table[m][0] = (da ^ 1) | both << 16 | kept_a << 32 | kept_b << 48;
+        table[m][1] = (db ^ 1) | both << 16 | kept_b << 32 | kept_a << 48;
+        m += 1;
+    }
+    table
+}
+
+/// [`sum_edges`] with the four per-edge counts of each side added as one packed word from a
+/// table by move code, and the rare fields (self-interaction, detections) kept apart: the same
+/// floating-point additions in the same order, the same counts (issue 16, row 5: pass 2 was a
+/// third of a round). Requires fewer than [`PACKED_MAX_EDGES`] edges.
+fn sum_edges_packed(scratch: &mut PlayScratch, edges: &[(u32, u32)], sanction: f64) {
+    debug_assert!(edges.len() < PACKED_MAX_EDGES);
+    let pay = &scratch.pay[..];
+    let n = scratch.players.len();
+    let (hot, sums) = (&mut scratch.hot, &mut scratch.sums);
+    hot.clear();
+    hot.resize(n, HotSums::default());
+    sums.clear();
+    sums.resize(n, Sums::default());
+    // Running sums of the current first state `cur`.
+    let mut cur = usize::MAX;
+    let (mut acc, mut acc_self, mut acc_detected) = (HotSums::default(), 0.0, 0u32);
+    for (&(a, b), &m) in edges.iter().zip(scratch.moves.iter()) {
+        let (a, b) = (a as usize, b as usize);
+        if a != cur {
+            if cur != usize::MAX {
+                flush_first_state(&mut hot[cur], &mut sums[cur], acc, acc_self, acc_detected);
+            }
+            cur = a;
+            (acc, acc_self, acc_detected) = (HotSums::default(), 0.0, 0);
+        }
+        let both = usize::from(m & BOTH != 0);
+        let (da, db) = (usize::from(m >> 1 & 1), usize::from(m & 1));
+        let mut pa = pay[a][both * 4 + da * 2 + db];
+        let mut pb = pay[b][both * 4 + db * 2 + da];
+        if a == b {
+            acc.payoff += pa;
+            acc_self += pa;
+            acc.counts += (da ^ 1) as u64;
+            continue;
+        }
+        if m & (DETECTED_A | DETECTED_B) != 0 {
+            if m & DETECTED_A != 0 {
+                pa -= sanction;
+                acc_detected += 1;
+            }
+            if m & DETECTED_B != 0 {
+                pb -= sanction;
+                sums[b].detected += 1;
+            }
+        }
+        let counts = &COUNTS[usize::from(m & 0x1ff)];
+        acc.counts += counts[0];
+        acc.payoff += pa;
+        acc.partner += pb;
+        let s = &mut hot[b];
+        s.counts += counts[1];
+        s.payoff += pb;
+        s.partner += pa;
+    }
+    if cur != usize::MAX {
+        flush_first_state(&mut hot[cur], &mut sums[cur], acc, acc_self, acc_detected);
+    }
+    for (s, h) in sums.iter_mut().zip(hot.iter()) {
+        s.payoff = h.payoff;
+        s.partner = h.partner;
+        s.coop = (h.counts & 0xffff) as u32;
+        s.m2m = (h.counts >> 16 & 0xffff) as u32;
+        s.m2m_coop = (h.counts >> 32 & 0xffff) as u32;
+        s.received_conforming = (h.counts >> 48) as u32;
+    }
+}
+
+/// Adds a first state's running sums to its sums, as [`Sums::add`] does.
+#[inline(always)]
+fn flush_first_state(h: &mut HotSums, s: &mut Sums, acc: HotSums, own: f64, detected: u32) {
+    h.payoff += acc.payoff;
+    h.partner += acc.partner;
+    h.counts += acc.counts;
+    s.self_payoff += own;
+    s.detected += detected;
+}
+
 /// Forms each state's utilities from its sums and adds everything to the issue's tallies.
 fn add_sums(rt: &mut IssueState, scratch: &PlayScratch) {
     let round = &mut rt.round;
@@ -464,6 +599,51 @@ mod tests {
     use super::*;
     use crate::engine::rng::stream;
     use rand::Rng;
+
+    /// The packed pass 2 forms every sum exactly as the plain one (same additions, same
+    /// order, same counts), on a random graph with self-interactions, every move code, both
+    /// members, detections and sanctions.
+    #[test]
+    fn packed_sums_equal_the_plain_edge_pass() {
+        let mut rng = stream(17);
+        let n = 300;
+        let mut edges: Vec<(u32, u32)> = Vec::new();
+        for a in 0..n as u32 {
+            if rng.random::<f64>() < 0.3 {
+                edges.push((a, a));
+            }
+            for b in a + 1..n as u32 {
+                if rng.random::<f64>() < 0.2 {
+                    edges.push((a, b));
+                }
+            }
+        }
+        let player = Player {
+            game: [0.0; 4],
+            k: 0.0,
+            strat: 0,
+            member: false,
+            complies: false,
+            flagged: false,
+        };
+        let mut scratch = PlayScratch {
+            players: vec![player; n],
+            ..PlayScratch::default()
+        };
+        scratch.pay = (0..n)
+            .map(|_| std::array::from_fn(|_| rng.random_range(-3.0..7.0)))
+            .collect();
+        scratch.moves = edges.iter().map(|_| rng.random::<u16>() & 0x1ff).collect();
+        sum_edges(&mut scratch, &edges, 0.7);
+        let plain = format!("{:?}", scratch.sums);
+        scratch.sums.clear();
+        sum_edges_packed(&mut scratch, &edges, 0.7);
+        assert!(plain == format!("{:?}", scratch.sums), "packed sums differ");
+        assert!(scratch
+            .sums
+            .iter()
+            .any(|s| s.received_conforming > 0 && s.detected > 0));
+    }
 
     /// The per-state gather of a world played in blocks forms every sum exactly as the serial
     /// edge pass does (same additions, same order: equal to the last bit), on a random graph
