@@ -320,17 +320,7 @@ impl<'a> LatticeRun<'a> {
             veto_ok: !rules.hegemonic_veto || veto.is_empty(),
             cooperation_share_sum: 0.0,
             last_cooperation_share: 0.0,
-            out: RunOutput {
-                id,
-                summaries: Vec::new(),
-                timeseries: Vec::new(),
-                events: Vec::new(),
-                states: Vec::new(),
-                negotiations: Vec::new(),
-                final_world: None,
-                pair_rounds: 0,
-                probe: Default::default(),
-            },
+            out: RunOutput::empty(id),
         }
     }
 

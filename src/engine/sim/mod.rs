@@ -298,6 +298,23 @@ pub struct RunOutput {
     pub probe: ProbeOutput,
 }
 
+impl RunOutput {
+    /// The output of run `id` before anything is recorded.
+    pub fn empty(id: RunId) -> RunOutput {
+        RunOutput {
+            id,
+            summaries: Vec::new(),
+            timeseries: Vec::new(),
+            events: Vec::new(),
+            states: Vec::new(),
+            negotiations: Vec::new(),
+            final_world: None,
+            pair_rounds: 0,
+            probe: ProbeOutput::default(),
+        }
+    }
+}
+
 /// Runs one scenario replicate under one rule set: on the Nowak–May fast path when
 /// [`uses_lattice_path`] holds (same outputs to the last bit), else on the general engine.
 /// A full record keeps a copy of `world` as its final world; [`run_world`] keeps `world` itself.

@@ -161,17 +161,7 @@ impl<'a> Run<'a> {
             parallel,
             compact,
             decided_under: vec![None; scenario.issues.len()],
-            out: RunOutput {
-                id,
-                summaries: Vec::new(),
-                timeseries: Vec::new(),
-                events: Vec::new(),
-                states: Vec::new(),
-                negotiations: Vec::new(),
-                final_world: None,
-                pair_rounds: 0,
-                probe: Default::default(),
-            },
+            out: RunOutput::empty(id),
         }
     }
 
