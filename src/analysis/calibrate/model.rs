@@ -17,6 +17,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+/// One probe: the parameter moved, its value, the point, and the scenario read there.
+type ProbeRead = (usize, f64, Vec<f64>, Result<Scenario>);
+
 /// The scenario and the table, ready to simulate particles.
 pub struct Model<'a> {
     /// The scenario (text with any `--set` of the command line).
@@ -28,6 +31,9 @@ pub struct Model<'a> {
     particle_text: String,
     /// Writes particles straight into the resolved scenario where that gives the same scenario.
     patcher: Option<Patcher>,
+    /// The probes at which reading the scenario failed: parameter, value, message (reported by
+    /// [`Model::check`]).
+    probe_failures: Vec<(usize, f64, String)>,
     record: Record,
     /// Nanoseconds spent generating worlds and running them, summed over threads.
     pub simulation_nanos: AtomicU64,
@@ -49,33 +55,24 @@ impl<'a> Model<'a> {
             base_dir,
             particle_text: particle_text(&base.text),
             patcher: None,
+            probe_failures: Vec::new(),
             record,
             simulation_nanos: AtomicU64::new(0),
             runs: AtomicU64::new(0),
         };
-        model.patcher = model.make_patcher();
+        let reads = model.read_probes();
+        model.probe_failures = reads
+            .iter()
+            .filter_map(|(i, x, _, r)| r.as_ref().err().map(|e| (*i, *x, e.to_string())))
+            .collect();
+        model.patcher = model.make_patcher(reads);
         model
     }
 
-    /// A [`Patcher`] checked against reading the text at the ends and the middle of every
-    /// prior, or `None` (every particle then reads the text).
-    fn make_patcher(&self) -> Option<Patcher> {
-        let base = self.read(&[]).ok()?;
-        let paths: Vec<String> = self
-            .spec
-            .parameters
-            .iter()
-            .map(|p| p.path.clone())
-            .collect();
-        let points = self.check_points();
-        Patcher::new(base, &paths, &self.spec.rule_set, &points, |x| {
-            self.read(x).ok()
-        })
-    }
-
-    /// Points that move one parameter at a time over its probes, the others at their first
-    /// probe, and the point of every parameter's last probe.
-    fn check_points(&self) -> Vec<Vec<f64>> {
+    /// The scenario read at every probe: each parameter moved over its probes (both ends of its
+    /// prior, every listed value), the others at their first probe. Read once, both to validate
+    /// the priors ([`Model::check`]) and to check the [`Patcher`].
+    fn read_probes(&self) -> Vec<ProbeRead> {
         let probes: Vec<Vec<f64>> = self
             .spec
             .parameters
@@ -83,15 +80,41 @@ impl<'a> Model<'a> {
             .map(|p| probes(&p.prior))
             .collect();
         let first: Vec<f64> = probes.iter().map(|v| v[0]).collect();
-        let mut points = vec![probes.iter().map(|v| v[v.len() - 1]).collect()];
+        let mut reads = Vec::new();
         for (i, values) in probes.iter().enumerate() {
             for &x in values {
                 let mut point = first.clone();
                 point[i] = x;
-                points.push(point);
+                let read = self.read(&point);
+                reads.push((i, x, point, read));
             }
         }
-        points
+        reads
+    }
+
+    /// A [`Patcher`] checked against the scenarios read at the probes and at the point of every
+    /// parameter's last probe, or `None` (every particle then reads the text).
+    fn make_patcher(&self, reads: Vec<ProbeRead>) -> Option<Patcher> {
+        let base = self.read(&[]).ok()?;
+        let paths: Vec<String> = self
+            .spec
+            .parameters
+            .iter()
+            .map(|p| p.path.clone())
+            .collect();
+        let mut checks = Vec::with_capacity(reads.len() + 1);
+        for (_, _, point, read) in reads {
+            checks.push((point, read.ok()?));
+        }
+        let last: Vec<f64> = self
+            .spec
+            .parameters
+            .iter()
+            .map(|p| probes(&p.prior).last().copied().unwrap_or(0.0))
+            .collect();
+        let at_last = self.read(&last).ok()?;
+        checks.push((last, at_last));
+        Patcher::new(base, &paths, &self.spec.rule_set, &checks)
     }
 
     /// The overrides of a parameter point (and the one rule set simulated).
@@ -181,25 +204,15 @@ impl<'a> Model<'a> {
                 ),
             ));
         }
-        let first: Vec<f64> = self
-            .spec
-            .parameters
-            .iter()
-            .map(|p| probes(&p.prior)[0])
-            .collect();
         for (i, p) in self.spec.parameters.iter().enumerate() {
             crate::analysis::sweep::check_path(text, &p.path, &p.location, &field(p))?;
-            for x in probes(&p.prior) {
-                let mut point = first.clone();
-                point[i] = x;
-                self.read(&point).map_err(|e| {
-                    RegimeError::field(
-                        p.location.clone(),
-                        field(p),
-                        "a prior whose values give a valid scenario",
-                        format!("the value {x}, with which the scenario fails: {e}"),
-                    )
-                })?;
+            if let Some((_, x, e)) = self.probe_failures.iter().find(|(j, ..)| *j == i) {
+                return Err(RegimeError::field(
+                    p.location.clone(),
+                    field(p),
+                    "a prior whose values give a valid scenario",
+                    format!("the value {x}, with which the scenario fails: {e}"),
+                ));
             }
         }
         Ok(())

@@ -118,25 +118,21 @@ pub struct Patcher {
 impl Patcher {
     /// A patcher for `paths` on `base` (the scenario resolved with only the simulated rule set),
     /// or `None` when some path is not a field it can write, or when writing gives another
-    /// scenario than `read` (the text read with the overrides) at any of `points`.
-    pub fn new<F>(
+    /// scenario than one of `checks` (a parameter point and the scenario read from the text
+    /// with its overrides).
+    pub fn new(
         base: Scenario,
         paths: &[String],
         rule_set: &str,
-        points: &[Vec<f64>],
-        read: F,
-    ) -> Option<Patcher>
-    where
-        F: Fn(&[f64]) -> Option<Scenario>,
-    {
+        checks: &[(Vec<f64>, Scenario)],
+    ) -> Option<Patcher> {
         let slots = paths
             .iter()
             .map(|p| Slot::of(p, rule_set))
             .collect::<Option<Vec<Slot>>>()?;
         let patcher = Patcher { base, slots };
-        for point in points {
-            let patched = patcher.scenario(point)?;
-            if comparable(&patched) != comparable(&read(point)?) {
+        for (point, read) in checks {
+            if comparable(&patcher.scenario(point)?) != comparable(read) {
                 return None;
             }
         }
@@ -200,23 +196,26 @@ mod tests {
         let base = teaching();
         let paths = ["rules.realist.monitoring".to_string()];
         let points = [vec![0.0], vec![0.8]];
+        let checks = |read: &dyn Fn(&[f64]) -> Scenario| -> Vec<(Vec<f64>, Scenario)> {
+            points.iter().map(|p| (p.clone(), read(p))).collect()
+        };
         // reading agrees with writing the field: accepted
         let agree = |x: &[f64]| {
             let mut s = teaching();
             s.rule_sets[0].1.monitoring = x[0];
-            Some(s)
+            s
         };
-        assert!(Patcher::new(base.clone(), &paths, "realist", &points, agree).is_some());
+        assert!(Patcher::new(base.clone(), &paths, "realist", &checks(&agree)).is_some());
         // reading also changes something else (a derived field): declined
         let derived = |x: &[f64]| {
             let mut s = teaching();
             s.rule_sets[0].1.monitoring = x[0];
             s.rule_sets[0].1.sanctions = 1.0 + x[0];
-            Some(s)
+            s
         };
-        assert!(Patcher::new(base.clone(), &paths, "realist", &points, derived).is_none());
+        assert!(Patcher::new(base.clone(), &paths, "realist", &checks(&derived)).is_none());
         // a path it cannot write: declined before anything is compared
         let other = ["learning.mutation".to_string()];
-        assert!(Patcher::new(base, &other, "realist", &points, agree).is_none());
+        assert!(Patcher::new(base, &other, "realist", &checks(&agree)).is_none());
     }
 }
