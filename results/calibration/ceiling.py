@@ -12,7 +12,8 @@ stays below a target, no mechanism reading only these inputs can be expected to 
 
 Feature sets: position (the model's derived position), the numeric inputs (position, income
 score, log population, log GDP per head, log migrant stock), + UN region dummies, + UN subregion
-dummies, and subregion dummies alone.
+dummies, subregion dummies alone, and the dummies of the 13 migration fora of
+scenarios/data/fora.csv (alone, and added to the others).
 
 Needs numpy: benches/peers/setup_venv.sh installs it, then
     target/peers-venv/bin/python results/calibration/ceiling.py > results/calibration/ceiling.txt
@@ -40,6 +41,10 @@ def table():
     un = read("un-member-states.csv")
     party = {r["iso3"]: int(r["icrmw_party_2022"]) for r in read("targets.csv")}
     position = {r["name"]: float(r["position"]) for r in read("world-states.csv")}
+    fora_of = {}
+    for r in read("fora.csv"):
+        fora_of.setdefault(r["iso3"], set()).add(r["forum"])
+    fora = sorted({f for fs in fora_of.values() for f in fs})
     regions = sorted({r["un_region"] for r in un})
     subregions = sorted({r["un_subregion"] for r in un})
     rows, labels, pos = [], [], []
@@ -56,17 +61,22 @@ def table():
         ]
         dummies = [float(r["un_region"] == g) for g in regions]
         dummies += [float(r["un_subregion"] == g) for g in subregions]
+        dummies += [float(f in fora_of.get(r["iso3"], ())) for f in fora]
         rows.append(numeric + dummies)
         labels.append(party[r["iso3"]])
         pos.append(p)
     x = np.array(rows)
     x[:, :5] = (x[:, :5] - x[:, :5].mean(0)) / x[:, :5].std(0)
+    sub_end = 5 + len(regions) + len(subregions)
     sets = {
         "position": [0],
         "numeric inputs": list(range(5)),
         "numeric + region": list(range(5 + len(regions))),
-        "numeric + region + subregion": list(range(x.shape[1])),
-        "subregion alone": list(range(5 + len(regions), x.shape[1])),
+        "numeric + region + subregion": list(range(sub_end)),
+        "subregion alone": list(range(5 + len(regions), sub_end)),
+        "fora alone": list(range(sub_end, x.shape[1])),
+        "numeric + region + fora": list(range(5 + len(regions))) + list(range(sub_end, x.shape[1])),
+        "numeric + region + subregion + fora": list(range(x.shape[1])),
     }
     return x, np.array(labels), np.array(pos), sets
 
