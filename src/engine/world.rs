@@ -90,11 +90,38 @@ pub fn generate(scenario: &Scenario, run_seed: u64) -> World {
         s.power /= total;
     }
     let edges = topology(scenario, &states, &mut rng);
+    let fora = fora(scenario, &states);
     World {
         states,
         groups,
         edges,
+        fora,
     }
+}
+
+/// Each state's fora as indices (fora numbered in order of first appearance), from the
+/// scenario's (forum, state) memberships; names were checked when the scenario was read.
+fn fora(scenario: &Scenario, states: &[State]) -> Vec<Vec<u32>> {
+    if scenario.fora.is_empty() {
+        return Vec::new();
+    }
+    let mut of_state = vec![Vec::new(); states.len()];
+    let index: std::collections::HashMap<&str, usize> = states
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    let mut names: Vec<&str> = Vec::new();
+    for (forum, state) in &scenario.fora {
+        let f = names.iter().position(|n| n == forum).unwrap_or_else(|| {
+            names.push(forum);
+            names.len() - 1
+        });
+        if let Some(&i) = index.get(state.as_str()) {
+            of_state[i].push(f as u32);
+        }
+    }
+    of_state
 }
 
 /// Draws the `k`-th state of a bloc (attributes in a fixed order, then strategies).

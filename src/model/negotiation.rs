@@ -56,6 +56,9 @@ pub struct NegotiationContext<'a> {
     /// The dominant state (the most powerful), which underwrites a treaty it is in when the
     /// rule set's `hegemonic_provision` is positive.
     pub hegemon: Option<usize>,
+    /// Each state's migration fora (indices), through which the regional norm term spreads
+    /// instead of its region ([`Outlook::region_share`]); empty without a fora file.
+    pub fora: &'a [Vec<u32>],
 }
 
 /// Net per-round value of membership for a state (ODD 7.9):
@@ -66,7 +69,10 @@ pub struct NegotiationContext<'a> {
 ///
 /// where f is the share of its partners in the treaty, c the compliance it expects of them
 /// and norm = norm_weight x ((1 - rho) x the share of all states in the treaty + rho x the
-/// share of the states of its own region in it), rho the rule set's `regional_norm`. Hegemonic provision: while
+/// share of the states of its own region in it, or, for a state in migration fora, the mean
+/// over its fora of each forum's share of states in it), rho the rule set's `regional_norm`
+/// (norms and ratifications spread through regional fora: thesis ch. 2.2 C; Acharya 2004).
+/// Hegemonic provision: while
 /// the hegemon H is in the treaty, every other state in it has h x sovereignty_cost x
 /// sovereignty_weight of its cost underwritten, and H pays h x the sum of those costs over its
 /// partners in the treaty, divided by its number of partners (the per-interaction scale of the
@@ -96,7 +102,9 @@ pub struct Outlook {
     pub compliance: f64,
     /// The share of all states in the set (for the norm term).
     pub member_share: f64,
-    /// The share of the states of its own region in the set (for the regional norm term).
+    /// The share of the states of its own region in the set, or for a state in migration fora
+    /// the mean over its fora of the share of each forum's states in the set (for the
+    /// regional norm term).
     pub region_share: f64,
 }
 
@@ -244,7 +252,7 @@ pub fn ratify(
     let n = views.len();
     let mut terms = vec![MembershipTerms::default(); n];
     let mut in_set: Vec<bool> = views.iter().map(|v| v.member).collect();
-    let regions = Regions::of(views);
+    let regions = Regions::of(views, ctx.fora);
     // Value plus taste of state i in the set, its terms kept.
     let value_in = |i: usize, set: &Set, terms: &mut [MembershipTerms]| {
         let t = terms_in(views, &keeps, neighbours, set, observed, ctx, i);
@@ -272,9 +280,9 @@ pub fn ratify(
         &regions,
         |i, set, terms| value_in(i, set, terms) <= 0.0,
     );
+    let set = Set::of(&in_set).with(&regions);
     for i in 0..n {
         if !views[i].member && !eligible[i] {
-            let set = Set::of(&in_set).with(&regions);
             terms[i] = terms_in(views, &keeps, neighbours, &set, observed, ctx, i);
         }
     }
@@ -310,12 +318,12 @@ fn settle(
 }
 
 /// A set of states in a treaty, with the share of all states it holds and, once
-/// [`Set::with`] has counted them, the share of each region's states.
+/// [`Set::with`] has counted them, the share of each state's circle (its fora or region).
 #[derive(Clone)]
 struct Set<'s> {
     in_set: &'s [bool],
     member_share: f64,
-    region_share: Vec<f64>,
+    circle_share: Vec<f64>,
 }
 
 impl<'s> Set<'s> {
@@ -324,40 +332,78 @@ impl<'s> Set<'s> {
         Set {
             in_set,
             member_share: count as f64 / in_set.len().max(1) as f64,
-            region_share: Vec::new(),
+            circle_share: Vec::new(),
         }
     }
 
-    /// The set with the share of each region's states in it (none needed without regional
-    /// norm spread, but cheap: one pass over the states).
+    /// The set with the share of each state's circle in it: the mean over its fora of each
+    /// forum's share of states in the set, or, for a state in no forum, its region's share
+    /// (none needed without regional norm spread, but cheap: one pass over the states and
+    /// memberships).
     fn with(mut self, regions: &Regions) -> Self {
         let mut members = vec![0usize; regions.size.len()];
         for (i, &r) in regions.of_state.iter().enumerate() {
             members[r] += self.in_set[i] as usize;
         }
-        self.region_share = members
-            .iter()
-            .zip(&regions.size)
-            .map(|(&m, &n)| m as f64 / n.max(1) as f64)
+        let region_share = shares(&members, &regions.size);
+        let mut in_forum = vec![0usize; regions.forum_size.len()];
+        for (i, fora) in regions.fora.iter().enumerate() {
+            for &f in fora {
+                in_forum[f as usize] += self.in_set[i] as usize;
+            }
+        }
+        let forum_share = shares(&in_forum, &regions.forum_size);
+        self.circle_share = (regions.of_state.iter().enumerate())
+            .map(
+                |(i, &r)| match regions.fora.get(i).filter(|f| !f.is_empty()) {
+                    Some(fora) => {
+                        let sum: f64 = fora.iter().map(|&f| forum_share[f as usize]).sum();
+                        sum / fora.len() as f64
+                    }
+                    None => region_share[r],
+                },
+            )
             .collect();
         self
     }
 }
 
-/// Each state's region and the number of states in each region.
-struct Regions {
-    of_state: Vec<usize>,
-    size: Vec<usize>,
+/// `count[k] / size[k]` for every k (0 for an empty group).
+fn shares(count: &[usize], size: &[usize]) -> Vec<f64> {
+    count
+        .iter()
+        .zip(size)
+        .map(|(&m, &n)| m as f64 / n.max(1) as f64)
+        .collect()
 }
 
-impl Regions {
-    fn of(views: &[StateView]) -> Self {
+/// The circles through which norms spread: each state's region and the number of states in
+/// each region, and each state's migration fora and the number of states in each forum.
+struct Regions<'a> {
+    of_state: Vec<usize>,
+    size: Vec<usize>,
+    fora: &'a [Vec<u32>],
+    forum_size: Vec<usize>,
+}
+
+impl<'a> Regions<'a> {
+    fn of(views: &[StateView], fora: &'a [Vec<u32>]) -> Self {
         let of_state: Vec<usize> = views.iter().map(|v| v.region).collect();
         let mut size = vec![0usize; of_state.iter().max().map_or(0, |&r| r + 1)];
         for &r in &of_state {
             size[r] += 1;
         }
-        Regions { of_state, size }
+        let forum_count = fora.iter().flatten().max().map_or(0, |&f| f as usize + 1);
+        let mut forum_size = vec![0usize; forum_count];
+        for &f in fora.iter().flatten() {
+            forum_size[f as usize] += 1;
+        }
+        Regions {
+            of_state,
+            size,
+            fora,
+            forum_size,
+        }
     }
 }
 
@@ -378,7 +424,7 @@ fn terms_in(
         share_in,
         compliance,
         member_share: set.member_share,
-        region_share: set.region_share[views[i].region],
+        region_share: set.circle_share[i],
     };
     let mut t = membership_terms(&views[i], o, ctx);
     t.hegemonic_provision = provision(views, neighbours, set.in_set, ctx, i);
@@ -451,6 +497,7 @@ mod tests {
             noise: 0.01,
             sovereignty_weight: 0.7,
             hegemon: None,
+            fora: &[],
         }
     }
 
@@ -606,5 +653,47 @@ mod tests {
         let (in4, in5, (n4, n5)) = decide(0.0);
         assert!(in4 && in5, "rho = 0: {in4} {in5}");
         assert_eq!((n4, n5), (6.0 / 9.0, 6.0 / 9.0));
+    }
+    /// Norm spread through migration fora: the same nine states, all of one region, but
+    /// states 0-4 share forum 0 and states 5-8 forum 1. With rho = 1 state 4 sees its forum
+    /// full (norm 1) and joins, state 5 sees a quarter of its forum (norm 0.25) and stays out,
+    /// as in the regional test; without fora both see their one region (6/9) and both join.
+    #[test]
+    fn fora_replace_the_region_as_the_circle_of_the_norm() {
+        let decide = |fora: &[Vec<u32>]| {
+            let rules = Rules {
+                regional_norm: 1.0,
+                ..Rules::REALIST
+            };
+            let mut ctx = context(&rules, 0.0, 1.0);
+            ctx.norm_weight = 1.0;
+            ctx.exit_cost = 0.0;
+            ctx.fora = fora;
+            let views: Vec<StateView> = (0..9)
+                .map(|i| StateView {
+                    u_out: Some(3.0),
+                    sovereignty: 0.5,
+                    region: 0,
+                    ..view(i < 4)
+                })
+                .collect();
+            let neighbours: Vec<Vec<u32>> = (0..9u32)
+                .map(|i| (0..9).filter(|&j| j != i).collect())
+                .collect();
+            let eligible: Vec<bool> = (0..9).map(|i| i == 4 || i == 5).collect();
+            let r = ratify(&views, &neighbours, &[0.0; 9], None, &ctx, &eligible);
+            (
+                r.members[4],
+                r.members[5],
+                (r.terms[4].norm, r.terms[5].norm),
+            )
+        };
+        let fora: Vec<Vec<u32>> = (0..9).map(|i| vec![u32::from(i >= 5)]).collect();
+        let (in4, in5, norms) = decide(&fora);
+        assert!(in4 && !in5, "fora: {in4} {in5}");
+        assert_eq!(norms, (1.0, 0.25));
+        let (in4, in5, norms) = decide(&[]);
+        assert!(in4 && in5, "no fora: {in4} {in5}");
+        assert_eq!(norms, (6.0 / 9.0, 6.0 / 9.0));
     }
 }

@@ -46,6 +46,8 @@ pub struct Scenario {
     pub topology: Topology,
     /// Edge list read from `topology.file`, as (source, target) names.
     pub edges: Vec<(String, String)>,
+    /// Forum memberships read from `fora_file`, as (forum, state) names, in file order.
+    pub fora: Vec<(String, String)>,
     /// Noise.
     pub noise: Noise,
     /// States.

@@ -54,6 +54,10 @@ pub struct World {
     pub groups: Vec<String>,
     /// Interaction pairs (i <= j; i == j only for lattice self-interaction), sorted.
     pub edges: Vec<(u32, u32)>,
+    /// Each state's migration fora (indices in order of first appearance in the scenario's
+    /// `fora_file`), through which norms spread (ODD 7.9); empty (no entry per state) without
+    /// a fora file.
+    pub fora: Vec<Vec<u32>>,
 }
 
 impl World {

@@ -443,6 +443,95 @@ fn unknown_strategy_in_a_scenario_suggests_a_name() {
     );
 }
 
+/// The golden scenario with a fora file (`fora_file`, thesis ch. 2.2 C) and the given rows.
+fn golden_with_fora(w: &Work, rows: &str) {
+    let text = golden_text().replace(
+        "states_file = \"golden-states.csv\"",
+        "states_file = \"golden-states.csv\"\nfora_file = \"fora.csv\"",
+    );
+    assert!(
+        text.contains("fora_file"),
+        "golden.toml has a states_file line"
+    );
+    w.write("scenario.toml", &text);
+    w.copy_fixture("golden-states.csv");
+    w.write("fora.csv", &format!("forum,iso3,name\n{rows}"));
+}
+
+#[test]
+fn bad_row_in_fora_csv_names_the_csv_line_and_field() {
+    let w = Work::new();
+    let run = ["run", "scenario.toml", "--out", "out"];
+    golden_with_fora(&w, "north,NL,Northland\nnorth,XX,Atlantis\n");
+    w.input_error(&run, &["fora.csv:3", "`name`", "Atlantis"]);
+    golden_with_fora(&w, "north,NL,Northland\n,GS,Gulfstan\n");
+    w.input_error(&run, &["fora.csv:3", "`forum`"]);
+    golden_with_fora(&w, "north,NL,Northland\nnorth,NL,Northland\n");
+    w.input_error(&run, &["fora.csv:3", "each membership once"]);
+    w.write(
+        "scenario.toml",
+        &golden_text().replace(
+            "states_file = \"golden-states.csv\"",
+            "states_file = \"golden-states.csv\"\nfora_file = \"missing.csv\"",
+        ),
+    );
+    w.input_error(&run, &["missing.csv", "fora_file"]);
+}
+
+/// Fora are a mechanism, not decoration: with the regional norm at full weight, putting the two
+/// receivers and the generated senders in separate fora changes the values of membership and
+/// who joins (at `norm_pressure = 0.3`: much stronger and every state joins whatever its
+/// circle); without regional norm spread (`regional_norm = 0`) the same fora change nothing,
+/// byte for byte.
+#[test]
+fn fora_change_outcomes_only_through_the_regional_norm() {
+    let w = Work::new();
+    let rows =
+        "north,,Northland\nsouth,,Gulfstan\nsouth,,south-sending-1\nsouth,,south-sending-2\n\
+                south,,south-sending-3\nnorth,,south-sending-4\n";
+    golden_with_fora(&w, rows);
+    w.write("plain.toml", &golden_text());
+    let go = |scenario: &str, out: &str, rho: &str| {
+        let sets: Vec<String> = ["realist", "institutionalist"]
+            .iter()
+            .flat_map(|r| {
+                [
+                    format!("rules.{r}.regional_norm={rho}"),
+                    format!("rules.{r}.norm_pressure=0.3"),
+                ]
+            })
+            .collect();
+        let mut args = vec!["run", scenario, "--reps", "6", "--out", out, "-q"];
+        for set in &sets {
+            args.extend(["--set", set.as_str()]);
+        }
+        w.run(&args).ok();
+        fs::read_to_string(w.path(out).join("states.csv")).unwrap()
+    };
+    let members = |csv: &str| -> Vec<String> {
+        csv.lines()
+            .map(|l| l.split(',').nth(17).unwrap_or("").to_string())
+            .collect()
+    };
+    let (with_fora, without) = (
+        go("scenario.toml", "fora", "1"),
+        go("plain.toml", "plain", "1"),
+    );
+    assert!(
+        with_fora != without,
+        "fora must change the values of membership"
+    );
+    assert!(
+        members(&with_fora) != members(&without),
+        "fora must change who joins in 6 replicates"
+    );
+    let same = go("scenario.toml", "fora-off", "0") == go("plain.toml", "plain-off", "0");
+    assert!(
+        same,
+        "without regional norm spread fora must change nothing"
+    );
+}
+
 #[test]
 fn bad_row_in_states_csv_names_the_csv_line_and_column() {
     let w = Work::new();

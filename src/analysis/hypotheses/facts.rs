@@ -219,6 +219,7 @@ mod tests {
             ],
             groups: vec!["g".into()],
             edges: Vec::new(),
+            fora: Vec::new(),
         };
         let panel = vec![
             row(4, 0, false, (10, 2, 10.0)),

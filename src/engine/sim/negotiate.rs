@@ -103,7 +103,7 @@ fn admit(rt: &mut IssueState, graph: &Graph, members: Vec<bool>) -> Vec<(usize, 
 /// The issue-level inputs of a negotiation (ODD 7.9).
 fn context<'a>(
     rt: &IssueState,
-    (scenario, rules, world): (&Scenario, &'a Rules, &World),
+    (scenario, rules, world): (&Scenario, &'a Rules, &'a World),
     monitoring: f64,
 ) -> model::NegotiationContext<'a> {
     model::NegotiationContext {
@@ -116,6 +116,7 @@ fn context<'a>(
         noise: scenario.noise.implementation,
         sovereignty_weight: rt.sovereignty_weight,
         hegemon: hegemon(world),
+        fora: &world.fora,
     }
 }
 

@@ -45,6 +45,12 @@ pub struct ScenarioFile {
     /// A CSV of states (relative to the scenario file).
     #[serde(default)]
     pub states_file: Option<String>,
+    /// A CSV of the migration fora states take part in (relative to the scenario file): one
+    /// `forum,name` row per membership (other columns ignored). With a rule set's
+    /// `regional_norm` > 0, norms spread through a state's fora instead of its region
+    /// (ODD 7.9; thesis ch. 2.2 C).
+    #[serde(default)]
+    pub fora_file: Option<String>,
     /// Generated blocs of states.
     #[serde(default)]
     pub blocs: Vec<BlocSpec>,

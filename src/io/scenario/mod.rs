@@ -13,6 +13,7 @@
 
 pub mod edges_csv;
 pub mod file;
+pub mod fora_csv;
 pub mod limits;
 pub mod overrides;
 pub mod resolve;

@@ -10,6 +10,7 @@ use super::file::{
     BlocSpec, IssueSpec, LearningSpec, MembersSpec, NoiseSpec, RegimeSpec, RulesSpec, ScenarioFile,
     ShockSpec, StateSpec, TopologySpec,
 };
+use super::fora_csv::read_fora;
 use super::limits::{
     MAX_LEARNING_INTERVAL, MAX_POWER, MAX_REGIME_ROUNDS, MAX_ROUNDS, MAX_STATES, MAX_VALUE,
     MAX_YEAR,
@@ -35,6 +36,10 @@ pub(super) fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Resu
     let issue_names: Vec<&str> = issues.iter().map(|i| i.name.as_str()).collect();
     let states = resolve_states(&raw, &issue_names, v, base_dir)?;
     let (topology, edges) = resolve_topology(&raw.topology, &states, v, base_dir)?;
+    let fora = match &raw.fora_file {
+        Some(f) => read_fora(&base_dir.join(f), &states.names)?,
+        None => Vec::new(),
+    };
     let regime = resolve_regime(&raw.regime, v)?;
     let (learning, learning_strategies) = resolve_learning(&raw.learning, v)?;
     let shocks = resolve_shocks(&raw, &states, &issue_names, v)?;
@@ -49,6 +54,7 @@ pub(super) fn resolve(raw: ScenarioFile, v: &Validator, base_dir: &Path) -> Resu
         rule_sets,
         topology,
         edges,
+        fora,
         noise,
         states: states.source,
         issues,

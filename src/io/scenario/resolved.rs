@@ -1,7 +1,7 @@
 //! The scenario as `regime validate` prints it: a scenario file that `regime run` reads back to
 //! the same results, with every default filled in, the states of `states_file` listed one by
 //! one, every rule set of `rule_sets` expanded into a `[rules.NAME]` table with every
-//! mechanism, and the edge list's path made absolute.
+//! mechanism, and the paths of the edge list and of the fora file made absolute.
 //!
 //! Built from the file's own serde types, so a field added to the format is printed without
 //! a change here.
@@ -20,6 +20,9 @@ pub fn resolved_toml(s: &Scenario, base_dir: &Path) -> Result<String> {
     inline_states_file(&mut raw, s, base_dir)?;
     if let Some(f) = &raw.topology.file {
         raw.topology.file = Some(absolute(&base_dir.join(f)));
+    }
+    if let Some(f) = &raw.fora_file {
+        raw.fora_file = Some(absolute(&base_dir.join(f)));
     }
     absolute_target_files(&mut raw, base_dir);
     let mut v = serde_json::to_value(&raw).map_err(|e| unprintable(s, e))?;
