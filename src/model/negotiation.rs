@@ -615,6 +615,39 @@ mod tests {
         assert_eq!(f.members, vec![false; 5], "state 0 alone gains too little");
     }
 
+    /// Nine states on a complete graph, 0-3 members, 4 and 5 the only eligible non-members,
+    /// every state in the region `region(i)`, with the regional norm at `rho`, the norm weight
+    /// 1 and the given fora: whether 4 and 5 join, and their norm terms.
+    fn nine_states(
+        rho: f64,
+        region: impl Fn(usize) -> usize,
+        fora: &[Vec<u32>],
+    ) -> (bool, bool, (f64, f64)) {
+        let rules = Rules {
+            regional_norm: rho,
+            ..Rules::REALIST
+        };
+        let mut ctx = context(&rules, 0.0, 1.0);
+        ctx.norm_weight = 1.0;
+        ctx.exit_cost = 0.0;
+        ctx.fora = fora;
+        let views: Vec<StateView> = (0..9)
+            .map(|i| StateView {
+                u_out: Some(3.0),
+                sovereignty: 0.5,
+                region: region(i),
+                ..view(i < 4)
+            })
+            .collect();
+        let neighbours: Vec<Vec<u32>> = (0..9u32)
+            .map(|i| (0..9).filter(|&j| j != i).collect())
+            .collect();
+        let eligible: Vec<bool> = (0..9).map(|i| i == 4 || i == 5).collect();
+        let r = ratify(&views, &neighbours, &[0.0; 9], None, &ctx, &eligible);
+        let norms = (r.terms[4].norm, r.terms[5].norm);
+        (r.members[4], r.members[5], norms)
+    }
+
     /// Regional norm spread (rho = `regional_norm`): the norm term weighs the member share of
     /// the state's own region. Four members in region 0; one eligible non-member in region 0
     /// and one in region 1, whose three other states stay out (not eligible). With rho = 1 the
@@ -623,76 +656,26 @@ mod tests {
     /// of all states (6/9) and both join.
     #[test]
     fn regional_norm_pulls_in_the_states_of_a_region_that_is_in() {
-        let decide = |rho: f64| {
-            let rules = Rules {
-                regional_norm: rho,
-                ..Rules::REALIST
-            };
-            let mut ctx = context(&rules, 0.0, 1.0);
-            ctx.norm_weight = 1.0;
-            ctx.exit_cost = 0.0;
-            let views: Vec<StateView> = (0..9)
-                .map(|i| StateView {
-                    u_out: Some(3.0),
-                    sovereignty: 0.5,
-                    region: usize::from(i >= 5),
-                    ..view(i < 4)
-                })
-                .collect();
-            let neighbours: Vec<Vec<u32>> = (0..9u32)
-                .map(|i| (0..9).filter(|&j| j != i).collect())
-                .collect();
-            let eligible: Vec<bool> = (0..9).map(|i| i == 4 || i == 5).collect();
-            let r = ratify(&views, &neighbours, &[0.0; 9], None, &ctx, &eligible);
-            let norm = (r.terms[4].norm, r.terms[5].norm);
-            (r.members[4], r.members[5], norm)
-        };
-        let (in4, in5, (n4, n5)) = decide(1.0);
+        let two_regions = |i: usize| usize::from(i >= 5);
+        let (in4, in5, norms) = nine_states(1.0, two_regions, &[]);
         assert!(in4 && !in5, "rho = 1: {in4} {in5}");
-        assert_eq!((n4, n5), (1.0, 0.25));
-        let (in4, in5, (n4, n5)) = decide(0.0);
+        assert_eq!(norms, (1.0, 0.25));
+        let (in4, in5, norms) = nine_states(0.0, two_regions, &[]);
         assert!(in4 && in5, "rho = 0: {in4} {in5}");
-        assert_eq!((n4, n5), (6.0 / 9.0, 6.0 / 9.0));
+        assert_eq!(norms, (6.0 / 9.0, 6.0 / 9.0));
     }
+
     /// Norm spread through migration fora: the same nine states, all of one region, but
     /// states 0-4 share forum 0 and states 5-8 forum 1. With rho = 1 state 4 sees its forum
     /// full (norm 1) and joins, state 5 sees a quarter of its forum (norm 0.25) and stays out,
     /// as in the regional test; without fora both see their one region (6/9) and both join.
     #[test]
     fn fora_replace_the_region_as_the_circle_of_the_norm() {
-        let decide = |fora: &[Vec<u32>]| {
-            let rules = Rules {
-                regional_norm: 1.0,
-                ..Rules::REALIST
-            };
-            let mut ctx = context(&rules, 0.0, 1.0);
-            ctx.norm_weight = 1.0;
-            ctx.exit_cost = 0.0;
-            ctx.fora = fora;
-            let views: Vec<StateView> = (0..9)
-                .map(|i| StateView {
-                    u_out: Some(3.0),
-                    sovereignty: 0.5,
-                    region: 0,
-                    ..view(i < 4)
-                })
-                .collect();
-            let neighbours: Vec<Vec<u32>> = (0..9u32)
-                .map(|i| (0..9).filter(|&j| j != i).collect())
-                .collect();
-            let eligible: Vec<bool> = (0..9).map(|i| i == 4 || i == 5).collect();
-            let r = ratify(&views, &neighbours, &[0.0; 9], None, &ctx, &eligible);
-            (
-                r.members[4],
-                r.members[5],
-                (r.terms[4].norm, r.terms[5].norm),
-            )
-        };
         let fora: Vec<Vec<u32>> = (0..9).map(|i| vec![u32::from(i >= 5)]).collect();
-        let (in4, in5, norms) = decide(&fora);
+        let (in4, in5, norms) = nine_states(1.0, |_| 0, &fora);
         assert!(in4 && !in5, "fora: {in4} {in5}");
         assert_eq!(norms, (1.0, 0.25));
-        let (in4, in5, norms) = decide(&[]);
+        let (in4, in5, norms) = nine_states(1.0, |_| 0, &[]);
         assert!(in4 && in5, "no fora: {in4} {in5}");
         assert_eq!(norms, (6.0 / 9.0, 6.0 / 9.0));
     }
