@@ -730,22 +730,23 @@ impl RunWriter {
             return Ok(());
         };
         for s in &out.states {
-            let st = &w.states[s.state];
+            let st = &w.states[s.state as usize];
+            let attributes = s.attributes(w);
             let mut row = id.to_vec();
             row.extend([
                 st.name.clone(),
                 w.groups[st.group].clone(),
                 st.region.clone(),
-                scenario.issues[s.issue].name.clone(),
-                num(s.attributes[0]),
-                num(s.attributes[1]),
-                num(s.attributes[2]),
-                num(s.attributes[3]),
-                num(s.attributes[4]),
+                scenario.issues[s.issue as usize].name.clone(),
+                num(attributes[0]),
+                num(attributes[1]),
+                num(attributes[2]),
+                num(attributes[3]),
+                num(attributes[4]),
                 num(st.sovereignty_cost),
                 num(st.discount),
-                s.initial_strategy.name(),
-                s.final_strategy.name(),
+                out.strategy(s.initial_strategy).name(),
+                out.strategy(s.final_strategy).name(),
                 (s.member as u8).to_string(),
                 num(s.mean_payoff),
                 num(s.mean_utility),

@@ -399,8 +399,12 @@ impl<'a> Accumulator<'a> {
                             .map(|s| (0, l.labels.get(&s.name).copied()))
                             .collect();
                     }
-                    for r in o.states.iter().filter(|r| r.issue == t.issue && r.member) {
-                        if let Some(e) = m.get_mut(r.state) {
+                    for r in o
+                        .states
+                        .iter()
+                        .filter(|r| r.issue as usize == t.issue && r.member)
+                    {
+                        if let Some(e) = m.get_mut(r.state as usize) {
                             e.0 += 1;
                         }
                     }
@@ -445,7 +449,9 @@ fn group_share(w: &World, o: &RunOutput, issue: usize, groups: &[String]) -> f64
     let members = o
         .states
         .iter()
-        .filter(|r| r.issue == issue && r.member && in_groups.get(r.state) == Some(&true))
+        .filter(|r| {
+            r.issue as usize == issue && r.member && in_groups.get(r.state as usize) == Some(&true)
+        })
         .count();
     members as f64 / total.max(1) as f64
 }
