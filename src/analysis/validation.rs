@@ -150,7 +150,7 @@ pub fn check(
             states = w
                 .states
                 .iter()
-                .map(|s| (s.name.clone(), s.position))
+                .map(|s| (s.name.to_string(), s.position))
                 .collect();
         }
         sums[r].resize(o.states.len(), (0.0, 0));

@@ -213,7 +213,7 @@ fn terms(out: &RunOutput, name: &str, round: u64) -> model::MembershipTerms {
 fn name_of(out: &RunOutput, i: usize) -> String {
     out.final_world.as_ref().expect("full run").states[i]
         .name
-        .clone()
+        .to_string()
 }
 
 /// Names of the states of the events of one kind.

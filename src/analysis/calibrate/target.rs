@@ -332,12 +332,12 @@ fn read_labels(
     let matched = world
         .states
         .iter()
-        .filter(|x| labels.contains_key(&x.name))
+        .filter(|x| labels.contains_key(x.name.text().as_ref()))
         .count();
     let positives = world
         .states
         .iter()
-        .filter(|x| labels.get(&x.name) == Some(&1.0))
+        .filter(|x| labels.get(x.name.text().as_ref()) == Some(&1.0))
         .count();
     if positives == 0 || positives == matched {
         return Err(rd.err_at(
@@ -396,7 +396,7 @@ impl<'a> Accumulator<'a> {
                         *m = w
                             .states
                             .iter()
-                            .map(|s| (0, l.labels.get(&s.name).copied()))
+                            .map(|s| (0, l.labels.get(s.name.text().as_ref()).copied()))
                             .collect();
                     }
                     for r in o

@@ -11,7 +11,7 @@ use std::path::Path;
 /// Reads the edges of an `edge_list` topology, checking that every name is a state's.
 pub(super) fn read_edges(
     path: &Path,
-    names: &std::collections::HashSet<String>,
+    names: &super::state_names::StateNames,
 ) -> Result<Vec<(String, String)>> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]

@@ -17,6 +17,7 @@ pub mod limits;
 pub mod overrides;
 pub mod resolve;
 pub mod resolved;
+mod state_names;
 pub mod states_csv;
 pub mod validate;
 
