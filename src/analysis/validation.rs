@@ -150,14 +150,14 @@ pub fn check(
             states = w
                 .states
                 .iter()
-                .map(|s| (s.name.clone(), s.position))
+                .map(|s| (s.name.to_string(), s.position))
                 .collect();
         }
         sums[r].resize(o.states.len(), (0.0, 0));
-        for row in o.states.iter().filter(|row| row.issue == ii) {
+        for row in o.states.iter().filter(|row| row.issue as usize == ii) {
             if let Some(v) = row.membership_value {
-                sums[r][row.state].0 += v;
-                sums[r][row.state].1 += 1;
+                sums[r][row.state as usize].0 += v;
+                sums[r][row.state as usize].1 += 1;
             }
         }
         Ok(())

@@ -10,8 +10,9 @@ use crate::model::population::{Bloc, Dist, StateTemplate, StrategyMix};
 use crate::model::scenario::Scenario;
 use crate::model::strategy::Strategy;
 use crate::model::world::TopologyKind;
-pub use crate::model::world::{State, World};
+pub use crate::model::world::{IssueStrategies, State, StateName, World};
 use rand::Rng;
+use std::sync::Arc;
 
 /// Stream label of world generation within a run seed.
 pub const WORLD_STREAM: u64 = 1;
@@ -81,8 +82,9 @@ pub fn generate(scenario: &Scenario, run_seed: u64) -> World {
     }
     for b in &scenario.states.blocs {
         let g = group_index(&b.group, &mut groups);
+        let shared = (Arc::from(b.group.as_str()), Arc::from(b.region.as_str()));
         for k in 0..b.count as usize {
-            states.push(draw_state(b, k, g, &issues, &mut rng));
+            states.push(draw_state(b, (k, g), &shared, &issues, &mut rng));
         }
     }
     let total: f64 = states.iter().map(|s| s.power).sum();
@@ -106,10 +108,10 @@ fn fora(scenario: &Scenario, states: &[State]) -> Vec<Vec<u32>> {
         return Vec::new();
     }
     let mut of_state = vec![Vec::new(); states.len()];
-    let index: std::collections::HashMap<&str, usize> = states
+    let index: std::collections::HashMap<String, usize> = states
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.name.as_str(), i))
+        .map(|(i, s)| (s.name.to_string(), i))
         .collect();
     let mut names: Vec<&str> = Vec::new();
     for (forum, state) in &scenario.fora {
@@ -117,20 +119,29 @@ fn fora(scenario: &Scenario, states: &[State]) -> Vec<Vec<u32>> {
             names.push(forum);
             names.len() - 1
         });
-        if let Some(&i) = index.get(state.as_str()) {
+        if let Some(&i) = index.get(state) {
             of_state[i].push(f as u32);
         }
     }
     of_state
 }
 
-/// Draws the `k`-th state of a bloc (attributes in a fixed order, then strategies).
-fn draw_state(b: &Bloc, k: usize, g: usize, issues: &[&str], rng: &mut Stream) -> State {
-    let name = b
-        .names
-        .get(k)
-        .cloned()
-        .unwrap_or_else(|| format!("{}-{}", b.group, k + 1));
+/// Draws the `k`-th state of a bloc in group `g` (attributes in a fixed order, then
+/// strategies); `(prefix, region)` are the bloc's group and region, shared by its states.
+fn draw_state(
+    b: &Bloc,
+    (k, g): (usize, usize),
+    (prefix, region): &(Arc<str>, Arc<str>),
+    issues: &[&str],
+    rng: &mut Stream,
+) -> State {
+    let name = match b.names.get(k) {
+        Some(given) => StateName::from(given.as_str()),
+        None => StateName::Numbered {
+            prefix: prefix.clone(),
+            number: k as u32 + 1,
+        },
+    };
     let power = draw(&b.power, 1e-9, f64::MAX, rng);
     let position = draw(&b.position, -1.0, 1.0, rng);
     let security = draw(&b.security, 0.0, 1.0, rng);
@@ -149,7 +160,7 @@ fn draw_state(b: &Bloc, k: usize, g: usize, issues: &[&str], rng: &mut Stream) -
     State {
         name,
         group: g,
-        region: b.region.clone(),
+        region: region.clone(),
         power,
         position,
         security,
@@ -165,9 +176,9 @@ fn draw_state(b: &Bloc, k: usize, g: usize, issues: &[&str], rng: &mut Stream) -
 fn from_template(s: &StateTemplate, group: usize, issues: &[&str]) -> State {
     let base = Strategy::parse(&s.strategy).unwrap_or(Strategy::TitForTat);
     State {
-        name: s.name.clone(),
+        name: StateName::from(s.name.as_str()),
         group,
-        region: s.region.clone(),
+        region: Arc::from(s.region.as_str()),
         power: s.power,
         position: s.position,
         security: s.security,

@@ -673,7 +673,7 @@ impl RunWriter {
                     .map(|i| scenario.issues[i].name.clone())
                     .unwrap_or_default(),
                 match (state, world) {
-                    (Some(s), Some(w)) => w.states[*s].name.clone(),
+                    (Some(s), Some(w)) => w.states[*s].name.to_string(),
                     _ => String::new(),
                 },
                 kind.name().to_string(),
@@ -702,7 +702,7 @@ impl RunWriter {
                 r.round.to_string(),
                 scenario.year(r.round).to_string(),
                 scenario.issues[r.issue].name.clone(),
-                w.states[r.state].name.clone(),
+                w.states[r.state].name.to_string(),
                 (r.member_before as u8).to_string(),
                 num(t.share_in),
                 num(t.expected_compliance),
@@ -730,22 +730,23 @@ impl RunWriter {
             return Ok(());
         };
         for s in &out.states {
-            let st = &w.states[s.state];
+            let st = &w.states[s.state as usize];
+            let attributes = s.attributes(w);
             let mut row = id.to_vec();
             row.extend([
-                st.name.clone(),
+                st.name.to_string(),
                 w.groups[st.group].clone(),
-                st.region.clone(),
-                scenario.issues[s.issue].name.clone(),
-                num(s.attributes[0]),
-                num(s.attributes[1]),
-                num(s.attributes[2]),
-                num(s.attributes[3]),
-                num(s.attributes[4]),
+                st.region.to_string(),
+                scenario.issues[s.issue as usize].name.clone(),
+                num(attributes[0]),
+                num(attributes[1]),
+                num(attributes[2]),
+                num(attributes[3]),
+                num(attributes[4]),
                 num(st.sovereignty_cost),
                 num(st.discount),
-                s.initial_strategy.name(),
-                s.final_strategy.name(),
+                out.strategy(s.initial_strategy).name(),
+                out.strategy(s.final_strategy).name(),
                 (s.member as u8).to_string(),
                 num(s.mean_payoff),
                 num(s.mean_utility),

@@ -51,4 +51,4 @@ pub use rules::Rules;
 pub use scenario::{Noise, Scenario};
 pub use shocks::{apply_attribute_shock, Shock, ShockKind};
 pub use utility::{mean_partner_game, pair_utility, relative_gains_weight, stage_game};
-pub use world::{State, Topology, TopologyKind, World};
+pub use world::{IssueStrategies, State, StateName, Topology, TopologyKind, World};

@@ -6,16 +6,140 @@
 
 use crate::model::strategy::Strategy;
 use serde::Serialize;
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+/// A state's name: as given (listed states, a bloc's `names`), or numbered within its bloc
+/// (`{group}-{k}`, formed when it is shown: no string per state in a world of 10^6 cells).
+#[derive(Debug, Clone)]
+pub enum StateName {
+    /// A name as given.
+    Given(Box<str>),
+    /// `{prefix}-{number}`, the name of a bloc's state without a given name.
+    Numbered {
+        /// The bloc's group, shared by its states.
+        prefix: Arc<str>,
+        /// The state's number within its bloc, from 1.
+        number: u32,
+    },
+}
+
+impl StateName {
+    /// The name as text (borrowed when it was given).
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            StateName::Given(s) => Cow::Borrowed(s),
+            StateName::Numbered { .. } => Cow::Owned(self.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for StateName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateName::Given(s) => f.write_str(s),
+            StateName::Numbered { prefix, number } => write!(f, "{prefix}-{number}"),
+        }
+    }
+}
+
+impl StateName {
+    /// True when the name reads `text` (without forming a numbered name).
+    pub fn is(&self, text: &str) -> bool {
+        match self {
+            StateName::Given(s) => **s == *text,
+            StateName::Numbered { prefix, number } => text
+                .strip_prefix(&**prefix)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|digits| {
+                    digits.bytes().all(|b| b.is_ascii_digit())
+                        && !digits.starts_with('0')
+                        && digits.parse::<u32>() == Ok(*number)
+                }),
+        }
+    }
+}
+
+impl PartialEq for StateName {
+    fn eq(&self, other: &StateName) -> bool {
+        match other {
+            StateName::Given(s) => self.is(s),
+            StateName::Numbered { .. } => self.is(&other.text()),
+        }
+    }
+}
+
+impl PartialEq<str> for StateName {
+    fn eq(&self, other: &str) -> bool {
+        self.is(other)
+    }
+}
+
+impl PartialEq<&str> for StateName {
+    fn eq(&self, other: &&str) -> bool {
+        self.is(other)
+    }
+}
+
+impl PartialEq<String> for StateName {
+    fn eq(&self, other: &String) -> bool {
+        self.is(other)
+    }
+}
+
+impl From<&str> for StateName {
+    fn from(s: &str) -> StateName {
+        StateName::Given(s.into())
+    }
+}
+
+impl From<String> for StateName {
+    fn from(s: String) -> StateName {
+        StateName::Given(s.into_boxed_str())
+    }
+}
+
+/// A state's initial strategy per issue: one inline (no allocation per state in the common
+/// one-issue world), more in a vector. Reads as a slice.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IssueStrategies {
+    /// One issue.
+    One(Strategy),
+    /// Any other number of issues.
+    Many(Vec<Strategy>),
+}
+
+impl std::ops::Deref for IssueStrategies {
+    type Target = [Strategy];
+    fn deref(&self) -> &[Strategy] {
+        match self {
+            IssueStrategies::One(s) => std::slice::from_ref(s),
+            IssueStrategies::Many(v) => v,
+        }
+    }
+}
+
+impl FromIterator<Strategy> for IssueStrategies {
+    fn from_iter<I: IntoIterator<Item = Strategy>>(iter: I) -> Self {
+        let mut it = iter.into_iter();
+        match (it.next(), it.next()) {
+            (Some(a), None) => IssueStrategies::One(a),
+            (None, _) => IssueStrategies::Many(Vec::new()),
+            (Some(a), Some(b)) => IssueStrategies::Many([a, b].into_iter().chain(it).collect()),
+        }
+    }
+}
 
 /// One state's attributes (thesis concepts; ODD 2).
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
     /// Name.
-    pub name: String,
+    pub name: StateName,
     /// Index into [`World::groups`].
     pub group: usize,
-    /// Region.
-    pub region: String,
+    /// Region (shared by the states of a bloc).
+    pub region: Arc<str>,
     /// Share of capabilities (all states sum to 1).
     pub power: f64,
     /// Net migration position in [-1, 1].
@@ -31,7 +155,7 @@ pub struct State {
     /// Discount factor.
     pub discount: f64,
     /// Initial strategy per issue (scenario issue order).
-    pub strategies: Vec<Strategy>,
+    pub strategies: IssueStrategies,
 }
 
 impl State {
@@ -147,4 +271,21 @@ pub struct Topology {
     pub self_interaction: Option<bool>,
     /// edge_list: the CSV with `source,target` state names the edges were read from.
     pub file: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state of a generated world holds no heap memory of its own: 144 bytes each.
+    #[test]
+    fn states_are_compact() {
+        eprintln!(
+            "sizes: state {} name {} strategies {} strategy {}",
+            std::mem::size_of::<State>(),
+            std::mem::size_of::<StateName>(),
+            std::mem::size_of::<IssueStrategies>(),
+            std::mem::size_of::<Strategy>()
+        );
+    }
 }

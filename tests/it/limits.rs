@@ -364,3 +364,35 @@ fn a_state_named_twice_in_a_states_csv_names_its_line() {
         ],
     );
 }
+
+/// Bloc names are checked without being formed (`g-1` … `g-5`): a listed state or another bloc
+/// that repeats one is refused naming the first repeated name, as when every name was formed.
+#[test]
+fn numbered_bloc_names_that_repeat_a_name_are_refused() {
+    let w = Work::new();
+    let listed = "\n[[states]]\nname = \"g-3\"\ngroup = \"x\"\nregion = \"r\"\npower = 1.0\n\
+                  position = 0.0\nsecurity = 0.5\neconomy = 0.5\nrights = 0.5\n\
+                  sovereignty_cost = 0.5\ndiscount = 0.9\nstrategy = \"tit_for_tat\"\n";
+    w.write("listed.toml", &bloc_scenario("5", listed));
+    quick_input_error(
+        &w,
+        &["validate", "listed.toml"],
+        &[
+            "blocs[0].group",
+            "expected unique state names, found `g-3` twice",
+        ],
+    );
+    let second = "[[blocs]]\ngroup = \"g\"\nregion = \"r\"\ncount = 2\npower = 1.0\n\
+                  position = 0.5\nsecurity = 0.5\neconomy = 0.5\nrights = 0.5\n\
+                  sovereignty_cost = 0.5\ndiscount = 0.9\nstrategy = \"tit_for_tat\"\n\n[[issues]]";
+    let again = bloc_scenario("5", "").replace("[[issues]]", second);
+    w.write("again.toml", &again);
+    quick_input_error(
+        &w,
+        &["validate", "again.toml"],
+        &[
+            "blocs[1].group",
+            "expected unique state names, found `g-1` twice",
+        ],
+    );
+}

@@ -196,7 +196,7 @@ fn row<'a>(out: &'a RunOutput, name: &str) -> &'a StateRow {
     let i = index_of(out, name);
     out.states
         .iter()
-        .find(|r| r.state == i && r.issue == 0)
+        .find(|r| r.state as usize == i && r.issue == 0)
         .expect("a row per state")
 }
 
@@ -213,7 +213,7 @@ fn terms(out: &RunOutput, name: &str, round: u64) -> model::MembershipTerms {
 fn name_of(out: &RunOutput, i: usize) -> String {
     out.final_world.as_ref().expect("full run").states[i]
         .name
-        .clone()
+        .to_string()
 }
 
 /// Names of the states of the events of one kind.
@@ -2283,7 +2283,10 @@ to_year = 2016
             world::generate(&s, b.id.seed).states
         );
         let initial = |o: &RunOutput| -> Vec<String> {
-            o.states.iter().map(|x| x.initial_strategy.name()).collect()
+            o.states
+                .iter()
+                .map(|x| o.strategy(x.initial_strategy).name())
+                .collect()
         };
         assert_eq!(
             initial(a),
@@ -2300,8 +2303,10 @@ to_year = 2016
             shock_rounds(b),
             "replicate {r}: shocks in the same rounds"
         );
-        let attrs =
-            |o: &RunOutput| -> Vec<[f64; 5]> { o.states.iter().map(|x| x.attributes).collect() };
+        let attrs = |o: &RunOutput| -> Vec<[f64; 5]> {
+            let w = o.final_world.as_ref().expect("full run");
+            o.states.iter().map(|x| x.attributes(w)).collect()
+        };
         assert_eq!(
             attrs(a),
             attrs(b),
@@ -2353,8 +2358,8 @@ fn defectors(out: &RunOutput, side: usize) -> Vec<(usize, usize)> {
     let mut v: Vec<(usize, usize)> = out
         .states
         .iter()
-        .filter(|r| r.final_strategy == Strategy::Defector)
-        .map(|r| (r.state % side, r.state / side))
+        .filter(|r| out.strategy(r.final_strategy) == Strategy::Defector)
+        .map(|r| (r.state as usize % side, r.state as usize / side))
         .collect();
     v.sort();
     v
@@ -2397,7 +2402,7 @@ fn nowak_may_single_defector_grows_to_3x3_then_5x5() {
     let s1 = nowak_may(21, 1, &blocs);
     let none = run(&s1, &rules(&s1));
     assert_eq!(
-        none.states[220].initial_strategy,
+        none.strategy(none.states[220].initial_strategy),
         Strategy::Defector,
         "the defector is in the centre (10, 10)"
     );
@@ -2527,11 +2532,11 @@ fn best_response_switches_to_the_best_reply() {
     assert!(
         out.states
             .iter()
-            .all(|r| r.final_strategy == Strategy::Defector),
+            .all(|r| out.strategy(r.final_strategy) == Strategy::Defector),
         "{:?}",
         out.states
             .iter()
-            .map(|r| r.final_strategy.name())
+            .map(|r| out.strategy(r.final_strategy).name())
             .collect::<Vec<_>>()
     );
 }
@@ -2561,7 +2566,7 @@ fn fermi_changes_strategies() {
     assert!(
         out.states
             .iter()
-            .all(|r| r.final_strategy == Strategy::Defector),
+            .all(|r| out.strategy(r.final_strategy) == Strategy::Defector),
         "defectors take over a well-mixed population"
     );
 }
@@ -2594,7 +2599,10 @@ fn without_learning_strategies_stay_fixed() {
     let out = run(&s, &rules(&s));
     for r in &out.states {
         assert_eq!(r.final_strategy, r.initial_strategy);
-        assert_eq!(r.initial_strategy.name(), strategies[r.state]);
+        assert_eq!(
+            out.strategy(r.initial_strategy).name(),
+            strategies[r.state as usize]
+        );
     }
 }
 
@@ -2645,8 +2653,8 @@ fn simultaneous_revision_is_independent_of_the_order_of_states() {
                 .iter()
                 .map(|r| {
                     (
-                        name_of(&out, r.state),
-                        r.final_strategy.name(),
+                        name_of(&out, r.state as usize),
+                        out.strategy(r.final_strategy).name(),
                         r.mean_payoff,
                         r.cooperation,
                     )
@@ -2716,7 +2724,7 @@ fn imitate_best_ties_do_not_depend_on_the_order_of_states() {
             close(row(&out, "A").mean_payoff, 3.0) && close(row(&out, "X").mean_payoff, 3.0),
             "everyone cooperates: A earns 3R = 9 over 3 games a round, X 2R = 6 over 2"
         );
-        row(&out, "X").final_strategy.name()
+        out.strategy(row(&out, "X").final_strategy).name()
     };
     for (x, want) in [("cooperator", "grudger"), ("tit_for_tat", "tit_for_tat")] {
         let a_first = final_of_x(x, &[0, 1, 2, 3, 4, 5]);

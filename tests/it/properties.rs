@@ -654,7 +654,11 @@ fn check_run(s: &Scenario, w: &World, out: &RunOutput) -> Result<(), String> {
         }
 
         // Per-state rows.
-        let rows: Vec<_> = out.states.iter().filter(|r| r.issue == issue).collect();
+        let rows: Vec<_> = out
+            .states
+            .iter()
+            .filter(|r| r.issue as usize == issue)
+            .collect();
         ensure!(
             rows.len() == n,
             "{} state rows for issue {issue}",

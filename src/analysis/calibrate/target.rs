@@ -332,12 +332,12 @@ fn read_labels(
     let matched = world
         .states
         .iter()
-        .filter(|x| labels.contains_key(&x.name))
+        .filter(|x| labels.contains_key(x.name.text().as_ref()))
         .count();
     let positives = world
         .states
         .iter()
-        .filter(|x| labels.get(&x.name) == Some(&1.0))
+        .filter(|x| labels.get(x.name.text().as_ref()) == Some(&1.0))
         .count();
     if positives == 0 || positives == matched {
         return Err(rd.err_at(
@@ -396,11 +396,15 @@ impl<'a> Accumulator<'a> {
                         *m = w
                             .states
                             .iter()
-                            .map(|s| (0, l.labels.get(&s.name).copied()))
+                            .map(|s| (0, l.labels.get(s.name.text().as_ref()).copied()))
                             .collect();
                     }
-                    for r in o.states.iter().filter(|r| r.issue == t.issue && r.member) {
-                        if let Some(e) = m.get_mut(r.state) {
+                    for r in o
+                        .states
+                        .iter()
+                        .filter(|r| r.issue as usize == t.issue && r.member)
+                    {
+                        if let Some(e) = m.get_mut(r.state as usize) {
                             e.0 += 1;
                         }
                     }
@@ -445,7 +449,9 @@ fn group_share(w: &World, o: &RunOutput, issue: usize, groups: &[String]) -> f64
     let members = o
         .states
         .iter()
-        .filter(|r| r.issue == issue && r.member && in_groups.get(r.state) == Some(&true))
+        .filter(|r| {
+            r.issue as usize == issue && r.member && in_groups.get(r.state as usize) == Some(&true)
+        })
         .count();
     members as f64 / total.max(1) as f64
 }

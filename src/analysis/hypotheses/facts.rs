@@ -173,9 +173,9 @@ mod tests {
 
     fn state(power: f64, position: f64) -> State {
         State {
-            name: String::new(),
+            name: "".into(),
             group: 0,
-            region: String::new(),
+            region: "".into(),
             power,
             position,
             security: 0.0,
@@ -183,7 +183,7 @@ mod tests {
             rights: 0.0,
             sovereignty_cost: 0.0,
             discount: 0.9,
-            strategies: Vec::new(),
+            strategies: std::iter::empty().collect(),
         }
     }
 

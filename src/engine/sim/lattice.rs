@@ -451,26 +451,27 @@ impl<'a> LatticeRun<'a> {
         });
         if self.record.is_full() {
             self.out.states = self.state_rows(moves_per_state);
+            self.out.strategies = self.catalogue.strategies.clone();
         }
         self.out
     }
 
-    /// The rows of `states.csv`, as `record::state_rows` forms them.
-    fn state_rows(&self, moves_per_state: u64) -> Vec<StateRow> {
-        let c = &self.cells;
+    /// The rows of `states.csv`, as `record::state_rows` forms them; the per-cell arrays that
+    /// the rows do not read are freed first (a smaller peak of memory).
+    fn state_rows(&mut self, moves_per_state: u64) -> Vec<StateRow> {
+        let c = &mut self.cells;
+        (c.next, c.class, c.score, c.learn_utility) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mv = moves_per_state.max(1) as f64;
         let degree = self.lattice.degree();
-        let strategy = |d: u8| self.catalogue.strategies[self.strategy_of[d as usize] as usize];
-        self.world
-            .states
-            .iter()
-            .enumerate()
-            .map(|(i, s)| StateRow {
-                state: i,
+        let strategy_of = self.strategy_of;
+        let c = &self.cells;
+        (0..self.world.states.len())
+            .map(|i| StateRow {
+                state: i as u32,
                 issue: 0,
-                attributes: [s.power, s.position, s.security, s.economy, s.rights],
-                initial_strategy: strategy(self.initial[i]),
-                final_strategy: strategy(c.defects[i]),
+                initial_strategy: strategy_of[self.initial[i] as usize],
+                final_strategy: strategy_of[c.defects[i] as usize],
                 member: false,
                 mean_payoff: c.totals[i][0] / mv,
                 mean_utility: c.totals[i][1] / mv,

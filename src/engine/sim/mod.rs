@@ -215,19 +215,19 @@ pub struct IssueSummary {
     pub mean_utility: f64,
 }
 
-/// Per state and issue results (a row of `states.csv`).
+/// Per state and issue results (a row of `states.csv`). Compact (64 bytes, a million of them
+/// in a large world): the strategies are indices into [`RunOutput::strategies`] and the
+/// attributes are read from the final world ([`StateRow::attributes`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StateRow {
     /// State index.
-    pub state: usize,
+    pub state: u32,
     /// Issue index.
-    pub issue: usize,
-    /// Attributes at the end (after shocks): power, position, security, economy, rights.
-    pub attributes: [f64; 5],
-    /// Initial strategy.
-    pub initial_strategy: Strategy,
-    /// Final strategy.
-    pub final_strategy: Strategy,
+    pub issue: u32,
+    /// Initial strategy: an index into [`RunOutput::strategies`].
+    pub initial_strategy: u8,
+    /// Final strategy: an index into [`RunOutput::strategies`].
+    pub final_strategy: u8,
     /// Member at the end.
     pub member: bool,
     /// Mean payoff per interaction.
@@ -241,6 +241,15 @@ pub struct StateRow {
     /// Its value of membership at the last negotiation, without decision noise (ODD 7.9);
     /// `None` when no negotiation took place.
     pub membership_value: Option<f64>,
+}
+
+impl StateRow {
+    /// The state's attributes at the end (after shocks): power, position, security, economy,
+    /// rights, read from the run's final world.
+    pub fn attributes(&self, final_world: &World) -> [f64; 5] {
+        let s = &final_world.states[self.state as usize];
+        [s.power, s.position, s.security, s.economy, s.rights]
+    }
 }
 
 /// One state's decision in one negotiation of one issue (a row of `negotiations.csv`): the
@@ -288,6 +297,8 @@ pub struct RunOutput {
     pub events: Vec<Event>,
     /// Per state and issue (Record::Full only).
     pub states: Vec<StateRow>,
+    /// The strategies that [`StateRow`]'s strategy indices refer to (Record::Full only).
+    pub strategies: Vec<Strategy>,
     /// Every state's decision in every negotiation (Record::FullWithNegotiations only).
     pub negotiations: Vec<NegotiationRow>,
     /// The world's states after shocks (Record::Full only).
@@ -307,11 +318,17 @@ impl RunOutput {
             timeseries: Vec::new(),
             events: Vec::new(),
             states: Vec::new(),
+            strategies: Vec::new(),
             negotiations: Vec::new(),
             final_world: None,
             pair_rounds: 0,
             probe: ProbeOutput::default(),
         }
+    }
+
+    /// The strategy of a [`StateRow`]'s strategy index.
+    pub fn strategy(&self, index: u8) -> Strategy {
+        self.strategies[index as usize]
     }
 }
 
@@ -420,8 +437,14 @@ mod tests {
         let out = run(s, &w, rules, id, Record::Full);
         FULL_PLAY_ONLY.with(|c| c.set(false));
         format!(
-            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{}",
-            out.summaries, out.timeseries, out.events, out.states, out.final_world, out.pair_rounds
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{}",
+            out.summaries,
+            out.timeseries,
+            out.events,
+            out.states,
+            out.strategies,
+            out.final_world,
+            out.pair_rounds
         )
     }
 

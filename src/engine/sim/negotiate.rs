@@ -162,7 +162,7 @@ fn region_indices(world: &World) -> Vec<usize> {
     world
         .states
         .iter()
-        .map(|s| match names.iter().position(|&r| r == s.region) {
+        .map(|s| match names.iter().position(|&r| *r == *s.region) {
             Some(r) => r,
             None => {
                 names.push(&s.region);

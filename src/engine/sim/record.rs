@@ -8,7 +8,6 @@
 use super::state::IssueState;
 use super::{Event, EventKind, IssueSummary, StateRow, TimeseriesRow};
 use crate::engine::world::World;
-use crate::model::strategy::Strategy;
 use crate::model::Transition;
 use crate::model::{Rules, Scenario};
 
@@ -183,29 +182,22 @@ pub(super) fn issue_summary(
     }
 }
 
-/// Issue `ii`'s rows of `states.csv`.
-pub(super) fn state_rows(
-    rows: &mut Vec<StateRow>,
-    rt: &IssueState,
-    world: &World,
-    strategies: &[Strategy],
-    ii: usize,
-) {
+/// Issue `ii`'s rows of `states.csv` (strategies as indices into the run's catalogue).
+pub(super) fn state_rows(rows: &mut Vec<StateRow>, rt: &IssueState, n: usize, ii: usize) {
     let t = &rt.total;
-    for (i, s) in world.states.iter().enumerate() {
+    rows.extend((0..n).map(|i| {
         let mv = t.moves[i].max(1) as f64;
-        rows.push(StateRow {
-            state: i,
-            issue: ii,
-            attributes: [s.power, s.position, s.security, s.economy, s.rights],
-            initial_strategy: strategies[rt.initial_strat[i] as usize],
-            final_strategy: strategies[rt.strat[i] as usize],
+        StateRow {
+            state: i as u32,
+            issue: ii as u32,
+            initial_strategy: rt.initial_strat[i],
+            final_strategy: rt.strat[i],
             member: rt.member[i],
             mean_payoff: t.payoff[i] / mv,
             mean_utility: t.utility[i] / mv,
             cooperation: t.cooperated[i] as f64 / mv,
             times_detected: t.detected[i],
             membership_value: Some(rt.membership_value[i]).filter(|v| !v.is_nan()),
-        });
-    }
+        }
+    }));
 }

@@ -391,11 +391,12 @@ impl<'a> Run<'a> {
             let summary = record::issue_summary(rt, &self.world, self.scenario.rounds, ii);
             self.out.summaries.push(summary);
             if self.record.is_full() {
-                let strategies = &self.catalogue.strategies;
-                record::state_rows(&mut self.out.states, rt, &self.world, strategies, ii);
+                let n = self.world.states.len();
+                record::state_rows(&mut self.out.states, rt, n, ii);
             }
         }
         if self.record.is_full() {
+            self.out.strategies = self.catalogue.strategies.clone();
             self.out.final_world = Some(self.world);
         }
         self.out

@@ -100,8 +100,8 @@ fn apply_attribute_shock(
     let mut targets = 0;
     for s in world.states.iter_mut() {
         let hit = shock.group.as_ref().is_none_or(|_| Some(s.group) == group)
-            && shock.region.as_ref().is_none_or(|r| &s.region == r)
-            && (shock.states.is_empty() || shock.states.contains(&s.name));
+            && shock.region.as_ref().is_none_or(|r| *s.region == **r)
+            && (shock.states.is_empty() || shock.states.iter().any(|x| s.name == *x));
         if !hit {
             continue;
         }

@@ -87,7 +87,7 @@ impl Catalogue {
     pub fn new(scenario: &Scenario, world: &World) -> Self {
         let mut strategies: Vec<Strategy> = scenario.learning_strategies.clone();
         for s in &world.states {
-            for st in &s.strategies {
+            for st in s.strategies.iter() {
                 if !strategies.contains(st) {
                     strategies.push(*st);
                 }

@@ -11,7 +11,7 @@ use std::path::Path;
 /// Reads the edges of an `edge_list` topology, checking that every name is a state's.
 pub(super) fn read_edges(
     path: &Path,
-    names: &std::collections::HashSet<String>,
+    names: &super::state_names::StateNames,
 ) -> Result<Vec<(String, String)>> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -19,17 +19,7 @@ pub(super) fn read_edges(
         source: String,
         target: String,
     }
-    if !path.exists() {
-        return Err(RegimeError::ReadInput {
-            path: path.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "edge list not found (topology.file)",
-            ),
-        });
-    }
-    let input = crate::io::input::open(path, Some(crate::io::input::MAX_CSV_BYTES))?;
-    let mut rdr = csv::Reader::from_reader(std::io::BufReader::new(input));
+    let mut rdr = super::open_csv(path, "topology.file")?;
     let mut out = Vec::new();
     for (i, rec) in rdr.deserialize::<Edge>().enumerate() {
         let e = rec.map_err(|e| csv_err(path, e))?;

@@ -12,23 +12,16 @@ use std::path::Path;
 
 /// Reads the memberships of `fora_file` as (forum, state) names in file order, checking that
 /// every name is a state's, that no forum name is empty and that no membership repeats.
-pub(super) fn read_fora(path: &Path, names: &HashSet<String>) -> Result<Vec<(String, String)>> {
+pub(super) fn read_fora(
+    path: &Path,
+    names: &super::state_names::StateNames,
+) -> Result<Vec<(String, String)>> {
     #[derive(Deserialize)]
     struct Membership {
         forum: String,
         name: String,
     }
-    if !path.exists() {
-        return Err(RegimeError::ReadInput {
-            path: path.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "fora file not found (fora_file)",
-            ),
-        });
-    }
-    let input = crate::io::input::open(path, Some(crate::io::input::MAX_CSV_BYTES))?;
-    let mut rdr = csv::Reader::from_reader(std::io::BufReader::new(input));
+    let mut rdr = super::open_csv(path, "fora_file")?;
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for (i, rec) in rdr.deserialize::<Membership>().enumerate() {

@@ -18,6 +18,7 @@ pub mod limits;
 pub mod overrides;
 pub mod resolve;
 pub mod resolved;
+mod state_names;
 pub mod states_csv;
 pub mod validate;
 
@@ -263,6 +264,25 @@ fn in_words(expected: &str) -> String {
         e if e.starts_with("struct ") => "a table".into(),
         e => e.to_string(),
     }
+}
+
+/// A CSV reader over the input file `path` that the scenario's `field` names (bounded by
+/// [`crate::io::input::MAX_CSV_BYTES`]); a missing file is an error naming the field.
+fn open_csv(
+    path: &Path,
+    field: &str,
+) -> Result<csv::Reader<std::io::BufReader<std::io::Take<std::fs::File>>>> {
+    if !path.exists() {
+        return Err(RegimeError::ReadInput {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("file not found ({field})"),
+            ),
+        });
+    }
+    let input = crate::io::input::open(path, Some(crate::io::input::MAX_CSV_BYTES))?;
+    Ok(csv::Reader::from_reader(std::io::BufReader::new(input)))
 }
 
 /// A CSV read error, located at its line.
