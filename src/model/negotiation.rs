@@ -104,7 +104,7 @@ pub struct Outlook {
     pub member_share: f64,
     /// The share of the states of its own region in the set, or for a state in migration fora
     /// the mean over its fora of the share of each forum's states in the set (for the
-    /// regional norm term).
+    /// regional norm term; 0, and unused, without regional norm spread).
     pub region_share: f64,
 }
 
@@ -252,7 +252,7 @@ pub fn ratify(
     let n = views.len();
     let mut terms = vec![MembershipTerms::default(); n];
     let mut in_set: Vec<bool> = views.iter().map(|v| v.member).collect();
-    let regions = Regions::of(views, ctx.fora);
+    let regions = Regions::of(views, ctx);
     // Value plus taste of state i in the set, its terms kept.
     let value_in = |i: usize, set: &Set, terms: &mut [MembershipTerms]| {
         let t = terms_in(views, &keeps, neighbours, set, observed, ctx, i);
@@ -338,9 +338,11 @@ impl<'s> Set<'s> {
 
     /// The set with the share of each state's circle in it: the mean over its fora of each
     /// forum's share of states in the set, or, for a state in no forum, its region's share
-    /// (none needed without regional norm spread, but cheap: one pass over the states and
-    /// memberships).
+    /// (one pass over the states and memberships; nothing without regional norm spread).
     fn with(mut self, regions: &Regions) -> Self {
+        if !regions.needed {
+            return self;
+        }
         let mut members = vec![0usize; regions.size.len()];
         for (i, &r) in regions.of_state.iter().enumerate() {
             members[r] += self.in_set[i] as usize;
@@ -378,8 +380,10 @@ fn shares(count: &[usize], size: &[usize]) -> Vec<f64> {
 }
 
 /// The circles through which norms spread: each state's region and the number of states in
-/// each region, and each state's migration fora and the number of states in each forum.
+/// each region, and each state's migration fora and the number of states in each forum; empty
+/// (`needed` false) without regional norm spread, whose term is then the share of all states.
 struct Regions<'a> {
+    needed: bool,
     of_state: Vec<usize>,
     size: Vec<usize>,
     fora: &'a [Vec<u32>],
@@ -387,7 +391,17 @@ struct Regions<'a> {
 }
 
 impl<'a> Regions<'a> {
-    fn of(views: &[StateView], fora: &'a [Vec<u32>]) -> Self {
+    fn of(views: &[StateView], ctx: &NegotiationContext<'a>) -> Self {
+        let fora = ctx.fora;
+        if ctx.rules.regional_norm == 0.0 {
+            return Regions {
+                needed: false,
+                of_state: Vec::new(),
+                size: Vec::new(),
+                fora,
+                forum_size: Vec::new(),
+            };
+        }
         let of_state: Vec<usize> = views.iter().map(|v| v.region).collect();
         let mut size = vec![0usize; of_state.iter().max().map_or(0, |&r| r + 1)];
         for &r in &of_state {
@@ -399,6 +413,7 @@ impl<'a> Regions<'a> {
             forum_size[f as usize] += 1;
         }
         Regions {
+            needed: true,
             of_state,
             size,
             fora,
@@ -424,7 +439,7 @@ fn terms_in(
         share_in,
         compliance,
         member_share: set.member_share,
-        region_share: set.circle_share[i],
+        region_share: set.circle_share.get(i).copied().unwrap_or(0.0),
     };
     let mut t = membership_terms(&views[i], o, ctx);
     t.hegemonic_provision = provision(views, neighbours, set.in_set, ctx, i);
