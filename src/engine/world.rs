@@ -196,8 +196,10 @@ fn topology(scenario: &Scenario, states: &[State], rng: &mut Stream) -> Vec<(u32
         ),
         TopologyKind::EdgeList => listed(states, &scenario.edges),
     };
-    edges.sort_unstable();
-    edges.dedup();
+    if t.kind != TopologyKind::Lattice {
+        edges.sort_unstable();
+        edges.dedup();
+    }
     edges
 }
 
@@ -245,20 +247,27 @@ fn scale_free(n: usize, m: usize, rng: &mut Stream) -> Vec<(u32, u32)> {
 }
 
 /// Square torus, Moore neighbourhood (8 neighbours), states in row-major order; with
-/// `self_interaction` every state also plays itself (Nowak & May 1992).
+/// `self_interaction` every state also plays itself (Nowak & May 1992). The pairs come sorted
+/// and without repeats (each state's partners with a larger or equal index, in order), as
+/// sorting and deduplicating every state's four forward links would give them.
 fn lattice(w: usize, h: usize, self_interaction: bool) -> Vec<(u32, u32)> {
-    let mut edges = Vec::new();
+    let mut edges = Vec::with_capacity(w * h * (4 + usize::from(self_interaction)));
+    let mut partners: Vec<usize> = Vec::with_capacity(9);
     for y in 0..h {
         for x in 0..w {
             let i = y * w + x;
+            partners.clear();
             if self_interaction {
-                edges.push((i as u32, i as u32));
+                partners.push(i);
             }
             for (dx, dy) in [(1, 0), (1, 1), (0, 1), (w - 1, 1)] {
-                let j = ((y + dy) % h) * w + (x + dx) % w;
-                let (a, b) = if i < j { (i, j) } else { (j, i) };
-                edges.push((a as u32, b as u32));
+                let forward = ((y + dy) % h) * w + (x + dx) % w;
+                let backward = ((y + h - dy % h) % h) * w + (x + w - dx % w) % w;
+                partners.extend([forward, backward].into_iter().filter(|&j| j >= i));
             }
+            partners.sort_unstable();
+            partners.dedup();
+            edges.extend(partners.iter().map(|&j| (i as u32, j as u32)));
         }
     }
     edges
@@ -320,6 +329,46 @@ payoffs = {{ t = 5.0, r = 3.0, p = 1.0, s = 0.0 }}
         let nb = w.neighbours();
         assert!(nb.iter().all(|x| x.len() == 8));
         assert_eq!(w.edges.iter().filter(|(a, b)| a == b).count(), 20);
+    }
+
+    /// The lattice's pairs, formed in order, are the sorted, deduplicated forward links of
+    /// every state (the construction they replace), on tori down to 1 x 1.
+    #[test]
+    fn lattice_pairs_come_sorted_as_sorting_would_give_them() {
+        let sorted_forward_links = |w: usize, h: usize, self_interaction: bool| {
+            let mut edges = Vec::new();
+            for i in 0..w * h {
+                let (x, y) = (i % w, i / w);
+                if self_interaction {
+                    edges.push((i as u32, i as u32));
+                }
+                for (dx, dy) in [(1, 0), (1, 1), (0, 1), (w - 1, 1)] {
+                    let j = ((y + dy) % h) * w + (x + dx) % w;
+                    edges.push((i.min(j) as u32, i.max(j) as u32));
+                }
+            }
+            edges.sort_unstable();
+            edges.dedup();
+            edges
+        };
+        for (w, h) in [
+            (1, 1),
+            (1, 4),
+            (2, 2),
+            (2, 5),
+            (3, 3),
+            (4, 3),
+            (5, 7),
+            (30, 20),
+        ] {
+            for self_interaction in [false, true] {
+                assert_eq!(
+                    lattice(w, h, self_interaction),
+                    sorted_forward_links(w, h, self_interaction),
+                    "{w} x {h}, self {self_interaction}"
+                );
+            }
+        }
     }
 
     #[test]
