@@ -820,6 +820,62 @@ pub fn write_manifest(dir: &OutputDir, manifest: &serde_json::Value) -> Result<(
 mod tests {
     use super::*;
 
+    /// The cells of `states.csv` formed into reused buffers are the strings the writer formed
+    /// one by one before (`num`, `opt_num`, `to_string`), over whole, fractional, negative,
+    /// tiny, non-finite and absent values, buffers dirty from a previous row.
+    #[test]
+    fn state_cells_equal_the_cells_formed_one_by_one() {
+        let state = |name: crate::model::StateName, x: f64| crate::model::State {
+            name,
+            group: 0,
+            region: "r,\"q\"".into(),
+            power: x,
+            position: -x,
+            security: 0.0,
+            economy: 1e-300,
+            rights: f64::NAN,
+            sovereignty_cost: 2.0,
+            discount: 0.1 + 0.2,
+            strategies: std::iter::empty().collect(),
+        };
+        let numbered = crate::model::StateName::Numbered {
+            prefix: "cell".into(),
+            number: 77,
+        };
+        let row = |x: f64, member: bool, value: Option<f64>| StateRow {
+            state: 0,
+            issue: 0,
+            initial_strategy: 0,
+            final_strategy: 1,
+            member,
+            mean_payoff: x,
+            mean_utility: x / 3.0,
+            cooperation: f64::INFINITY,
+            times_detected: u64::MAX,
+            membership_value: value,
+        };
+        let mut cells = vec!["dirty".to_string(); STATE_CELLS];
+        for (st, s) in [
+            (state("A b".into(), 0.25), row(3.0, true, Some(-0.5))),
+            (state(numbered, 1.0 / 3.0), row(-1e21, false, None)),
+            (state("z".into(), 5.0), row(0.0, false, Some(7.0))),
+        ] {
+            let a = [st.power, st.position, st.security, st.economy, st.rights];
+            let text = ["g", "r,\"q\"", "labour", "tit_for_tat", "defector"];
+            state_cells(&mut cells, &s, &st, text, a);
+            let mut one_by_one = vec![st.name.to_string()];
+            one_by_one.extend(text[..3].iter().map(|t| t.to_string()));
+            one_by_one.extend(a.into_iter().map(num));
+            one_by_one.extend([num(st.sovereignty_cost), num(st.discount)]);
+            one_by_one.extend(text[3..].iter().map(|t| t.to_string()));
+            one_by_one.push((s.member as u8).to_string());
+            one_by_one.extend([s.mean_payoff, s.mean_utility, s.cooperation].map(num));
+            one_by_one.push(s.times_detected.to_string());
+            one_by_one.push(opt_num(s.membership_value));
+            assert_eq!(cells, one_by_one);
+        }
+    }
+
     /// A `matches.csv` row put together from encoded pieces (names with an empty third field,
     /// less the newline; the repetition; an empty first field and the numbers) is the row the
     /// csv writer writes whole, also for names that need quoting.
