@@ -39,23 +39,64 @@ fn draw(d: &Dist, lo: f64, hi: f64, rng: &mut Stream) -> f64 {
     x.clamp(lo, hi)
 }
 
-fn draw_mix(m: &StrategyMix, rng: &mut Stream) -> Strategy {
-    match m {
+/// A strategy mix with its names parsed once per bloc, not once per state drawn.
+enum Mix {
+    /// One strategy for every state (no draw).
+    One(Strategy),
+    /// Shares in the mix's order, with their sum in that order.
+    Shares(f64, Vec<(Strategy, f64)>),
+}
+
+impl Mix {
+    fn of(m: &StrategyMix) -> Mix {
         // Validated when the scenario was read.
-        StrategyMix::One(s) => Strategy::parse(s).unwrap_or(Strategy::TitForTat),
-        StrategyMix::Mix(map) => {
-            let total: f64 = map.values().sum();
-            let u: f64 = rng.random::<f64>() * total;
-            let mut acc = 0.0;
-            let mut last = Strategy::TitForTat;
-            for (name, share) in map {
-                last = Strategy::parse(name).unwrap_or(Strategy::TitForTat);
-                acc += share;
-                if u < acc {
-                    return last;
+        let parse = |s: &str| Strategy::parse(s).unwrap_or(Strategy::TitForTat);
+        match m {
+            StrategyMix::One(s) => Mix::One(parse(s)),
+            StrategyMix::Mix(map) => Mix::Shares(
+                map.values().sum(),
+                map.iter()
+                    .map(|(name, &share)| (parse(name), share))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// A state's strategy: the first whose cumulative share exceeds a uniform draw.
+    fn draw(&self, rng: &mut Stream) -> Strategy {
+        match self {
+            Mix::One(s) => *s,
+            Mix::Shares(total, shares) => {
+                let u: f64 = rng.random::<f64>() * total;
+                let mut acc = 0.0;
+                let mut last = Strategy::TitForTat;
+                for &(strategy, share) in shares {
+                    last = strategy;
+                    acc += share;
+                    if u < acc {
+                        return last;
+                    }
                 }
+                last
             }
-            last
+        }
+    }
+}
+
+/// A bloc's mixes, parsed: its base mix, and per scenario issue its own mix if it has one.
+struct BlocMixes {
+    base: Mix,
+    per_issue: Vec<Option<Mix>>,
+}
+
+impl BlocMixes {
+    fn of(b: &Bloc, issues: &[&str]) -> BlocMixes {
+        BlocMixes {
+            base: Mix::of(&b.strategy),
+            per_issue: issues
+                .iter()
+                .map(|i| b.strategies.get(*i).map(Mix::of))
+                .collect(),
         }
     }
 }
@@ -83,8 +124,9 @@ pub fn generate(scenario: &Scenario, run_seed: u64) -> World {
     for b in &scenario.states.blocs {
         let g = group_index(&b.group, &mut groups);
         let shared = (Arc::from(b.group.as_str()), Arc::from(b.region.as_str()));
+        let mixes = BlocMixes::of(b, &issues);
         for k in 0..b.count as usize {
-            states.push(draw_state(b, (k, g), &shared, &issues, &mut rng));
+            states.push(draw_state(b, (k, g), &shared, &mixes, &mut rng));
         }
     }
     let total: f64 = states.iter().map(|s| s.power).sum();
@@ -100,12 +142,13 @@ pub fn generate(scenario: &Scenario, run_seed: u64) -> World {
 }
 
 /// Draws the `k`-th state of a bloc in group `g` (attributes in a fixed order, then
-/// strategies); `(prefix, region)` are the bloc's group and region, shared by its states.
+/// strategies); `(prefix, region)` are the bloc's group and region, shared by its states,
+/// `mixes` its strategy mixes, parsed.
 fn draw_state(
     b: &Bloc,
     (k, g): (usize, usize),
     (prefix, region): &(Arc<str>, Arc<str>),
-    issues: &[&str],
+    mixes: &BlocMixes,
     rng: &mut Stream,
 ) -> State {
     let name = match b.names.get(k) {
@@ -122,13 +165,11 @@ fn draw_state(
     let rights = draw(&b.rights, 0.0, 1.0, rng);
     let sovereignty_cost = draw(&b.sovereignty_cost, 0.0, f64::MAX, rng);
     let discount = draw(&b.discount, 0.001, 0.999, rng);
-    let base = draw_mix(&b.strategy, rng);
-    let strategies = issues
+    let base = mixes.base.draw(rng);
+    let strategies = mixes
+        .per_issue
         .iter()
-        .map(|i| match b.strategies.get(*i) {
-            Some(m) => draw_mix(m, rng),
-            None => base,
-        })
+        .map(|m| m.as_ref().map_or(base, |m| m.draw(rng)))
         .collect();
     State {
         name,
