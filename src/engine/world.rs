@@ -39,23 +39,64 @@ fn draw(d: &Dist, lo: f64, hi: f64, rng: &mut Stream) -> f64 {
     x.clamp(lo, hi)
 }
 
-fn draw_mix(m: &StrategyMix, rng: &mut Stream) -> Strategy {
-    match m {
+/// A strategy mix with its names parsed once per bloc, not once per state drawn.
+enum Mix {
+    /// One strategy for every state (no draw).
+    One(Strategy),
+    /// Shares in the mix's order, with their sum in that order.
+    Shares(f64, Vec<(Strategy, f64)>),
+}
+
+impl Mix {
+    fn of(m: &StrategyMix) -> Mix {
         // Validated when the scenario was read.
-        StrategyMix::One(s) => Strategy::parse(s).unwrap_or(Strategy::TitForTat),
-        StrategyMix::Mix(map) => {
-            let total: f64 = map.values().sum();
-            let u: f64 = rng.random::<f64>() * total;
-            let mut acc = 0.0;
-            let mut last = Strategy::TitForTat;
-            for (name, share) in map {
-                last = Strategy::parse(name).unwrap_or(Strategy::TitForTat);
-                acc += share;
-                if u < acc {
-                    return last;
+        let parse = |s: &str| Strategy::parse(s).unwrap_or(Strategy::TitForTat);
+        match m {
+            StrategyMix::One(s) => Mix::One(parse(s)),
+            StrategyMix::Mix(map) => Mix::Shares(
+                map.values().sum(),
+                map.iter()
+                    .map(|(name, &share)| (parse(name), share))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// A state's strategy: the first whose cumulative share exceeds a uniform draw.
+    fn draw(&self, rng: &mut Stream) -> Strategy {
+        match self {
+            Mix::One(s) => *s,
+            Mix::Shares(total, shares) => {
+                let u: f64 = rng.random::<f64>() * total;
+                let mut acc = 0.0;
+                let mut last = Strategy::TitForTat;
+                for &(strategy, share) in shares {
+                    last = strategy;
+                    acc += share;
+                    if u < acc {
+                        return last;
+                    }
                 }
+                last
             }
-            last
+        }
+    }
+}
+
+/// A bloc's mixes, parsed: its base mix, and per scenario issue its own mix if it has one.
+struct BlocMixes {
+    base: Mix,
+    per_issue: Vec<Option<Mix>>,
+}
+
+impl BlocMixes {
+    fn of(b: &Bloc, issues: &[&str]) -> BlocMixes {
+        BlocMixes {
+            base: Mix::of(&b.strategy),
+            per_issue: issues
+                .iter()
+                .map(|i| b.strategies.get(*i).map(Mix::of))
+                .collect(),
         }
     }
 }
@@ -83,8 +124,9 @@ pub fn generate(scenario: &Scenario, run_seed: u64) -> World {
     for b in &scenario.states.blocs {
         let g = group_index(&b.group, &mut groups);
         let shared = (Arc::from(b.group.as_str()), Arc::from(b.region.as_str()));
+        let mixes = BlocMixes::of(b, &issues);
         for k in 0..b.count as usize {
-            states.push(draw_state(b, (k, g), &shared, &issues, &mut rng));
+            states.push(draw_state(b, (k, g), &shared, &mixes, &mut rng));
         }
     }
     let total: f64 = states.iter().map(|s| s.power).sum();
@@ -127,12 +169,13 @@ fn fora(scenario: &Scenario, states: &[State]) -> Vec<Vec<u32>> {
 }
 
 /// Draws the `k`-th state of a bloc in group `g` (attributes in a fixed order, then
-/// strategies); `(prefix, region)` are the bloc's group and region, shared by its states.
+/// strategies); `(prefix, region)` are the bloc's group and region, shared by its states,
+/// `mixes` its strategy mixes, parsed.
 fn draw_state(
     b: &Bloc,
     (k, g): (usize, usize),
     (prefix, region): &(Arc<str>, Arc<str>),
-    issues: &[&str],
+    mixes: &BlocMixes,
     rng: &mut Stream,
 ) -> State {
     let name = match b.names.get(k) {
@@ -149,13 +192,11 @@ fn draw_state(
     let rights = draw(&b.rights, 0.0, 1.0, rng);
     let sovereignty_cost = draw(&b.sovereignty_cost, 0.0, f64::MAX, rng);
     let discount = draw(&b.discount, 0.001, 0.999, rng);
-    let base = draw_mix(&b.strategy, rng);
-    let strategies = issues
+    let base = mixes.base.draw(rng);
+    let strategies = mixes
+        .per_issue
         .iter()
-        .map(|i| match b.strategies.get(*i) {
-            Some(m) => draw_mix(m, rng),
-            None => base,
-        })
+        .map(|m| m.as_ref().map_or(base, |m| m.draw(rng)))
         .collect();
     State {
         name,
@@ -223,8 +264,10 @@ fn topology(scenario: &Scenario, states: &[State], rng: &mut Stream) -> Vec<(u32
         ),
         TopologyKind::EdgeList => listed(states, &scenario.edges),
     };
-    edges.sort_unstable();
-    edges.dedup();
+    if t.kind != TopologyKind::Lattice {
+        edges.sort_unstable();
+        edges.dedup();
+    }
     edges
 }
 
@@ -272,20 +315,27 @@ fn scale_free(n: usize, m: usize, rng: &mut Stream) -> Vec<(u32, u32)> {
 }
 
 /// Square torus, Moore neighbourhood (8 neighbours), states in row-major order; with
-/// `self_interaction` every state also plays itself (Nowak & May 1992).
+/// `self_interaction` every state also plays itself (Nowak & May 1992). The pairs come sorted
+/// and without repeats (each state's partners with a larger or equal index, in order), as
+/// sorting and deduplicating every state's four forward links would give them.
 fn lattice(w: usize, h: usize, self_interaction: bool) -> Vec<(u32, u32)> {
-    let mut edges = Vec::new();
+    let mut edges = Vec::with_capacity(w * h * (4 + usize::from(self_interaction)));
+    let mut partners: Vec<usize> = Vec::with_capacity(9);
     for y in 0..h {
         for x in 0..w {
             let i = y * w + x;
+            partners.clear();
             if self_interaction {
-                edges.push((i as u32, i as u32));
+                partners.push(i);
             }
             for (dx, dy) in [(1, 0), (1, 1), (0, 1), (w - 1, 1)] {
-                let j = ((y + dy) % h) * w + (x + dx) % w;
-                let (a, b) = if i < j { (i, j) } else { (j, i) };
-                edges.push((a as u32, b as u32));
+                let forward = ((y + dy) % h) * w + (x + dx) % w;
+                let backward = ((y + h - dy % h) % h) * w + (x + w - dx % w) % w;
+                partners.extend([forward, backward].into_iter().filter(|&j| j >= i));
             }
+            partners.sort_unstable();
+            partners.dedup();
+            edges.extend(partners.iter().map(|&j| (i as u32, j as u32)));
         }
     }
     edges
@@ -347,6 +397,46 @@ payoffs = {{ t = 5.0, r = 3.0, p = 1.0, s = 0.0 }}
         let nb = w.neighbours();
         assert!(nb.iter().all(|x| x.len() == 8));
         assert_eq!(w.edges.iter().filter(|(a, b)| a == b).count(), 20);
+    }
+
+    /// The lattice's pairs, formed in order, are the sorted, deduplicated forward links of
+    /// every state (the construction they replace), on tori down to 1 x 1.
+    #[test]
+    fn lattice_pairs_come_sorted_as_sorting_would_give_them() {
+        let sorted_forward_links = |w: usize, h: usize, self_interaction: bool| {
+            let mut edges = Vec::new();
+            for i in 0..w * h {
+                let (x, y) = (i % w, i / w);
+                if self_interaction {
+                    edges.push((i as u32, i as u32));
+                }
+                for (dx, dy) in [(1, 0), (1, 1), (0, 1), (w - 1, 1)] {
+                    let j = ((y + dy) % h) * w + (x + dx) % w;
+                    edges.push((i.min(j) as u32, i.max(j) as u32));
+                }
+            }
+            edges.sort_unstable();
+            edges.dedup();
+            edges
+        };
+        for (w, h) in [
+            (1, 1),
+            (1, 4),
+            (2, 2),
+            (2, 5),
+            (3, 3),
+            (4, 3),
+            (5, 7),
+            (30, 20),
+        ] {
+            for self_interaction in [false, true] {
+                assert_eq!(
+                    lattice(w, h, self_interaction),
+                    sorted_forward_links(w, h, self_interaction),
+                    "{w} x {h}, self {self_interaction}"
+                );
+            }
+        }
     }
 
     #[test]

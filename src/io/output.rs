@@ -1,7 +1,7 @@
 //! Output files: tidy CSVs and the manifest (docs/outputs.md), written into a temporary directory that
 //! is renamed into place only when complete, so no half-written output is ever left behind.
 
-use crate::engine::sim::{Event, RunOutput};
+use crate::engine::sim::{Event, RunOutput, StateRow};
 use crate::engine::tournament::Tournament;
 use crate::error::{RegimeError, Result};
 use crate::io::scenario::Scenario;
@@ -143,18 +143,25 @@ impl Drop for OutputDir {
 /// Formats a number in plain decimal (Rust never uses an exponent in `Display` for floats).
 /// Non-finite values are written as empty cells.
 pub fn num(x: f64) -> String {
-    if x.is_finite() {
-        if x == 0.0 {
-            "0".into()
-        } else if x.fract() == 0.0 && x.abs() < INTEGER_EXACT {
-            // the same digits as `Display` (a whole f64 prints without a point), without the
-            // shortest-representation search: scores with whole payoffs are whole
-            (x as i64).to_string()
-        } else {
-            format!("{x}")
-        }
+    let mut s = String::new();
+    push_num(&mut s, x);
+    s
+}
+
+/// Appends [`num`]`(x)` to `buf` (no allocation of its own: rows of many cells reuse buffers).
+pub fn push_num(buf: &mut String, x: f64) {
+    use std::fmt::Write;
+    if !x.is_finite() {
+        return;
+    }
+    if x == 0.0 {
+        buf.push('0');
+    } else if x.fract() == 0.0 && x.abs() < INTEGER_EXACT {
+        // the same digits as `Display` (a whole f64 prints without a point), without the
+        // shortest-representation search: scores with whole payoffs are whole
+        let _ = write!(buf, "{}", x as i64);
     } else {
-        String::new()
+        let _ = write!(buf, "{x}");
     }
 }
 
@@ -725,36 +732,24 @@ impl RunWriter {
     }
 
     /// `states.csv`: one row per state and issue at the end of the run (full records only).
+    /// The cells are formed into buffers reused from row to row (10^6 rows in a large world).
     fn write_states(&mut self, id: &[String], scenario: &Scenario, out: &RunOutput) -> Result<()> {
         let Some(w) = out.final_world.as_ref() else {
             return Ok(());
         };
+        let strategies: Vec<String> = out.strategies.iter().map(|s| s.name()).collect();
+        let mut cells = vec![String::new(); STATE_CELLS];
         for s in &out.states {
             let st = &w.states[s.state as usize];
-            let attributes = s.attributes(w);
-            let mut row = id.to_vec();
-            row.extend([
-                st.name.to_string(),
-                w.groups[st.group].clone(),
-                st.region.to_string(),
-                scenario.issues[s.issue as usize].name.clone(),
-                num(attributes[0]),
-                num(attributes[1]),
-                num(attributes[2]),
-                num(attributes[3]),
-                num(attributes[4]),
-                num(st.sovereignty_cost),
-                num(st.discount),
-                out.strategy(s.initial_strategy).name(),
-                out.strategy(s.final_strategy).name(),
-                (s.member as u8).to_string(),
-                num(s.mean_payoff),
-                num(s.mean_utility),
-                num(s.cooperation),
-                s.times_detected.to_string(),
-                opt_num(s.membership_value),
-            ]);
-            self.states.row(row)?;
+            let text = [
+                w.groups[st.group].as_str(),
+                &st.region,
+                &scenario.issues[s.issue as usize].name,
+                &strategies[s.initial_strategy as usize],
+                &strategies[s.final_strategy as usize],
+            ];
+            state_cells(&mut cells, s, st, text, s.attributes(w));
+            self.states.row(id.iter().chain(&cells))?;
         }
         Ok(())
     }
@@ -768,6 +763,43 @@ impl RunWriter {
             n.flush()?;
         }
         self.summary.flush()
+    }
+}
+
+/// Cells of a row of `states.csv` after the run's four id cells.
+const STATE_CELLS: usize = 19;
+
+/// Forms the cells of state row `s` into `cells` (cleared first); `text` holds the group,
+/// region, issue, initial and final strategy, `attributes` the state's at the end.
+fn state_cells(
+    cells: &mut [String],
+    s: &StateRow,
+    st: &crate::model::State,
+    text: [&str; 5],
+    attributes: [f64; 5],
+) {
+    use std::fmt::Write;
+    cells.iter_mut().for_each(String::clear);
+    let _ = write!(cells[0], "{}", st.name);
+    for (k, t) in [1, 2, 3, 11, 12].into_iter().zip(text) {
+        cells[k].push_str(t);
+    }
+    let numbers = attributes
+        .into_iter()
+        .chain([st.sovereignty_cost, st.discount]);
+    for (cell, x) in cells[4..11].iter_mut().zip(numbers) {
+        push_num(cell, x);
+    }
+    cells[13].push(if s.member { '1' } else { '0' });
+    for (cell, x) in cells[14..17]
+        .iter_mut()
+        .zip([s.mean_payoff, s.mean_utility, s.cooperation])
+    {
+        push_num(cell, x);
+    }
+    let _ = write!(cells[17], "{}", s.times_detected);
+    if let Some(v) = s.membership_value {
+        push_num(&mut cells[18], v);
     }
 }
 
@@ -787,6 +819,62 @@ pub fn write_manifest(dir: &OutputDir, manifest: &serde_json::Value) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cells of `states.csv` formed into reused buffers are the strings the writer formed
+    /// one by one before (`num`, `opt_num`, `to_string`), over whole, fractional, negative,
+    /// tiny, non-finite and absent values, buffers dirty from a previous row.
+    #[test]
+    fn state_cells_equal_the_cells_formed_one_by_one() {
+        let state = |name: crate::model::StateName, x: f64| crate::model::State {
+            name,
+            group: 0,
+            region: "r,\"q\"".into(),
+            power: x,
+            position: -x,
+            security: 0.0,
+            economy: 1e-300,
+            rights: f64::NAN,
+            sovereignty_cost: 2.0,
+            discount: 0.1 + 0.2,
+            strategies: std::iter::empty().collect(),
+        };
+        let numbered = crate::model::StateName::Numbered {
+            prefix: "cell".into(),
+            number: 77,
+        };
+        let row = |x: f64, member: bool, value: Option<f64>| StateRow {
+            state: 0,
+            issue: 0,
+            initial_strategy: 0,
+            final_strategy: 1,
+            member,
+            mean_payoff: x,
+            mean_utility: x / 3.0,
+            cooperation: f64::INFINITY,
+            times_detected: u64::MAX,
+            membership_value: value,
+        };
+        let mut cells = vec!["dirty".to_string(); STATE_CELLS];
+        for (st, s) in [
+            (state("A b".into(), 0.25), row(3.0, true, Some(-0.5))),
+            (state(numbered, 1.0 / 3.0), row(-1e21, false, None)),
+            (state("z".into(), 5.0), row(0.0, false, Some(7.0))),
+        ] {
+            let a = [st.power, st.position, st.security, st.economy, st.rights];
+            let text = ["g", "r,\"q\"", "labour", "tit_for_tat", "defector"];
+            state_cells(&mut cells, &s, &st, text, a);
+            let mut one_by_one = vec![st.name.to_string()];
+            one_by_one.extend(text[..3].iter().map(|t| t.to_string()));
+            one_by_one.extend(a.into_iter().map(num));
+            one_by_one.extend([num(st.sovereignty_cost), num(st.discount)]);
+            one_by_one.extend(text[3..].iter().map(|t| t.to_string()));
+            one_by_one.push((s.member as u8).to_string());
+            one_by_one.extend([s.mean_payoff, s.mean_utility, s.cooperation].map(num));
+            one_by_one.push(s.times_detected.to_string());
+            one_by_one.push(opt_num(s.membership_value));
+            assert_eq!(cells, one_by_one);
+        }
+    }
 
     /// A `matches.csv` row put together from encoded pieces (names with an empty third field,
     /// less the newline; the repetition; an empty first field and the numbers) is the row the

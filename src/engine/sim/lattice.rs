@@ -290,7 +290,10 @@ impl<'a> LatticeRun<'a> {
                 slots[slot].1 += s.power;
             }
         }
-        let veto = model::veto_players(world, scenario.regime.veto_players as usize, issue.kind);
+        // the veto players (a sort of every cell by power) matter only under a hegemonic veto
+        let veto_ok = !rules.hegemonic_veto
+            || model::veto_players(world, scenario.regime.veto_players as usize, issue.kind)
+                .is_empty();
         let regime = RegimeTracker::new(issue, false, rules);
         let table = class_table(game, k, lattice.self_play);
         LatticeRun {
@@ -317,7 +320,7 @@ impl<'a> LatticeRun<'a> {
             slots,
             fresh: true,
             regime,
-            veto_ok: !rules.hegemonic_veto || veto.is_empty(),
+            veto_ok,
             cooperation_share_sum: 0.0,
             last_cooperation_share: 0.0,
             out: RunOutput::empty(id),

@@ -351,7 +351,7 @@ pub fn run(
 }
 
 /// [`run`] on a world the caller gives away: a full record keeps it as its final world
-/// instead of a copy (one world in memory instead of two: 250 MB for 10^6 states).
+/// instead of a copy (one world in memory instead of two: 144 MB for 10^6 lattice cells).
 pub fn run_world(
     scenario: &Scenario,
     world: World,
