@@ -739,6 +739,7 @@ impl RunWriter {
         };
         let strategies: Vec<String> = out.strategies.iter().map(|s| s.name()).collect();
         let mut cells = vec![String::new(); STATE_CELLS];
+        let mut last = [None; STATE_CELLS];
         for s in &out.states {
             let st = &w.states[s.state as usize];
             let text = [
@@ -748,7 +749,7 @@ impl RunWriter {
                 &strategies[s.initial_strategy as usize],
                 &strategies[s.final_strategy as usize],
             ];
-            state_cells(&mut cells, s, st, text, s.attributes(w));
+            state_cells((&mut cells, &mut last), s, st, text, s.attributes(w));
             self.states.row(id.iter().chain(&cells))?;
         }
         Ok(())
@@ -769,17 +770,24 @@ impl RunWriter {
 /// Cells of a row of `states.csv` after the run's four id cells.
 const STATE_CELLS: usize = 19;
 
-/// Forms the cells of state row `s` into `cells` (cleared first); `text` holds the group,
-/// region, issue, initial and final strategy, `attributes` the state's at the end.
+/// Forms the cells of state row `s` into `cells`; `text` holds the group, region, issue,
+/// initial and final strategy, `attributes` the state's at the end. `last` holds the bits of
+/// the number each numeric cell holds from the previous row: a cell whose number is the same
+/// keeps its text (the attributes of a bloc's states are often equal), and a utility equal to
+/// the payoff copies its text, so the shortest-digits search runs once per distinct value.
 fn state_cells(
-    cells: &mut [String],
+    (cells, last): (&mut [String], &mut [Option<u64>; STATE_CELLS]),
     s: &StateRow,
     st: &crate::model::State,
     text: [&str; 5],
     attributes: [f64; 5],
 ) {
     use std::fmt::Write;
-    cells.iter_mut().for_each(String::clear);
+    for (k, cell) in cells.iter_mut().enumerate() {
+        if last[k].is_none() {
+            cell.clear();
+        }
+    }
     let _ = write!(cells[0], "{}", st.name);
     for (k, t) in [1, 2, 3, 11, 12].into_iter().zip(text) {
         cells[k].push_str(t);
@@ -787,20 +795,36 @@ fn state_cells(
     let numbers = attributes
         .into_iter()
         .chain([st.sovereignty_cost, st.discount]);
-    for (cell, x) in cells[4..11].iter_mut().zip(numbers) {
-        push_num(cell, x);
+    for (k, x) in (4..11).zip(numbers) {
+        number_cell(&mut cells[k], &mut last[k], x);
     }
     cells[13].push(if s.member { '1' } else { '0' });
-    for (cell, x) in cells[14..17]
-        .iter_mut()
-        .zip([s.mean_payoff, s.mean_utility, s.cooperation])
-    {
-        push_num(cell, x);
+    number_cell(&mut cells[14], &mut last[14], s.mean_payoff);
+    if s.mean_utility.to_bits() == s.mean_payoff.to_bits() && s.mean_payoff.is_finite() {
+        let (payoff, utility) = cells.split_at_mut(15);
+        if last[15] != Some(s.mean_utility.to_bits()) {
+            utility[0].clear();
+            utility[0].push_str(&payoff[14]);
+            last[15] = Some(s.mean_utility.to_bits());
+        }
+    } else {
+        number_cell(&mut cells[15], &mut last[15], s.mean_utility);
     }
+    number_cell(&mut cells[16], &mut last[16], s.cooperation);
     let _ = write!(cells[17], "{}", s.times_detected);
     if let Some(v) = s.membership_value {
         push_num(&mut cells[18], v);
     }
+}
+
+/// Writes `x` into `cell` unless the cell already holds it (`last`: the bits it holds).
+fn number_cell(cell: &mut String, last: &mut Option<u64>, x: f64) {
+    if *last == Some(x.to_bits()) {
+        return;
+    }
+    cell.clear();
+    push_num(cell, x);
+    *last = Some(x.to_bits());
 }
 
 /// Writes `manifest.json`.
@@ -822,7 +846,8 @@ mod tests {
 
     /// The cells of `states.csv` formed into reused buffers are the strings the writer formed
     /// one by one before (`num`, `opt_num`, `to_string`), over whole, fractional, negative,
-    /// tiny, non-finite and absent values, buffers dirty from a previous row.
+    /// tiny, non-finite and absent values, buffers dirty from a previous row, numbers repeated
+    /// from the row before (cells kept) and utilities equal to the payoff (text copied).
     #[test]
     fn state_cells_equal_the_cells_formed_one_by_one() {
         let state = |name: crate::model::StateName, x: f64| crate::model::State {
@@ -855,14 +880,25 @@ mod tests {
             membership_value: value,
         };
         let mut cells = vec!["dirty".to_string(); STATE_CELLS];
+        let mut last = [None; STATE_CELLS];
+        let same = |x: f64| StateRow {
+            mean_utility: x,
+            ..row(x, false, None)
+        };
         for (st, s) in [
             (state("A b".into(), 0.25), row(3.0, true, Some(-0.5))),
             (state(numbered, 1.0 / 3.0), row(-1e21, false, None)),
             (state("z".into(), 5.0), row(0.0, false, Some(7.0))),
+            // the same numbers as the row before (cells kept), no membership value
+            (state("y".into(), 5.0), row(0.0, true, None)),
+            // a utility equal to the payoff (copied), then a different one
+            (state("x".into(), 5.0), same(0.1 + 0.2)),
+            (state("x".into(), 5.0), same(0.1 + 0.2)),
+            (state("w".into(), 0.5), row(0.1 + 0.2, true, Some(0.0))),
         ] {
             let a = [st.power, st.position, st.security, st.economy, st.rights];
             let text = ["g", "r,\"q\"", "labour", "tit_for_tat", "defector"];
-            state_cells(&mut cells, &s, &st, text, a);
+            state_cells((&mut cells, &mut last), &s, &st, text, a);
             let mut one_by_one = vec![st.name.to_string()];
             one_by_one.extend(text[..3].iter().map(|t| t.to_string()));
             one_by_one.extend(a.into_iter().map(num));
