@@ -140,7 +140,7 @@ pub fn check(
     // per rule set, per state: (sum of values, count), and the states' names and positions
     let mut sums: Vec<Vec<(f64, u64)>> = vec![Vec::new(); k];
     let mut states: Vec<(String, f64)> = Vec::new();
-    run_replicates(scenario, &scenario.rule_sets, reps, Record::Full, |o| {
+    run_replicates(scenario, &scenario.rule_sets, reps, Record::States, |o| {
         let r = scenario
             .rule_sets
             .iter()

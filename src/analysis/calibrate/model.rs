@@ -45,7 +45,7 @@ impl<'a> Model<'a> {
     /// The model of `spec` on `base`, read from `scenario_file`.
     pub fn new(base: &'a Scenario, base_dir: PathBuf, spec: CalibrateSpec) -> Model<'a> {
         let record = if spec.targets.iter().any(|t| t.statistic.per_state()) {
-            Record::Full
+            Record::States
         } else {
             Record::Summary
         };

@@ -452,7 +452,7 @@ impl<'a> LatticeRun<'a> {
             mean_payoff: if moves > 0 { pay / moves as f64 } else { 0.0 },
             mean_utility: if moves > 0 { util / moves as f64 } else { 0.0 },
         });
-        if self.record.is_full() {
+        if self.record.keeps_states() {
             self.out.states = self.state_rows(moves_per_state);
             self.out.strategies = self.catalogue.strategies.clone();
         }

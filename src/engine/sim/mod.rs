@@ -73,6 +73,9 @@ const NEGOTIATE_STREAM: u64 = 5;
 pub enum Record {
     /// Only the per-issue summary (sweeps).
     Summary,
+    /// The summary, per-state results and the final world, without time series or events
+    /// (calibration and target validation, which read nothing else).
+    States,
     /// Time series, events and per-state results too.
     Full,
     /// Everything of `Full`, and every state's decision in every negotiation
@@ -81,12 +84,17 @@ pub enum Record {
 }
 
 impl Record {
-    /// Time series, events and per-state rows are recorded.
+    /// Time series and events are recorded.
     pub fn is_full(self) -> bool {
         match self {
-            Record::Summary => false,
+            Record::Summary | Record::States => false,
             Record::Full | Record::FullWithNegotiations => true,
         }
+    }
+
+    /// Per-state rows (with each state's value of membership) and the final world are kept.
+    pub fn keeps_states(self) -> bool {
+        self != Record::Summary
     }
 }
 
@@ -295,13 +303,13 @@ pub struct RunOutput {
     pub timeseries: Vec<TimeseriesRow>,
     /// Events (Record::Full only).
     pub events: Vec<Event>,
-    /// Per state and issue (Record::Full only).
+    /// Per state and issue (Record::States and fuller).
     pub states: Vec<StateRow>,
-    /// The strategies that [`StateRow`]'s strategy indices refer to (Record::Full only).
+    /// The strategies that [`StateRow`]'s strategy indices refer to (Record::States and fuller).
     pub strategies: Vec<Strategy>,
     /// Every state's decision in every negotiation (Record::FullWithNegotiations only).
     pub negotiations: Vec<NegotiationRow>,
-    /// The world's states after shocks (Record::Full only).
+    /// The world's states after shocks (Record::States and fuller).
     pub final_world: Option<World>,
     /// Stage games played (pair-rounds).
     pub pair_rounds: u64,
@@ -344,7 +352,7 @@ pub fn run(
 ) -> RunOutput {
     if lattice::applies(scenario, world, rules) {
         let mut out = lattice::run(scenario, world, rules, id, record);
-        out.final_world = record.is_full().then(|| world.clone());
+        out.final_world = record.keeps_states().then(|| world.clone());
         return out;
     }
     run_general(scenario, world.clone(), rules, id, record)
@@ -361,7 +369,7 @@ pub fn run_world(
 ) -> RunOutput {
     if lattice::applies(scenario, &world, rules) {
         let mut out = lattice::run(scenario, &world, rules, id, record);
-        out.final_world = record.is_full().then_some(world);
+        out.final_world = record.keeps_states().then_some(world);
         return out;
     }
     run_general(scenario, world, rules, id, record)
@@ -446,6 +454,40 @@ mod tests {
             out.final_world,
             out.pair_rounds
         )
+    }
+
+    /// A record that keeps states has exactly the summaries, per-state rows, strategies and
+    /// final world of a full record, and no time series or events (the general engine and the
+    /// lattice path).
+    #[test]
+    fn a_states_record_is_the_full_record_without_series() {
+        for name in ["teaching", "spatial"] {
+            let path = format!("scenarios/{name}.toml");
+            let s = scenario::load(std::path::Path::new(&path), &[]).expect("a shipped scenario");
+            let w = crate::engine::world::generate(&s, s.seed);
+            let rules = &s.rule_sets[0].1;
+            let id = || RunId {
+                run_id: 0,
+                replicate: 0,
+                seed: s.seed,
+                rule_set: "test".into(),
+            };
+            let full = run(&s, &w, rules, id(), Record::Full);
+            let states = run(&s, &w, rules, id(), Record::States);
+            assert!(
+                !full.timeseries.is_empty() && !full.states.is_empty(),
+                "{name}"
+            );
+            assert!(
+                states.timeseries.is_empty() && states.events.is_empty(),
+                "{name}"
+            );
+            assert_eq!(states.summaries, full.summaries, "{name}");
+            assert_eq!(states.states, full.states, "{name}");
+            assert_eq!(states.strategies, full.strategies, "{name}");
+            let worlds = [&states.final_world, &full.final_world].map(|w| format!("{w:?}"));
+            assert_eq!(worlds[0], worlds[1], "{name}");
+        }
     }
 
     /// The transition tables are a cache: every shipped scenario under both rule sets, with

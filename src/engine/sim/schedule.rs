@@ -364,7 +364,7 @@ impl<'a> Run<'a> {
         let context = (self.scenario, self.rules, &self.world);
         let recording = match self.record {
             Record::Summary => Recording::Nothing,
-            Record::Full => Recording::Values,
+            Record::States | Record::Full => Recording::Values,
             Record::FullWithNegotiations => {
                 Recording::Decisions(&mut self.out.negotiations, round, ii)
             }
@@ -384,18 +384,18 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// The end of the run: per-issue summaries and, with a full record, per-state rows and the
-    /// final world.
+    /// The end of the run: per-issue summaries and, with a record that keeps states, per-state
+    /// rows and the final world.
     pub fn finish(mut self) -> RunOutput {
         for (ii, rt) in self.issues.iter().enumerate() {
             let summary = record::issue_summary(rt, &self.world, self.scenario.rounds, ii);
             self.out.summaries.push(summary);
-            if self.record.is_full() {
+            if self.record.keeps_states() {
                 let n = self.world.states.len();
                 record::state_rows(&mut self.out.states, rt, n, ii);
             }
         }
-        if self.record.is_full() {
+        if self.record.keeps_states() {
             self.out.strategies = self.catalogue.strategies.clone();
             self.out.final_world = Some(self.world);
         }
