@@ -423,7 +423,16 @@ mod tests {
     use super::*;
     use crate::io::scenario;
 
-    /// Full record of one run, as text.
+    /// The id of a test's one run with seed `seed`.
+    fn test_id(seed: u64) -> RunId {
+        RunId {
+            run_id: 0,
+            replicate: 0,
+            seed,
+            rule_set: "test".into(),
+        }
+    }
+
     /// Full record of one run on the general engine (never the lattice fast path), as text.
     fn record(s: &Scenario, rules: &Rules, full_play_only: bool) -> String {
         lattice::FORCE_GENERAL.with(|c| c.set(true));
@@ -436,12 +445,7 @@ mod tests {
     fn record_on(s: &Scenario, rules: &Rules, full_play_only: bool) -> String {
         FULL_PLAY_ONLY.with(|c| c.set(full_play_only));
         let w = crate::engine::world::generate(s, s.seed);
-        let id = RunId {
-            run_id: 0,
-            replicate: 0,
-            seed: s.seed,
-            rule_set: "test".into(),
-        };
+        let id = test_id(s.seed);
         let out = run(s, &w, rules, id, Record::Full);
         FULL_PLAY_ONLY.with(|c| c.set(false));
         format!(
@@ -466,12 +470,7 @@ mod tests {
             let s = scenario::load(std::path::Path::new(&path), &[]).expect("a shipped scenario");
             let w = crate::engine::world::generate(&s, s.seed);
             let rules = &s.rule_sets[0].1;
-            let id = || RunId {
-                run_id: 0,
-                replicate: 0,
-                seed: s.seed,
-                rule_set: "test".into(),
-            };
+            let id = || test_id(s.seed);
             let full = run(&s, &w, rules, id(), Record::Full);
             let states = run(&s, &w, rules, id(), Record::States);
             assert!(
@@ -521,12 +520,7 @@ mod tests {
         outside::PLAIN_OUTSIDE_OPTION.with(|c| c.set(plain));
         tally::PLAIN_SUMS.with(|c| c.set(plain));
         let w = crate::engine::world::generate(s, s.seed);
-        let id = RunId {
-            run_id: 0,
-            replicate: 0,
-            seed: s.seed,
-            rule_set: "test".into(),
-        };
+        let id = test_id(s.seed);
         let out = run(s, &w, rules, id, Record::FullWithNegotiations);
         outside::PLAIN_OUTSIDE_OPTION.with(|c| c.set(false));
         tally::PLAIN_SUMS.with(|c| c.set(false));
