@@ -566,6 +566,10 @@ mod tests {
 #[derive(Debug, Clone)]
 pub struct BernoulliSkip {
     ln_q: f64,
+    /// 1 / ln(1 - p), so that a gap costs a multiplication, not a division.
+    inv_ln_q: f64,
+    /// The part of [`BernoulliSkip::gap_of`]'s margin that does not depend on the draw.
+    margin: f64,
     gap: u64,
 }
 
@@ -573,12 +577,19 @@ impl BernoulliSkip {
     /// A process with success probability `p`; draws the first gap from `rng`.
     pub fn new(p: f64, rng: &mut Stream) -> Self {
         let p = p.clamp(0.0, 1.0);
-        let mut s = BernoulliSkip {
-            ln_q: libm::log(1.0 - p),
-            gap: 0,
-        };
+        let mut s = BernoulliSkip::with_ln_q(libm::log(1.0 - p));
         s.gap = s.draw_gap(rng);
         s
+    }
+
+    /// A process with ln(1 - p) = `ln_q` and no gap drawn yet.
+    fn with_ln_q(ln_q: f64) -> Self {
+        BernoulliSkip {
+            ln_q,
+            inv_ln_q: 1.0 / ln_q,
+            margin: FAST_LN_ERROR / -ln_q,
+            gap: 0,
+        }
     }
 
     fn draw_gap(&self, rng: &mut Stream) -> u64 {
@@ -597,15 +608,20 @@ impl BernoulliSkip {
     /// one draw in 10^8) the exact computation decides.
     #[inline]
     fn gap_of(&self, m: u64) -> u64 {
-        let y = fast_ln(m + 1) / self.ln_q;
-        // |y - exact| <= FAST_LN_ERROR / |ln q| plus the two divisions' rounding (a few ulp).
-        let margin = FAST_LN_ERROR / -self.ln_q + y.abs() * 1e-15;
-        let k = y.floor();
-        if y - k > margin && k + 1.0 - y > margin && y < 9.0e15 {
-            k as u64
-        } else {
-            self.exact_gap(m)
+        // y >= 0: ln U <= 0 and 1 / ln q < 0.
+        let y = fast_ln(m + 1) * self.inv_ln_q;
+        // |y - exact| <= FAST_LN_ERROR / |ln q| plus the rounding of the reciprocal, the
+        // product and the exact side's division (a few ulp, far below 1e-15 y).
+        let margin = self.margin + y * 1e-15;
+        if y < 9.0e15 {
+            // truncation is the floor of a number >= 0 (and needs no call to `floor`)
+            let g = y as u64;
+            let k = g as f64;
+            if y - k > margin && k + 1.0 - y > margin {
+                return g;
+            }
         }
+        self.exact_gap(m)
     }
 
     /// The gap drawn from the 53 random bits `m`, computed with `libm::log` (the definition).
@@ -661,32 +677,29 @@ fn fast_ln(k: u64) -> f64 {
     let bits = x.to_bits();
     let j = ((bits >> 44) & 0xff) as usize; // the top 8 bits of the mantissa
     let f = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-    let r = (f - table.centre[j]) * table.inverse[j];
+    let [centre, inverse, ln_centre, _] = table.0[j].0;
+    let r = (f - centre) * inverse;
     let ln_1p = r - r * r * (0.5 - r * (1.0 / 3.0));
-    (e - 53) as f64 * std::f64::consts::LN_2 + table.ln_centre[j] + ln_1p
+    (e - 53) as f64 * std::f64::consts::LN_2 + ln_centre + ln_1p
 }
 
-/// The tables of [`fast_ln`]: for each of the 256 intervals [1 + j/256, 1 + (j+1)/256), its
-/// centre c, 1/c and ln c (by `libm::log`).
-struct LnTable {
-    centre: [f64; 256],
-    inverse: [f64; 256],
-    ln_centre: [f64; 256],
-}
+/// The table of [`fast_ln`]: for each of the 256 intervals [1 + j/256, 1 + (j+1)/256), its
+/// centre c, 1/c and ln c (by `libm::log`), one entry per half cache line so that a logarithm
+/// touches one line.
+struct LnTable([LnEntry; 256]);
+
+/// c, 1/c, ln c and padding.
+#[repr(align(32))]
+#[derive(Clone, Copy)]
+struct LnEntry([f64; 4]);
 
 fn ln_table() -> &'static LnTable {
     static TABLE: std::sync::OnceLock<LnTable> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut t = LnTable {
-            centre: [0.0; 256],
-            inverse: [0.0; 256],
-            ln_centre: [0.0; 256],
-        };
-        for j in 0..256 {
+        let mut t = LnTable([LnEntry([0.0; 4]); 256]);
+        for (j, entry) in t.0.iter_mut().enumerate() {
             let c = 1.0 + (j as f64 + 0.5) / 256.0;
-            t.centre[j] = c;
-            t.inverse[j] = 1.0 / c;
-            t.ln_centre[j] = libm::log(c);
+            *entry = LnEntry([c, 1.0 / c, libm::log(c), 0.0]);
         }
         t
     })
@@ -754,10 +767,7 @@ mod skip_tests {
             1e-9, 1e-4, 0.001, 0.01, 0.02, 0.05, 0.1, 0.25, 0.3, 0.5, 0.6, 0.9, 0.999,
         ];
         for p in ps {
-            let b = BernoulliSkip {
-                ln_q: libm::log(1.0 - p),
-                gap: 0,
-            };
+            let b = BernoulliSkip::with_ln_q(libm::log(1.0 - p));
             for &m in &ms {
                 assert_eq!(b.gap_of(m), b.exact_gap(m), "p = {p}, m = {m}");
             }
@@ -771,10 +781,7 @@ mod skip_tests {
     fn fast_gaps_equal_exact_gaps_over_many_draws() {
         let mut rng = stream(78);
         for p in [0.01, 0.02, 0.05, 0.3] {
-            let b = BernoulliSkip {
-                ln_q: libm::log(1.0 - p),
-                gap: 0,
-            };
+            let b = BernoulliSkip::with_ln_q(libm::log(1.0 - p));
             for _ in 0..20_000_000 {
                 let m = rng.next_u64() >> 11;
                 assert_eq!(b.gap_of(m), b.exact_gap(m), "p = {p}, m = {m}");

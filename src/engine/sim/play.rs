@@ -490,102 +490,179 @@ impl Transitions {
 /// Most edges, most rounds, are played by one table lookup ([`Transitions`]): when the pair's
 /// moves are certain and no noise or misperception trial of the edge succeeds (the processes'
 /// gaps are at least two), the tabulated moves and next pair state are exactly those of
-/// playing the edge in full, and the random numbers consumed are the same.
+/// playing the edge in full, and the random numbers consumed are the same. The loop is two
+/// named steps: runs of such edges ([`quiet_edges`]) and an edge played in full
+/// ([`play_edge_in_full`]).
 fn decide_moves(
     who: Who,
     (rng, trans): (&mut Stream, &mut Transitions),
     (edges, pair, moves): (&[(u32, u32)], &mut [PairState], &mut [MoveCode]),
     conditions: PlayConditions,
 ) {
-    let PlayConditions {
-        implementation,
-        misperception,
-        detect_t,
-        see_t,
-        saving: _,
-    } = conditions;
-    let Who {
-        players,
-        kinds: kind,
-        machines,
-    } = who;
     let moves = &mut moves[..edges.len()];
     let pair = &mut pair[..edges.len()];
     // Noise trials are Bernoulli processes simulated by geometric skipping (exact in
     // distribution, far fewer random draws). Fresh processes each round: memorylessness
     // makes that exact too, and lets probabilities change between rounds.
-    let mut noise = BernoulliSkip::new(implementation, rng);
-    let mut misread = [
-        BernoulliSkip::new(misperception[0], rng),
-        BernoulliSkip::new(misperception[1], rng),
-    ];
-    let tables = tables_enabled();
+    let mut trials = Trials {
+        noise: BernoulliSkip::new(conditions.implementation, rng),
+        misread: [
+            BernoulliSkip::new(conditions.misperception[0], rng),
+            BernoulliSkip::new(conditions.misperception[1], rng),
+        ],
+    };
+    // Without monitoring or hidden cheating, a non-conforming tabulated move draws nothing.
+    let lookups = Lookups {
+        enabled: tables_enabled(),
+        any_conformity: conditions.detect_t == 0 && conditions.see_t >= 1 << 32,
+    };
+    let mut e = 0;
+    while e < edges.len() {
+        let (end, members) = quiet_edges(who, trans, (edges, pair, moves), e, &trials, lookups);
+        trials.skip_edges((end - e) as u64, members);
+        if end == edges.len() {
+            break;
+        }
+        play_edge_in_full(
+            who,
+            (rng, trans),
+            (edges, pair, moves),
+            end,
+            &mut trials,
+            conditions,
+        );
+        e = end + 1;
+    }
+}
+
+/// The Bernoulli processes of a round's play: implementation noise, and misperception outside
+/// the treaty `[0]` and between members `[1]`.
+struct Trials {
+    noise: BernoulliSkip,
+    misread: [BernoulliSkip; 2],
+}
+
+impl Trials {
+    /// Runs the trials of `edges` quiet edges, `members` of them between members: two failed
+    /// trials of noise each, two of the misperception of their kind.
+    #[inline(always)]
+    fn skip_edges(&mut self, edges: u64, members: u64) {
+        self.noise.skip(2 * edges);
+        self.misread[1].skip(2 * members);
+        self.misread[0].skip(2 * (edges - members));
+    }
+}
+
+/// How [`quiet_edges`] may use the transition tables.
+#[derive(Clone, Copy)]
+struct Lookups {
+    /// Tables in use (always, outside tests).
+    enabled: bool,
+    /// A tabulated non-conforming move needs no detection or sighting draw (no monitoring, and
+    /// every cheat is seen).
+    any_conformity: bool,
+}
+
+/// Plays edges from `start` by one table lookup each while their moves are certain and every
+/// trial of theirs fails for certain (the processes' gaps), and returns the edge that stopped
+/// the run (`edges.len()` at the end) and how many of the edges played were between members.
+/// Reads no random numbers: the caller runs the trials ([`Trials::skip_edges`]).
+#[inline(always)]
+fn quiet_edges(
+    who: Who,
+    trans: &Transitions,
+    (edges, pair, moves): (&[(u32, u32)], &mut [PairState], &mut [MoveCode]),
+    start: usize,
+    trials: &Trials,
+    lookups: Lookups,
+) -> (usize, u64) {
+    if !lookups.enabled {
+        return (start, 0);
+    }
+    // Edges each process leaves quiet.
+    let noise_left = trials.noise.gap() / 2;
+    let misread_left = [trials.misread[0].gap() / 2, trials.misread[1].gap() / 2];
+    let mut members = 0u64;
     let mut cur = usize::MAX;
     let mut row = 0;
-    for (e, &(a, b)) in edges.iter().enumerate() {
-        let (a, b) = (a as usize, b as usize);
+    for e in start..edges.len() {
+        let (a, b) = (edges[e].0 as usize, edges[e].1 as usize);
         if a != cur {
             cur = a;
-            row = kind[a] * trans.kinds;
+            row = who.kinds[a] * trans.kinds;
         }
-        let ps = pair[e];
-        let slot = trans.index[row + kind[b]];
-        let entry = if slot > 0 && a != b && tables {
-            trans.tables[slot as usize - 1][ps as usize]
-        } else {
-            UNKNOWN
-        };
+        let slot = trans.index[row + who.kinds[b]];
+        if slot == 0 || a == b {
+            return (e, members);
+        }
+        let entry = trans.tables[slot as usize - 1][pair[e] as usize];
         let code = (entry >> PAIR_BITS) as MoveCode
             & (BOTH | CONFORM_A | CONFORM_B | KEPT_A | KEPT_B | 0b11);
-        let both = code & BOTH != 0;
-        if entry & CERTAIN != 0
-            && noise.gap() >= 2
-            && misread[both as usize].gap() >= 2
-            && (code & (CONFORM_A | CONFORM_B) == CONFORM_A | CONFORM_B
-                || (detect_t == 0 && see_t >= 1 << 32))
+        let both = (code & BOTH != 0) as u64;
+        let played = (e - start) as u64;
+        let misread_used = [played - members, members][both as usize];
+        if entry & CERTAIN == 0
+            || played == noise_left
+            || misread_used == misread_left[both as usize]
+            || (code & (CONFORM_A | CONFORM_B) != CONFORM_A | CONFORM_B && !lookups.any_conformity)
         {
-            // Certain moves and no noise event on this edge: four failed trials, no other
-            // random numbers, the tabulated moves and next pair state.
-            noise.skip(2);
-            misread[both as usize].skip(2);
-            pair[e] = (entry & PAIR_MASK) as PairState;
-            moves[e] = code;
-            continue;
+            return (e, members);
         }
-        let pa_ = &players[a];
-        let pb_ = &players[b];
-        let ma = &machines[pa_.strat as usize];
-        let mb = &machines[pb_.strat as usize];
-        if entry == UNKNOWN && a != b && tables {
-            let t = trans.table(kind[a], kind[b]);
+        pair[e] = (entry & PAIR_MASK) as PairState;
+        moves[e] = code;
+        members += both;
+    }
+    (edges.len(), members)
+}
+
+/// Plays edge `e` in full: its moves (drawn when a machine randomises, or by treaty play), its
+/// noise and misperception trials, detection and sighting draws, and its next pair state; on
+/// the way, works out its transition-table entry if it is not known yet.
+fn play_edge_in_full(
+    who: Who,
+    (rng, trans): (&mut Stream, &mut Transitions),
+    (edges, pair, moves): (&[(u32, u32)], &mut [PairState], &mut [MoveCode]),
+    e: usize,
+    trials: &mut Trials,
+    conditions: PlayConditions,
+) {
+    let (a, b) = (edges[e].0 as usize, edges[e].1 as usize);
+    let ps = pair[e];
+    let (pa_, pb_) = (&who.players[a], &who.players[b]);
+    let ma = &who.machines[pa_.strat as usize];
+    let mb = &who.machines[pb_.strat as usize];
+    if a != b && tables_enabled() {
+        let t = trans.table(who.kinds[a], who.kinds[b]);
+        if trans.tables[t][ps as usize] == UNKNOWN {
             trans.tables[t][ps as usize] = Transitions::entry(ma, mb, pa_, pb_, ps);
         }
-        let both = a != b && pa_.member && pb_.member;
-        let (sa, sb, st_a, st_b) = unpack(ps);
-        let (mut xa, mut xb, flags) = if both {
-            treaty_moves(pa_, pb_, st_a, st_b)
-        } else {
-            let (xa, xb) = (decide(ma, sa, rng), decide(mb, sb, rng));
-            (xa, xb, TreatyFlags::default())
-        };
-        // What each side meant to do: only a deliberate non-conforming move is cheating that
-        // a monitor can detect; an honest implementation error is not (ODD 7.6).
-        let meant = (xa, xb);
-        if noise.trial(rng) {
-            xa = xa.flip();
-        }
-        if noise.trial(rng) {
-            xb = xb.flip();
-        }
-        let m = &mut misread[both as usize];
-        let seen_by_b = if m.trial(rng) { xa.flip() } else { xa };
-        let seen_by_a = if m.trial(rng) { xb.flip() } else { xb };
-        let code = move_code(xa, xb, flags, both);
-        let detected = detections(code, meant, detect_t, rng);
-        let seen = hide_unseen_cheating((seen_by_a, seen_by_b), code, meant, detected, see_t, rng);
-        pair[e] = advance(ma, mb, pa_, pb_, both, ps, (xa, xb), seen);
-        moves[e] = code | detected;
     }
+    let both = a != b && pa_.member && pb_.member;
+    let (sa, sb, st_a, st_b) = unpack(ps);
+    let (mut xa, mut xb, flags) = if both {
+        treaty_moves(pa_, pb_, st_a, st_b)
+    } else {
+        let (xa, xb) = (decide(ma, sa, rng), decide(mb, sb, rng));
+        (xa, xb, TreatyFlags::default())
+    };
+    // What each side meant to do: only a deliberate non-conforming move is cheating that
+    // a monitor can detect; an honest implementation error is not (ODD 7.6).
+    let meant = (xa, xb);
+    if trials.noise.trial(rng) {
+        xa = xa.flip();
+    }
+    if trials.noise.trial(rng) {
+        xb = xb.flip();
+    }
+    let m = &mut trials.misread[both as usize];
+    let seen_by_b = if m.trial(rng) { xa.flip() } else { xa };
+    let seen_by_a = if m.trial(rng) { xb.flip() } else { xb };
+    let code = move_code(xa, xb, flags, both);
+    let detected = detections(code, meant, conditions.detect_t, rng);
+    let see_t = conditions.see_t;
+    let seen = hide_unseen_cheating((seen_by_a, seen_by_b), code, meant, detected, see_t, rng);
+    pair[e] = advance(ma, mb, pa_, pb_, both, ps, (xa, xb), seen);
+    moves[e] = code | detected;
 }
 
 /// The moves as each side saw them, `(seen by a, seen by b)`, once cheating the victim did not
