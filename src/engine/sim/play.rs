@@ -106,20 +106,82 @@ pub(super) fn play_issue(
 ) {
     scratch.load_players(rt, lanes.is_some());
     let edges = &graph.edges[..];
+    let work = (edges, &mut rt.pair[..]);
+    let Some((blocks, lanes)) = lanes else {
+        if tally::packed_sums_apply(edges.len()) {
+            // One pass: pass 2's sums are fed as pass 1 decides each edge.
+            tally::fill_payoff_tables(scratch, conditions.saving);
+            let n = scratch.players.len();
+            let who = Who {
+                players: &scratch.players,
+                kinds: &scratch.kinds,
+                machines: &rt.machines,
+            };
+            let target = (&mut scratch.hot, &mut scratch.sums);
+            let mut sums = tally::PackedSums::new(&scratch.pay, target, n, rules.sanctions);
+            decide_moves(
+                who,
+                (&mut rt.rng, &mut rt.transitions),
+                work,
+                &mut sums,
+                conditions,
+            );
+            sums.finish();
+            tally::add_sums(rt, scratch);
+            return;
+        }
+        let who = Who {
+            players: &scratch.players,
+            kinds: &scratch.kinds,
+            machines: &rt.machines,
+        };
+        let mut codes = Codes(&mut scratch.moves[..]);
+        decide_moves(
+            who,
+            (&mut rt.rng, &mut rt.transitions),
+            work,
+            &mut codes,
+            conditions,
+        );
+        tally::tally_payoffs(rt, scratch, edges, rules, conditions.saving);
+        return;
+    };
     let who = Who {
         players: &scratch.players,
         kinds: &scratch.kinds,
         machines: &rt.machines,
     };
-    let work = (edges, &mut rt.pair[..], &mut scratch.moves[..]);
-    let blocks = lanes.as_ref().map(|(b, _)| *b);
-    match lanes {
-        None => decide_moves(who, (&mut rt.rng, &mut rt.transitions), work, conditions),
-        Some((blocks, lanes)) => decide_moves_in_blocks(who, blocks, lanes, work, conditions),
+    decide_moves_in_blocks(
+        who,
+        blocks,
+        lanes,
+        (edges, work.1, &mut scratch.moves[..]),
+        conditions,
+    );
+    tally::tally_payoffs_in_blocks(rt, scratch, graph, blocks, rules, conditions.saving);
+}
+
+/// Where pass 1 puts each edge's move code: the codes themselves ([`Codes`], for pass 2 to
+/// read), or pass 2's sums directly ([`tally::PackedSums`]). Edges come in edge order.
+trait EdgeSink {
+    /// Edge `e` = (`a`, `b`) played with move code `code`.
+    fn edge(&mut self, e: usize, a: usize, b: usize, code: MoveCode);
+}
+
+/// Each edge's move code, indexed by edge.
+struct Codes<'a>(&'a mut [MoveCode]);
+
+impl EdgeSink for Codes<'_> {
+    #[inline(always)]
+    fn edge(&mut self, e: usize, _: usize, _: usize, code: MoveCode) {
+        self.0[e] = code;
     }
-    match blocks {
-        None => tally::tally_payoffs(rt, scratch, edges, rules, conditions.saving),
-        Some(b) => tally::tally_payoffs_in_blocks(rt, scratch, graph, b, rules, conditions.saving),
+}
+
+impl EdgeSink for tally::PackedSums<'_> {
+    #[inline(always)]
+    fn edge(&mut self, _: usize, a: usize, b: usize, code: MoveCode) {
+        self.add(a, b, code);
     }
 }
 
@@ -158,8 +220,8 @@ fn decide_moves_in_blocks(
         .zip(&blocks.edges)
         .for_each(|(((lane, pair), moves), range)| {
             let lane_parts = (&mut lane.rng, &mut lane.transitions);
-            let work = (&edges[range.clone()], pair, moves);
-            decide_moves(who, lane_parts, work, conditions);
+            let work = (&edges[range.clone()], pair);
+            decide_moves(who, lane_parts, work, &mut Codes(moves), conditions);
         });
 }
 
@@ -496,10 +558,10 @@ impl Transitions {
 fn decide_moves(
     who: Who,
     (rng, trans): (&mut Stream, &mut Transitions),
-    (edges, pair, moves): (&[(u32, u32)], &mut [PairState], &mut [MoveCode]),
+    (edges, pair): (&[(u32, u32)], &mut [PairState]),
+    sink: &mut impl EdgeSink,
     conditions: PlayConditions,
 ) {
-    let moves = &mut moves[..edges.len()];
     let pair = &mut pair[..edges.len()];
     // Noise trials are Bernoulli processes simulated by geometric skipping (exact in
     // distribution, far fewer random draws). Fresh processes each round: memorylessness
@@ -518,19 +580,20 @@ fn decide_moves(
     };
     let mut e = 0;
     while e < edges.len() {
-        let (end, members) = quiet_edges(who, trans, (edges, pair, moves), e, &trials, lookups);
+        let (end, members) = quiet_edges(who, trans, (edges, pair, sink), e, &trials, lookups);
         trials.skip_edges((end - e) as u64, members);
         if end == edges.len() {
             break;
         }
-        play_edge_in_full(
+        let code = play_edge_in_full(
             who,
             (rng, trans),
-            (edges, pair, moves),
+            (edges, pair),
             end,
             &mut trials,
             conditions,
         );
+        sink.edge(end, edges[end].0 as usize, edges[end].1 as usize, code);
         e = end + 1;
     }
 }
@@ -571,7 +634,7 @@ struct Lookups {
 fn quiet_edges(
     who: Who,
     trans: &Transitions,
-    (edges, pair, moves): (&[(u32, u32)], &mut [PairState], &mut [MoveCode]),
+    (edges, pair, sink): (&[(u32, u32)], &mut [PairState], &mut impl EdgeSink),
     start: usize,
     trials: &Trials,
     lookups: Lookups,
@@ -609,7 +672,7 @@ fn quiet_edges(
             return (e, members);
         }
         pair[e] = (entry & PAIR_MASK) as PairState;
-        moves[e] = code;
+        sink.edge(e, a, b, code);
         members += both;
     }
     (edges.len(), members)
@@ -617,15 +680,16 @@ fn quiet_edges(
 
 /// Plays edge `e` in full: its moves (drawn when a machine randomises, or by treaty play), its
 /// noise and misperception trials, detection and sighting draws, and its next pair state; on
-/// the way, works out its transition-table entry if it is not known yet.
+/// the way, works out its transition-table entry if it is not known yet. Returns its move code
+/// with the detection bits.
 fn play_edge_in_full(
     who: Who,
     (rng, trans): (&mut Stream, &mut Transitions),
-    (edges, pair, moves): (&[(u32, u32)], &mut [PairState], &mut [MoveCode]),
+    (edges, pair): (&[(u32, u32)], &mut [PairState]),
     e: usize,
     trials: &mut Trials,
     conditions: PlayConditions,
-) {
+) -> MoveCode {
     let (a, b) = (edges[e].0 as usize, edges[e].1 as usize);
     let ps = pair[e];
     let (pa_, pb_) = (&who.players[a], &who.players[b]);
@@ -662,7 +726,7 @@ fn play_edge_in_full(
     let see_t = conditions.see_t;
     let seen = hide_unseen_cheating((seen_by_a, seen_by_b), code, meant, detected, see_t, rng);
     pair[e] = advance(ma, mb, pa_, pb_, both, ps, (xa, xb), seen);
-    moves[e] = code | detected;
+    code | detected
 }
 
 /// The moves as each side saw them, `(seen by a, seen by b)`, once cheating the victim did not

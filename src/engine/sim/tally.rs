@@ -211,7 +211,7 @@ pub(super) fn tally_payoffs(
     saving: f64,
 ) {
     fill_payoff_tables(scratch, saving);
-    if edges.len() < PACKED_MAX_EDGES && packed_enabled() {
+    if packed_sums_apply(edges.len()) {
         sum_edges_packed(scratch, edges, rules.sanctions);
     } else {
         sum_edges(scratch, edges, rules.sanctions);
@@ -371,7 +371,7 @@ fn gather_state(
 /// Each state's payoff table, outside a treaty and inside (where a cooperative move costs
 /// `saving` less: the share of the transaction cost members save), indexed by
 /// `both * 4 + own * 2 + partner`.
-fn fill_payoff_tables(scratch: &mut PlayScratch, tc: f64) {
+pub(super) fn fill_payoff_tables(scratch: &mut PlayScratch, tc: f64) {
     scratch.pay.clear();
     scratch.pay.extend(scratch.players.iter().map(|p| {
         let g = p.game;
@@ -498,67 +498,131 @@ const fn counts_by_code() -> [[u64; 2]; 512] {
 /// [`sum_edges`] with the four per-edge counts of each side added as one packed word from a
 /// table by move code, and the rare fields (self-interaction, detections) kept apart: the same
 /// floating-point additions in the same order, the same counts (issue 16, row 5: pass 2 was a
-/// third of a round). Requires fewer than [`PACKED_MAX_EDGES`] edges.
+/// third of a round). Requires fewer than [`PACKED_MAX_EDGES`] edges. Pass 1 feeds the same
+/// sums edge by edge without this loop ([`PackedSums`]).
 fn sum_edges_packed(scratch: &mut PlayScratch, edges: &[(u32, u32)], sanction: f64) {
-    debug_assert!(edges.len() < PACKED_MAX_EDGES);
-    let pay = &scratch.pay[..];
     let n = scratch.players.len();
-    let (hot, sums) = (&mut scratch.hot, &mut scratch.sums);
-    hot.clear();
-    hot.resize(n, HotSums::default());
-    sums.clear();
-    sums.resize(n, Sums::default());
-    // Running sums of the current first state `cur`.
-    let mut cur = usize::MAX;
-    let (mut acc, mut acc_self, mut acc_detected) = (HotSums::default(), 0.0, 0u32);
+    let target = (&mut scratch.hot, &mut scratch.sums);
+    let mut sums = PackedSums::new(&scratch.pay, target, n, sanction);
     for (&(a, b), &m) in edges.iter().zip(scratch.moves.iter()) {
-        let (a, b) = (a as usize, b as usize);
-        if a != cur {
-            if cur != usize::MAX {
-                flush_first_state(&mut hot[cur], &mut sums[cur], acc, acc_self, acc_detected);
-            }
-            cur = a;
-            (acc, acc_self, acc_detected) = (HotSums::default(), 0.0, 0);
+        sums.add(a as usize, b as usize, m);
+    }
+    sums.finish();
+}
+
+/// Whether pass 2 may take the packed sums ([`PackedSums`]) on a graph of `edges` edges
+/// (always below [`PACKED_MAX_EDGES`], outside tests that switch it off).
+#[inline]
+pub(super) fn packed_sums_apply(edges: usize) -> bool {
+    edges < PACKED_MAX_EDGES && packed_enabled()
+}
+
+/// Pass 2 on a small graph, edge by edge in edge order: the running sums of the current first
+/// state in registers, each second state's sums in [`HotSums`], the counts packed
+/// ([`COUNTS`]). Fed by [`sum_edges_packed`], or by pass 1 itself as it decides each edge's
+/// moves (one pass over the edges instead of two; the same additions in the same order).
+pub(super) struct PackedSums<'a> {
+    pay: &'a [[f64; 8]],
+    hot: &'a mut [HotSums],
+    sums: &'a mut [Sums],
+    sanction: f64,
+    /// The current first state (`usize::MAX` before the first edge).
+    cur: usize,
+    acc: HotSums,
+    acc_self: f64,
+    acc_detected: u32,
+}
+
+impl<'a> PackedSums<'a> {
+    /// Zero sums for `n` states in `hot` and `sums`, with each state's payoff table `pay`
+    /// ([`fill_payoff_tables`]).
+    pub(super) fn new(
+        pay: &'a [[f64; 8]],
+        (hot, sums): (&'a mut Vec<HotSums>, &'a mut Vec<Sums>),
+        n: usize,
+        sanction: f64,
+    ) -> Self {
+        hot.clear();
+        hot.resize(n, HotSums::default());
+        sums.clear();
+        sums.resize(n, Sums::default());
+        PackedSums {
+            pay,
+            hot,
+            sums,
+            sanction,
+            cur: usize::MAX,
+            acc: HotSums::default(),
+            acc_self: 0.0,
+            acc_detected: 0,
         }
+    }
+
+    /// Adds the edge (a, b) with move code `m`; edges come in edge order.
+    #[inline(always)]
+    pub(super) fn add(&mut self, a: usize, b: usize, m: MoveCode) {
+        if a != self.cur {
+            self.flush();
+            self.cur = a;
+        }
+        let pay = self.pay;
         let both = usize::from(m & BOTH != 0);
         let (da, db) = (usize::from(m >> 1 & 1), usize::from(m & 1));
         let mut pa = pay[a][both * 4 + da * 2 + db];
         let mut pb = pay[b][both * 4 + db * 2 + da];
         if a == b {
-            acc.payoff += pa;
-            acc_self += pa;
-            acc.counts += (da ^ 1) as u64;
-            continue;
+            self.acc.payoff += pa;
+            self.acc_self += pa;
+            self.acc.counts += (da ^ 1) as u64;
+            return;
         }
         if m & (DETECTED_A | DETECTED_B) != 0 {
             if m & DETECTED_A != 0 {
-                pa -= sanction;
-                acc_detected += 1;
+                pa -= self.sanction;
+                self.acc_detected += 1;
             }
             if m & DETECTED_B != 0 {
-                pb -= sanction;
-                sums[b].detected += 1;
+                pb -= self.sanction;
+                self.sums[b].detected += 1;
             }
         }
         let counts = &COUNTS[usize::from(m & 0x1ff)];
-        acc.counts += counts[0];
-        acc.payoff += pa;
-        acc.partner += pb;
-        let s = &mut hot[b];
+        self.acc.counts += counts[0];
+        self.acc.payoff += pa;
+        self.acc.partner += pb;
+        let s = &mut self.hot[b];
         s.counts += counts[1];
         s.payoff += pb;
         s.partner += pa;
     }
-    if cur != usize::MAX {
-        flush_first_state(&mut hot[cur], &mut sums[cur], acc, acc_self, acc_detected);
+
+    /// Adds the current first state's running sums to its sums and starts afresh.
+    #[inline(always)]
+    fn flush(&mut self) {
+        if self.cur != usize::MAX {
+            let (acc, own, detected) = (self.acc, self.acc_self, self.acc_detected);
+            flush_first_state(
+                &mut self.hot[self.cur],
+                &mut self.sums[self.cur],
+                acc,
+                own,
+                detected,
+            );
+        }
+        (self.acc, self.acc_self, self.acc_detected) = (HotSums::default(), 0.0, 0);
     }
-    for (s, h) in sums.iter_mut().zip(hot.iter()) {
-        s.payoff = h.payoff;
-        s.partner = h.partner;
-        s.coop = (h.counts & 0xffff) as u32;
-        s.m2m = (h.counts >> 16 & 0xffff) as u32;
-        s.m2m_coop = (h.counts >> 32 & 0xffff) as u32;
-        s.received_conforming = (h.counts >> 48) as u32;
+
+    /// The sums of every state, once all edges are in.
+    pub(super) fn finish(mut self) {
+        self.flush();
+        for (s, h) in self.sums.iter_mut().zip(self.hot.iter()) {
+            s.payoff = h.payoff;
+            s.partner = h.partner;
+            s.coop = (h.counts & 0xffff) as u32;
+            s.m2m = (h.counts >> 16 & 0xffff) as u32;
+            s.m2m_coop = (h.counts >> 32 & 0xffff) as u32;
+            s.received_conforming = (h.counts >> 48) as u32;
+        }
     }
 }
 
@@ -573,7 +637,7 @@ fn flush_first_state(h: &mut HotSums, s: &mut Sums, acc: HotSums, own: f64, dete
 }
 
 /// Forms each state's utilities from its sums and adds everything to the issue's tallies.
-fn add_sums(rt: &mut IssueState, scratch: &PlayScratch) {
+pub(super) fn add_sums(rt: &mut IssueState, scratch: &PlayScratch) {
     let round = &mut rt.round;
     let mut m2m_total = 0u64;
     let mut m2m_coop_total = 0u64;
