@@ -148,25 +148,16 @@ fn fermi(rt: &IssueState, i: usize, nb: &[u32], temperature: f64, rng: &mut Stre
 /// partners outside the treaty relationship count. The current strategy is kept unless another
 /// does strictly better.
 fn best_response(rt: &IssueState, i: usize, nb: &[u32], learn_set: &[u8], k: f64) -> u8 {
-    let nc = rt.machines.len();
+    let own = rt.strat[i];
     let mut candidates: Vec<u8> = learn_set.to_vec();
-    if !candidates.contains(&rt.strat[i]) {
-        candidates.push(rt.strat[i]);
+    if !candidates.contains(&own) {
+        candidates.push(own);
     }
-    let mut values = vec![0.0f64; candidates.len()];
-    for &j in nb {
-        let j = j as usize;
-        if rt.member[i] && rt.member[j] {
-            continue;
-        }
-        let u = model::pair_utility(&rt.game[i], &rt.game[j], k);
-        let partner = rt.strat[j] as usize;
-        for (v, &c) in values.iter_mut().zip(&candidates) {
-            let counts = &rt.outcome_table[c as usize * nc + partner];
-            *v += counts[0] * u[0] + counts[1] * u[1] + counts[2] * u[2] + counts[3] * u[3];
-        }
-    }
-    let mut best = rt.strat[i];
+    let values = match CandidateRows::new(rt, &candidates) {
+        Some(rows) => rows.values(rt, i, nb, k),
+        None => candidate_values(rt, i, nb, &candidates, k),
+    };
+    let mut best = own;
     let mut best_value = values[candidates.iter().position(|&c| c == best).unwrap_or(0)];
     for (&c, &v) in candidates.iter().zip(&values) {
         if v > best_value + 1e-9 {
@@ -175,6 +166,82 @@ fn best_response(rt: &IssueState, i: usize, nb: &[u32], learn_set: &[u8], k: f64
         }
     }
     best
+}
+
+/// Each candidate's expected utility against the partners `nb` of state `i` (ODD 7.8): over
+/// the partners in order, the candidate's expected outcome counts against the partner's
+/// strategy times i's utility of each outcome against that partner.
+fn candidate_values(rt: &IssueState, i: usize, nb: &[u32], candidates: &[u8], k: f64) -> Vec<f64> {
+    let nc = rt.machines.len();
+    let mut values = vec![0.0f64; candidates.len()];
+    for &j in nb {
+        let j = j as usize;
+        if rt.member[i] && rt.member[j] {
+            continue;
+        }
+        let u = model::pair_utility(&rt.game[i], &rt.game[j], k);
+        let partner = rt.strat[j] as usize;
+        for (v, &c) in values.iter_mut().zip(candidates) {
+            let counts = &rt.outcome_table[c as usize * nc + partner];
+            *v += counts[0] * u[0] + counts[1] * u[1] + counts[2] * u[2] + counts[3] * u[3];
+        }
+    }
+    values
+}
+
+/// Candidates [`CandidateRows`] weighs side by side (lanes); more take [`candidate_values`].
+const LANES: usize = 8;
+/// Catalogue size up to which [`CandidateRows`] holds a row per partner strategy.
+const ROW_STRATEGIES: usize = 16;
+
+/// [`candidate_values`] with the candidates side by side: per partner strategy and outcome,
+/// the candidates' expected counts in one row of [`LANES`], so that every candidate's sum is
+/// formed by the same operations in the same order, lane by lane (issue 16: revision was a
+/// tenth of the world scenario's time).
+struct CandidateRows {
+    /// [partner strategy][outcome][candidate].
+    rows: [[[f64; LANES]; 4]; ROW_STRATEGIES],
+    candidates: usize,
+}
+
+impl CandidateRows {
+    /// The rows of `candidates`, or `None` when there are too many candidates or strategies.
+    fn new(rt: &IssueState, candidates: &[u8]) -> Option<Self> {
+        let nc = rt.machines.len();
+        if candidates.len() > LANES || nc > ROW_STRATEGIES {
+            return None;
+        }
+        let mut rows = [[[0.0; LANES]; 4]; ROW_STRATEGIES];
+        for (partner, row) in rows.iter_mut().enumerate().take(nc) {
+            for (lane, &c) in candidates.iter().enumerate() {
+                let counts = &rt.outcome_table[c as usize * nc + partner];
+                for o in 0..4 {
+                    row[o][lane] = counts[o];
+                }
+            }
+        }
+        Some(CandidateRows {
+            rows,
+            candidates: candidates.len(),
+        })
+    }
+
+    /// The candidates' values, equal to [`candidate_values`] to the last bit.
+    fn values(&self, rt: &IssueState, i: usize, nb: &[u32], k: f64) -> Vec<f64> {
+        let mut v = [0.0f64; LANES];
+        for &j in nb {
+            let j = j as usize;
+            if rt.member[i] && rt.member[j] {
+                continue;
+            }
+            let u = model::pair_utility(&rt.game[i], &rt.game[j], k);
+            let r = &self.rows[rt.strat[j] as usize];
+            for c in 0..LANES {
+                v[c] += r[0][c] * u[0] + r[1][c] * u[1] + r[2][c] * u[2] + r[3][c] * u[3];
+            }
+        }
+        v[..self.candidates].to_vec()
+    }
 }
 
 /// All states switch at once; a state whose strategy changed restarts its machines on its side
@@ -218,4 +285,48 @@ fn switch_strategies_in_blocks(
         });
     rt.strat.copy_from_slice(next);
     rt.learning.utility.fill(0.0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::scenario;
+    use rand::Rng;
+
+    /// The candidates side by side ([`CandidateRows`]) give every candidate's value to the last
+    /// bit of the plain loop ([`candidate_values`]), on the world scenario's first issue with
+    /// scrambled strategies, games, memberships and relative-gains weights, for candidate sets
+    /// of every size up to [`LANES`] (and none beyond it).
+    #[test]
+    fn candidates_side_by_side_equal_the_plain_loop() {
+        let s = scenario::load(std::path::Path::new("scenarios/world.toml"), &[]).expect("world");
+        let world = crate::engine::world::generate(&s, 3);
+        let graph = Graph::new(&world);
+        let catalogue = Catalogue::new(&s, &world);
+        let rules = &s.rule_sets[0].1;
+        let mut rt = IssueState::new(0, &s.issues[0], (&s, rules, &world), &catalogue, &graph, 3);
+        let mut rng = crate::engine::rng::stream(31);
+        let nc = rt.machines.len();
+        assert!((2..=ROW_STRATEGIES).contains(&nc), "{nc} strategies");
+        for i in 0..rt.strat.len() {
+            rt.strat[i] = rng.random_range(0..nc as u64) as u8;
+            rt.game[i] = std::array::from_fn(|_| rng.random_range(-2.0..6.0));
+            rt.member[i] = rng.random::<f64>() < 0.4;
+        }
+        for size in 1..=LANES + 1 {
+            let candidates: Vec<u8> = (0..size).map(|c| (c % nc) as u8).collect();
+            let Some(rows) = CandidateRows::new(&rt, &candidates) else {
+                assert!(size > LANES, "{size} candidates refused");
+                continue;
+            };
+            for i in (0..rt.strat.len()).step_by(7) {
+                let k = rng.random_range(0.0..0.8);
+                let nb = &graph.neighbours[i];
+                let plain = candidate_values(&rt, i, nb, &candidates, k);
+                let fast = rows.values(&rt, i, nb, k);
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&fast), bits(&plain), "{size} candidates, state {i}");
+            }
+        }
+    }
 }
