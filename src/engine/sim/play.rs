@@ -490,8 +490,13 @@ pub(super) struct Transitions {
     /// Table index + 1 of each (kind a, kind b), 0 when none is allocated yet.
     index: Vec<u32>,
     kinds: usize,
-    tables: Vec<Box<[u32; 1024]>>,
+    /// The tables one after the other, [`TABLE`] entries each (table t from `t * TABLE`): an
+    /// entry is one load from the index's slot, with no pointer in between.
+    tables: Vec<u32>,
 }
+
+/// Entries of a [`Transitions`] table: one per pair state.
+const TABLE: usize = 1 << PAIR_BITS;
 
 impl Transitions {
     /// No tables yet, for a catalogue of `machines` strategies.
@@ -517,8 +522,8 @@ impl Transitions {
     fn table(&mut self, ka: usize, kb: usize) -> usize {
         let slot = &mut self.index[ka * self.kinds + kb];
         if *slot == 0 {
-            self.tables.push(Box::new([UNKNOWN; 1024]));
-            *slot = self.tables.len() as u32;
+            self.tables.resize(self.tables.len() + TABLE, UNKNOWN);
+            *slot = (self.tables.len() / TABLE) as u32;
         }
         *slot as usize - 1
     }
@@ -658,7 +663,7 @@ fn quiet_edges(
         if slot == 0 || a == b {
             return (e, members);
         }
-        let entry = trans.tables[slot as usize - 1][pair[e] as usize];
+        let entry = trans.tables[(slot as usize - 1) * TABLE + pair[e] as usize];
         let code = (entry >> PAIR_BITS) as MoveCode
             & (BOTH | CONFORM_A | CONFORM_B | KEPT_A | KEPT_B | 0b11);
         let both = (code & BOTH != 0) as u64;
@@ -697,8 +702,9 @@ fn play_edge_in_full(
     let mb = &who.machines[pb_.strat as usize];
     if a != b && tables_enabled() {
         let t = trans.table(who.kinds[a], who.kinds[b]);
-        if trans.tables[t][ps as usize] == UNKNOWN {
-            trans.tables[t][ps as usize] = Transitions::entry(ma, mb, pa_, pb_, ps);
+        let at = t * TABLE + ps as usize;
+        if trans.tables[at] == UNKNOWN {
+            trans.tables[at] = Transitions::entry(ma, mb, pa_, pb_, ps);
         }
     }
     let both = a != b && pa_.member && pb_.member;
