@@ -166,6 +166,13 @@ pub(super) fn play_issue(
 trait EdgeSink {
     /// Edge `e` = (`a`, `b`) played with move code `code`.
     fn edge(&mut self, e: usize, a: usize, b: usize, code: MoveCode);
+    /// The edges that follow have first state `a` (until the next call, or [`EdgeSink::edge`]
+    /// with another first state).
+    fn first(&mut self, a: usize);
+    /// Edge `e` = (first state, `b`), `b` another state, played by a table lookup with move
+    /// code `code` (no detection).
+    /// Outside the treaty (`MEMBER` false) the code has no [`BOTH`] bit.
+    fn table_edge<const MEMBER: bool>(&mut self, e: usize, b: usize, code: MoveCode);
 }
 
 /// Each edge's move code, indexed by edge.
@@ -176,12 +183,30 @@ impl EdgeSink for Codes<'_> {
     fn edge(&mut self, e: usize, _: usize, _: usize, code: MoveCode) {
         self.0[e] = code;
     }
+
+    #[inline(always)]
+    fn first(&mut self, _: usize) {}
+
+    #[inline(always)]
+    fn table_edge<const MEMBER: bool>(&mut self, e: usize, _: usize, code: MoveCode) {
+        self.0[e] = code;
+    }
 }
 
 impl EdgeSink for tally::PackedSums<'_> {
     #[inline(always)]
     fn edge(&mut self, _: usize, a: usize, b: usize, code: MoveCode) {
         self.add(a, b, code);
+    }
+
+    #[inline(always)]
+    fn first(&mut self, a: usize) {
+        self.start(a);
+    }
+
+    #[inline(always)]
+    fn table_edge<const MEMBER: bool>(&mut self, _: usize, b: usize, code: MoveCode) {
+        self.add_table::<MEMBER>(b, code);
     }
 }
 
@@ -558,7 +583,8 @@ impl Transitions {
 /// moves are certain and no noise or misperception trial of the edge succeeds (the processes'
 /// gaps are at least two), the tabulated moves and next pair state are exactly those of
 /// playing the edge in full, and the random numbers consumed are the same. The loop is two
-/// named steps: runs of such edges ([`quiet_edges`]) and an edge played in full
+/// named steps: runs of such edges with the same first state ([`table_run`], then [`member_run`] where a
+/// member's run needs a check per edge) and an edge played in full
 /// ([`play_edge_in_full`]).
 fn decide_moves(
     who: Who,
@@ -585,21 +611,26 @@ fn decide_moves(
     };
     let mut e = 0;
     while e < edges.len() {
-        let (end, members) = quiet_edges(who, trans, (edges, pair, sink), e, &trials, lookups);
-        trials.skip_edges((end - e) as u64, members);
-        if end == edges.len() {
-            break;
+        let a = edges[e].0 as usize;
+        let end = if !lookups.enabled {
+            e
+        } else if who.players[a].member {
+            let end = table_run::<true>(who, trans, (edges, pair, sink), e, &mut trials, lookups);
+            if end > e {
+                end
+            } else {
+                member_run(who, trans, (edges, pair, sink), e, &mut trials, lookups)
+            }
+        } else {
+            table_run::<false>(who, trans, (edges, pair, sink), e, &mut trials, lookups)
+        };
+        if end > e {
+            e = end;
+            continue;
         }
-        let code = play_edge_in_full(
-            who,
-            (rng, trans),
-            (edges, pair),
-            end,
-            &mut trials,
-            conditions,
-        );
-        sink.edge(end, edges[end].0 as usize, edges[end].1 as usize, code);
-        e = end + 1;
+        let code = play_edge_in_full(who, (rng, trans), (edges, pair), e, &mut trials, conditions);
+        sink.edge(e, a, edges[e].1 as usize, code);
+        e += 1;
     }
 }
 
@@ -621,7 +652,7 @@ impl Trials {
     }
 }
 
-/// How [`quiet_edges`] may use the transition tables.
+/// How [`member_run`] may use the transition tables.
 #[derive(Clone, Copy)]
 struct Lookups {
     /// Tables in use (always, outside tests).
@@ -631,37 +662,32 @@ struct Lookups {
     any_conformity: bool,
 }
 
-/// Plays edges from `start` by one table lookup each while their moves are certain and every
-/// trial of theirs fails for certain (the processes' gaps), and returns the edge that stopped
-/// the run (`edges.len()` at the end) and how many of the edges played were between members.
-/// Reads no random numbers: the caller runs the trials ([`Trials::skip_edges`]).
+/// Plays edges from `start` with the same first state, a member of the treaty, by one table
+/// lookup each while their moves are certain and every trial of theirs fails for certain (the
+/// processes' gaps), and returns the edge that stopped the run (`edges.len()` at the end),
+/// having run the trials of the edges played.
 #[inline(always)]
-fn quiet_edges(
+fn member_run(
     who: Who,
     trans: &Transitions,
     (edges, pair, sink): (&[(u32, u32)], &mut [PairState], &mut impl EdgeSink),
     start: usize,
-    trials: &Trials,
+    trials: &mut Trials,
     lookups: Lookups,
-) -> (usize, u64) {
-    if !lookups.enabled {
-        return (start, 0);
-    }
+) -> usize {
+    let a = edges[start].0 as usize;
     // Edges each process leaves quiet.
     let noise_left = trials.noise.gap() / 2;
     let misread_left = [trials.misread[0].gap() / 2, trials.misread[1].gap() / 2];
     let mut members = 0u64;
-    let mut cur = usize::MAX;
-    let mut row = 0;
+    let row = who.kinds[a] * trans.kinds;
+    let mut end = edges.len();
     for e in start..edges.len() {
-        let (a, b) = (edges[e].0 as usize, edges[e].1 as usize);
-        if a != cur {
-            cur = a;
-            row = who.kinds[a] * trans.kinds;
-        }
+        let (first, b) = (edges[e].0 as usize, edges[e].1 as usize);
         let slot = trans.index[row + who.kinds[b]];
-        if slot == 0 || a == b {
-            return (e, members);
+        if first != a || slot == 0 || a == b {
+            end = e;
+            break;
         }
         let entry = trans.tables[(slot as usize - 1) * TABLE + pair[e] as usize];
         let code = (entry >> PAIR_BITS) as MoveCode
@@ -674,14 +700,72 @@ fn quiet_edges(
             || misread_used == misread_left[both as usize]
             || (code & (CONFORM_A | CONFORM_B) != CONFORM_A | CONFORM_B && !lookups.any_conformity)
         {
-            return (e, members);
+            end = e;
+            break;
         }
         pair[e] = (entry & PAIR_MASK) as PairState;
         sink.edge(e, a, b, code);
         members += both;
     }
-    (edges.len(), members)
+    trials.skip_edges((end - start) as u64, members);
+    end
 }
+
+/// Plays edges from `start` with the same first state by one table lookup each while their
+/// moves are certain, for as many edges as every process's gap allows (no budget check per
+/// edge: a member's edges may try both misperception processes, so its run stops at the
+/// smaller gap, where [`member_run`] goes on edge by edge). Outside the treaty (`MEMBER`
+/// false) every move conforms and only misperception outside the treaty is tried. Returns the
+/// edge that stopped the run, having run the trials of the edges played.
+#[inline(always)]
+fn table_run<const MEMBER: bool>(
+    who: Who,
+    trans: &Transitions,
+    (edges, pair, sink): (&[(u32, u32)], &mut [PairState], &mut impl EdgeSink),
+    start: usize,
+    trials: &mut Trials,
+    lookups: Lookups,
+) -> usize {
+    let a = edges[start].0 as usize;
+    let mut quiet = trials.noise.gap().min(trials.misread[0].gap());
+    if MEMBER {
+        quiet = quiet.min(trials.misread[1].gap());
+    }
+    let quiet = (quiet / 2).min(usize::MAX as u64) as usize;
+    let limit = edges.len().min(start.saturating_add(quiet));
+    let row = who.kinds[a] * trans.kinds;
+    sink.first(a);
+    let mut members = 0u64;
+    let mut end = limit;
+    for e in start..limit {
+        let (first, b) = (edges[e].0 as usize, edges[e].1 as usize);
+        let slot = trans.index[row + who.kinds[b]];
+        if first != a || slot == 0 || a == b {
+            end = e;
+            break;
+        }
+        let entry = trans.tables[(slot as usize - 1) * TABLE + pair[e] as usize];
+        let code = (entry >> PAIR_BITS) as MoveCode & TABLE_CODE;
+        if entry & CERTAIN == 0
+            || (MEMBER
+                && code & (CONFORM_A | CONFORM_B) != CONFORM_A | CONFORM_B
+                && !lookups.any_conformity)
+        {
+            end = e;
+            break;
+        }
+        pair[e] = (entry & PAIR_MASK) as PairState;
+        sink.table_edge::<MEMBER>(e, b, code);
+        if MEMBER {
+            members += u64::from(code & BOTH != 0);
+        }
+    }
+    trials.skip_edges((end - start) as u64, members);
+    end
+}
+
+/// The bits of a tabulated move code: the moves, both members, conforming and kept.
+const TABLE_CODE: MoveCode = BOTH | CONFORM_A | CONFORM_B | KEPT_A | KEPT_B | 0b11;
 
 /// Plays edge `e` in full: its moves (drawn when a machine randomises, or by treaty play), its
 /// noise and misperception trials, detection and sighting draws, and its next pair state; on

@@ -558,13 +558,38 @@ impl<'a> PackedSums<'a> {
         }
     }
 
-    /// Adds the edge (a, b) with move code `m`; edges come in edge order.
+    /// The edges that follow have first state `a`.
     #[inline(always)]
-    pub(super) fn add(&mut self, a: usize, b: usize, m: MoveCode) {
+    pub(super) fn start(&mut self, a: usize) {
         if a != self.cur {
             self.flush();
             self.cur = a;
         }
+    }
+
+    /// Adds the edge (first state, b), b another state, with move code `m` without detection
+    /// bits: what [`PackedSums::add`] does for such an edge. `MEMBER` false: the code has no
+    /// [`BOTH`] bit (the first state is outside the treaty).
+    #[inline(always)]
+    pub(super) fn add_table<const MEMBER: bool>(&mut self, b: usize, m: MoveCode) {
+        let both = usize::from(MEMBER && m & BOTH != 0);
+        let (da, db) = (usize::from(m >> 1 & 1), usize::from(m & 1));
+        let pa = self.pay[self.cur][both * 4 + da * 2 + db];
+        let pb = self.pay[b][both * 4 + db * 2 + da];
+        let counts = &COUNTS[usize::from(m & 0x1ff)];
+        self.acc.counts += counts[0];
+        self.acc.payoff += pa;
+        self.acc.partner += pb;
+        let s = &mut self.hot[b];
+        s.counts += counts[1];
+        s.payoff += pb;
+        s.partner += pa;
+    }
+
+    /// Adds the edge (a, b) with move code `m`; edges come in edge order.
+    #[inline(always)]
+    pub(super) fn add(&mut self, a: usize, b: usize, m: MoveCode) {
+        self.start(a);
         let pay = self.pay;
         let both = usize::from(m & BOTH != 0);
         let (da, db) = (usize::from(m >> 1 & 1), usize::from(m & 1));
