@@ -495,7 +495,7 @@ mod tests {
     #[test]
     fn transition_tables_equal_full_play() {
         let noisier = ["noise.implementation=0.2", "noise.misperception=0.3"];
-        for name in ["teaching", "hegemon", "civil-society", "spatial"] {
+        for name in ["teaching", "hegemon", "civil-society", "spatial", "world"] {
             let path = format!("scenarios/{name}.toml");
             for sets in [&[][..], &noisier[..]] {
                 let sets: Vec<String> = sets.iter().map(|x| x.to_string()).collect();
