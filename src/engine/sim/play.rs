@@ -683,15 +683,11 @@ fn member_run(
     let row = who.kinds[a] * trans.kinds;
     let mut end = edges.len();
     for e in start..edges.len() {
-        let (first, b) = (edges[e].0 as usize, edges[e].1 as usize);
-        let slot = trans.index[row + who.kinds[b]];
-        if first != a || slot == 0 || a == b {
+        let Some((b, entry)) = run_entry(who, trans, (edges, pair), (a, row), e) else {
             end = e;
             break;
-        }
-        let entry = trans.tables[(slot as usize - 1) * TABLE + pair[e] as usize];
-        let code = (entry >> PAIR_BITS) as MoveCode
-            & (BOTH | CONFORM_A | CONFORM_B | KEPT_A | KEPT_B | 0b11);
+        };
+        let code = (entry >> PAIR_BITS) as MoveCode & TABLE_CODE;
         let both = (code & BOTH != 0) as u64;
         let played = (e - start) as u64;
         let misread_used = [played - members, members][both as usize];
@@ -738,13 +734,10 @@ fn table_run<const MEMBER: bool>(
     let mut members = 0u64;
     let mut end = limit;
     for e in start..limit {
-        let (first, b) = (edges[e].0 as usize, edges[e].1 as usize);
-        let slot = trans.index[row + who.kinds[b]];
-        if first != a || slot == 0 || a == b {
+        let Some((b, entry)) = run_entry(who, trans, (edges, pair), (a, row), e) else {
             end = e;
             break;
-        }
-        let entry = trans.tables[(slot as usize - 1) * TABLE + pair[e] as usize];
+        };
         let code = (entry >> PAIR_BITS) as MoveCode & TABLE_CODE;
         if entry & CERTAIN == 0
             || (MEMBER
@@ -762,6 +755,28 @@ fn table_run<const MEMBER: bool>(
     }
     trials.skip_edges((end - start) as u64, members);
     end
+}
+
+/// Edge `e`'s partner and table entry in a run of edges with first state `a` (table row `row`
+/// of its kind), or `None` when the edge ends the run: another first state, a
+/// self-interaction, or a pair of kinds without a table yet.
+#[inline(always)]
+fn run_entry(
+    who: Who,
+    trans: &Transitions,
+    (edges, pair): (&[(u32, u32)], &[PairState]),
+    (a, row): (usize, usize),
+    e: usize,
+) -> Option<(usize, u32)> {
+    let (first, b) = (edges[e].0 as usize, edges[e].1 as usize);
+    let slot = trans.index[row + who.kinds[b]];
+    if first != a || slot == 0 || a == b {
+        return None;
+    }
+    Some((
+        b,
+        trans.tables[(slot as usize - 1) * TABLE + pair[e] as usize],
+    ))
 }
 
 /// The bits of a tabulated move code: the moves, both members, conforming and kept.

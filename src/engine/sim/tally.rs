@@ -576,6 +576,13 @@ impl<'a> PackedSums<'a> {
         let (da, db) = (usize::from(m >> 1 & 1), usize::from(m & 1));
         let pa = self.pay[self.cur][both * 4 + da * 2 + db];
         let pb = self.pay[b][both * 4 + db * 2 + da];
+        self.add_pair(b, (pa, pb), m);
+    }
+
+    /// Adds an edge between the first state and `b`, another state, with payoffs `pa` and
+    /// `pb` (after sanctions) and move code `m`.
+    #[inline(always)]
+    fn add_pair(&mut self, b: usize, (pa, pb): (f64, f64), m: MoveCode) {
         let counts = &COUNTS[usize::from(m & 0x1ff)];
         self.acc.counts += counts[0];
         self.acc.payoff += pa;
@@ -611,14 +618,7 @@ impl<'a> PackedSums<'a> {
                 self.sums[b].detected += 1;
             }
         }
-        let counts = &COUNTS[usize::from(m & 0x1ff)];
-        self.acc.counts += counts[0];
-        self.acc.payoff += pa;
-        self.acc.partner += pb;
-        let s = &mut self.hot[b];
-        s.counts += counts[1];
-        s.payoff += pb;
-        s.partner += pa;
+        self.add_pair(b, (pa, pb), m);
     }
 
     /// Adds the current first state's running sums to its sums and starts afresh.
