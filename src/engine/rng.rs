@@ -614,11 +614,12 @@ impl BernoulliSkip {
         // product and the exact side's division (a few ulp, far below 1e-15 y).
         let margin = self.margin + y * 1e-15;
         if y < 9.0e15 {
-            // truncation is the floor of a number >= 0 (and needs no call to `floor`)
-            let g = y as u64;
+            // truncation is the floor of a number >= 0 (and needs no call to `floor`); through
+            // i64, which holds it, a conversion is one instruction (an unsigned one is several)
+            let g = y as i64;
             let k = g as f64;
             if y - k > margin && k + 1.0 - y > margin {
-                return g;
+                return g as u64;
             }
         }
         self.exact_gap(m)
@@ -673,7 +674,7 @@ const FAST_LN_ERROR: f64 = 1e-9;
 fn fast_ln(k: u64) -> f64 {
     let table = ln_table();
     let e = 63 - k.leading_zeros() as i32; // k in [2^e, 2^(e+1))
-    let x = k as f64; // exact: k <= 2^53
+    let x = k as i64 as f64; // exact: k <= 2^53 (through i64: one instruction)
     let bits = x.to_bits();
     let j = ((bits >> 44) & 0xff) as usize; // the top 8 bits of the mantissa
     let f = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
