@@ -253,6 +253,9 @@ pub fn ratify(
     let mut terms = vec![MembershipTerms::default(); n];
     let mut in_set: Vec<bool> = views.iter().map(|v| v.member).collect();
     let regions = Regions::of(views, ctx);
+    // On a complete graph every state's partners are all the others: sets keep their counts.
+    let complete = neighbours.iter().all(|nb| nb.len() + 1 == n);
+    let counted = complete.then_some(&keeps[..]);
     // Value plus taste of state i in the set, its terms kept.
     let value_in = |i: usize, set: &Set, terms: &mut [MembershipTerms]| {
         let t = terms_in(views, &keeps, neighbours, set, observed, ctx, i);
@@ -262,7 +265,7 @@ pub fn ratify(
     let members: Vec<usize> = (0..n).filter(|&i| views[i].member).collect();
     settle(
         &members,
-        &mut in_set,
+        (&mut in_set, counted),
         &mut terms,
         &regions,
         |i, set, terms| value_in(i, set, terms) < 0.0,
@@ -275,12 +278,12 @@ pub fn ratify(
     }
     settle(
         &joiners,
-        &mut in_set,
+        (&mut in_set, counted),
         &mut terms,
         &regions,
         |i, set, terms| value_in(i, set, terms) <= 0.0,
     );
-    let set = Set::of(&in_set).with(&regions);
+    let set = Set::of(&in_set, counted).with(&regions);
     for i in 0..n {
         if !views[i].member && !eligible[i] {
             terms[i] = terms_in(views, &keeps, neighbours, &set, observed, ctx, i);
@@ -296,13 +299,13 @@ pub fn ratify(
 /// in the set for which `leaves(state, set, terms)` is true.
 fn settle(
     deciders: &[usize],
-    in_set: &mut [bool],
+    (in_set, counted): (&mut [bool], Option<&[bool]>),
     terms: &mut [MembershipTerms],
     regions: &Regions,
     mut leaves: impl FnMut(usize, &Set, &mut [MembershipTerms]) -> bool,
 ) {
     loop {
-        let set = Set::of(in_set).with(regions);
+        let set = Set::of(in_set, counted).with(regions);
         let remove: Vec<usize> = deciders
             .iter()
             .copied()
@@ -324,15 +327,24 @@ struct Set<'s> {
     in_set: &'s [bool],
     member_share: f64,
     circle_share: Vec<f64>,
+    /// States in the set, and those of them that would keep the treaty: on a complete graph a
+    /// state's partners in the set are these less itself ([`outlook`]).
+    counts: Option<(usize, usize)>,
 }
 
 impl<'s> Set<'s> {
-    fn of(in_set: &'s [bool]) -> Self {
+    /// The set `in_set`; with `keeps` (on a complete graph), its counts.
+    fn of(in_set: &'s [bool], keeps: Option<&[bool]>) -> Self {
         let count = in_set.iter().filter(|&&x| x).count();
+        let counts = keeps.map(|keeps| {
+            let keeping = in_set.iter().zip(keeps).filter(|&(&x, &k)| x && k).count();
+            (count, keeping)
+        });
         Set {
             in_set,
             member_share: count as f64 / in_set.len().max(1) as f64,
             circle_share: Vec::new(),
+            counts,
         }
     }
 
@@ -434,7 +446,16 @@ fn terms_in(
 ) -> MembershipTerms {
     // A state's own memory of membership comes before what the treaty shows of itself.
     let known = views[i].remembered.or(observed);
-    let (share_in, compliance) = outlook(keeps, &neighbours[i], set.in_set, known, ctx.noise);
+    let partners = &neighbours[i];
+    let in_partners = match set.counts {
+        // a complete graph: the set's counts less i itself
+        Some((count, keeping)) => {
+            let own = set.in_set[i];
+            (count - own as usize, keeping - (own && keeps[i]) as usize)
+        }
+        None => partners_in(keeps, partners, set.in_set),
+    };
+    let (share_in, compliance) = outlook(in_partners, partners.len(), known, ctx.noise);
     let o = Outlook {
         share_in,
         compliance,
@@ -446,18 +467,8 @@ fn terms_in(
     t
 }
 
-/// What a state expects of the treaty given the set `in_set` of states in it: the share of its
-/// partners in the set, and the compliance it expects of them: `known` (its memory of
-/// membership, or else the observed member compliance when the regime has been operating),
-/// otherwise the share of partners in the set that would keep it, blurred by implementation
-/// noise.
-fn outlook(
-    keeps: &[bool],
-    partners: &[u32],
-    in_set: &[bool],
-    known: Option<f64>,
-    noise: f64,
-) -> (f64, f64) {
+/// How many of `partners` are in the set `in_set`, and how many of those would keep the treaty.
+fn partners_in(keeps: &[bool], partners: &[u32], in_set: &[bool]) -> (usize, usize) {
     let mut count = 0usize;
     let mut comply = 0usize;
     for &j in partners {
@@ -467,10 +478,24 @@ fn outlook(
             comply += keeps[j] as usize;
         }
     }
-    let share_in = if partners.is_empty() {
+    (count, comply)
+}
+
+/// What a state expects of the treaty given how many of its `partners` are in the set and how
+/// many of those would keep it ([`partners_in`]): the share of its partners in the set, and the
+/// compliance it expects of them: `known` (its memory of membership, or else the observed
+/// member compliance when the regime has been operating), otherwise the share of partners in
+/// the set that would keep it, blurred by implementation noise.
+fn outlook(
+    (count, comply): (usize, usize),
+    partners: usize,
+    known: Option<f64>,
+    noise: f64,
+) -> (f64, f64) {
+    let share_in = if partners == 0 {
         0.0
     } else {
-        count as f64 / partners.len() as f64
+        count as f64 / partners as f64
     };
     let c = known.unwrap_or_else(|| {
         if count == 0 {
@@ -487,6 +512,32 @@ fn outlook(
 mod tests {
     use super::*;
     use crate::model::rules::Rules;
+
+    /// On a complete graph a set's counts less the state itself are the counts over its
+    /// partners, for every state of many sets (members, keepers and sizes from a fixed
+    /// pattern).
+    #[test]
+    fn a_complete_graphs_set_counts_equal_the_partners_counts() {
+        let n = 23;
+        let neighbours: Vec<Vec<u32>> = (0..n)
+            .map(|i| (0..n as u32).filter(|&j| j as usize != i).collect())
+            .collect();
+        for seed in 0..40usize {
+            let in_set: Vec<bool> = (0..n).map(|i| (i * 7 + seed * 3) % 5 < seed % 6).collect();
+            let keeps: Vec<bool> = (0..n).map(|i| (i * 11 + seed) % 3 != 0).collect();
+            let set = Set::of(&in_set, Some(&keeps));
+            let (count, keeping) = set.counts.expect("counts kept");
+            for i in 0..n {
+                let own = in_set[i];
+                let counted = (count - own as usize, keeping - (own && keeps[i]) as usize);
+                assert_eq!(
+                    counted,
+                    partners_in(&keeps, &neighbours[i], &in_set),
+                    "set {seed}, state {i}"
+                );
+            }
+        }
+    }
 
     fn view(member: bool) -> StateView {
         StateView {
