@@ -571,8 +571,9 @@ impl Transitions {
     }
 }
 
-/// Pass 1 of play, the hot loop: every edge's moves, as a move code plus detection bits in
-/// `scratch.moves`, and its next pair state.
+/// Pass 1 of play, the hot loop: every edge's moves, as a move code plus detection bits handed
+/// to `sink` in edge order (the move codes for pass 2, or pass 2's sums directly), and its next
+/// pair state.
 ///
 /// Random numbers per pair, in order: a's choice and b's choice (only when their machine
 /// randomises in its state), then a's and b's implementation-noise trials and b's and a's
@@ -583,8 +584,8 @@ impl Transitions {
 /// moves are certain and no noise or misperception trial of the edge succeeds (the processes'
 /// gaps are at least two), the tabulated moves and next pair state are exactly those of
 /// playing the edge in full, and the random numbers consumed are the same. The loop is two
-/// named steps: runs of such edges with the same first state ([`table_run`], then [`member_run`] where a
-/// member's run needs a check per edge) and an edge played in full
+/// named steps: runs of such edges with the same first state ([`table_run`], then
+/// [`member_run`] where a member's run needs a check per edge) and an edge played in full
 /// ([`play_edge_in_full`]).
 fn decide_moves(
     who: Who,
