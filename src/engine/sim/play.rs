@@ -4,8 +4,9 @@
 //! lookup with exactly the same result and random numbers (ODD 7.6, "How the engine computes
 //! this"; draw order ODD 7.12).
 //!
-//! [`play_issue`] runs pass 1 ([`decide_moves`]) and pass 2 ([`super::tally::tally_payoffs`])
-//! over buffers owned by the engine ([`PlayScratch`]), so a round allocates nothing. May import
+//! [`play_issue`] runs pass 1 ([`decide_moves`]) and pass 2 ([`super::tally::PackedSums`] fed
+//! edge by edge, or [`super::tally::tally_payoffs`] after it) over buffers owned by the engine
+//! ([`PlayScratch`]), so a round allocates nothing. May import
 //! [`crate::model`], [`crate::engine::rng`] and the sibling modules of
 //! [`super`].
 
@@ -94,8 +95,9 @@ pub(super) struct PlayConditions {
 }
 
 /// Every edge plays the stage game once (ODD 7.6): pass 1 decides the moves, pass 2 adds up
-/// payoffs and counts into the issue's round tally, so that neither loop juggles the other's
-/// variables.
+/// payoffs and counts into the issue's round tally. On a small graph pass 1 feeds pass 2's
+/// sums edge by edge (one pass over the edges); a larger one keeps the move codes for a second
+/// pass, serially or block by block.
 pub(super) fn play_issue(
     rt: &mut IssueState,
     scratch: &mut PlayScratch,
@@ -105,59 +107,62 @@ pub(super) fn play_issue(
     lanes: Option<(&Blocks, &mut [Lane])>,
 ) {
     scratch.load_players(rt, lanes.is_some());
-    let edges = &graph.edges[..];
-    let work = (edges, &mut rt.pair[..]);
-    let Some((blocks, lanes)) = lanes else {
-        if tally::packed_sums_apply(edges.len()) {
-            // One pass: pass 2's sums are fed as pass 1 decides each edge.
-            tally::fill_payoff_tables(scratch, conditions.saving);
-            let n = scratch.players.len();
-            let who = Who {
-                players: &scratch.players,
-                kinds: &scratch.kinds,
-                machines: &rt.machines,
-            };
-            let target = (&mut scratch.hot, &mut scratch.sums);
-            let mut sums = tally::PackedSums::new(&scratch.pay, target, n, rules.sanctions);
-            decide_moves(
-                who,
-                (&mut rt.rng, &mut rt.transitions),
-                work,
-                &mut sums,
-                conditions,
-            );
-            sums.finish();
-            tally::add_sums(rt, scratch);
-            return;
+    match lanes {
+        Some(lanes) => play_in_blocks(rt, scratch, (graph, rules), conditions, lanes),
+        None if tally::packed_sums_apply(graph.edges.len()) => {
+            play_in_one_pass(rt, scratch, &graph.edges, rules, conditions)
         }
-        let who = Who {
-            players: &scratch.players,
-            kinds: &scratch.kinds,
-            machines: &rt.machines,
-        };
-        let mut codes = Codes(&mut scratch.moves[..]);
-        decide_moves(
-            who,
-            (&mut rt.rng, &mut rt.transitions),
-            work,
-            &mut codes,
-            conditions,
-        );
-        tally::tally_payoffs(rt, scratch, edges, rules, conditions.saving);
-        return;
-    };
-    let who = Who {
-        players: &scratch.players,
-        kinds: &scratch.kinds,
-        machines: &rt.machines,
-    };
-    decide_moves_in_blocks(
-        who,
-        blocks,
-        lanes,
-        (edges, work.1, &mut scratch.moves[..]),
-        conditions,
-    );
+        None => play_in_two_passes(rt, scratch, &graph.edges, rules, conditions),
+    }
+}
+
+/// A small graph's play in one pass over the edges: pass 2's packed sums are fed as pass 1
+/// decides each edge ([`tally::PackedSums`]).
+fn play_in_one_pass(
+    rt: &mut IssueState,
+    scratch: &mut PlayScratch,
+    edges: &[(u32, u32)],
+    rules: &Rules,
+    conditions: PlayConditions,
+) {
+    tally::fill_payoff_tables(scratch, conditions.saving);
+    let n = scratch.players.len();
+    let who = Who::of(&scratch.players, &scratch.kinds, &rt.machines);
+    let target = (&mut scratch.hot, &mut scratch.sums);
+    let mut sums = tally::PackedSums::new(&scratch.pay, target, n, rules.sanctions);
+    let lane = (&mut rt.rng, &mut rt.transitions);
+    decide_moves(who, lane, (edges, &mut rt.pair[..]), &mut sums, conditions);
+    sums.finish();
+    tally::add_sums(rt, scratch);
+}
+
+/// Play in two passes: the move codes of every edge, then pass 2 over them (a graph too large
+/// for the packed sums, or tests that switch them off).
+fn play_in_two_passes(
+    rt: &mut IssueState,
+    scratch: &mut PlayScratch,
+    edges: &[(u32, u32)],
+    rules: &Rules,
+    conditions: PlayConditions,
+) {
+    let who = Who::of(&scratch.players, &scratch.kinds, &rt.machines);
+    let lane = (&mut rt.rng, &mut rt.transitions);
+    let mut codes = Codes(&mut scratch.moves[..]);
+    decide_moves(who, lane, (edges, &mut rt.pair[..]), &mut codes, conditions);
+    tally::tally_payoffs(rt, scratch, edges, rules, conditions.saving);
+}
+
+/// A large world's play block by block on rayon's pool ([`super::blocks`]): both passes.
+fn play_in_blocks(
+    rt: &mut IssueState,
+    scratch: &mut PlayScratch,
+    (graph, rules): (&Graph, &Rules),
+    conditions: PlayConditions,
+    (blocks, lanes): (&Blocks, &mut [Lane]),
+) {
+    let who = Who::of(&scratch.players, &scratch.kinds, &rt.machines);
+    let work = (&graph.edges[..], &mut rt.pair[..], &mut scratch.moves[..]);
+    decide_moves_in_blocks(who, blocks, lanes, work, conditions);
     tally::tally_payoffs_in_blocks(rt, scratch, graph, blocks, rules, conditions.saving);
 }
 
@@ -225,6 +230,16 @@ struct Who<'a> {
     players: &'a [Player],
     kinds: &'a [usize],
     machines: &'a [Machine],
+}
+
+impl<'a> Who<'a> {
+    fn of(players: &'a [Player], kinds: &'a [usize], machines: &'a [Machine]) -> Self {
+        Who {
+            players,
+            kinds,
+            machines,
+        }
+    }
 }
 
 /// Pass 1 of play block by block on rayon's pool, each block with its own lane; the same

@@ -501,6 +501,7 @@ const fn counts_by_code() -> [[u64; 2]; 512] {
 /// third of a round). Requires fewer than [`PACKED_MAX_EDGES`] edges. Pass 1 feeds the same
 /// sums edge by edge without this loop ([`PackedSums`]).
 fn sum_edges_packed(scratch: &mut PlayScratch, edges: &[(u32, u32)], sanction: f64) {
+    debug_assert!(edges.len() < PACKED_MAX_EDGES);
     let n = scratch.players.len();
     let target = (&mut scratch.hot, &mut scratch.sums);
     let mut sums = PackedSums::new(&scratch.pay, target, n, sanction);
