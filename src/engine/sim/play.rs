@@ -668,7 +668,7 @@ impl Trials {
     }
 }
 
-/// How [`member_run`] may use the transition tables.
+/// How the runs of edges ([`table_run`], [`member_run`]) may use the transition tables.
 #[derive(Clone, Copy)]
 struct Lookups {
     /// Tables in use (always, outside tests).
@@ -699,23 +699,20 @@ fn member_run(
     let row = who.kinds[a] * trans.kinds;
     let mut end = edges.len();
     for e in start..edges.len() {
-        let Some((b, entry)) = run_entry(who, trans, (edges, pair), (a, row), e) else {
+        let Some((b, next, code)) =
+            tabulated::<true>(who, trans, (edges, pair), (a, row), e, lookups)
+        else {
             end = e;
             break;
         };
-        let code = (entry >> PAIR_BITS) as MoveCode & TABLE_CODE;
         let both = (code & BOTH != 0) as u64;
         let played = (e - start) as u64;
         let misread_used = [played - members, members][both as usize];
-        if entry & CERTAIN == 0
-            || played == noise_left
-            || misread_used == misread_left[both as usize]
-            || (code & (CONFORM_A | CONFORM_B) != CONFORM_A | CONFORM_B && !lookups.any_conformity)
-        {
+        if played == noise_left || misread_used == misread_left[both as usize] {
             end = e;
             break;
         }
-        pair[e] = (entry & PAIR_MASK) as PairState;
+        pair[e] = next;
         sink.edge(e, a, b, code);
         members += both;
     }
@@ -750,20 +747,13 @@ fn table_run<const MEMBER: bool>(
     let mut members = 0u64;
     let mut end = limit;
     for e in start..limit {
-        let Some((b, entry)) = run_entry(who, trans, (edges, pair), (a, row), e) else {
+        let Some((b, next, code)) =
+            tabulated::<MEMBER>(who, trans, (edges, pair), (a, row), e, lookups)
+        else {
             end = e;
             break;
         };
-        let code = (entry >> PAIR_BITS) as MoveCode & TABLE_CODE;
-        if entry & CERTAIN == 0
-            || (MEMBER
-                && code & (CONFORM_A | CONFORM_B) != CONFORM_A | CONFORM_B
-                && !lookups.any_conformity)
-        {
-            end = e;
-            break;
-        }
-        pair[e] = (entry & PAIR_MASK) as PairState;
+        pair[e] = next;
         sink.table_edge::<MEMBER>(e, b, code);
         if MEMBER {
             members += u64::from(code & BOTH != 0);
@@ -773,26 +763,32 @@ fn table_run<const MEMBER: bool>(
     end
 }
 
-/// Edge `e`'s partner and table entry in a run of edges with first state `a` (table row `row`
-/// of its kind), or `None` when the edge ends the run: another first state, a
-/// self-interaction, or a pair of kinds without a table yet.
+/// Edge `e`'s partner, next pair state and move code by one table lookup, in a run of edges
+/// with first state `a` (table row `row` of its kind); `None` when the edge ends the run:
+/// another first state, a self-interaction, a pair of kinds without a table yet, moves that
+/// are not certain, or (for a member, `MEMBER`) a non-conforming move that would draw a
+/// detection or sighting number.
 #[inline(always)]
-fn run_entry(
+fn tabulated<const MEMBER: bool>(
     who: Who,
     trans: &Transitions,
     (edges, pair): (&[(u32, u32)], &[PairState]),
     (a, row): (usize, usize),
     e: usize,
-) -> Option<(usize, u32)> {
+    lookups: Lookups,
+) -> Option<(usize, PairState, MoveCode)> {
     let (first, b) = (edges[e].0 as usize, edges[e].1 as usize);
     let slot = trans.index[row + who.kinds[b]];
     if first != a || slot == 0 || a == b {
         return None;
     }
-    Some((
-        b,
-        trans.tables[(slot as usize - 1) * TABLE + pair[e] as usize],
-    ))
+    let entry = trans.tables[(slot as usize - 1) * TABLE + pair[e] as usize];
+    let code = (entry >> PAIR_BITS) as MoveCode & TABLE_CODE;
+    let conforms = code & (CONFORM_A | CONFORM_B) == CONFORM_A | CONFORM_B;
+    if entry & CERTAIN == 0 || (MEMBER && !conforms && !lookups.any_conformity) {
+        return None;
+    }
+    Some((b, (entry & PAIR_MASK) as PairState, code))
 }
 
 /// The bits of a tabulated move code: the moves, both members, conforming and kept.
