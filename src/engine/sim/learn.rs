@@ -289,6 +289,7 @@ fn switch_strategies_in_blocks(
 
 #[cfg(test)]
 mod tests {
+    use super::super::state::scrambled_issue;
     use super::*;
     use crate::io::scenario;
     use rand::Rng;
@@ -301,17 +302,12 @@ mod tests {
     fn candidates_side_by_side_equal_the_plain_loop() {
         let s = scenario::load(std::path::Path::new("scenarios/world.toml"), &[]).expect("world");
         let world = crate::engine::world::generate(&s, 3);
-        let graph = Graph::new(&world);
-        let catalogue = Catalogue::new(&s, &world);
-        let rules = &s.rule_sets[0].1;
-        let mut rt = IssueState::new(0, &s.issues[0], (&s, rules, &world), &catalogue, &graph, 3);
+        let (mut rt, graph) = scrambled_issue(&world, 3);
         let mut rng = crate::engine::rng::stream(31);
         let nc = rt.machines.len();
         assert!((2..=ROW_STRATEGIES).contains(&nc), "{nc} strategies");
-        for i in 0..rt.strat.len() {
-            rt.strat[i] = rng.random_range(0..nc as u64) as u8;
-            rt.game[i] = std::array::from_fn(|_| rng.random_range(-2.0..6.0));
-            rt.member[i] = rng.random::<f64>() < 0.4;
+        for member in rt.member.iter_mut() {
+            *member = rng.random::<f64>() < 0.4;
         }
         for size in 1..=LANES + 1 {
             let candidates: Vec<u8> = (0..size).map(|c| (c % nc) as u8).collect();

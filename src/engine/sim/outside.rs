@@ -249,29 +249,10 @@ fn discounted_outcomes(path: &[[f64; 4]], discount: f64) -> [f64; 4] {
 
 #[cfg(test)]
 mod tests {
+    use super::super::state::scrambled_issue;
     use super::*;
-    use crate::engine::world::World;
     use crate::io::scenario;
     use rand::Rng;
-
-    /// An issue of `scenarios/world.toml` on `world`, with strategies and games scrambled so
-    /// that every group and every discount factor appears in many orders.
-    fn scrambled(world: &World, seed: u64) -> (IssueState, Graph) {
-        let s = scenario::load(std::path::Path::new("scenarios/world.toml"), &[])
-            .expect("world scenario");
-        let rules = &s.rule_sets[0].1;
-        let graph = Graph::new(world);
-        let catalogue = super::super::state::Catalogue::new(&s, world);
-        let context = (&s, rules, world);
-        let mut rt = IssueState::new(0, &s.issues[0], context, &catalogue, &graph, 7);
-        let mut rng = crate::engine::rng::stream(seed);
-        let nc = rt.machines.len() as u64;
-        for i in 0..rt.strat.len() {
-            rt.strat[i] = rng.random_range(0..nc) as u8;
-            rt.game[i] = std::array::from_fn(|_| rng.random_range(-2.0..6.0));
-        }
-        (rt, graph)
-    }
 
     /// On a complete graph (and on a regional one, where the groups are not used), every
     /// state's outside option through [`OutsideOption`] equals [`anarchy_utility`] to the last
@@ -283,7 +264,7 @@ mod tests {
             let s = scenario::load(std::path::Path::new("scenarios/world.toml"), &sets)
                 .expect("world scenario");
             let world = crate::engine::world::generate(&s, seed);
-            let (rt, graph) = scrambled(&world, seed);
+            let (rt, graph) = scrambled_issue(&world, seed);
             assert_eq!(graph.complete, kind == "complete");
             let mut fast = OutsideOption::new(&rt, &graph);
             let mut rng = crate::engine::rng::stream(seed + 10);
@@ -314,7 +295,7 @@ mod tests {
     fn complete_groups_sum_like_the_partner_loop() {
         let s = scenario::load(std::path::Path::new("scenarios/world.toml"), &[]).expect("world");
         let world = crate::engine::world::generate(&s, 3);
-        let (rt, graph) = scrambled(&world, 3);
+        let (rt, graph) = scrambled_issue(&world, 3);
         let groups = CompleteGroups::new(&rt);
         let nc = rt.machines.len();
         let (mut c1, mut g1) = (vec![0; nc], vec![[0.0; 4]; nc]);

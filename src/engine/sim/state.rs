@@ -411,6 +411,27 @@ fn partner_games(game: &[[f64; 4]], neighbours: &[Vec<u32>]) -> Vec<[f64; 4]> {
         .collect()
 }
 
+/// Test support: an issue of `scenarios/world.toml` on `world`, with strategies and games
+/// scrambled from `seed` so that every group and every discount factor appears in many orders
+/// (the outside option's and best response's tests).
+#[cfg(test)]
+pub(super) fn scrambled_issue(world: &World, seed: u64) -> (IssueState, Graph) {
+    let s = crate::io::scenario::load(std::path::Path::new("scenarios/world.toml"), &[])
+        .expect("world scenario");
+    let rules = &s.rule_sets[0].1;
+    let graph = Graph::new(world);
+    let catalogue = Catalogue::new(&s, world);
+    let context = (&s, rules, world);
+    let mut rt = IssueState::new(0, &s.issues[0], context, &catalogue, &graph, 7);
+    let mut rng = crate::engine::rng::stream(seed);
+    let nc = rt.machines.len() as u64;
+    for i in 0..rt.strat.len() {
+        rt.strat[i] = rng.random_range(0..nc) as u8;
+        rt.game[i] = std::array::from_fn(|_| rng.random_range(-2.0..6.0));
+    }
+    (rt, graph)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
