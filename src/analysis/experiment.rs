@@ -2,8 +2,9 @@
 //!
 //! Replicate r has seed `derive_seed(master, [r])` under every rule set, and its world is drawn
 //! from that seed, so rule sets are compared on the same worlds and random numbers. Runs are
-//! executed in parallel in fixed batches and handed to the sink in run order, so outputs are
-//! byte-identical at any thread count and memory stays bounded by the batch.
+//! executed in parallel in fixed batches and handed to the sink in run order as they finish
+//! (writing overlaps with the runs still going), so outputs are byte-identical at any thread
+//! count and memory stays bounded by the batch.
 
 use crate::analysis::stats;
 use crate::engine::rng::derive_seed;
@@ -12,7 +13,8 @@ use crate::engine::world;
 use crate::error::Result;
 use crate::io::output::{num, Csv, OutputDir, EMERGENCE_COLUMNS};
 use crate::io::scenario::{Rules, Scenario};
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
 /// Runs processed together before being handed to the sink.
 pub const BATCH: usize = 64;
@@ -24,6 +26,10 @@ pub fn replicate_seed(master: u64, replicate: u64) -> u64 {
 
 /// Runs `reps` replicates under each rule set; calls `sink` with every run in run order
 /// (replicate-major, rule sets in the given order). Returns the number of pair-rounds played.
+///
+/// A batch's runs start in run order on rayon's pool, and each finished run is handed to `sink`
+/// on this thread as soon as the runs before it have been, so writing the outputs overlaps with
+/// the runs still going ([`in_run_order`]).
 pub fn run_replicates(
     scenario: &Scenario,
     rule_sets: &[(String, Rules)],
@@ -36,32 +42,98 @@ pub fn run_replicates(
         .collect();
     let mut pair_rounds = 0;
     for batch in units.chunks(BATCH) {
-        let outs: Vec<RunOutput> = batch
-            .par_iter()
-            .map(|&(r, k)| {
-                let seed = replicate_seed(scenario.seed, r);
-                let w = world::generate(scenario, seed);
-                let (name, rules) = &rule_sets[k];
-                sim::run_world(
-                    scenario,
-                    w,
-                    rules,
-                    RunId {
-                        run_id: r * rule_sets.len() as u64 + k as u64,
-                        replicate: r,
-                        seed,
-                        rule_set: name.clone(),
-                    },
-                    record,
-                )
-            })
-            .collect();
-        for o in outs {
+        let run = |i: usize| run_unit(scenario, rule_sets, record, batch[i]);
+        in_run_order(batch.len(), run, |o| {
             pair_rounds += o.pair_rounds;
-            sink(o)?;
-        }
+            sink(o)
+        })?;
     }
     Ok(pair_rounds)
+}
+
+/// Replicate `r` under rule set `k`: its world drawn from the replicate's seed, then run.
+fn run_unit(
+    scenario: &Scenario,
+    rule_sets: &[(String, Rules)],
+    record: Record,
+    (r, k): (u64, usize),
+) -> RunOutput {
+    let seed = replicate_seed(scenario.seed, r);
+    let w = world::generate(scenario, seed);
+    let (name, rules) = &rule_sets[k];
+    let id = RunId {
+        run_id: r * rule_sets.len() as u64 + k as u64,
+        replicate: r,
+        seed,
+        rule_set: name.clone(),
+    };
+    sim::run_world(scenario, w, rules, id, record)
+}
+
+/// Runs `run(0..len)` on rayon's pool, started in order of index, and hands the results to
+/// `sink` on the calling thread in order of index, each as soon as those before it have been
+/// handed on: the sink's work (writing files) overlaps with the runs still going, and what it
+/// sees does not depend on the number of threads or on which run ends first. At most `len`
+/// results wait at once. After an error from `sink`, runs not yet started are skipped and the
+/// error is returned once the started ones have ended.
+fn in_run_order<T: Send>(
+    len: usize,
+    run: impl Fn(usize) -> T + Sync,
+    mut sink: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    let (tx, rx) = mpsc::channel();
+    let stop = AtomicBool::new(false);
+    rayon::in_place_scope_fifo(|scope| {
+        for i in 0..len {
+            let (tx, run, stop) = (tx.clone(), &run, &stop);
+            scope.spawn_fifo(move |_| {
+                if !stop.load(Ordering::Relaxed) {
+                    // the receiver is gone only after an error, when nobody waits for it
+                    let _ = tx.send((i, run(i)));
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting: Vec<Option<T>> = (0..len).map(|_| None).collect();
+        let (mut next, mut result) = (0, Ok(()));
+        while let Some((i, out)) = receive(&rx) {
+            waiting[i] = Some(out);
+            while result.is_ok() && next < len {
+                let Some(out) = waiting[next].take() else {
+                    break;
+                };
+                result = sink(out);
+                next += 1;
+            }
+            if result.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+        }
+        result
+    })
+}
+
+/// The next result from the runs of [`in_run_order`], or `None` once every run has ended. The
+/// calling thread blocks, unless it is itself one of the pool's workers: then it runs the
+/// pool's pending work while it waits (the runs may be queued behind it).
+fn receive<T>(rx: &mpsc::Receiver<T>) -> Option<T> {
+    loop {
+        match rx.try_recv() {
+            Ok(x) => return Some(x),
+            Err(mpsc::TryRecvError::Disconnected) => return None,
+            Err(mpsc::TryRecvError::Empty) => match rayon::yield_now() {
+                None => return rx.recv().ok(),
+                Some(rayon::Yield::Executed) => {}
+                Some(rayon::Yield::Idle) => {
+                    match rx.recv_timeout(std::time::Duration::from_millis(1)) {
+                        Ok(x) => return Some(x),
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+                        Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    }
+                }
+            },
+        }
+    }
 }
 
 /// A paired difference per issue: (issue, mean difference in emergence, discordant pairs
@@ -398,4 +470,67 @@ fn paired_table(diffs: &[PairedDifference], rule_sets: &[String]) -> String {
 
 fn short(s: &str) -> String {
     s.chars().take(16).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Results reach the sink in order of index whatever order the runs end in (later runs
+    /// are quicker), from a thread outside the pool and from a worker of pools of 1 and 3
+    /// threads (where the caller runs queued runs while it waits); after an error from the
+    /// sink the sink is not called again, the error is returned, and runs not yet started are
+    /// skipped.
+    #[test]
+    fn runs_reach_the_sink_in_order_of_index() {
+        use std::sync::atomic::AtomicUsize;
+        let len = 12;
+        // run i takes len - i ms: the later, the quicker
+        let run = |i: usize| {
+            std::thread::sleep(std::time::Duration::from_millis((len - i) as u64));
+            i * i
+        };
+        let in_order = |run: &(dyn Fn(usize) -> usize + Sync)| {
+            let mut seen = Vec::new();
+            in_run_order(len, run, |x| {
+                seen.push(x);
+                Ok(())
+            })
+            .unwrap();
+            seen
+        };
+        let squares: Vec<usize> = (0..len).map(|i| i * i).collect();
+        assert_eq!(in_order(&run), squares);
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            assert_eq!(
+                pool.install(|| in_order(&run)),
+                squares,
+                "{threads} threads"
+            );
+            let started = AtomicUsize::new(0);
+            let mut calls = 0;
+            let result = pool.install(|| {
+                let run = |i: usize| {
+                    started.fetch_add(1, Ordering::Relaxed);
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                    i
+                };
+                in_run_order(60, run, |i| {
+                    calls += 1;
+                    match i {
+                        2 => Err(crate::error::RegimeError::argument("x", "not 2", "2")),
+                        _ => Ok(()),
+                    }
+                })
+            });
+            assert!(result.is_err(), "{threads} threads");
+            assert_eq!(calls, 3, "{threads} threads");
+            let started = started.load(Ordering::Relaxed);
+            assert!(started < 60, "{threads} threads: {started} runs started");
+        }
+    }
 }

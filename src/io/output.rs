@@ -5,6 +5,7 @@ use crate::engine::sim::{Event, RunOutput, StateRow};
 use crate::engine::tournament::Tournament;
 use crate::error::{RegimeError, Result};
 use crate::io::scenario::Scenario;
+use rayon::prelude::*;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -195,7 +196,8 @@ pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
 }
 
 /// A CSV file written as bytes already encoded by [`encode_fields`], for files of many rows
-/// that repeat but for a field or two (`matches.csv`); errors name the file.
+/// that repeat but for a field or two (`matches.csv`) or are encoded in parallel (`states.csv`);
+/// errors name the file.
 pub struct CsvBytes {
     path: PathBuf,
     out: std::io::BufWriter<fs::File>,
@@ -494,7 +496,7 @@ pub fn summary_fields(scenario: &Scenario, out: &RunOutput, k: usize) -> Vec<Str
 pub struct RunWriter {
     timeseries: Csv,
     events: Csv,
-    states: Csv,
+    states: CsvBytes,
     summary: Csv,
     negotiations: Option<Csv>,
 }
@@ -587,7 +589,7 @@ impl RunWriter {
                 dir.file("events.csv"),
                 &ev.iter().map(String::as_str).collect::<Vec<_>>(),
             )?,
-            states: Csv::create(
+            states: CsvBytes::create(
                 dir.file("states.csv"),
                 &st.iter().map(String::as_str).collect::<Vec<_>>(),
             )?,
@@ -732,27 +734,22 @@ impl RunWriter {
     }
 
     /// `states.csv`: one row per state and issue at the end of the run (full records only).
-    /// The cells are formed into buffers reused from row to row (10^6 rows in a large world).
+    /// A large world's rows are encoded in blocks on rayon's pool ([`encode_in_windows`]):
+    /// the same bytes as encoding them one by one, with at most a window's text in memory.
     fn write_states(&mut self, id: &[String], scenario: &Scenario, out: &RunOutput) -> Result<()> {
         let Some(w) = out.final_world.as_ref() else {
             return Ok(());
         };
         let strategies: Vec<String> = out.strategies.iter().map(|s| s.name()).collect();
-        let mut cells = vec![String::new(); STATE_CELLS];
-        let mut last = [None; STATE_CELLS];
-        for s in &out.states {
-            let st = &w.states[s.state as usize];
-            let text = [
-                w.groups[st.group].as_str(),
-                &st.region,
-                &scenario.issues[s.issue as usize].name,
-                &strategies[s.initial_strategy as usize],
-                &strategies[s.final_strategy as usize],
-            ];
-            state_cells((&mut cells, &mut last), s, st, text, s.attributes(w));
-            self.states.row(id.iter().chain(&cells))?;
-        }
-        Ok(())
+        let rows = StateRows {
+            id,
+            scenario,
+            world: w,
+            strategies: &strategies,
+        };
+        let blocks = (STATE_ROWS_PER_TASK, STATE_TASKS_PER_WINDOW);
+        let states = &mut self.states;
+        encode_in_windows(&out.states, |r| rows.encode(r), blocks, |b| states.write(b))
     }
 
     /// Flushes every file.
@@ -769,6 +766,74 @@ impl RunWriter {
 
 /// Cells of a row of `states.csv` after the run's four id cells.
 const STATE_CELLS: usize = 19;
+
+/// Rows of `states.csv` encoded by one task (about 2.5 MB of text).
+const STATE_ROWS_PER_TASK: usize = 16_384;
+
+/// Tasks encoded before their text is written (a window of about 20 MB at most).
+const STATE_TASKS_PER_WINDOW: usize = 8;
+
+/// `rows` encoded by `encode`, block by block on rayon's pool (`per_task` rows a block, `tasks`
+/// blocks a window), and handed to `write` in order, a window at a time. The bytes are the same
+/// as `encode` of all rows at once when a row's encoding does not depend on the rows before
+/// it (as for `states.csv`: [`state_cells`] keeps cells from the row before only when they
+/// would be formed the same).
+fn encode_in_windows<R: Sync>(
+    rows: &[R],
+    encode: impl Fn(&[R]) -> Vec<u8> + Sync,
+    (per_task, tasks): (usize, usize),
+    mut write: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    if rows.len() <= per_task {
+        return write(&encode(rows));
+    }
+    for window in rows.chunks(per_task * tasks) {
+        let blocks: Vec<Vec<u8>> = window.par_chunks(per_task).map(&encode).collect();
+        for bytes in &blocks {
+            write(bytes)?;
+        }
+    }
+    Ok(())
+}
+
+/// What the rows of a run's `states.csv` are formed from.
+struct StateRows<'a> {
+    id: &'a [String],
+    scenario: &'a Scenario,
+    world: &'a crate::model::World,
+    strategies: &'a [String],
+}
+
+impl StateRows<'_> {
+    /// `rows` encoded as CSV lines, as [`Csv::row`] would write them (the file is a
+    /// [`CsvBytes`]). The cells are formed into
+    /// buffers reused from row to row ([`state_cells`]).
+    fn encode(&self, rows: &[StateRow]) -> Vec<u8> {
+        let mut csv = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 192));
+        let mut cells = vec![String::new(); STATE_CELLS];
+        let mut last = [None; STATE_CELLS];
+        for s in rows {
+            let st = &self.world.states[s.state as usize];
+            let text = [
+                self.world.groups[st.group].as_str(),
+                &st.region,
+                &self.scenario.issues[s.issue as usize].name,
+                &self.strategies[s.initial_strategy as usize],
+                &self.strategies[s.final_strategy as usize],
+            ];
+            state_cells(
+                (&mut cells, &mut last),
+                s,
+                st,
+                text,
+                s.attributes(self.world),
+            );
+            csv.write_record(self.id.iter().chain(&cells))
+                .expect("writing to memory cannot fail");
+        }
+        csv.into_inner().expect("flushing to memory cannot fail")
+    }
+}
 
 /// Forms the cells of state row `s` into `cells`; `text` holds the group, region, issue,
 /// initial and final strategy, `attributes` the state's at the end. `last` holds the bits of
@@ -909,6 +974,93 @@ mod tests {
             one_by_one.push(s.times_detected.to_string());
             one_by_one.push(opt_num(s.membership_value));
             assert_eq!(cells, one_by_one);
+        }
+    }
+
+    /// `states.csv` encoded block by block in windows (several blocks, several windows, a
+    /// last short block) is the text of encoding every row at once and of encoding each row on
+    /// its own (no cell kept from a row before): the cells a block keeps from its previous row
+    /// (the same numbers, a utility equal to the payoff) are never text that differs.
+    #[test]
+    fn states_encoded_in_windows_equal_states_encoded_at_once() {
+        let scenario = crate::io::scenario::load_default(&[]).unwrap();
+        let state = |k: usize| crate::model::State {
+            name: crate::model::StateName::Numbered {
+                prefix: "s".into(),
+                number: k as u32,
+            },
+            group: 0,
+            region: "r,\"q\"".into(),
+            // runs of equal values, so that blocks start both inside and after a run
+            power: (k / 3) as f64 / 7.0,
+            position: -0.5,
+            security: if k % 5 == 0 { 0.25 } else { 0.1 + 0.2 },
+            economy: k as f64,
+            rights: 1.0,
+            sovereignty_cost: 2.0,
+            discount: 0.9,
+            strategies: std::iter::empty().collect(),
+        };
+        let n = 23;
+        let world = crate::model::World {
+            states: (0..n).map(state).collect(),
+            groups: vec!["g".into()],
+            edges: Vec::new(),
+            fora: Vec::new(),
+        };
+        let rows: Vec<StateRow> = (0..n)
+            .map(|k| StateRow {
+                state: k as u32,
+                issue: (k % scenario.issues.len()) as u32,
+                initial_strategy: (k % 2) as u8,
+                final_strategy: 1,
+                member: k % 4 == 0,
+                mean_payoff: (k / 4) as f64 * 0.5,
+                mean_utility: if k % 3 == 0 {
+                    (k / 4) as f64 * 0.5
+                } else {
+                    -1.0 / 3.0
+                },
+                cooperation: 0.75,
+                times_detected: k as u64,
+                membership_value: (k % 6 == 0).then_some(0.1),
+            })
+            .collect();
+        let strategies = ["tit_for_tat".to_string(), "defector".to_string()];
+        let id = ["0".to_string(), "0".into(), "7".into(), "realist".into()];
+        let encoder = StateRows {
+            id: &id,
+            scenario: &scenario,
+            world: &world,
+            strategies: &strategies,
+        };
+        let at_once = encoder.encode(&rows);
+        assert_eq!(at_once.iter().filter(|&&c| c == b'\n').count(), n);
+        let alone: Vec<u8> = rows
+            .iter()
+            .flat_map(|r| encoder.encode(&[r.clone()]))
+            .collect();
+        assert_eq!(
+            String::from_utf8_lossy(&alone),
+            String::from_utf8_lossy(&at_once)
+        );
+        for blocks in [(4, 2), (5, 1), (1, 3), (22, 1), (23, 4), (100, 2)] {
+            let mut written = Vec::new();
+            encode_in_windows(
+                &rows,
+                |r| encoder.encode(r),
+                blocks,
+                |b| {
+                    written.extend_from_slice(b);
+                    Ok(())
+                },
+            )
+            .unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&written),
+                String::from_utf8_lossy(&at_once),
+                "{blocks:?}"
+            );
         }
     }
 
