@@ -994,7 +994,7 @@ mod tests {
             // runs of equal values, so that blocks start both inside and after a run
             power: (k / 3) as f64 / 7.0,
             position: -0.5,
-            security: if k % 5 == 0 { 0.25 } else { 0.1 + 0.2 },
+            security: if k.is_multiple_of(5) { 0.25 } else { 0.1 + 0.2 },
             economy: k as f64,
             rights: 1.0,
             sovereignty_cost: 2.0,
@@ -1014,16 +1014,16 @@ mod tests {
                 issue: (k % scenario.issues.len()) as u32,
                 initial_strategy: (k % 2) as u8,
                 final_strategy: 1,
-                member: k % 4 == 0,
+                member: k.is_multiple_of(4),
                 mean_payoff: (k / 4) as f64 * 0.5,
-                mean_utility: if k % 3 == 0 {
+                mean_utility: if k.is_multiple_of(3) {
                     (k / 4) as f64 * 0.5
                 } else {
                     -1.0 / 3.0
                 },
                 cooperation: 0.75,
                 times_detected: k as u64,
-                membership_value: (k % 6 == 0).then_some(0.1),
+                membership_value: k.is_multiple_of(6).then_some(0.1),
             })
             .collect();
         let strategies = ["tit_for_tat".to_string(), "defector".to_string()];
@@ -1038,7 +1038,7 @@ mod tests {
         assert_eq!(at_once.iter().filter(|&&c| c == b'\n').count(), n);
         let alone: Vec<u8> = rows
             .iter()
-            .flat_map(|r| encoder.encode(&[r.clone()]))
+            .flat_map(|r| encoder.encode(std::slice::from_ref(r)))
             .collect();
         assert_eq!(
             String::from_utf8_lossy(&alone),
