@@ -559,22 +559,35 @@ fn play(
             for (r, class) in class.chunks_mut(w).enumerate() {
                 classify_row(lattice, defects, (start / w) + r, class);
             }
-            let mut cooperators = 0u64;
-            for (k, &c) in class.iter().enumerate() {
-                let (p, u) = table[c as usize];
-                score[k] = rank[c as usize];
-                totals[k][0] += p;
-                totals[k][1] += u;
-                if summed {
-                    learn[k] = if fresh { 0.0 } else { learn[k] } + u;
+            let own = &defects[start..start + class.len()];
+            tally_block((table, rank), class, own, (score, totals, cooperated));
+            if summed {
+                for (l, &c) in learn.iter_mut().zip(&class[..]) {
+                    *l = if fresh { 0.0 } else { *l } + table[c as usize].1;
                 }
-                let cooperates = u32::from(defects[start + k] == 0);
-                cooperated[k] += cooperates;
-                cooperators += u64::from(cooperates);
             }
-            cooperators
+            own.iter().map(|&d| u64::from(d == 0)).sum::<u64>()
         })
         .sum()
+}
+
+/// A block's cells after [`classify_row`]: each cell's rank, its payoff and utility added to
+/// its totals, and a round of cooperation counted for each cooperator.
+#[inline(always)]
+fn tally_block(
+    (table, rank): (&[(f64, f64)], &[[u16; 2]]),
+    class: &[u16],
+    own: &[u8],
+    (score, totals, cooperated): (&mut [[u16; 2]], &mut [[f64; 2]], &mut [u32]),
+) {
+    let cells = class.iter().zip(own).zip(score).zip(totals).zip(cooperated);
+    for ((((&c, &d), score), totals), cooperated) in cells {
+        let (p, u) = table[c as usize];
+        *score = rank[c as usize];
+        totals[0] += p;
+        totals[1] += u;
+        *cooperated += u32::from(d == 0);
+    }
 }
 
 /// The classes of row `y`: inner cells from the fixed order of an inner cell's neighbours (the
@@ -660,16 +673,12 @@ fn utility_ranks(table: &[(f64, f64)]) -> Vec<[u16; 2]> {
 }
 
 /// [`revise`] when every round is revised: a cell's utility is its class's, compared by rank.
-/// The best of the window among cooperators and among defectors, by columns of three cells
-/// sliding along the row; a cell keeps its move unless the other move's best is higher.
+/// The best of the window among cooperators and among defectors; a cell keeps its move unless
+/// the other move's best is higher. Rows in fixed blocks on rayon's pool, each row in segments
+/// ([`revise_segment`]).
 fn revise_ranked(lattice: Lattice, defects: &[u8], score: &[[u16; 2]], next: &mut [u8]) {
     let (w, h) = (lattice.w, lattice.h);
     let chunk = task_rows(w) * w;
-    // (best rank among cooperators, among defectors) of column x of three rows (0: none).
-    let column = |rows: [usize; 3], x: usize| {
-        let [a, b, c] = rows.map(|r| score[r + x]);
-        [a[0].max(b[0]).max(c[0]), a[1].max(b[1]).max(c[1])]
-    };
     next.par_chunks_mut(chunk)
         .enumerate()
         .for_each(|(block, next)| {
@@ -677,19 +686,53 @@ fn revise_ranked(lattice: Lattice, defects: &[u8], score: &[[u16; 2]], next: &mu
             for (r, next) in next.chunks_mut(w).enumerate() {
                 let y = y0 + r;
                 let rows = [(y + h - 1) % h, y, (y + 1) % h].map(|yy| yy * w);
-                let (mut before, mut here) = (column(rows, w - 1), column(rows, 0));
-                for (x, slot) in next.iter_mut().enumerate() {
-                    let after = column(rows, if x + 1 == w { 0 } else { x + 1 });
-                    let best_c = before[0].max(here[0]).max(after[0]);
-                    let best_d = before[1].max(here[1]).max(after[1]);
-                    *slot = match defects[y * w + x] {
-                        0 => u8::from(best_d > best_c),
-                        _ => u8::from(best_c <= best_d),
-                    };
-                    (before, here) = (here, after);
+                let own = &defects[y * w..(y + 1) * w];
+                for x0 in (0..w).step_by(SEGMENT) {
+                    let len = SEGMENT.min(w - x0);
+                    let cells = x0..x0 + len;
+                    revise_segment(w, (score, rows), &own[cells.clone()], x0, &mut next[cells]);
                 }
             }
         });
+}
+
+/// Cells of a row that [`revise_segment`] takes at a time (its buffers live on the stack).
+const SEGMENT: usize = 256;
+
+/// [`revise_ranked`] for the cells `x0..x0 + next.len()` of a row whose three rows (above,
+/// its own, below) start at `rows` in `score`, with own moves `own`. First the best rank of
+/// each column of three cells, for cooperators and defectors side by side (the segment's
+/// columns and one either side, wrapping around the torus); then the best of three adjacent
+/// columns. A cell switches when the other move's best rank beats its own move's: a cooperator
+/// when best_d > best_c, a defector when best_c <= best_d, both `best_d + defects > best_c`.
+/// Plain loops over flat arrays, which the compiler turns into vector instructions.
+fn revise_segment(
+    w: usize,
+    (score, rows): (&[[u16; 2]], [usize; 3]),
+    own: &[u8],
+    x0: usize,
+    next: &mut [u8],
+) {
+    let len = next.len();
+    let column = |x: usize| {
+        let [a, b, c] = rows.map(|r| score[r + x]);
+        [a[0].max(b[0]).max(c[0]), a[1].max(b[1]).max(c[1])]
+    };
+    // columns x0 - 1 ..= x0 + len, as (cooperators, defectors) pairs
+    let mut col = [0u16; 2 * (SEGMENT + 2)];
+    let [up, mid, down] = rows.map(|r| &score[r + x0..r + x0 + len].as_flattened()[..]);
+    for (i, c) in col[2..2 + 2 * len].iter_mut().enumerate() {
+        *c = up[i].max(mid[i]).max(down[i]);
+    }
+    col[..2].copy_from_slice(&column((x0 + w - 1) % w));
+    col[2 * len + 2..2 * len + 4].copy_from_slice(&column((x0 + len) % w));
+    let mut best = [0u16; 2 * SEGMENT];
+    for (i, b) in best[..2 * len].iter_mut().enumerate() {
+        *b = col[i].max(col[i + 2]).max(col[i + 4]);
+    }
+    for ((slot, &d), b) in next.iter_mut().zip(own).zip(best.chunks_exact(2)) {
+        *slot = u8::from(b[1] + u16::from(d) > b[0]);
+    }
 }
 
 /// A cell's next move: its own if a cell of its 3 x 3 window (itself included) with the same
