@@ -720,7 +720,7 @@ fn revise_segment(
     };
     // columns x0 - 1 ..= x0 + len, as (cooperators, defectors) pairs
     let mut col = [0u16; 2 * (SEGMENT + 2)];
-    let [up, mid, down] = rows.map(|r| &score[r + x0..r + x0 + len].as_flattened()[..]);
+    let [up, mid, down] = rows.map(|r| score[r + x0..r + x0 + len].as_flattened());
     for (i, c) in col[2..2 + 2 * len].iter_mut().enumerate() {
         *c = up[i].max(mid[i]).max(down[i]);
     }
