@@ -748,6 +748,7 @@ impl RunWriter {
             strategies: &strategies,
         };
         let blocks = (STATE_ROWS_PER_TASK, STATE_TASKS_PER_WINDOW);
+        debug_assert_eq!(blocks.0 * blocks.1, STATE_ROWS_IN_MEMORY);
         let states = &mut self.states;
         encode_in_windows(&out.states, |r| rows.encode(r), blocks, |b| states.write(b))
     }
@@ -772,6 +773,10 @@ const STATE_ROWS_PER_TASK: usize = 16_384;
 
 /// Tasks encoded before their text is written (a window of about 20 MB at most).
 const STATE_TASKS_PER_WINDOW: usize = 8;
+
+/// The most rows of `states.csv` whose text is in memory at once (a window; the memory budget
+/// counts it).
+pub const STATE_ROWS_IN_MEMORY: usize = STATE_ROWS_PER_TASK * STATE_TASKS_PER_WINDOW;
 
 /// `rows` encoded by `encode`, block by block on rayon's pool (`per_task` rows a block, `tasks`
 /// blocks a window), and handed to `write` in order, a window at a time. The bytes are the same
