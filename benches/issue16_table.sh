@@ -22,20 +22,22 @@ binaries=("$root/target/release/regime")
 [[ -n "${BASELINE:-}" ]] && binaries+=("$BASELINE")
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+# shellcheck source=peers/timed.sh
+source "$here/peers/timed.sh"
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 # time_run LABEL PAIR_ROUNDS BINARY ARGS...: median wall time and peak memory of RUNS runs.
 time_run() {
     local label="$1" pr="$2" bin="$3"; shift 3
     for k in $(seq "$runs"); do
-        /usr/bin/time -f "%e %M" -o "$work/t.$k" "$bin" "$@" --threads "$threads" \
+        timed "$work/t.$k" "$bin" "$@" --threads "$threads" \
             --out "$work/out" --force -q >/dev/null
     done
     local wall mb
     wall=$(cat "$work"/t.* | awk '{print $1}' | median)
     mb=$(cat "$work"/t.* | awk '{print $2 / 1024}' | median)
     awk -v l="$label" -v b="$bin" -v w="$wall" -v m="$mb" -v pr="$pr" 'BEGIN {
-        printf "%s [%s]: %.2f s, %.3e pair-rounds/s, peak %.0f MB\n", l, b, w, pr / w, m }'
+        printf "%s [%s]: %.3f s, %.3e pair-rounds/s, peak %.0f MB\n", l, b, w, pr / w, m }'
     rm -f "$work"/t.*
 }
 

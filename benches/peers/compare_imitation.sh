@@ -39,12 +39,14 @@ sets=(--set "blocs[0].count=$states" --set 'topology.kind="complete"' --set "rou
       --set 'issues[0].payoffs={ t = 5.0, r = 3.0, p = 1.0, s = 0.0 }')
 mesa_args=(--states "$states" --rounds "$rounds" --interval 10 --noise 0.05 --payoffs 5,3,1,0)
 
+# shellcheck source=timed.sh
+source "$here/timed.sh"
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 for k in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$work/regime.$k" "$regime" run "$work/complete.toml" --reps "$reps" \
+    timed "$work/regime.$k" "$regime" run "$work/complete.toml" --reps "$reps" \
         --seed "$k" --threads "$threads" "${sets[@]}" --out "$work/regime" --force -q >/dev/null
-    /usr/bin/time -f "%e %M" -o "$work/mesa.$k" "$python" "$here/mesa_imitation.py" "${mesa_args[@]}" \
+    timed "$work/mesa.$k" "$python" "$here/mesa_imitation.py" "${mesa_args[@]}" \
         --reps "$reps" --seed "$((1000 * k))" >"$work/mesa.out.$k"
 done
 r_wall=$(cat "$work"/regime.* | awk '{print $1}' | median)

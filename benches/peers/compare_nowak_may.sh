@@ -36,13 +36,15 @@ sets=(--set "blocs[0].count=$cells" --set "topology.width=$size" --set "topology
       --set "regime.sustain_rounds=$rounds")
 
 # median of the numbers on stdin
+# shellcheck source=timed.sh
+source "$here/timed.sh"
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 for k in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$work/regime.$k" "$regime" run "$root/scenarios/spatial.toml" \
+    timed "$work/regime.$k" "$regime" run "$root/scenarios/spatial.toml" \
         --reps 1 --seed "$seed" --threads "$threads" "${sets[@]}" --out "$work/regime" --force -q >/dev/null
     # timed from its own random lattice (reading regime's states.csv is not the peer's work)
-    /usr/bin/time -f "%e %M" -o "$work/numpy.$k" "$python" "$here/numpy_nowak_may.py" \
+    timed "$work/numpy.$k" "$python" "$here/numpy_nowak_may.py" \
         --size "$size" --rounds "$rounds" --seed "$k" >"$work/numpy.out.$k"
 done
 # the check: numpy from regime's initial lattice
@@ -56,7 +58,7 @@ n_inner=$(sed -n 's/^numpy_wall_seconds=//p' "$work"/numpy.out.* | median)
 
 echo "Nowak-May ${size}x${size}, $rounds rounds, b = 1.85, $pair_rounds pair-rounds; medians of $runs whole processes"
 awk -v pr="$pair_rounds" -v rw="$r_wall" -v rm="$r_mb" -v nw="$n_wall" -v nm="$n_mb" -v ni="$n_inner" -v t="$threads" 'BEGIN {
-    printf "regime (--threads %d): %.2f s, %.3e pair-rounds/s, peak %.0f MB\n", t, rw, pr / rw, rm
+    printf "regime (--threads %d): %.3f s, %.3e pair-rounds/s, peak %.0f MB\n", t, rw, pr / rw, rm
     printf "numpy:                %.2f s, %.3e pair-rounds/s, peak %.0f MB (rounds alone %.2f s, %.3e/s)\n", nw, pr / nw, nm, ni, pr / ni
     printf "ratio regime / numpy (whole processes): %.2fx\n", nw / rw
 }'
