@@ -9,7 +9,7 @@
 
 use super::experiment::BATCH;
 use crate::error::{RegimeError, Result};
-use crate::io::output::STATE_ROWS_IN_MEMORY;
+use crate::io::output::{STATE_ROWS_IN_MEMORY, STATE_ROW_BYTES_IN_MEMORY};
 use crate::model::{Scenario, TopologyKind};
 use std::path::Path;
 
@@ -157,7 +157,8 @@ pub fn estimate_runs(
     }
     let in_flight = runs.min(BATCH as f64);
     // the text of `states.csv` being encoded: at most a window of rows
-    let state_text = (states * issues).min(STATE_ROWS_IN_MEMORY as f64) * CSV_ROW_BYTES;
+    let state_rows = (states * issues).min(STATE_ROWS_IN_MEMORY as f64);
+    let state_text = state_rows * STATE_ROW_BYTES_IN_MEMORY as f64;
     let memory = threads.max(1) as f64 * world
         + in_flight * rows_per_run * ROW_BYTES
         + state_text

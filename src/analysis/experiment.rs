@@ -13,7 +13,6 @@ use crate::engine::world;
 use crate::error::Result;
 use crate::io::output::{num, Csv, OutputDir, EMERGENCE_COLUMNS};
 use crate::io::scenario::{Rules, Scenario};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 /// Runs processed together before being handed to the sink.
@@ -73,43 +72,52 @@ fn run_unit(
 /// Runs `run(0..len)` on rayon's pool, started in order of index, and hands the results to
 /// `sink` on the calling thread in order of index, each as soon as those before it have been
 /// handed on: the sink's work (writing files) overlaps with the runs still going, and what it
-/// sees does not depend on the number of threads or on which run ends first. At most `len`
-/// results wait at once. After an error from `sink`, runs not yet started are skipped and the
-/// error is returned once the started ones have ended.
+/// sees does not depend on the number of threads or on which run ends first. As many runs are
+/// started as the pool has threads, and another each time one ends, so that work the sink
+/// itself gives the pool (a large world's `states.csv` encoded in blocks) does not queue behind
+/// the rest of the batch. After an error from `sink` or a panic in a run, no further run is
+/// started; the error is returned (the panic resumed) once the started runs have ended.
 fn in_run_order<T: Send>(
     len: usize,
     run: impl Fn(usize) -> T + Sync,
     mut sink: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
     let (tx, rx) = mpsc::channel();
-    let stop = AtomicBool::new(false);
     rayon::in_place_scope_fifo(|scope| {
-        for i in 0..len {
-            let (tx, run, stop) = (tx.clone(), &run, &stop);
+        let run = &run;
+        // Every run started sends one message: its result, or `None` if it panicked.
+        let start = |i: usize| {
+            let tx = tx.clone();
             scope.spawn_fifo(move |_| {
-                if !stop.load(Ordering::Relaxed) {
-                    // the receiver is gone only after an error, when nobody waits for it
-                    let _ = tx.send((i, run(i)));
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(i))) {
+                    Ok(out) => drop(tx.send((i, Some(out)))),
+                    Err(panic) => {
+                        drop(tx.send((i, None)));
+                        std::panic::resume_unwind(panic);
+                    }
                 }
             });
-        }
-        drop(tx);
+        };
+        let mut started = len.min(rayon::current_num_threads().max(1));
+        (0..started).for_each(start);
         let mut waiting: Vec<Option<T>> = (0..len).map(|_| None).collect();
-        let (mut next, mut result) = (0, Ok(()));
-        while let Some((i, out)) = receive(&rx) {
+        let mut next = 0;
+        while next < len {
+            // a run panicked: the scope resumes its panic once the started runs have ended
+            let Some((i, Some(out))) = receive(&rx) else {
+                return Ok(());
+            };
+            if started < len {
+                start(started);
+                started += 1;
+            }
             waiting[i] = Some(out);
-            while result.is_ok() && next < len {
-                let Some(out) = waiting[next].take() else {
-                    break;
-                };
-                result = sink(out);
+            while let Some(out) = waiting.get_mut(next).and_then(Option::take) {
+                sink(out)?;
                 next += 1;
             }
-            if result.is_err() {
-                stop.store(true, Ordering::Relaxed);
-            }
         }
-        result
+        Ok(())
     })
 }
 
@@ -483,7 +491,7 @@ mod tests {
     /// skipped.
     #[test]
     fn runs_reach_the_sink_in_order_of_index() {
-        use std::sync::atomic::AtomicUsize;
+        use std::sync::atomic::{AtomicUsize, Ordering};
         let len = 12;
         // run i takes len - i ms: the later, the quicker
         let run = |i: usize| {
@@ -531,6 +539,51 @@ mod tests {
             assert_eq!(calls, 3, "{threads} threads");
             let started = started.load(Ordering::Relaxed);
             assert!(started < 60, "{threads} threads: {started} runs started");
+        }
+    }
+
+    /// A panic in a run reaches the caller (no deadlock, also from a worker of a 1-thread
+    /// pool), after the sink has had every result before the panicking run's and no other.
+    #[test]
+    fn a_panic_in_a_run_reaches_the_caller() {
+        // (the panics print "run 4 fails" three times)
+        let outcomes: Vec<(std::thread::Result<()>, Vec<usize>)> = [None, Some(1), Some(3)]
+            .into_iter()
+            .map(|threads| {
+                let mut seen = Vec::new();
+                let call = || {
+                    in_run_order(
+                        9,
+                        |i| {
+                            assert_ne!(i, 4, "run 4 fails");
+                            i
+                        },
+                        |i| {
+                            seen.push(i);
+                            Ok(())
+                        },
+                    )
+                    .unwrap()
+                };
+                let outcome = match threads {
+                    None => std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)),
+                    Some(n) => {
+                        let pool = rayon::ThreadPoolBuilder::new()
+                            .num_threads(n)
+                            .build()
+                            .unwrap();
+                        let call = std::panic::AssertUnwindSafe(call);
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            pool.install(call)
+                        }))
+                    }
+                };
+                (outcome, seen)
+            })
+            .collect();
+        for (outcome, seen) in outcomes {
+            assert!(outcome.is_err(), "the panic was lost");
+            assert_eq!(seen, [0, 1, 2, 3]);
         }
     }
 }

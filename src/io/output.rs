@@ -768,15 +768,22 @@ impl RunWriter {
 /// Cells of a row of `states.csv` after the run's four id cells.
 const STATE_CELLS: usize = 19;
 
-/// Rows of `states.csv` encoded by one task (about 2.5 MB of text).
-const STATE_ROWS_PER_TASK: usize = 16_384;
+/// Rows of `states.csv` encoded by one task (about 1 MB of text).
+const STATE_ROWS_PER_TASK: usize = 4_096;
 
-/// Tasks encoded before their text is written (a window of about 20 MB at most).
+/// Tasks encoded before their text is written.
 const STATE_TASKS_PER_WINDOW: usize = 8;
 
+/// Bytes reserved for a row of `states.csv` (the world scenario's rows average 258).
+const STATE_ROW_BYTES: usize = 320;
+
 /// The most rows of `states.csv` whose text is in memory at once (a window; the memory budget
-/// counts it).
+/// counts them).
 pub const STATE_ROWS_IN_MEMORY: usize = STATE_ROWS_PER_TASK * STATE_TASKS_PER_WINDOW;
+
+/// A bound on the bytes of memory a row of `states.csv` being encoded takes: its share of its
+/// block's buffer, which may double once.
+pub const STATE_ROW_BYTES_IN_MEMORY: usize = 2 * STATE_ROW_BYTES;
 
 /// `rows` encoded by `encode`, block by block on rayon's pool (`per_task` rows a block, `tasks`
 /// blocks a window), and handed to `write` in order, a window at a time. The bytes are the same
@@ -814,7 +821,7 @@ impl StateRows<'_> {
     /// [`CsvBytes`]). The cells are formed into
     /// buffers reused from row to row ([`state_cells`]).
     fn encode(&self, rows: &[StateRow]) -> Vec<u8> {
-        let mut csv = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 192));
+        let mut csv = csv::Writer::from_writer(Vec::with_capacity(rows.len() * STATE_ROW_BYTES));
         let mut cells = vec![String::new(); STATE_CELLS];
         let mut last = [None; STATE_CELLS];
         for s in rows {
