@@ -292,10 +292,14 @@ impl Csv {
     }
 }
 
+/// A failure to write a CSV file: a failing disk or file is a [`RegimeError::Write`] (exit code
+/// 1, like every other output file), anything else the writer refuses a [`RegimeError::Csv`].
 fn csv_write(path: &Path, e: csv::Error) -> RegimeError {
-    RegimeError::Csv {
-        path: path.to_path_buf(),
-        message: e.to_string(),
+    let path = path.to_path_buf();
+    let message = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => RegimeError::Write { path, source },
+        _ => RegimeError::Csv { path, message },
     }
 }
 
@@ -1074,6 +1078,25 @@ mod tests {
                 "{blocks:?}"
             );
         }
+    }
+
+    /// A CSV file that cannot be written is a write error (exit code 1), not bad input: here
+    /// `/dev/full`, where every write fails with "no space left".
+    #[test]
+    fn a_failing_disk_is_a_write_error_not_bad_input() {
+        let full = PathBuf::from("/dev/full");
+        if !full.exists() {
+            return;
+        }
+        let e = Csv::create(full.clone(), &["a"; 10_000])
+            .and_then(|mut c| c.flush())
+            .err()
+            .expect("writing to /dev/full fails");
+        assert!(matches!(e, RegimeError::Write { .. }), "{e}");
+        assert!(!e.is_input(), "{e}");
+        let mut bytes = CsvBytes::create(full, &["a"]).unwrap();
+        let e = bytes.write(&[b'x'; 1 << 17]).err().expect("writing fails");
+        assert!(!e.is_input(), "{e}");
     }
 
     /// A `matches.csv` row put together from encoded pieces (names with an empty third field,
