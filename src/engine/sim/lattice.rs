@@ -704,8 +704,9 @@ const SEGMENT: usize = 256;
 /// each column of three cells, for cooperators and defectors side by side (the segment's
 /// columns and one either side, wrapping around the torus); then the best of three adjacent
 /// columns. A cell switches when the other move's best rank beats its own move's: a cooperator
-/// when best_d > best_c, a defector when best_c <= best_d, both `best_d + defects > best_c`.
-/// Plain loops over flat arrays, which the compiler turns into vector instructions.
+/// when best_d > best_c, a defector when best_c <= best_d; both are `best_d + d > best_c` with
+/// d = 1 for a defector (integer ranks). Plain loops over flat arrays, which the compiler turns
+/// into vector instructions.
 fn revise_segment(
     w: usize,
     (score, rows): (&[[u16; 2]], [usize; 3]),
