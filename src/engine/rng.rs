@@ -678,29 +678,36 @@ fn fast_ln(k: u64) -> f64 {
     let bits = x.to_bits();
     let j = ((bits >> 44) & 0xff) as usize; // the top 8 bits of the mantissa
     let f = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-    let [centre, inverse, ln_centre, _] = table.0[j].0;
-    let r = (f - centre) * inverse;
+    let [inverse, ln_centre] = table.0[j].0;
+    let r = (f - centre_of(f)) * inverse;
     let ln_1p = r - r * r * (0.5 - r * (1.0 / 3.0));
     (e - 53) as f64 * std::f64::consts::LN_2 + ln_centre + ln_1p
 }
 
-/// The table of [`fast_ln`]: for each of the 256 intervals [1 + j/256, 1 + (j+1)/256), its
-/// centre c, 1/c and ln c (by `libm::log`), one entry per half cache line so that a logarithm
-/// touches one line.
+/// The centre c = 1 + (j + 1/2) / 256 of the 1/256 interval [1 + j/256, 1 + (j+1)/256) that
+/// holds `f` in [1, 2): f's sign, exponent and top 8 bits of mantissa, then a one (exact).
+#[inline(always)]
+fn centre_of(f: f64) -> f64 {
+    f64::from_bits((f.to_bits() & !((1 << 44) - 1)) | 1 << 43)
+}
+
+/// The table of [`fast_ln`]: for each of the 256 intervals [1 + j/256, 1 + (j+1)/256) with
+/// centre c, 1/c and ln c (by `libm::log`); 4 KB, so that it stays in the first-level cache
+/// beside the play loop's tables (row 4 of issue 16 waited on it).
 struct LnTable([LnEntry; 256]);
 
-/// c, 1/c, ln c and padding.
-#[repr(align(32))]
+/// 1/c and ln c.
+#[repr(align(16))]
 #[derive(Clone, Copy)]
-struct LnEntry([f64; 4]);
+struct LnEntry([f64; 2]);
 
 fn ln_table() -> &'static LnTable {
     static TABLE: std::sync::OnceLock<LnTable> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut t = LnTable([LnEntry([0.0; 4]); 256]);
+        let mut t = LnTable([LnEntry([0.0; 2]); 256]);
         for (j, entry) in t.0.iter_mut().enumerate() {
             let c = 1.0 + (j as f64 + 0.5) / 256.0;
-            *entry = LnEntry([c, 1.0 / c, libm::log(c), 0.0]);
+            *entry = LnEntry([1.0 / c, libm::log(c)]);
         }
         t
     })
@@ -771,6 +778,20 @@ mod skip_tests {
             let b = BernoulliSkip::with_ln_q(libm::log(1.0 - p));
             for &m in &ms {
                 assert_eq!(b.gap_of(m), b.exact_gap(m), "p = {p}, m = {m}");
+            }
+        }
+    }
+
+    /// The centre [`fast_ln`] computes from a number's bits is the interval's centre,
+    /// 1 + (j + 1/2) / 256, at both ends of every interval and inside it.
+    #[test]
+    fn centres_from_bits_are_the_intervals_centres() {
+        for j in 0..256u32 {
+            let centre = 1.0 + (f64::from(j) + 0.5) / 256.0;
+            let low = 1.0 + f64::from(j) / 256.0;
+            let high = f64::from_bits((1.0 + f64::from(j + 1) / 256.0).to_bits() - 1);
+            for f in [low, centre, (low + centre) / 2.0, high] {
+                assert_eq!(centre_of(f).to_bits(), centre.to_bits(), "j = {j}, f = {f}");
             }
         }
     }
