@@ -171,7 +171,8 @@ enum Plan {
     /// flips are played without reading trials one by one and stretches of them by one lookup
     /// ([`play_noisy_stretches`]).
     NoisyStretches,
-    /// Turn by turn.
+    /// Turn by turn; with a [`PairTable`] (pairs played over enough turns, see
+    /// [`turn_width`]) the turns a chunk of random bits decides at once ([`play_turn_chunks`]).
     Turns,
 }
 
@@ -281,7 +282,10 @@ fn play_planned<R: Words>(
             };
             play_noisy_stretches(ma, mb, turns, noise, rng, jumps)
         }
-        Plan::Turns => play_turns(ma, mb, turns, noise.p(), rng, None),
+        Plan::Turns => match table {
+            Some(t) => play_turn_chunks(ma, mb, turns, noise, rng, t),
+            None => play_turns(ma, mb, turns, noise.p(), rng, None),
+        },
     }
 }
 
@@ -520,6 +524,10 @@ fn reactive_turn<R: Words>(
 /// the state after, from [`Coin::trial_in_chunk`]. A turn that the chunk does not decide, and
 /// the last turns of a match, are played bit by bit as in [`play_reactive`].
 ///
+/// [`Plan::Turns`] does the same for any pair: its state is the joint state of the two
+/// machines, and a chunk decides the whole turns whose four trials (choices and noise) it
+/// holds ([`turn_entry`]).
+///
 /// [`Plan::Blocks`] with a fair lottery reads eight turns of the lottery (one byte) at a time:
 /// from the deterministic side's machine state, the table gives its eight answers and its
 /// state after, from two lookups in [`Machine::block`].
@@ -564,9 +572,17 @@ impl PairTable {
     }
 
     /// A table for `plan` when it has one, sized for it and for `reps` repetitions.
-    fn for_plan(plan: Plan, ma: &Machine, mb: &Machine, reps: u32) -> Option<Self> {
+    fn for_plan(plan: Plan, ma: &Machine, mb: &Machine, (reps, turns): (u32, u64)) -> Option<Self> {
         let fair = |m: &Machine| m.states == 1 && m.coin[0].p() == 0.5;
         match plan {
+            Plan::Turns => {
+                let all_turns = u64::from(reps).saturating_mul(turns);
+                let width = turn_width(all_turns, ma.states as usize)?;
+                Some(PairTable::new(
+                    (ma.states as usize * MAX_STATES) << width,
+                    width,
+                ))
+            }
             Plan::Reactive { .. } => {
                 let width = reactive_width(reps);
                 Some(PairTable::new(REACTIVE_STATES << width, width))
@@ -676,6 +692,129 @@ fn play_reactive_chunks<R: Words>(
         t += 1;
     }
     [cc, xc - cc, yc - cc, turns - xc - yc + cc]
+}
+
+/// Random bits per [`PairTable`] lookup of a [`Plan::Turns`] pair whose repetitions play
+/// `turns` turns in all, with `states` machine states for player a; `None` when a table would
+/// not pay. Filling an entry costs a few turns of play and a table has 2^width entries per
+/// joint state, so a table takes enough turns to look each entry up many times, and a wider
+/// one more; no table is wider than [`TURN_TABLE_BYTES`]. The thresholds are from timings of
+/// the 10-strategy tournament under noise 0.05 at 40 to 2,000 repetitions
+/// (`results/benchmarks.md`, session 13).
+fn turn_width(turns: u64, states: usize) -> Option<u32> {
+    let width = match turns {
+        t if t >= TURN_WIDER_TURNS => 10,
+        t if t >= TURN_WIDE_TURNS => 8,
+        _ => return None,
+    };
+    let bytes = |w: u32| ((states * MAX_STATES) << w) * std::mem::size_of::<AtomicU32>();
+    Some(
+        (8..=width)
+            .rev()
+            .find(|&w| bytes(w) <= TURN_TABLE_BYTES)
+            .unwrap_or(8),
+    )
+}
+
+/// Turns over all repetitions from which a [`Plan::Turns`] pair gets a [`PairTable`] with
+/// eight bits per lookup (below, it played no faster with a table: 200-turn matches at 40
+/// repetitions).
+const TURN_WIDE_TURNS: u64 = 16_384;
+/// Turns over all repetitions from which a [`Plan::Turns`] pair reads ten bits per lookup.
+const TURN_WIDER_TURNS: u64 = 262_144;
+/// The largest [`Plan::Turns`] table that reads more than eight bits per lookup.
+const TURN_TABLE_BYTES: usize = 64 << 10;
+
+/// A [`PairTable`] entry of a [`Plan::Turns`] pair: from joint state `j` (as in
+/// [`JumpTable`]), the whole turns (up to seven) that `chunk`'s `width` bits decide, each read
+/// as in [`play_turns`] (a's choice, b's choice, a's noise, b's noise; trials of certain coins
+/// read nothing) by [`Coin::trial_in_chunk`]. Layout: a's cooperations (bits 0-2), b's (3-5),
+/// both's (6-8), turns (9-11), bits read (12-15), joint state after (16-21), [`ENTRY_SET`].
+fn turn_entry(
+    ma: &Machine,
+    mb: &Machine,
+    noise: &Coin,
+    j: usize,
+    (chunk, width): (u32, u32),
+) -> u32 {
+    let (mut j, mut pos, mut n) = (j, 0u32, 0u32);
+    let (mut ca, mut cb, mut cc) = (0u32, 0u32, 0u32);
+    while n < 7 {
+        let (sa, sb) = (j / MAX_STATES, j % MAX_STATES);
+        let coins = [&ma.coin[sa], &mb.coin[sb], noise, noise];
+        let Some((a, b, after)) = turn_in_chunk(coins, (chunk, width), pos) else {
+            break;
+        };
+        pos = after;
+        (ca, cb, cc) = (ca + u32::from(a), cb + u32::from(b), cc + u32::from(a & b));
+        n += 1;
+        let o = outcome(a, b);
+        j = ma.next[sa * 4 + o] as usize * MAX_STATES + mb.next[sb * 4 + swapped(o)] as usize;
+    }
+    ENTRY_SET | ca | cb << 3 | cc << 6 | n << 9 | pos << 12 | (j as u32) << 16
+}
+
+/// One turn read from `chunk`'s `width` bits after the first `pos`, its trials in the order
+/// of `coins` (a's choice, b's choice, a's noise, b's noise): the moves (true = C) and the
+/// position after, or `None` when the chunk does not decide all four.
+#[inline]
+fn turn_in_chunk(
+    coins: [&Coin; 4],
+    (chunk, width): (u32, u32),
+    pos: u32,
+) -> Option<(bool, bool, u32)> {
+    let mut pos = pos;
+    let mut r = [false; 4];
+    for (r, c) in r.iter_mut().zip(coins) {
+        let used;
+        (*r, used) = c.trial_in_chunk(chunk, width, pos)?;
+        pos += used;
+    }
+    Some((r[0] != r[2], r[1] != r[3], pos))
+}
+
+/// [`play_turns`] with a [`PairTable`] (issue 16, row 3: noisy matches of `random` or `gtft`
+/// that cannot settle into certain moves): from each joint state the next `width` random bits
+/// are looked up, and the whole turns they decide ([`turn_entry`]) played at once; a turn they
+/// do not decide, and the last turns of a match, are played bit by bit. The same bits read,
+/// the same counts.
+fn play_turn_chunks<R: Words>(
+    ma: &Machine,
+    mb: &Machine,
+    turns: u64,
+    noise: &Coin,
+    rng: &mut R,
+    table: &PairTable,
+) -> [u64; 4] {
+    let mut bits = Bits::new(rng);
+    let width = table.width;
+    let mut j = 0usize;
+    // cooperations of a, of b, and turns both cooperated
+    let (mut ca, mut cb, mut cc) = (0u64, 0u64, 0u64);
+    let mut t = 0u64;
+    while t < turns {
+        let chunk = bits.peek(width);
+        let e = table.get((j << width) + chunk as usize, || {
+            turn_entry(ma, mb, noise, j, (chunk, width))
+        });
+        let n = u64::from(e >> 9 & 7);
+        if n > 0 && t + n <= turns {
+            ca += u64::from(e & 7);
+            cb += u64::from(e >> 3 & 7);
+            cc += u64::from(e >> 6 & 7);
+            bits.consume(e >> 12 & 15);
+            j = (e >> 16 & 63) as usize;
+            t += n;
+            continue;
+        }
+        let (sa, sb) = (j / MAX_STATES, j % MAX_STATES);
+        let (a, b) = moves(&ma.coin[sa], &mb.coin[sb], noise, &mut bits);
+        (ca, cb, cc) = (ca + u64::from(a), cb + u64::from(b), cc + u64::from(a & b));
+        let o = outcome(a, b);
+        j = ma.next[sa * 4 + o] as usize * MAX_STATES + mb.next[sb * 4 + swapped(o)] as usize;
+        t += 1;
+    }
+    [cc, ca - cc, cb - cc, turns - ca - cb + cc]
 }
 
 /// Two lotteries without noise: per turn a's trial, then b's.
@@ -1076,7 +1215,8 @@ fn pair_tables(
             if f.is_some() || (config.reps < TABLE_REPS && p != Plan::NoisyStretches) {
                 return None;
             }
-            PairTable::for_plan(p, &machines[a], &machines[b], config.reps)
+            let (ma, mb) = (&machines[a], &machines[b]);
+            PairTable::for_plan(p, ma, mb, (config.reps, config.turns))
         })
         .collect()
 }
@@ -1320,6 +1460,8 @@ mod tests {
         ];
         let g = Payoffs::STANDARD;
         let mut seen = Vec::new();
+        // widths of the tables of noisy matches played turn by turn
+        let mut turn_widths = Vec::new();
         for a in all {
             for b in all {
                 let ma = Strategy::parse(a).unwrap().machine(&g);
@@ -1342,7 +1484,10 @@ mod tests {
                     // tables (of each width) shared by all seeds, as by the repetitions of a
                     // tournament
                     let tables = [TABLE_REPS, WIDE_REPS, WIDER_REPS]
-                        .map(|reps| PairTable::for_plan(p, &ma, &mb, reps));
+                        .map(|reps| PairTable::for_plan(p, &ma, &mb, (reps, turns)));
+                    if p == Plan::Turns && noise > 0.0 {
+                        turn_widths.extend(tables.iter().flatten().map(|t| t.width));
+                    }
                     for seed in 0..12 {
                         let want = play_turns(&ma, &mb, turns, noise, &mut stream(seed), None);
                         let got = play_planned(p, &ma, &mb, turns, &n, &mut stream(seed), None);
@@ -1380,6 +1525,12 @@ mod tests {
             Plan::Turns,
         ] {
             assert!(seen.contains(&p), "{p:?} never chosen");
+        }
+        for width in [8, 10] {
+            assert!(
+                turn_widths.contains(&width),
+                "no noisy {width}-bit turn table"
+            );
         }
     }
 
