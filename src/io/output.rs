@@ -639,29 +639,34 @@ impl RunWriter {
         out: &RunOutput,
     ) -> Result<()> {
         let world = out.final_world.as_ref();
+        use std::fmt::Write;
         let group_name = |g: Option<usize>| match (g, world) {
-            (Some(g), Some(w)) => w.groups[g].clone(),
-            _ => "all".to_string(),
+            (Some(g), Some(w)) => w.groups[g].as_str(),
+            _ => "all",
         };
+        // one buffer per cell, reused row after row (a run has rounds x issues x groups rows)
+        let mut cells: [String; 14] = Default::default();
         for r in &out.timeseries {
-            let mut row = id.to_vec();
-            row.extend([
-                r.round.to_string(),
-                scenario.year(r.round).to_string(),
-                scenario.issues[r.issue].name.clone(),
-                group_name(r.group),
-                r.states.to_string(),
-                num(r.cooperation),
-                num(r.mean_payoff),
-                num(r.mean_utility),
-                r.status.name().to_string(),
-                r.members.to_string(),
-                num(r.member_share),
-                num(r.member_power_share),
-                opt_num(r.compliance),
-                num(r.strength),
-            ]);
-            self.timeseries.row(row)?;
+            cells.iter_mut().for_each(String::clear);
+            let [round, year, issue, group, states, coop, payoff, utility, status, members, share, power, compliance, strength] =
+                &mut cells;
+            let _ = write!(round, "{}", r.round);
+            let _ = write!(year, "{}", scenario.year(r.round));
+            issue.push_str(&scenario.issues[r.issue].name);
+            group.push_str(group_name(r.group));
+            let _ = write!(states, "{}", r.states);
+            push_num(coop, r.cooperation);
+            push_num(payoff, r.mean_payoff);
+            push_num(utility, r.mean_utility);
+            status.push_str(r.status.name());
+            let _ = write!(members, "{}", r.members);
+            push_num(share, r.member_share);
+            push_num(power, r.member_power_share);
+            if let Some(c) = r.compliance {
+                push_num(compliance, c);
+            }
+            push_num(strength, r.strength);
+            self.timeseries.row(id.iter().chain(&cells))?;
         }
         Ok(())
     }
