@@ -87,6 +87,11 @@ fn revise(
     rng: &mut Stream,
 ) {
     let learn_set = &how.catalogue.learn_set[..];
+    // best response: the rows of the learning set, shared by every state whose strategy is in it
+    let shared = match how.rule {
+        LearningRule::BestResponse => CandidateRows::new(rt, learn_set),
+        _ => None,
+    };
     for (slot, i) in next.iter_mut().zip(states) {
         let nb = &neighbours[i];
         match how.rule {
@@ -96,7 +101,9 @@ fn revise(
                     *slot = s;
                 }
             }
-            LearningRule::BestResponse => *slot = best_response(rt, i, nb, learn_set, rt.k[i]),
+            LearningRule::BestResponse => {
+                *slot = best_response(rt, (i, nb), learn_set, shared.as_ref(), rt.k[i])
+            }
             // A state without partners has no one to compare with.
             LearningRule::Fermi | LearningRule::None => {}
         }
@@ -146,20 +153,39 @@ fn fermi(rt: &IssueState, i: usize, nb: &[u32], temperature: f64, rng: &mut Stre
 /// Best response: the expected utility of each candidate against the partners' current
 /// strategies over one learning interval. Members play the treaty with members, so only
 /// partners outside the treaty relationship count. The current strategy is kept unless another
-/// does strictly better.
-fn best_response(rt: &IssueState, i: usize, nb: &[u32], learn_set: &[u8], k: f64) -> u8 {
+/// does strictly better. The candidates are the learning set, plus the state's own strategy
+/// when it is not in it; `shared` holds the learning set's [`CandidateRows`] (built once per
+/// revision), used when the candidates are exactly the learning set.
+fn best_response(
+    rt: &IssueState,
+    (i, nb): (usize, &[u32]),
+    learn_set: &[u8],
+    shared: Option<&CandidateRows>,
+    k: f64,
+) -> u8 {
     let own = rt.strat[i];
+    if learn_set.contains(&own) {
+        if let Some(rows) = shared {
+            return best_of(own, learn_set, &rows.values(rt, i, nb, k));
+        }
+    }
     let mut candidates: Vec<u8> = learn_set.to_vec();
     if !candidates.contains(&own) {
         candidates.push(own);
     }
     let values = match CandidateRows::new(rt, &candidates) {
-        Some(rows) => rows.values(rt, i, nb, k),
+        Some(rows) => rows.values(rt, i, nb, k)[..candidates.len()].to_vec(),
         None => candidate_values(rt, i, nb, &candidates, k),
     };
+    best_of(own, &candidates, &values)
+}
+
+/// The candidate of highest value (`values[c]` is `candidates[c]`'s, possibly with more values
+/// after them), `own` unless another is better by more than 1e-9.
+fn best_of(own: u8, candidates: &[u8], values: &[f64]) -> u8 {
     let mut best = own;
     let mut best_value = values[candidates.iter().position(|&c| c == best).unwrap_or(0)];
-    for (&c, &v) in candidates.iter().zip(&values) {
+    for (&c, &v) in candidates.iter().zip(values) {
         if v > best_value + 1e-9 {
             best_value = v;
             best = c;
@@ -201,7 +227,6 @@ const ROW_STRATEGIES: usize = 16;
 struct CandidateRows {
     /// [partner strategy][outcome][candidate].
     rows: [[[f64; LANES]; 4]; ROW_STRATEGIES],
-    candidates: usize,
 }
 
 impl CandidateRows {
@@ -220,14 +245,12 @@ impl CandidateRows {
                 }
             }
         }
-        Some(CandidateRows {
-            rows,
-            candidates: candidates.len(),
-        })
+        Some(CandidateRows { rows })
     }
 
-    /// The candidates' values, equal to [`candidate_values`] to the last bit.
-    fn values(&self, rt: &IssueState, i: usize, nb: &[u32], k: f64) -> Vec<f64> {
+    /// The candidates' values in the first lanes (the others hold zeros), equal to
+    /// [`candidate_values`] to the last bit.
+    fn values(&self, rt: &IssueState, i: usize, nb: &[u32], k: f64) -> [f64; LANES] {
         let mut v = [0.0f64; LANES];
         for &j in nb {
             let j = j as usize;
@@ -240,7 +263,7 @@ impl CandidateRows {
                 v[c] += r[0][c] * u[0] + r[1][c] * u[1] + r[2][c] * u[2] + r[3][c] * u[3];
             }
         }
-        v[..self.candidates].to_vec()
+        v
     }
 }
 
@@ -294,6 +317,48 @@ mod tests {
     use crate::io::scenario;
     use rand::Rng;
 
+    /// Best response with the learning set's rows built once per revision chooses as with
+    /// the candidates worked out state by state (the plain loop), for states whose strategy is
+    /// in the learning set and for states whose strategy is not (their candidates add it).
+    #[test]
+    fn shared_rows_choose_as_the_plain_loop() {
+        let s = scenario::load(std::path::Path::new("scenarios/world.toml"), &[]).expect("world");
+        let world = crate::engine::world::generate(&s, 5);
+        let (mut rt, graph) = scrambled_issue(&world, 5);
+        let mut rng = crate::engine::rng::stream(41);
+        let nc = rt.machines.len() as u8;
+        for member in rt.member.iter_mut() {
+            *member = rng.random::<f64>() < 0.4;
+        }
+        let (mut outside, mut changed) = (0, 0);
+        for learn_set in [vec![0u8, 1, 2], (0..nc).collect(), vec![nc - 1, 0]] {
+            let shared = CandidateRows::new(&rt, &learn_set).expect("rows");
+            for i in 0..rt.strat.len() {
+                let nb = &graph.neighbours[i][..];
+                let k = rt.k[i];
+                let with = best_response(&rt, (i, nb), &learn_set, Some(&shared), k);
+                let without = best_response(&rt, (i, nb), &learn_set, None, k);
+                let mut candidates = learn_set.clone();
+                if !candidates.contains(&rt.strat[i]) {
+                    candidates.push(rt.strat[i]);
+                    outside += 1;
+                }
+                let values = candidate_values(&rt, i, nb, &candidates, k);
+                let plain = best_of(rt.strat[i], &candidates, &values);
+                assert_eq!(
+                    (with, without),
+                    (plain, plain),
+                    "state {i}, set {learn_set:?}"
+                );
+                changed += usize::from(plain != rt.strat[i]);
+            }
+        }
+        assert!(
+            outside > 0 && changed > 0,
+            "{outside} outside the set, {changed} changed"
+        );
+    }
+
     /// The candidates side by side ([`CandidateRows`]) give every candidate's value to the last
     /// bit of the plain loop ([`candidate_values`]), on the world scenario's first issue with
     /// scrambled strategies, games, memberships and relative-gains weights, for candidate sets
@@ -319,7 +384,7 @@ mod tests {
                 let k = rng.random_range(0.0..0.8);
                 let nb = &graph.neighbours[i];
                 let plain = candidate_values(&rt, i, nb, &candidates, k);
-                let fast = rows.values(&rt, i, nb, k);
+                let fast = rows.values(&rt, i, nb, k)[..size].to_vec();
                 let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&fast), bits(&plain), "{size} candidates, state {i}");
             }
