@@ -235,8 +235,8 @@ fn oblivious(m: &Machine) -> bool {
             && (0..m.states as usize * 2).all(|k| m.next[k * 2] == m.next[k * 2 + 1]))
 }
 
-/// Plays a match by its plan; `table` speeds up [`Plan::Reactive`] and [`Plan::Blocks`] with a
-/// fair lottery (see [`PairTable`]).
+/// Plays a match by its plan; `table` speeds up [`Plan::Reactive`], [`Plan::Blocks`] with a
+/// fair lottery, [`Plan::Turns`] and [`Plan::NoisyStretches`] (see [`PairTable`]).
 fn play_planned<R: Words>(
     plan: Plan,
     ma: &Machine,
@@ -533,7 +533,7 @@ fn reactive_turn<R: Words>(
 /// state after, from two lookups in [`Machine::block`].
 pub(crate) struct PairTable {
     entries: Vec<AtomicU32>,
-    /// Random bits per lookup of a reactive pair.
+    /// Random bits per lookup of a [`Plan::Reactive`] or [`Plan::Turns`] pair.
     width: u32,
     /// The runs of quiet turns of [`Plan::NoisyStretches`].
     jumps: Option<JumpTable>,
@@ -698,8 +698,9 @@ fn play_reactive_chunks<R: Words>(
 /// `turns` turns in all, with `states` machine states for player a; `None` when a table would
 /// not pay. Filling an entry costs a few turns of play and a table has 2^width entries per
 /// joint state, so a table takes enough turns to look each entry up many times, and a wider
-/// one more; no table is wider than [`TURN_TABLE_BYTES`]. The thresholds are from timings of
-/// the 10-strategy tournament under noise 0.05 at 40 to 2,000 repetitions
+/// one more: 8 bits from [`TURN_WIDE_TURNS`], and from [`TURN_WIDER_TURNS`] the widest of 10,
+/// 9 and 8 bits whose table is within [`TURN_TABLE_BYTES`]. The thresholds are from timings
+/// of the 10-strategy tournament under noise 0.05 at 10 to 2,000 repetitions
 /// (`results/benchmarks.md`, session 13).
 fn turn_width(turns: u64, states: usize) -> Option<u32> {
     let width = match turns {
@@ -720,7 +721,8 @@ fn turn_width(turns: u64, states: usize) -> Option<u32> {
 /// eight bits per lookup (below, it played no faster with a table: 200-turn matches at 40
 /// repetitions).
 const TURN_WIDE_TURNS: u64 = 16_384;
-/// Turns over all repetitions from which a [`Plan::Turns`] pair reads ten bits per lookup.
+/// Turns over all repetitions from which a [`Plan::Turns`] pair reads up to ten bits per
+/// lookup.
 const TURN_WIDER_TURNS: u64 = 262_144;
 /// The largest [`Plan::Turns`] table that reads more than eight bits per lookup.
 const TURN_TABLE_BYTES: usize = 64 << 10;
@@ -777,7 +779,8 @@ fn turn_in_chunk(
 /// that cannot settle into certain moves): from each joint state the next `width` random bits
 /// are looked up, and the whole turns they decide ([`turn_entry`]) played at once; a turn they
 /// do not decide, and the last turns of a match, are played bit by bit. The same bits read,
-/// the same counts.
+/// the same counts (looking ahead may take a word from `rng` that turn-by-turn play would not;
+/// every match has a stream of its own).
 fn play_turn_chunks<R: Words>(
     ma: &Machine,
     mb: &Machine,
@@ -1206,6 +1209,11 @@ fn pair_tables(
     plans: &[Plan],
     fixed: &[Option<[u64; 4]>],
 ) -> Vec<Option<PairTable>> {
+    // recorded matches are played turn by turn, without tables
+    if config.record_actions {
+        return pairs.iter().map(|_| None).collect();
+    }
+    let mut turn_bytes = 0usize;
     pairs
         .iter()
         .zip(plans)
@@ -1216,10 +1224,22 @@ fn pair_tables(
                 return None;
             }
             let (ma, mb) = (&machines[a], &machines[b]);
-            PairTable::for_plan(p, ma, mb, (config.reps, config.turns))
+            let table = PairTable::for_plan(p, ma, mb, (config.reps, config.turns))?;
+            if p == Plan::Turns {
+                // a large tournament of randomising strategies: the first pairs' tables only
+                turn_bytes += table.entries.len() * std::mem::size_of::<AtomicU32>();
+                if turn_bytes > TURN_TABLES_BYTES {
+                    return None;
+                }
+            }
+            Some(table)
         })
         .collect()
 }
+
+/// The most memory the [`Plan::Turns`] tables of one tournament take (pairs after that are
+/// played without one: the same counts, more slowly).
+const TURN_TABLES_BYTES: usize = 32 << 20;
 
 /// Where each pair's outcomes are: once for a fixed pair, or `reps` entries from `start` of
 /// the played outcomes.
@@ -1411,6 +1431,48 @@ mod tests {
         }
     }
 
+    /// The tables of noisy matches played turn by turn stay within [`TURN_TABLES_BYTES`] in a
+    /// large tournament of randomising strategies (later pairs get none), and recorded
+    /// tournaments, which play turn by turn, build none.
+    #[test]
+    fn turn_tables_stay_within_their_memory() {
+        let names: Vec<String> = (0..60)
+            .map(|k| format!("random(0.{:03})", 200 + k))
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut config = TournamentConfig {
+            reps: 2_000,
+            ..cfg(&names, 200, 0.05)
+        };
+        let tables_of = |config: &TournamentConfig| {
+            let machines: Vec<Machine> = config
+                .strategies
+                .iter()
+                .map(|s| s.machine(&config.payoffs))
+                .collect();
+            let pairs = config.pairs();
+            let noise = Coin::new(config.noise);
+            let plans: Vec<Plan> = pairs
+                .iter()
+                .map(|&(a, b)| plan(&machines[a], &machines[b], &noise))
+                .collect();
+            assert!(plans.iter().all(|&p| p == Plan::Turns));
+            let fixed = vec![None; pairs.len()];
+            pair_tables(config, &machines, &pairs, &plans, &fixed)
+        };
+        let tables = tables_of(&config);
+        let bytes: usize = tables.iter().flatten().map(|t| t.entries.len() * 4).sum();
+        let built = tables.iter().flatten().count();
+        assert!(bytes <= TURN_TABLES_BYTES, "{bytes} bytes of tables");
+        assert!(
+            built > 100 && built < tables.len(),
+            "{built} of {} tables",
+            tables.len()
+        );
+        config.record_actions = true;
+        assert!(tables_of(&config).iter().all(Option::is_none));
+    }
+
     #[test]
     fn cycle_skipping_equals_turn_by_turn_play() {
         let all = [
@@ -1526,7 +1588,7 @@ mod tests {
         ] {
             assert!(seen.contains(&p), "{p:?} never chosen");
         }
-        for width in [8, 10] {
+        for width in [8, 9, 10] {
             assert!(
                 turn_widths.contains(&width),
                 "no noisy {width}-bit turn table"

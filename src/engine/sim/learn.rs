@@ -330,7 +330,7 @@ mod tests {
         for member in rt.member.iter_mut() {
             *member = rng.random::<f64>() < 0.4;
         }
-        let (mut outside, mut changed) = (0, 0);
+        let (mut outside, mut changed) = (0, [0usize; 2]);
         for learn_set in [vec![0u8, 1, 2], (0..nc).collect(), vec![nc - 1, 0]] {
             let shared = CandidateRows::new(&rt, &learn_set).expect("rows");
             for i in 0..rt.strat.len() {
@@ -339,7 +339,8 @@ mod tests {
                 let with = best_response(&rt, (i, nb), &learn_set, Some(&shared), k);
                 let without = best_response(&rt, (i, nb), &learn_set, None, k);
                 let mut candidates = learn_set.clone();
-                if !candidates.contains(&rt.strat[i]) {
+                let inside = candidates.contains(&rt.strat[i]);
+                if !inside {
                     candidates.push(rt.strat[i]);
                     outside += 1;
                 }
@@ -350,12 +351,14 @@ mod tests {
                     (plain, plain),
                     "state {i}, set {learn_set:?}"
                 );
-                changed += usize::from(plain != rt.strat[i]);
+                // changes by the shared rows (strategy in the set) count apart
+                changed[usize::from(inside)] += usize::from(plain != rt.strat[i]);
             }
         }
+        assert!(outside > 0, "no state outside the learning sets");
         assert!(
-            outside > 0 && changed > 0,
-            "{outside} outside the set, {changed} changed"
+            changed[0] > 0 && changed[1] > 0,
+            "changes outside and inside the sets: {changed:?}"
         );
     }
 
