@@ -659,39 +659,93 @@ fn play_reactive_chunks<R: Words>(
 ) -> [u64; 4] {
     let [r0, r1] = reactive(x).expect("planned for a reactive machine");
     let coins = [x.coin[0], r0, r1];
-    let mut bits = Bits::new(rng);
-    let (mut k, mut sy) = (0usize, 0usize);
-    let (mut xc, mut yc, mut cc) = (0u64, 0u64, 0u64);
+    let width = table.width;
+    // state k * MAX_STATES + sy: x's trial k (0 the first move, 1 after y's C, 2 after its D)
+    // and y's machine state; the table holds the states from k = 1 on
+    let lookup = |bits: &mut Bits<R>, state: usize| {
+        let st = state.checked_sub(MAX_STATES)?;
+        let chunk = bits.peek(width);
+        let e = table.get((st << width) + chunk as usize, || {
+            reactive_entry(&coins, y, x_is_a, st, (chunk, width))
+        });
+        let coop = [e & 15, e >> 4 & 15, e >> 8 & 15].map(u64::from);
+        let next = (e >> 24 & 15) as usize + MAX_STATES;
+        Some(Decided::new(
+            u64::from(e >> 16 & 15),
+            coop,
+            e >> 20 & 15,
+            next,
+        ))
+    };
+    let step = |bits: &mut Bits<R>, state: usize| {
+        let (k, sy) = (state / MAX_STATES, state % MAX_STATES);
+        let (xm, ym, (k, sy)) = reactive_turn(bits, &coins, y, x_is_a, (k, sy));
+        (xm, ym, k * MAX_STATES + sy)
+    };
+    let [xc, yc, cc] = play_by_chunks(&mut Bits::new(rng), turns, 0, lookup, step);
+    [cc, xc - cc, yc - cc, turns - xc - yc + cc]
+}
+
+/// The whole turns that one lookup in a [`PairTable`] decides.
+struct Decided {
+    turns: u64,
+    /// Cooperations of the first side, of the second, of both.
+    coop: [u64; 3],
+    /// Random bits the turns read.
+    bits: u32,
+    /// The state after them.
+    next: usize,
+}
+
+impl Decided {
+    #[inline(always)]
+    fn new(turns: u64, coop: [u64; 3], bits: u32, next: usize) -> Self {
+        Decided {
+            turns,
+            coop,
+            bits,
+            next,
+        }
+    }
+}
+
+/// The turn loop of the chunked plays ([`play_reactive_chunks`], [`play_turn_chunks`]): from
+/// `state`, the turns `lookup` decides from the next random bits at once (when it decides any
+/// and the match has that many turns left), else one turn by `step`, which returns the moves
+/// (true = C) and the state after. Returns the cooperations of the first side, the second and
+/// both.
+#[inline(always)]
+fn play_by_chunks<R: Words>(
+    bits: &mut Bits<R>,
+    turns: u64,
+    mut state: usize,
+    lookup: impl Fn(&mut Bits<R>, usize) -> Option<Decided>,
+    mut step: impl FnMut(&mut Bits<R>, usize) -> (bool, bool, usize),
+) -> [u64; 3] {
+    let [mut first, mut second, mut both] = [0u64; 3];
     let mut t = 0u64;
     while t < turns {
-        if k > 0 {
-            let st = (k - 1) * MAX_STATES + sy;
-            let width = table.width;
-            let chunk = bits.peek(width);
-            let e = table.get((st << width) + chunk as usize, || {
-                reactive_entry(&coins, y, x_is_a, st, (chunk, width))
-            });
-            let n = u64::from(e >> 16 & 15);
-            if n > 0 && t + n <= turns {
-                xc += u64::from(e & 15);
-                yc += u64::from(e >> 4 & 15);
-                cc += u64::from(e >> 8 & 15);
-                bits.consume(e >> 20 & 15);
-                let next = (e >> 24 & 15) as usize;
-                (k, sy) = (1 + next / MAX_STATES, next % MAX_STATES);
-                t += n;
+        if let Some(d) = lookup(bits, state) {
+            if d.turns > 0 && t + d.turns <= turns {
+                first += d.coop[0];
+                second += d.coop[1];
+                both += d.coop[2];
+                bits.consume(d.bits);
+                state = d.next;
+                t += d.turns;
                 continue;
             }
         }
-        // one turn bit by bit: the first turn, an undecided chunk, or the last turns
-        let (xm, ym);
-        (xm, ym, (k, sy)) = reactive_turn(&mut bits, &coins, y, x_is_a, (k, sy));
-        xc += u64::from(xm);
-        yc += u64::from(ym);
-        cc += u64::from(xm & ym);
+        // one turn bit by bit: a turn the table does not hold or the chunk does not decide,
+        // or the last turns
+        let (x, y, next) = step(bits, state);
+        first += u64::from(x);
+        second += u64::from(y);
+        both += u64::from(x & y);
+        state = next;
         t += 1;
     }
-    [cc, xc - cc, yc - cc, turns - xc - yc + cc]
+    [first, second, both]
 }
 
 /// Random bits per [`PairTable`] lookup of a [`Plan::Turns`] pair whose repetitions play
@@ -789,34 +843,29 @@ fn play_turn_chunks<R: Words>(
     rng: &mut R,
     table: &PairTable,
 ) -> [u64; 4] {
-    let mut bits = Bits::new(rng);
     let width = table.width;
-    let mut j = 0usize;
-    // cooperations of a, of b, and turns both cooperated
-    let (mut ca, mut cb, mut cc) = (0u64, 0u64, 0u64);
-    let mut t = 0u64;
-    while t < turns {
+    let lookup = |bits: &mut Bits<R>, j: usize| {
         let chunk = bits.peek(width);
         let e = table.get((j << width) + chunk as usize, || {
             turn_entry(ma, mb, noise, j, (chunk, width))
         });
-        let n = u64::from(e >> 9 & 7);
-        if n > 0 && t + n <= turns {
-            ca += u64::from(e & 7);
-            cb += u64::from(e >> 3 & 7);
-            cc += u64::from(e >> 6 & 7);
-            bits.consume(e >> 12 & 15);
-            j = (e >> 16 & 63) as usize;
-            t += n;
-            continue;
-        }
+        let coop = [e & 7, e >> 3 & 7, e >> 6 & 7].map(u64::from);
+        Some(Decided::new(
+            u64::from(e >> 9 & 7),
+            coop,
+            e >> 12 & 15,
+            (e >> 16 & 63) as usize,
+        ))
+    };
+    let step = |bits: &mut Bits<R>, j: usize| {
         let (sa, sb) = (j / MAX_STATES, j % MAX_STATES);
-        let (a, b) = moves(&ma.coin[sa], &mb.coin[sb], noise, &mut bits);
-        (ca, cb, cc) = (ca + u64::from(a), cb + u64::from(b), cc + u64::from(a & b));
+        let (a, b) = moves(&ma.coin[sa], &mb.coin[sb], noise, bits);
         let o = outcome(a, b);
-        j = ma.next[sa * 4 + o] as usize * MAX_STATES + mb.next[sb * 4 + swapped(o)] as usize;
-        t += 1;
-    }
+        let next =
+            ma.next[sa * 4 + o] as usize * MAX_STATES + mb.next[sb * 4 + swapped(o)] as usize;
+        (a, b, next)
+    };
+    let [ca, cb, cc] = play_by_chunks(&mut Bits::new(rng), turns, 0, lookup, step);
     [cc, ca - cc, cb - cc, turns - ca - cb + cc]
 }
 
@@ -1147,18 +1196,9 @@ impl TournamentConfig {
 /// Runs the tournament. Each (pair, repetition) has its own random stream derived from the
 /// master seed, so the result does not depend on the thread count.
 pub fn run(config: &TournamentConfig) -> Tournament {
-    let machines: Vec<Machine> = config
-        .strategies
-        .iter()
-        .map(|s| s.machine(&config.payoffs))
-        .collect();
-    let pairs = config.pairs();
+    let (machines, pairs, plans) = compile(config);
     let fixed = fixed_outcomes(config, &machines, &pairs);
     let noise = Coin::new(config.noise);
-    let plans: Vec<Plan> = pairs
-        .iter()
-        .map(|&(a, b)| plan(&machines[a], &machines[b], &noise))
-        .collect();
     let tables = pair_tables(config, &machines, &pairs, &plans, &fixed);
     // The pairs played repetition by repetition, in output order.
     let live: Vec<usize> = (0..pairs.len()).filter(|&p| fixed[p].is_none()).collect();
@@ -1180,6 +1220,22 @@ pub fn run(config: &TournamentConfig) -> Tournament {
         played,
         actions,
     }
+}
+
+/// The strategies' machines, the round robin's pairs and each pair's plan.
+fn compile(config: &TournamentConfig) -> (Vec<Machine>, Vec<(usize, usize)>, Vec<Plan>) {
+    let machines: Vec<Machine> = config
+        .strategies
+        .iter()
+        .map(|s| s.machine(&config.payoffs))
+        .collect();
+    let pairs = config.pairs();
+    let noise = Coin::new(config.noise);
+    let plans = pairs
+        .iter()
+        .map(|&(a, b)| plan(&machines[a], &machines[b], &noise))
+        .collect();
+    (machines, pairs, plans)
 }
 
 /// A match without noise that never reaches a state where a machine randomises (two
@@ -1445,17 +1501,7 @@ mod tests {
             ..cfg(&names, 200, 0.05)
         };
         let tables_of = |config: &TournamentConfig| {
-            let machines: Vec<Machine> = config
-                .strategies
-                .iter()
-                .map(|s| s.machine(&config.payoffs))
-                .collect();
-            let pairs = config.pairs();
-            let noise = Coin::new(config.noise);
-            let plans: Vec<Plan> = pairs
-                .iter()
-                .map(|&(a, b)| plan(&machines[a], &machines[b], &noise))
-                .collect();
+            let (machines, pairs, plans) = compile(config);
             assert!(plans.iter().all(|&p| p == Plan::Turns));
             let fixed = vec![None; pairs.len()];
             pair_tables(config, &machines, &pairs, &plans, &fixed)
@@ -1569,7 +1615,17 @@ mod tests {
                 }
             }
         }
-        // every way of playing was exercised
+        assert_every_plan_seen(&seen);
+        for width in [8, 9, 10] {
+            assert!(
+                turn_widths.contains(&width),
+                "no noisy {width}-bit turn table"
+            );
+        }
+    }
+
+    /// Every way of playing a match was chosen at least once.
+    fn assert_every_plan_seen(seen: &[Plan]) {
         for p in [
             Plan::Lotteries,
             Plan::Blocks { lottery_is_a: true },
@@ -1587,12 +1643,6 @@ mod tests {
             Plan::Turns,
         ] {
             assert!(seen.contains(&p), "{p:?} never chosen");
-        }
-        for width in [8, 9, 10] {
-            assert!(
-                turn_widths.contains(&width),
-                "no noisy {width}-bit turn table"
-            );
         }
     }
 

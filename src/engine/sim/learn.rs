@@ -317,19 +317,26 @@ mod tests {
     use crate::io::scenario;
     use rand::Rng;
 
+    /// The world scenario's first issue ([`scrambled_issue`] of world `seed`), with about 40 %
+    /// of the states members, drawn from stream `members`.
+    fn scrambled_members(seed: u64, members: u64) -> (IssueState, Graph) {
+        let s = scenario::load(std::path::Path::new("scenarios/world.toml"), &[]).expect("world");
+        let world = crate::engine::world::generate(&s, seed);
+        let (mut rt, graph) = scrambled_issue(&world, seed);
+        let mut rng = crate::engine::rng::stream(members);
+        for member in rt.member.iter_mut() {
+            *member = rng.random::<f64>() < 0.4;
+        }
+        (rt, graph)
+    }
+
     /// Best response with the learning set's rows built once per revision chooses as with
     /// the candidates worked out state by state (the plain loop), for states whose strategy is
     /// in the learning set and for states whose strategy is not (their candidates add it).
     #[test]
     fn shared_rows_choose_as_the_plain_loop() {
-        let s = scenario::load(std::path::Path::new("scenarios/world.toml"), &[]).expect("world");
-        let world = crate::engine::world::generate(&s, 5);
-        let (mut rt, graph) = scrambled_issue(&world, 5);
-        let mut rng = crate::engine::rng::stream(41);
+        let (rt, graph) = scrambled_members(5, 41);
         let nc = rt.machines.len() as u8;
-        for member in rt.member.iter_mut() {
-            *member = rng.random::<f64>() < 0.4;
-        }
         let (mut outside, mut changed) = (0, [0usize; 2]);
         for learn_set in [vec![0u8, 1, 2], (0..nc).collect(), vec![nc - 1, 0]] {
             let shared = CandidateRows::new(&rt, &learn_set).expect("rows");
@@ -368,15 +375,10 @@ mod tests {
     /// of every size up to [`LANES`] (and none beyond it).
     #[test]
     fn candidates_side_by_side_equal_the_plain_loop() {
-        let s = scenario::load(std::path::Path::new("scenarios/world.toml"), &[]).expect("world");
-        let world = crate::engine::world::generate(&s, 3);
-        let (mut rt, graph) = scrambled_issue(&world, 3);
+        let (rt, graph) = scrambled_members(3, 31);
         let mut rng = crate::engine::rng::stream(31);
         let nc = rt.machines.len();
         assert!((2..=ROW_STRATEGIES).contains(&nc), "{nc} strategies");
-        for member in rt.member.iter_mut() {
-            *member = rng.random::<f64>() < 0.4;
-        }
         for size in 1..=LANES + 1 {
             let candidates: Vec<u8> = (0..size).map(|c| (c % nc) as u8).collect();
             let Some(rows) = CandidateRows::new(&rt, &candidates) else {
