@@ -362,6 +362,14 @@ fn play_noisy_stretches<R: Words>(
 /// The longest run of quiet turns one [`JumpTable`] lookup plays.
 const MAX_JUMP: u64 = 32;
 
+/// The joint state (`sa * MAX_STATES + sb`) after joint state `j` and a turn ending in
+/// outcome `o` (from a's view).
+#[inline(always)]
+fn joint_after(ma: &Machine, mb: &Machine, j: usize, o: usize) -> usize {
+    let (sa, sb) = (j / MAX_STATES, j % MAX_STATES);
+    ma.next[sa * 4 + o] as usize * MAX_STATES + mb.next[sb * 4 + swapped(o)] as usize
+}
+
 /// Runs of turns without noise events for one pair of machines under noise, filled as
 /// needed and shared by all repetitions and threads (entries are pure functions of their
 /// index, as in [`PairTable`]). A joint state is `sa * MAX_STATES + sb`. Per joint state, entry
@@ -397,8 +405,7 @@ impl JumpTable {
     /// The joint state after a turn ending in outcome `o` (from a's view).
     #[inline(always)]
     fn after(&self, ma: &Machine, mb: &Machine, j: usize, o: usize) -> usize {
-        let (sa, sb) = self.split(j);
-        ma.next[sa * 4 + o] as usize * MAX_STATES + mb.next[sb * 4 + swapped(o)] as usize
+        joint_after(ma, mb, j, o)
     }
 
     #[inline(always)]
@@ -804,8 +811,7 @@ fn turn_entry(
         pos = after;
         (ca, cb, cc) = (ca + u32::from(a), cb + u32::from(b), cc + u32::from(a & b));
         n += 1;
-        let o = outcome(a, b);
-        j = ma.next[sa * 4 + o] as usize * MAX_STATES + mb.next[sb * 4 + swapped(o)] as usize;
+        j = joint_after(ma, mb, j, outcome(a, b));
     }
     ENTRY_SET | ca | cb << 3 | cc << 6 | n << 9 | pos << 12 | (j as u32) << 16
 }
@@ -860,10 +866,7 @@ fn play_turn_chunks<R: Words>(
     let step = |bits: &mut Bits<R>, j: usize| {
         let (sa, sb) = (j / MAX_STATES, j % MAX_STATES);
         let (a, b) = moves(&ma.coin[sa], &mb.coin[sb], noise, bits);
-        let o = outcome(a, b);
-        let next =
-            ma.next[sa * 4 + o] as usize * MAX_STATES + mb.next[sb * 4 + swapped(o)] as usize;
-        (a, b, next)
+        (a, b, joint_after(ma, mb, j, outcome(a, b)))
     };
     let [ca, cb, cc] = play_by_chunks(&mut Bits::new(rng), turns, 0, lookup, step);
     [cc, ca - cc, cb - cc, turns - ca - cb + cc]
