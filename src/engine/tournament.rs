@@ -353,7 +353,7 @@ fn play_noisy_stretches<R: Words>(
         };
         let o = outcome(a, b);
         n[o] += 1;
-        j = jumps.after(ma, mb, j, o);
+        j = joint_after(ma, mb, j, o);
         t += 1;
     }
     n
@@ -402,12 +402,6 @@ impl JumpTable {
         (j / MAX_STATES, j % MAX_STATES)
     }
 
-    /// The joint state after a turn ending in outcome `o` (from a's view).
-    #[inline(always)]
-    fn after(&self, ma: &Machine, mb: &Machine, j: usize, o: usize) -> usize {
-        joint_after(ma, mb, j, o)
-    }
-
     #[inline(always)]
     fn get(&self, i: usize, fill: impl FnOnce() -> u64) -> u64 {
         let slot = &self.entries[i];
@@ -432,7 +426,7 @@ impl JumpTable {
                 if !ca.is_certain() || !cb.is_certain() {
                     break;
                 }
-                j = self.after(
+                j = joint_after(
                     ma,
                     mb,
                     j,
@@ -456,7 +450,7 @@ impl JumpTable {
                 let (sa, sb) = self.split(j);
                 let o = outcome(ma.coin[sa].certain_outcome(), mb.coin[sb].certain_outcome());
                 counts += 1 << (8 * o);
-                j = self.after(ma, mb, j, o);
+                j = joint_after(ma, mb, j, o);
             }
             counts | (j as u64) << 32
         }) & !Self::SET
@@ -677,12 +671,12 @@ fn play_reactive_chunks<R: Words>(
         });
         let coop = [e & 15, e >> 4 & 15, e >> 8 & 15].map(u64::from);
         let next = (e >> 24 & 15) as usize + MAX_STATES;
-        Some(Decided::new(
-            u64::from(e >> 16 & 15),
+        Some(Decided {
+            turns: u64::from(e >> 16 & 15),
             coop,
-            e >> 20 & 15,
+            bits: e >> 20 & 15,
             next,
-        ))
+        })
     };
     let step = |bits: &mut Bits<R>, state: usize| {
         let (k, sy) = (state / MAX_STATES, state % MAX_STATES);
@@ -702,18 +696,6 @@ struct Decided {
     bits: u32,
     /// The state after them.
     next: usize,
-}
-
-impl Decided {
-    #[inline(always)]
-    fn new(turns: u64, coop: [u64; 3], bits: u32, next: usize) -> Self {
-        Decided {
-            turns,
-            coop,
-            bits,
-            next,
-        }
-    }
 }
 
 /// The turn loop of the chunked plays ([`play_reactive_chunks`], [`play_turn_chunks`]): from
@@ -856,12 +838,12 @@ fn play_turn_chunks<R: Words>(
             turn_entry(ma, mb, noise, j, (chunk, width))
         });
         let coop = [e & 7, e >> 3 & 7, e >> 6 & 7].map(u64::from);
-        Some(Decided::new(
-            u64::from(e >> 9 & 7),
+        Some(Decided {
+            turns: u64::from(e >> 9 & 7),
             coop,
-            e >> 12 & 15,
-            (e >> 16 & 63) as usize,
-        ))
+            bits: e >> 12 & 15,
+            next: (e >> 16 & 63) as usize,
+        })
     };
     let step = |bits: &mut Bits<R>, j: usize| {
         let (sa, sb) = (j / MAX_STATES, j % MAX_STATES);
@@ -1281,6 +1263,9 @@ fn pair_tables(
             // jump tables are filled only as far as needed: worth it from one repetition
             if f.is_some() || (config.reps < TABLE_REPS && p != Plan::NoisyStretches) {
                 return None;
+            }
+            if p == Plan::Turns && turn_bytes > TURN_TABLES_BYTES {
+                return None; // over the cap already: build no more
             }
             let (ma, mb) = (&machines[a], &machines[b]);
             let table = PairTable::for_plan(p, ma, mb, (config.reps, config.turns))?;

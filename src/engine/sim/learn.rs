@@ -173,11 +173,14 @@ fn best_response(
     if !candidates.contains(&own) {
         candidates.push(own);
     }
-    let values = match CandidateRows::new(rt, &candidates) {
-        Some(rows) => rows.values(rt, i, nb, k)[..candidates.len()].to_vec(),
-        None => candidate_values(rt, i, nb, &candidates, k),
-    };
-    best_of(own, &candidates, &values)
+    match CandidateRows::new(rt, &candidates) {
+        Some(rows) => best_of(own, &candidates, &rows.values(rt, i, nb, k)),
+        None => best_of(
+            own,
+            &candidates,
+            &candidate_values(rt, i, nb, &candidates, k),
+        ),
+    }
 }
 
 /// The candidate of highest value (`values[c]` is `candidates[c]`'s, possibly with more values
